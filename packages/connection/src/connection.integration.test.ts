@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs'
+import { ApiVersionsApi, MetadataApi } from '@kafkats/protocol'
+import { clusterInfo } from '@kafkats/testkit'
+import { afterAll, describe, expect, it } from 'vitest'
+import { AuthenticationError } from './authentication-error.js'
+import { BrokerConnection } from './connection.js'
+import { parseAddress } from './pool.js'
+
+const cluster = clusterInfo()
+const open: BrokerConnection[] = []
+afterAll(() => {
+  for (const connection of open) connection.close()
+})
+
+async function connect(address: string, extra: Partial<Parameters<typeof BrokerConnection.connect>[0]> = {}): Promise<BrokerConnection> {
+  const connection = await BrokerConnection.connect({ ...parseAddress(address), clientId: 'connection-test', ...extra })
+  open.push(connection)
+  return connection
+}
+
+describe('BrokerConnection against the real cluster', () => {
+  it('negotiates ApiVersions with each of the 3 nodes', async () => {
+    expect(cluster.bootstrap.plaintext).toHaveLength(3)
+    for (const address of cluster.bootstrap.plaintext) {
+      const connection = await connect(address)
+      // Kafka 4.x: Produce starts at v3, Fetch at v4 (KIP-896); 3.9 still has v0.
+      const fetch = connection.brokerVersions(1)
+      expect(fetch).toBeDefined()
+      expect(fetch!.maxVersion).toBeGreaterThanOrEqual(12)
+      expect(connection.versionFor(ApiVersionsApi)).toBeGreaterThanOrEqual(3)
+      const versions = await connection.request(ApiVersionsApi, ApiVersionsApi.createRequest({ clientSoftwareName: 'kafkats', clientSoftwareVersion: '0.0.0' }))
+      expect(versions.errorCode).toBe(0)
+      expect(versions.apiKeys.find((key) => key.apiKey === MetadataApi.apiKey)?.maxVersion).toBeGreaterThanOrEqual(12)
+    }
+  })
+
+  it('lists the 3 brokers with their racks in Metadata', async () => {
+    const connection = await connect(cluster.bootstrap.plaintext[0]!)
+    const metadata = await connection.request(MetadataApi, MetadataApi.createRequest({ topics: [] }))
+    const brokers = metadata.brokers.map((broker) => ({ nodeId: broker.nodeId, rack: broker.rack })).sort((a, b) => a.nodeId - b.nodeId)
+    expect(brokers).toEqual([
+      { nodeId: 1, rack: 'rack-1' },
+      { nodeId: 2, rack: 'rack-2' },
+      { nodeId: 3, rack: 'rack-3' },
+    ])
+    expect(metadata.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/)
+  })
+
+  it('completes 1,000 pipelined Metadata requests on one connection, in order', async () => {
+    const connection = await connect(cluster.bootstrap.plaintext[1]!)
+    const order: number[] = []
+    const requests = Array.from({ length: 1000 }, (_, index) =>
+      connection.request(MetadataApi, MetadataApi.createRequest({ topics: [] })).then((response) => {
+        order.push(index)
+        return response
+      }),
+    )
+    expect(connection.inFlightCount).toBeGreaterThan(1)
+    const responses = await Promise.all(requests)
+    expect(responses).toHaveLength(1000)
+    expect(responses.every((response) => response.brokers.length === 3)).toBe(true)
+    expect(order).toEqual(Array.from({ length: 1000 }, (_, index) => index))
+  })
+
+  describe('SASL', () => {
+    const users = cluster.saslUsers
+    it.each([
+      ['PLAIN', users.plain[0]!],
+      ['SCRAM-SHA-256', users.scram256[0]!],
+      ['SCRAM-SHA-512', users.scram512[0]!],
+    ] as const)('authenticates with %s', async (mechanism, user) => {
+      const connection = await connect(cluster.bootstrap.saslPlaintext[0]!, {
+        sasl: { mechanism, username: user.username, password: user.password },
+      })
+      const metadata = await connection.request(MetadataApi, MetadataApi.createRequest({ topics: [] }))
+      expect(metadata.brokers).toHaveLength(3)
+    })
+
+    it.each(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const)('rejects a wrong %s password with a typed error', async (mechanism) => {
+      const started = Date.now()
+      const error = await connect(cluster.bootstrap.saslPlaintext[0]!, {
+        sasl: { mechanism, username: users.plain[0]!.username, password: 'wrong-password' },
+      }).catch((caught: unknown) => caught)
+      expect(AuthenticationError.isInstance(error)).toBe(true)
+      expect((error as AuthenticationError).retriable).toBe(false)
+      expect(Date.now() - started).toBeLessThan(10_000)
+    })
+
+    it('names the enabled mechanisms when ours is not enabled', async () => {
+      const error = await connect(cluster.bootstrap.saslPlaintext[0]!, {
+        sasl: { mechanism: 'OAUTHBEARER', token: () => ({ value: 'x' }) },
+      }).catch((caught: unknown) => caught)
+      expect(AuthenticationError.isInstance(error)).toBe(true)
+      expect((error as AuthenticationError).errorName).toBe('UNSUPPORTED_SASL_MECHANISM')
+      expect((error as Error).message).toMatch(/SCRAM-SHA-512/)
+    })
+  })
+
+  describe('TLS', () => {
+    it('connects with the test CA', async () => {
+      const connection = await connect(cluster.bootstrap.ssl[0]!, { tls: { ca: readFileSync(cluster.caPath) } })
+      const metadata = await connection.request(MetadataApi, MetadataApi.createRequest({ topics: [] }))
+      expect(metadata.brokers).toHaveLength(3)
+    })
+
+    it('fails with a typed error when the certificate does not chain to the trusted CA', async () => {
+      const error = await connect(cluster.bootstrap.ssl[0]!, { tls: { ca: [] as Buffer[] } }).catch((caught: unknown) => caught)
+      expect(AuthenticationError.isInstance(error)).toBe(true)
+      expect((error as AuthenticationError).errorName).toBe('SSL_AUTHENTICATION_FAILED')
+    })
+
+    it('combines TLS and SASL (SASL_SSL)', async () => {
+      const user = cluster.saslUsers.scram512[0]!
+      const connection = await connect(cluster.bootstrap.saslSsl[0]!, {
+        tls: { ca: readFileSync(cluster.caPath) },
+        sasl: { mechanism: 'SCRAM-SHA-512', username: user.username, password: user.password },
+      })
+      expect((await connection.request(MetadataApi, MetadataApi.createRequest({ topics: [] }))).brokers).toHaveLength(3)
+    })
+  })
+})

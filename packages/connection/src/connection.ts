@@ -1,0 +1,477 @@
+import * as net from 'node:net'
+import * as tls from 'node:tls'
+import {
+  type ApiDefinition,
+  ApiVersionsApi,
+  DecodeError,
+  KafkaError,
+  KafkaProtocolError,
+  Reader,
+  Writer,
+  encodeRequestHeader,
+} from '@kafkats/protocol'
+import { AuthenticationError } from './authentication-error.js'
+import { ConnectionError } from './connection-error.js'
+import { FrameDecoder } from './frame-decoder.js'
+import { type Logger, silentLogger } from './logger.js'
+import { RequestTimeoutError } from './request-timeout-error.js'
+import { authenticate, type SaslOptions } from './sasl/authenticate.js'
+import { UnsupportedVersionError } from './unsupported-version-error.js'
+
+/** kafkats' own name and version, sent in ApiVersions v3+ (KIP-511). */
+export const CLIENT_SOFTWARE_NAME = 'kafkats'
+export const CLIENT_SOFTWARE_VERSION = '0.0.0'
+
+const UNSUPPORTED_VERSION = 35
+
+export interface ConnectionOptions {
+  host: string
+  port: number
+  /** Default 'kafkats'. Java: client.id */
+  clientId?: string
+  /** TLS: `true` for the system CAs, or Node's `tls.connect` options (ca, cert, key, servername…). Default off. Java: security.protocol=SSL */
+  tls?: boolean | tls.ConnectionOptions
+  /** SASL mechanism and credentials. Default none. Java: sasl.mechanism + sasl.jaas.config */
+  sasl?: SaslOptions
+  /** Default 10 000. Java: socket.connection.setup.timeout.ms */
+  connectTimeoutMs?: number
+  /** Added to a request's own timeout (Fetch max wait, Produce timeout) to get its deadline. Default 30 000. Java: request.timeout.ms */
+  requestTimeoutMs?: number
+  /** Close the connection after this long with nothing in flight. 0 disables. Default 540 000. Java: connections.max.idle.ms */
+  idleTimeoutMs?: number
+  /** Largest response frame accepted; a larger one closes the connection before allocation. Default 100 MiB. */
+  maxResponseBytes?: number
+  /** Default silent. */
+  logger?: Logger
+  /** Aborts connecting (and the ApiVersions/SASL exchange). */
+  signal?: AbortSignal
+}
+
+export const connectionDefaults = {
+  clientId: 'kafkats',
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 540_000,
+  maxResponseBytes: 100 * 1024 * 1024,
+} as const
+
+export interface RequestOptions {
+  /** The version to use; default: the highest both sides support. */
+  version?: number
+  /** The request's own server-side timeout (Fetch MaxWaitMs, Produce TimeoutMs…), added to requestTimeoutMs. */
+  serverTimeoutMs?: number
+}
+
+/** A broker's supported range for one API, from its ApiVersions response. */
+export interface VersionRange {
+  minVersion: number
+  maxVersion: number
+}
+
+interface InFlight {
+  correlationId: number
+  api: ApiDefinition<unknown, unknown>
+  version: number
+  headerVersion: number
+  resolve: (response: unknown) => void
+  reject: (error: Error) => void
+  timer: ReturnType<typeof setTimeout> | undefined
+  timeoutMs: number
+}
+
+/**
+ * One connection to one broker. Requests are pipelined: each is written at once and its
+ * response is matched to it by order and correlation id (Kafka answers in order on a
+ * connection). A connection that fails, times out or sees a protocol violation fails every
+ * request in flight with a typed error and closes; the pool opens a new one.
+ */
+export class BrokerConnection {
+  readonly host: string
+  readonly port: number
+  /** `host:port` */
+  readonly address: string
+  readonly clientId: string
+  private readonly options: ConnectionOptions
+  private readonly socket: net.Socket
+  private readonly frames: FrameDecoder
+  private readonly logger: Logger
+  private readonly requestTimeoutMs: number
+  private readonly idleTimeoutMs: number
+  private readonly inFlight: InFlight[] = []
+  private inFlightHead = 0
+  private nextCorrelationId = 0
+  private closedError: Error | null = null
+  private readonly closeListeners: Array<(error: Error | null) => void> = []
+  private idleTimer: ReturnType<typeof setTimeout> | undefined
+  private versions = new Map<number, VersionRange>()
+  /** Set while re-authenticating (KIP-368): new requests wait for it. */
+  private reauthentication: Promise<void> | null = null
+  private reauthenticationTimer: ReturnType<typeof setTimeout> | undefined
+  private drainWaiters: Array<() => void> = []
+
+  private constructor(options: ConnectionOptions, socket: net.Socket) {
+    this.options = options
+    this.host = options.host
+    this.port = options.port
+    this.address = `${options.host}:${options.port}`
+    this.clientId = options.clientId ?? connectionDefaults.clientId
+    this.socket = socket
+    this.logger = (options.logger ?? silentLogger).child({ broker: this.address })
+    this.requestTimeoutMs = options.requestTimeoutMs ?? connectionDefaults.requestTimeoutMs
+    this.idleTimeoutMs = options.idleTimeoutMs ?? connectionDefaults.idleTimeoutMs
+    this.frames = new FrameDecoder(options.maxResponseBytes ?? connectionDefaults.maxResponseBytes)
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('error', (error) => this.fail(new ConnectionError(`socket error: ${error.message}`, this.address, { cause: error })))
+    socket.on('close', () => this.fail(new ConnectionError('connection closed by the broker', this.address)))
+    socket.on('drain', () => {
+      const waiters = this.drainWaiters
+      this.drainWaiters = []
+      for (const wake of waiters) wake()
+    })
+    this.armIdleTimer()
+  }
+
+  /**
+   * Opens a connection, negotiates API versions and authenticates. Rejects with
+   * `ConnectionError` (retriable), `AuthenticationError` or `UnsupportedVersionError`.
+   */
+  static async connect(options: ConnectionOptions): Promise<BrokerConnection> {
+    const socket = await openSocket(options)
+    const connection = new BrokerConnection(options, socket)
+    try {
+      await connection.negotiateVersions()
+      if (options.sasl !== undefined) await connection.authenticate(options.sasl)
+    } catch (error) {
+      connection.close(error instanceof Error ? error : new Error(String(error)))
+      throw error
+    }
+    return connection
+  }
+
+  /** True until the connection closes. */
+  get isOpen(): boolean {
+    return this.closedError === null && !this.socket.destroyed
+  }
+
+  /** Number of requests written whose responses have not arrived. */
+  get inFlightCount(): number {
+    return this.inFlight.length - this.inFlightHead
+  }
+
+  /** The broker's supported range for `apiKey`, or undefined if it does not support the API. */
+  brokerVersions(apiKey: number): VersionRange | undefined {
+    return this.versions.get(apiKey)
+  }
+
+  /** Highest version of `api` that both kafkats and the broker support. */
+  versionFor(api: ApiDefinition<unknown, unknown>): number {
+    const broker = this.versions.get(api.apiKey)
+    if (broker === undefined) {
+      throw new UnsupportedVersionError(`broker ${this.address} does not support ${api.name}`, api.name)
+    }
+    const version = Math.min(api.maxVersion, broker.maxVersion)
+    if (version < Math.max(api.minVersion, broker.minVersion)) {
+      throw new UnsupportedVersionError(
+        `no common version of ${api.name}: kafkats supports ${api.minVersion}-${api.maxVersion}, broker ${this.address} supports ${broker.minVersion}-${broker.maxVersion}`,
+        api.name,
+      )
+    }
+    return version
+  }
+
+  /** Called once when the connection closes, with the error that closed it (null for `close()`). */
+  onClose(listener: (error: Error | null) => void): void {
+    if (this.closedError !== null) listener(this.closedError)
+    else this.closeListeners.push(listener)
+  }
+
+  /** Sends a request and resolves with its decoded response. */
+  async request<Request, Response>(
+    api: ApiDefinition<Request, Response>,
+    request: Request,
+    options: RequestOptions = {},
+  ): Promise<Response> {
+    if (this.reauthentication !== null) await this.reauthentication
+    return this.send(api, request, options, true) as Promise<Response>
+  }
+
+  /** Sends a request that gets no response (Produce with acks=0); resolves once written. */
+  async requestWithoutResponse<Request>(
+    api: ApiDefinition<Request, unknown>,
+    request: Request,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    if (this.reauthentication !== null) await this.reauthentication
+    await this.send(api, request, options, false)
+  }
+
+  /** Closes the connection; requests in flight fail with `error` (or a ConnectionError). */
+  close(error?: Error): void {
+    this.fail(error ?? new ConnectionError('connection closed by the client', this.address), true)
+  }
+
+  private async send<Request, Response>(
+    api: ApiDefinition<Request, Response>,
+    request: Request,
+    options: RequestOptions,
+    expectResponse: boolean,
+  ): Promise<Response | undefined> {
+    if (this.closedError !== null) throw this.closedError
+    const version = options.version ?? this.versionFor(api as ApiDefinition<unknown, unknown>)
+    const correlationId = this.nextCorrelationId
+    this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff
+    const writer = new Writer(256)
+    const sizePosition = writer.reserveInt32()
+    encodeRequestHeader(writer, api.requestHeaderVersion(version), {
+      requestApiKey: api.apiKey,
+      requestApiVersion: version,
+      correlationId,
+      clientId: this.clientId,
+    })
+    api.encodeRequest(writer, version, request)
+    writer.setInt32(sizePosition, writer.offset - 4)
+    const frame = writer.finish()
+
+    // Waiting writers keep their order: a later request never overtakes one waiting for drain.
+    if (this.socket.writableNeedDrain || this.drainWaiters.length > 0) await new Promise<void>((wake) => this.drainWaiters.push(wake))
+    if (this.closedError !== null) throw this.closedError
+    this.clearIdleTimer()
+
+    if (!expectResponse) {
+      await new Promise<void>((resolve, reject) => {
+        this.socket.write(frame, (error) => (error ? reject(new ConnectionError(`write failed: ${error.message}`, this.address, { cause: error })) : resolve()))
+      })
+      this.armIdleTimer()
+      return undefined
+    }
+
+    const timeoutMs = this.requestTimeoutMs + (options.serverTimeoutMs ?? 0)
+    return new Promise<Response>((resolve, reject) => {
+      const entry: InFlight = {
+        correlationId,
+        api: api as ApiDefinition<unknown, unknown>,
+        version,
+        headerVersion: api.responseHeaderVersion(version),
+        resolve: resolve as (response: unknown) => void,
+        reject,
+        timer: undefined,
+        timeoutMs,
+      }
+      entry.timer = setTimeout(() => this.onTimeout(entry), timeoutMs)
+      this.inFlight.push(entry)
+      this.socket.write(frame)
+    })
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.frames.push(chunk, (frame) => this.onFrame(frame))
+    } catch (error) {
+      this.fail(KafkaError.isInstance(error) ? error : new ConnectionError(String(error), this.address, { cause: error }))
+    }
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    const entry = this.inFlight[this.inFlightHead]
+    if (entry === undefined) {
+      throw new ConnectionError('received a response with no request in flight', this.address, { retriable: true })
+    }
+    const reader = new Reader(frame)
+    const correlationId = reader.int32()
+    if (correlationId !== entry.correlationId) {
+      throw new ConnectionError(
+        `response correlation id ${correlationId} does not match the oldest request in flight (${entry.correlationId}, ${entry.api.name})`,
+        this.address,
+      )
+    }
+    this.inFlight[this.inFlightHead] = undefined as unknown as InFlight
+    this.inFlightHead++
+    if (this.inFlightHead > 1024 && this.inFlightHead * 2 > this.inFlight.length) {
+      this.inFlight.splice(0, this.inFlightHead)
+      this.inFlightHead = 0
+    }
+    clearTimeout(entry.timer)
+    if (this.inFlightCount === 0) this.armIdleTimer()
+    let response: unknown
+    try {
+      if (entry.headerVersion >= 1) reader.skipTaggedFields()
+      response = this.decodeResponse(entry, reader)
+    } catch (error) {
+      // The frame boundary is intact, so the connection stays usable; only this request fails.
+      entry.reject(
+        KafkaError.isInstance(error)
+          ? error
+          : new DecodeError(`cannot decode ${entry.api.name} v${entry.version} response: ${String(error)}`, reader.offset, { cause: error }),
+      )
+      return
+    }
+    entry.resolve(response)
+  }
+
+  private decodeResponse(entry: InFlight, reader: Reader): unknown {
+    if (entry.api.apiKey === ApiVersionsApi.apiKey && entry.version > 0) {
+      // A broker that does not know our ApiVersions version answers in v0 format (KIP-511).
+      const errorCode = reader.remaining >= 2 ? (reader.buffer[reader.offset]! << 8) | reader.buffer[reader.offset + 1]! : 0
+      if (errorCode === UNSUPPORTED_VERSION) return entry.api.decodeResponse(reader, 0)
+    }
+    return entry.api.decodeResponse(reader, entry.version)
+  }
+
+  private onTimeout(entry: InFlight): void {
+    this.logger.warn({ api: entry.api.name, correlationId: entry.correlationId, timeoutMs: entry.timeoutMs }, 'request timed out; closing the connection')
+    // Responses are ordered: a missing one blocks every later one, so the connection must go.
+    this.fail(new RequestTimeoutError(this.address, entry.api.name, entry.timeoutMs))
+  }
+
+  private fail(error: Error, byClient = false): void {
+    if (this.closedError !== null) return
+    this.closedError = error
+    this.clearIdleTimer()
+    clearTimeout(this.reauthenticationTimer)
+    if (!byClient) this.logger.debug({ error: error.message }, 'connection failed')
+    this.socket.destroy()
+    const pending = this.inFlight.slice(this.inFlightHead)
+    this.inFlight.length = 0
+    this.inFlightHead = 0
+    for (const entry of pending) {
+      if (entry === undefined) continue
+      clearTimeout(entry.timer)
+      entry.reject(error)
+    }
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const wake of waiters) wake()
+    for (const listener of this.closeListeners.splice(0)) listener(byClient ? null : error)
+  }
+
+  private armIdleTimer(): void {
+    if (this.idleTimeoutMs <= 0 || this.closedError !== null) return
+    this.clearIdleTimer()
+    this.idleTimer = setTimeout(() => {
+      if (this.inFlightCount === 0) this.close(new ConnectionError('closed after being idle', this.address))
+    }, this.idleTimeoutMs)
+    this.idleTimer.unref?.()
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+  }
+
+  private async negotiateVersions(): Promise<void> {
+    let version = ApiVersionsApi.maxVersion
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await this.send(
+        ApiVersionsApi,
+        ApiVersionsApi.createRequest({ clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION }),
+        { version },
+        true,
+      )
+      if (response === undefined) throw new ConnectionError('no ApiVersions response', this.address)
+      if (response.errorCode === UNSUPPORTED_VERSION) {
+        const own = response.apiKeys.find((key) => key.apiKey === ApiVersionsApi.apiKey)
+        const next = own === undefined ? 0 : Math.min(own.maxVersion, ApiVersionsApi.maxVersion)
+        if (next >= version) break
+        this.logger.debug({ from: version, to: next }, 'broker does not support our ApiVersions version; retrying lower')
+        version = next
+        continue
+      }
+      if (response.errorCode !== 0) throw KafkaProtocolError.fromCode(response.errorCode, { apiName: 'ApiVersions' })
+      this.versions = new Map(response.apiKeys.map((key) => [key.apiKey, { minVersion: key.minVersion, maxVersion: key.maxVersion }]))
+      return
+    }
+    throw new UnsupportedVersionError(`broker ${this.address} accepts no ApiVersions version kafkats can send`, 'ApiVersions')
+  }
+
+  private async authenticate(sasl: SaslOptions): Promise<void> {
+    const sessionLifetimeMs = await authenticate(sasl, {
+      address: this.address,
+      request: (api, request) => this.send(api, request, {}, true) as Promise<never>,
+      versionFor: (api) => this.versionFor(api),
+    })
+    this.scheduleReauthentication(sasl, sessionLifetimeMs)
+  }
+
+  /**
+   * KIP-368: the broker closes a connection whose SASL session expires. Re-authenticate at a
+   * random point between 85% and 95% of the lifetime (as the Java client does) so that a fleet
+   * of clients does not re-authenticate at once.
+   */
+  private scheduleReauthentication(sasl: SaslOptions, sessionLifetimeMs: bigint): void {
+    if (sessionLifetimeMs <= 0n) return
+    const delayMs = Number(sessionLifetimeMs) * (0.85 + Math.random() * 0.1)
+    this.reauthenticationTimer = setTimeout(() => {
+      this.logger.debug({ sessionLifetimeMs: Number(sessionLifetimeMs) }, 're-authenticating before the SASL session expires')
+      const run = this.authenticate(sasl)
+      this.reauthentication = run
+      run.then(
+        () => {
+          this.reauthentication = null
+        },
+        (error: unknown) => {
+          this.reauthentication = null
+          this.fail(
+            AuthenticationError.isInstance(error) ? error : new AuthenticationError(`re-authentication failed: ${String(error)}`, this.address, { cause: error }),
+          )
+        },
+      )
+    }, delayMs)
+    this.reauthenticationTimer.unref?.()
+  }
+}
+
+function openSocket(options: ConnectionOptions): Promise<net.Socket> {
+  const address = `${options.host}:${options.port}`
+  const timeoutMs = options.connectTimeoutMs ?? connectionDefaults.connectTimeoutMs
+  return new Promise<net.Socket>((resolve, reject) => {
+    let settled = false
+    const useTls = options.tls !== undefined && options.tls !== false
+    const socket = useTls
+      ? tls.connect({
+          host: options.host,
+          port: options.port,
+          servername: net.isIP(options.host) === 0 ? options.host : undefined,
+          ...(typeof options.tls === 'object' ? options.tls : {}),
+        })
+      : net.connect({ host: options.host, port: options.port })
+    socket.setNoDelay(true)
+    const finish = (error: Error | null): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      options.signal?.removeEventListener('abort', onAbort)
+      socket.removeListener('error', onError)
+      if (error === null) {
+        resolve(socket)
+      } else {
+        socket.destroy()
+        reject(error)
+      }
+    }
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (useTls && isTlsVerificationError(error)) {
+        finish(new AuthenticationError(`TLS handshake failed: ${error.message}`, address, { errorName: 'SSL_AUTHENTICATION_FAILED', cause: error }))
+      } else {
+        finish(new ConnectionError(`cannot connect: ${error.message}`, address, { cause: error }))
+      }
+    }
+    const onAbort = (): void => finish(new ConnectionError('connect aborted', address, { retriable: false }))
+    const timer = setTimeout(() => finish(new ConnectionError(`connect timed out after ${timeoutMs} ms`, address)), timeoutMs)
+    socket.once('error', onError)
+    socket.once(useTls ? 'secureConnect' : 'connect', () => finish(null))
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    if (options.signal?.aborted === true) onAbort()
+  })
+}
+
+function isTlsVerificationError(error: NodeJS.ErrnoException): boolean {
+  const code = error.code ?? ''
+  return (
+    code.startsWith('ERR_TLS') ||
+    code.includes('CERT') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER'
+  )
+}

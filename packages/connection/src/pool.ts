@@ -1,0 +1,126 @@
+import { BrokerConnection, type ConnectionOptions } from './connection.js'
+import { ConnectionError } from './connection-error.js'
+
+/**
+ * What a connection is for. Each purpose gets its own connection to a broker, so a long Fetch
+ * never delays a group heartbeat or a Produce behind it (responses are ordered per connection).
+ */
+export type ConnectionPurpose = 'metadata' | 'produce' | 'fetch' | 'group' | 'admin'
+
+export interface ConnectionPoolOptions extends Omit<ConnectionOptions, 'host' | 'port' | 'signal'> {
+  /** First wait after a failed connect. Default 50. Java: reconnect.backoff.ms */
+  reconnectBackoffMs?: number
+  /** Longest wait between connect attempts. Default 1000. Java: reconnect.backoff.max.ms */
+  reconnectBackoffMaxMs?: number
+}
+
+export const connectionPoolDefaults = {
+  reconnectBackoffMs: 50,
+  reconnectBackoffMaxMs: 1000,
+} as const
+
+/** ±20% jitter, as the Java client, so clients that lost a broker together do not return together. */
+const JITTER = 0.2
+
+interface Slot {
+  connection: BrokerConnection | null
+  connecting: Promise<BrokerConnection> | null
+  failures: number
+  nextAttemptAt: number
+}
+
+/** Open connections of one client, one per broker address and purpose, re-opened on demand with back-off. */
+export class ConnectionPool {
+  private readonly options: ConnectionPoolOptions
+  private readonly slots = new Map<string, Slot>()
+  private closed = false
+
+  constructor(options: ConnectionPoolOptions = {}) {
+    this.options = options
+  }
+
+  /** A live connection to `host:port` for `purpose`, connecting (after any back-off) if needed. */
+  async get(address: string, purpose: ConnectionPurpose, signal?: AbortSignal): Promise<BrokerConnection> {
+    if (this.closed) throw new ConnectionError('the connection pool is closed', address, { retriable: false })
+    const key = `${purpose}|${address}`
+    let slot = this.slots.get(key)
+    if (slot === undefined) {
+      slot = { connection: null, connecting: null, failures: 0, nextAttemptAt: 0 }
+      this.slots.set(key, slot)
+    }
+    if (slot.connection !== null && slot.connection.isOpen) return slot.connection
+    slot.connection = null
+    if (slot.connecting === null) slot.connecting = this.connect(slot, address, signal)
+    return slot.connecting
+  }
+
+  /** Closes the connection for `address`/`purpose` (or every purpose) so the next `get` reconnects. */
+  invalidate(address: string, purpose?: ConnectionPurpose): void {
+    for (const [key, slot] of this.slots) {
+      const [slotPurpose, slotAddress] = key.split('|') as [ConnectionPurpose, string]
+      if (slotAddress !== address || (purpose !== undefined && slotPurpose !== purpose)) continue
+      slot.connection?.close()
+      slot.connection = null
+    }
+  }
+
+  /** Closes every connection; later `get` calls fail. */
+  close(): void {
+    this.closed = true
+    for (const slot of this.slots.values()) slot.connection?.close()
+    this.slots.clear()
+  }
+
+  private async connect(slot: Slot, address: string, signal: AbortSignal | undefined): Promise<BrokerConnection> {
+    try {
+      const wait = slot.nextAttemptAt - Date.now()
+      if (wait > 0) await sleep(wait, signal)
+      const { host, port } = parseAddress(address)
+      const connection = await BrokerConnection.connect({ ...this.options, host, port, ...(signal ? { signal } : {}) })
+      if (this.closed) {
+        connection.close()
+        throw new ConnectionError('the connection pool is closed', address, { retriable: false })
+      }
+      slot.failures = 0
+      slot.nextAttemptAt = 0
+      slot.connection = connection
+      return connection
+    } catch (error) {
+      slot.failures++
+      const base = this.options.reconnectBackoffMs ?? connectionPoolDefaults.reconnectBackoffMs
+      const max = this.options.reconnectBackoffMaxMs ?? connectionPoolDefaults.reconnectBackoffMaxMs
+      const backoff = Math.min(max, base * 2 ** (slot.failures - 1))
+      slot.nextAttemptAt = Date.now() + backoff * (1 - JITTER + Math.random() * 2 * JITTER)
+      throw error
+    } finally {
+      slot.connecting = null
+    }
+  }
+}
+
+/** Splits `host:port` (IPv6 as `[::1]:9092`). */
+export function parseAddress(address: string): { host: string; port: number } {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address.trim())
+  if (match === null) throw new ConnectionError(`invalid broker address "${address}": expected host:port`, address, { retriable: false })
+  const port = Number(match[2])
+  if (port <= 0 || port > 65535) throw new ConnectionError(`invalid port in broker address "${address}"`, address, { retriable: false })
+  return { host: match[1]!, port }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(new ConnectionError('aborted', 'pool', { retriable: false }))
+      return
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(new ConnectionError('aborted', 'pool', { retriable: false }))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

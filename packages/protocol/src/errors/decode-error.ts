@@ -1,0 +1,25 @@
+import { KafkaError, hasMarker } from './kafka-error.js'
+
+const marker = 'kafkats.error.DecodeError'
+const symbol = Symbol.for(marker)
+
+/**
+ * Bytes that do not parse as what they claim to be: a truncated or malformed response, a length
+ * pointing past the end of the data, an invalid varint. Never retriable on the same bytes, though
+ * the connection that produced them is closed and re-opened by the caller.
+ */
+export class DecodeError extends KafkaError {
+  private readonly [symbol] = true
+  /** Byte offset in the input where decoding failed. */
+  readonly offset: number
+
+  constructor(message: string, offset: number, options: { cause?: unknown } = {}) {
+    super(`${message} (at byte ${offset})`, { errorName: 'DECODE_ERROR', retriable: false, cause: options.cause })
+    this.name = 'DecodeError'
+    this.offset = offset
+  }
+
+  static override isInstance(error: unknown): error is DecodeError {
+    return hasMarker(error, marker)
+  }
+}

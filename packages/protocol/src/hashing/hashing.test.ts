@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import { crc32 } from './crc32.js'
+import { crc32c } from './crc32c.js'
+import { murmur2, murmur2Partition, toPositive } from './murmur2.js'
+
+const ascii = (text: string): Uint8Array => new TextEncoder().encode(text)
+
+/** Bit-by-bit reference CRC (no tables), to check the sliced implementation on random input. */
+function referenceCrc(polynomial: number, data: Uint8Array): number {
+  let crc = 0xffffffff
+  for (const byte of data) {
+    crc ^= byte
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ polynomial : crc >>> 1
+  }
+  return ~crc >>> 0
+}
+
+describe('crc32c', () => {
+  it('matches the standard check value', () => {
+    expect(crc32c(ascii('123456789'))).toBe(0xe3069283)
+    expect(crc32c(new Uint8Array(0))).toBe(0)
+  })
+
+  // RFC 3720 (iSCSI), appendix B.4: the CRC as a 32-bit number (the RFC lists its bytes little-endian)
+  it('matches the RFC 3720 B.4 vectors', () => {
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa)
+    expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43)
+    expect(crc32c(Uint8Array.from({ length: 32 }, (_, i) => i))).toBe(0x46dd794e)
+    expect(crc32c(Uint8Array.from({ length: 32 }, (_, i) => 31 - i))).toBe(0x113fdb5c)
+    const iscsiRead = Uint8Array.from([
+      0x01, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x18, 0x28, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ])
+    expect(crc32c(iscsiRead)).toBe(0xd9963a56)
+  })
+
+  it('agrees with a bit-by-bit reference on every length and alignment', () => {
+    const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 7919 + 13) & 0xff)
+    for (let start = 0; start < 9; start++) {
+      for (let end = start; end <= data.length; end += 17) {
+        expect(crc32c(data, start, end)).toBe(referenceCrc(0x82f63b78, data.subarray(start, end)))
+      }
+    }
+  })
+
+  it('continues over pieces', () => {
+    const data = ascii('123456789')
+    expect(crc32c(data, 4, 9, crc32c(data, 0, 4))).toBe(0xe3069283)
+  })
+})
+
+describe('crc32 (zlib)', () => {
+  it('matches the standard check value', () => {
+    expect(crc32(ascii('123456789'))).toBe(0xcbf43926)
+    expect(crc32(ascii('The quick brown fox jumps over the lazy dog'))).toBe(0x414fa339)
+  })
+  it('agrees with a bit-by-bit reference', () => {
+    const data = Uint8Array.from({ length: 100 }, (_, i) => (i * 31 + 5) & 0xff)
+    for (let end = 0; end <= 100; end++) expect(crc32(data, 0, end)).toBe(referenceCrc(0xedb88320, data.subarray(0, end)))
+  })
+})
+
+describe('murmur2 (Java client compatible)', () => {
+  // Apache Kafka, clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java, testMurmur2:
+  // the Java client's own expected Utils.murmur2 results.
+  const javaUtilsTest: Array<[string, number]> = [
+    ['21', -973932308],
+    ['foobar', -790332482],
+    ['a-little-bit-long-string', -985981536],
+    ['a-little-bit-longer-string', -1486304829],
+    ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+    ['abc', 479470107],
+  ]
+  // librdkafka, src/rdmurmur2.c, unittest_murmur2: `java_murmur2_results`, Java outputs as int32 bit patterns.
+  const librdkafka: Array<[string, number]> = [
+    ['kafka', 0xd067cf64],
+    ['giberish123456789', 0x8f552b0c],
+    ['1234', 0x9fc97b14],
+    ['234', 0xe7c009ca],
+    ['34', 0x873930da],
+    ['4', 0x5a4b5ca1],
+    ['PreAmbleWillBeRemoved,ThePrePartThatIs', 0x78424f1c],
+    ['reAmbleWillBeRemoved,ThePrePartThatIs', 0x4a62b377],
+    ['eAmbleWillBeRemoved,ThePrePartThatIs', 0xe0e4e09e],
+    ['AmbleWillBeRemoved,ThePrePartThatIs', 0x62b8b43f],
+    ['', 0x106e08d9],
+  ]
+
+  it.each(javaUtilsTest)('Kafka UtilsTest: murmur2(%j) = %i', (key, expected) => {
+    expect(murmur2(ascii(key))).toBe(expected)
+  })
+
+  it.each(librdkafka)('librdkafka: murmur2(%j) = 0x%s', (key, expected) => {
+    expect(murmur2(ascii(key))).toBe(expected | 0)
+  })
+
+  it('picks the partition as toPositive(hash) % numPartitions', () => {
+    // -973932308 & 0x7fffffff = 1173551340; 1173551340 % 6 = 0, % 7 = 3
+    expect(toPositive(-973932308)).toBe(1173551340)
+    expect(murmur2Partition(ascii('21'), 6)).toBe(0)
+    expect(murmur2Partition(ascii('21'), 7)).toBe(3)
+    // 0xd067cf64 & 0x7fffffff = 0x5067cf64 = 1348980580; % 10 = 0, % 3 = 1
+    expect(murmur2Partition(ascii('kafka'), 10)).toBe(0)
+    expect(murmur2Partition(ascii('kafka'), 3)).toBe(1)
+    // toPositive is not Math.abs: -1 -> 0x7fffffff
+    expect(toPositive(-1)).toBe(0x7fffffff)
+    expect(() => murmur2Partition(ascii('k'), 0)).toThrow()
+  })
+})

@@ -1,0 +1,27 @@
+export {
+  clusterInfo,
+  clusterStatus,
+  killNode,
+  nodePorts,
+  portOpen,
+  startCluster,
+  startNode,
+  stopCluster,
+  stopNode,
+  DEFAULT_KAFKA_VERSION,
+  KAFKA_39_VERSION,
+  NODE_IDS,
+  resolveKafkaVersion,
+} from './cluster.js'
+export type {
+  ClusterInfo,
+  ClusterOptions,
+  ClusterStatus,
+  NodeInfo,
+  NodePorts,
+  NodeStatus,
+  SaslUser,
+  StopOptions,
+} from './cluster.js'
+export { startFaultProxy, FaultProxy } from './fault-proxy.js'
+export type { FaultProxyOptions, FaultProxyStats } from './fault-proxy.js'
