@@ -13,7 +13,8 @@
 //   no-deep-import      all     `@kafkats/<x>/src/…`, or any subpath `<x>` does not export
 //   no-outside-import   all     a relative import that resolves outside the package directory
 //   undeclared-import   all     importing a workspace package missing from package.json
-//   layering            pkg     a workspace dependency that is not below the package (see LAYERS)
+//   layering            pkg     a workspace dependency that is not below the package (see LAYERS);
+//                               tools/* (test infrastructure) are allowed as devDependencies
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -22,6 +23,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
  * What each package under packages/ may depend on (by directory name):
  * protocol ← connection ← metadata ← {fetch-planner, producer-sink, admin} ← consumer ← kafkats ← apps.
  * tools/* and apps/* may depend on anything. A package under packages/ missing here fails.
+ * Every package may also have tools/* packages (test infrastructure) in devDependencies.
  */
 const LAYERS = {
   protocol: [],
@@ -83,9 +85,12 @@ function checkLayering(pkg, pkgDir, rootDir, workspace, report) {
       if (target === undefined || dep === pkg.name) continue
       const [depGroup, depDir] = workspaceSlot(rootDir, target.dir)
       if (depGroup === 'packages' && allowed.includes(depDir)) continue
+      // Test infrastructure (tools/*, e.g. @kafkats/testkit) is fine as a devDependency.
+      if (depGroup === 'tools' && field === 'devDependencies') continue
       const line = 1 + lines.findIndex((l) => l.includes(`"${dep}"`))
       const may = allowed.length === 0 ? 'no workspace package' : allowed.join(', ')
-      report('package.json', line, 'layering', `${field} has ${dep} (${depGroup}/${depDir}); packages/${dirName} may depend on ${may}`)
+      const message = `${field} has ${dep} (${depGroup}/${depDir}); packages/${dirName} may depend on ${may}`
+      report('package.json', line, 'layering', message)
     }
   }
 }
@@ -106,10 +111,15 @@ function checkFile(file, pkgDir, pkg, workspace, report) {
     for (const m of code.matchAll(/\bexport\s+default\b/g)) {
       report(rel, lineOf(m.index), 'no-default-export', 'use a named export')
     }
-    for (const m of code.matchAll(/:\s*any\b(?!\s*[:=(])|<\s*any\s*>|\bany\s*\[\s*\]|\bas\s+any\b|[<,]\s*any\s*[,>]/g)) {
-      report(rel, lineOf(m.index), 'no-explicit-any', `\`${m[0].trim()}\`: use unknown or a real type`)
+    const anyByLine = new Map()
+    for (const m of code.matchAll(/:\s*any\b|<\s*any\s*>|\bany\s*\[\s*\]|\bas\s+any\b|[<,]\s*any\s*[,>]/g)) {
+      const line = lineOf(m.index)
+      anyByLine.set(line, [...(anyByLine.get(line) ?? []), `\`${m[0].replace(/\s+/g, ' ').trim()}\``])
     }
-    if (rel === 'src/index.ts') checkIndex(noComments, rel, lineOf, report)
+    for (const [line, found] of anyByLine) {
+      report(rel, line, 'no-explicit-any', `${found.join(', ')}: use unknown or a real type`)
+    }
+    if (rel === 'src/index.ts') checkIndex(noComments, rel, report)
   }
 
   const declared = new Set(
@@ -144,18 +154,14 @@ function checkFile(file, pkgDir, pkg, workspace, report) {
 }
 
 /** src/index.ts: after removing `export … from '…'` statements only whitespace may remain. */
-function checkIndex(noComments, rel, lineOf, report) {
+function checkIndex(noComments, rel, report) {
   const reexport = /\bexport\s+(?:type\s+)?(?:\*(?:\s+as\s+[\w$]+)?|\{[^}]*\})\s*from\s*(['"])[^'"\n]*\1\s*;?/g
   const rest = noComments.replace(reexport, (s) => s.replace(/[^\n]/g, ' '))
-  let previousLineHadCode = false
   rest.split('\n').forEach((lineText, i) => {
-    const hasCode = lineText.trim() !== ''
-    if (hasCode && !previousLineHadCode) {
-      report(rel, i + 1, 'index-reexports', `only \`export … from\` re-exports belong here: \`${lineText.trim().slice(0, 60)}\``)
-    }
-    previousLineHadCode = hasCode
+    if (lineText.trim() === '') return
+    const snippet = lineText.trim().slice(0, 60)
+    report(rel, i + 1, 'index-reexports', `only \`export … from\` re-exports belong here: \`${snippet}\``)
   })
-  void lineOf
 }
 
 /** Module specifiers of static imports/exports, side-effect imports, import() and require(). */

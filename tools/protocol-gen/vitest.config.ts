@@ -1,5 +1,3 @@
-import { defineConfig } from 'vitest/config'
+import { testConfig } from '../../vitest.shared.js'
 
-export default defineConfig({
-  test: { include: ['src/**/*.test.ts'] },
-})
+export default testConfig(import.meta.dirname)

@@ -1,11 +1,5 @@
-import { defineConfig } from 'vitest/config'
+import { testConfig } from '../../vitest.shared.js'
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
-    // cluster.test.ts stops and restarts a node of the shared cluster: never run files in parallel
-    fileParallelism: false,
-  },
-})
+// integration: one file at a time (cluster.test.ts stops and restarts a node of the shared
+// cluster) and the global setup that makes sure the cluster runs.
+export default testConfig(import.meta.dirname, { integration: true })

@@ -549,13 +549,17 @@ export function runVersions(options: ClusterOptions = {}): string[] {
   )
 }
 
-async function startNodes(ctx: Ctx, ids: readonly number[]): Promise<void> {
+function assertNoOtherVersionRunning(ctx: Ctx): void {
   const others = otherRunningVersions(ctx)
   if (others.length > 0) {
     throw new Error(
       `a Kafka ${others.join(', ')} cluster is running on the same ports; stop it first (kafka:down)`,
     )
   }
+}
+
+async function startNodes(ctx: Ctx, ids: readonly number[]): Promise<void> {
+  assertNoOtherVersionRunning(ctx)
   const paths = ids.map((id) => nodePaths(ctx, id))
   const toSpawn = paths.filter((p) => livePid(p) === null)
   for (const p of toSpawn) {
@@ -593,23 +597,47 @@ async function startNodes(ctx: Ctx, ids: readonly number[]): Promise<void> {
   }
 }
 
+/**
+ * Stops one node's JVM. A combined node cannot finish a controlled shutdown without a quorum:
+ * SIGTERM to the last live node would hang until `graceMs`. So the last live node gets SIGKILL at
+ * once, and a node left alone for 3 s while shutting down gets SIGKILL too.
+ */
 async function stopNodeProcess(ctx: Ctx, p: NodePaths, signal: 'SIGTERM' | 'SIGKILL', graceMs: number): Promise<void> {
   const pid = livePid(p)
-  if (pid !== null) {
+  const othersAlive = () => NODE_IDS.some((id) => id !== p.id && livePid(nodePaths(ctx, id)) !== null)
+  const kill = (sig: NodeJS.Signals) => {
     try {
-      process.kill(pid, signal)
+      process.kill(pid!, sig)
     } catch {
       // already gone
     }
-    if (!(await waitExit(pid, p.dir, graceMs)) && signal === 'SIGTERM') {
-      ctx.log(`node ${p.id}: still alive ${graceMs} ms after SIGTERM, sending SIGKILL`)
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-      await waitExit(pid, p.dir, 10_000)
+  }
+  if (pid !== null) {
+    if (signal === 'SIGTERM' && !othersAlive()) {
+      ctx.log(`node ${p.id}: last live node, no quorum for a controlled shutdown: SIGKILL`)
+      signal = 'SIGKILL'
     }
+    kill(signal)
+    if (signal === 'SIGTERM') {
+      const deadline = Date.now() + graceMs
+      let aloneSince: number | undefined
+      while (isNodeProcess(pid, p.dir)) {
+        const now = Date.now()
+        aloneSince = othersAlive() ? undefined : (aloneSince ?? now)
+        if (aloneSince !== undefined && now - aloneSince > 3000) {
+          ctx.log(`node ${p.id}: left without quorum during shutdown: SIGKILL`)
+          kill('SIGKILL')
+          break
+        }
+        if (now > deadline) {
+          ctx.log(`node ${p.id}: still alive ${graceMs} ms after SIGTERM: SIGKILL`)
+          kill('SIGKILL')
+          break
+        }
+        await sleep(100)
+      }
+    }
+    await waitExit(pid, p.dir, 10_000)
     if (isNodeProcess(pid, p.dir)) throw new Error(`node ${p.id} (pid ${pid}) did not exit`)
   }
   rmSync(p.pidFile, { force: true })
@@ -634,6 +662,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       ctx.log(`Kafka ${ctx.dist.version} cluster already running and ready`)
       return clusterInfo(options)
     }
+    assertNoOtherVersionRunning(ctx)
     await ensureKafkaLibs(ctx.dist, ctx.log)
     mkdirSync(ctx.runDir, { recursive: true })
     await ensureCerts(join(ctx.runDir, 'certs'))

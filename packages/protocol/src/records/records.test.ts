@@ -1,0 +1,475 @@
+import { gzipSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { CompressionError } from '../compression/compression-error.js'
+import type { CompressionCodec } from '../compression/codecs.js'
+import { DecodeError } from '../errors/decode-error.js'
+import {
+  CorruptRecordError,
+  type RecordInput,
+  decodeRecordBatches,
+  decodeRecordBatchesSync,
+  encodeControlBatch,
+  encodeRecordBatch,
+  encodeRecordBatchSync,
+  nextOffsetAfter,
+} from './index.js'
+
+const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+|\/\/[^\n]*/g, ''), 'hex'))
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
+const text = (bytes: Uint8Array | null): string | null => (bytes === null ? null : new TextDecoder().decode(bytes))
+const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+
+/** Independent bit-by-bit CRC (no tables) for hand-written fixtures: CRC-32C or zlib CRC-32. */
+function bitwiseCrc(polynomial: number, data: Uint8Array): number {
+  let crc = 0xffffffff
+  for (const byte of data) {
+    crc ^= byte
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ polynomial : crc >>> 1
+  }
+  return ~crc >>> 0
+}
+const CASTAGNOLI = 0x82f63b78
+const ZLIB = 0xedb88320
+
+/** Writes `crc` big-endian at `position`. */
+function putCrc(bytes: Uint8Array, position: number, crc: number): Uint8Array {
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(position, crc)
+  return bytes
+}
+
+function expectError(run: () => unknown, check: (error: unknown) => boolean, what: string): unknown {
+  try {
+    run()
+  } catch (error) {
+    expect(check(error), `expected ${what}, got ${String(error)}`).toBe(true)
+    return error
+  }
+  throw new Error(`expected ${what}`)
+}
+
+const THREE_RECORDS: RecordInput[] = [
+  { key: utf8('k1'), value: utf8('v1'), headers: [{ key: 'h', value: utf8('x') }], timestamp: 1700000000000n },
+  { key: null, value: utf8('hello'), timestamp: 1700000000005n },
+  {
+    key: utf8('k3'),
+    value: null,
+    headers: [
+      { key: 'a', value: null },
+      { key: 'bb', value: utf8('zz') },
+    ],
+    timestamp: 1699999999999n,
+  },
+]
+
+describe('encodeRecordBatch: byte-exact', () => {
+  // Derived by hand from the magic v2 format (Kafka docs 5.3.1 / 5.3.2), field by field.
+  const expected = hex(`
+    0000000000000000   // baseOffset 0
+    0000005e           // batchLength 94 = 106 total - 12
+    ffffffff           // partitionLeaderEpoch -1
+    02                 // magic 2
+    00000000           // crc (filled in below from an independent bit-by-bit CRC-32C of bytes 21..end)
+    0000               // attributes: no compression, CreateTime, not transactional, not control
+    00000002           // lastOffsetDelta 2
+    0000018bcfe56800   // baseTimestamp 1700000000000 (first record)
+    0000018bcfe56805   // maxTimestamp 1700000000005
+    000000000000002a   // producerId 42
+    0003               // producerEpoch 3
+    00000007           // baseSequence 7
+    00000003           // recordCount 3
+    // record 0: 15 bytes
+    1c                 // length 14 (zigzag 28)
+    00                 // attributes
+    00                 // timestampDelta 0
+    00                 // offsetDelta 0
+    04 6b31            // key length 2, "k1"
+    04 7631            // value length 2, "v1"
+    02                 // 1 header
+    02 68  02 78       // key "h", value "x"
+    // record 1: 12 bytes
+    16                 // length 11 (zigzag 22)
+    00                 // attributes
+    0a                 // timestampDelta 5 (zigzag 10)
+    02                 // offsetDelta 1
+    01                 // key null (-1)
+    0a 68656c6c6f      // value length 5, "hello"
+    00                 // 0 headers
+    // record 2: 18 bytes
+    22                 // length 17 (zigzag 34)
+    00                 // attributes
+    01                 // timestampDelta -1 (zigzag 1)
+    04                 // offsetDelta 2
+    04 6b33            // key "k3"
+    01                 // value null: a tombstone
+    04                 // 2 headers
+    02 61  01          // key "a", value null
+    04 6262  04 7a7a   // key "bb", value "zz"
+  `)
+  putCrc(expected, 17, bitwiseCrc(CASTAGNOLI, expected.subarray(21)))
+
+  it('writes 3 records with headers exactly', () => {
+    const batch = encodeRecordBatchSync(THREE_RECORDS, { producerId: 42n, producerEpoch: 3, baseSequence: 7 })
+    expect(toHex(batch)).toBe(toHex(expected))
+  })
+
+  it('decodes the same bytes back', () => {
+    const { batches, truncated } = decodeRecordBatchesSync(expected)
+    expect(truncated).toBeNull()
+    expect(batches).toHaveLength(1)
+    const batch = batches[0]!
+    expect(batch).toMatchObject({
+      baseOffset: 0n,
+      batchLength: 94,
+      partitionLeaderEpoch: -1,
+      magic: 2,
+      crc: bitwiseCrc(CASTAGNOLI, expected.subarray(21)),
+      attributes: 0,
+      compression: 'none',
+      timestampType: 'CreateTime',
+      isTransactional: false,
+      isControl: false,
+      hasDeleteHorizon: false,
+      lastOffsetDelta: 2,
+      baseTimestamp: 1700000000000n,
+      maxTimestamp: 1700000000005n,
+      producerId: 42n,
+      producerEpoch: 3,
+      baseSequence: 7,
+      control: null,
+    })
+    expect(nextOffsetAfter(batch)).toBe(3n)
+    expect(batch.records.map((r) => [r.offset, r.timestamp, text(r.key), text(r.value), r.attributes])).toEqual([
+      [0n, 1700000000000n, 'k1', 'v1', 0],
+      [1n, 1700000000005n, null, 'hello', 0],
+      [2n, 1699999999999n, 'k3', null, 0],
+    ])
+    expect(batch.records[0]!.headers.map((h) => [h.key, text(h.value)])).toEqual([['h', 'x']])
+    expect(batch.records[1]!.headers).toEqual([])
+    expect(batch.records[2]!.headers.map((h) => [h.key, text(h.value)])).toEqual([
+      ['a', null],
+      ['bb', 'zz'],
+    ])
+    // keys and values are views into the input, not copies
+    expect(batch.records[0]!.key!.buffer).toBe(expected.buffer)
+  })
+})
+
+describe('encode / decode round trips', () => {
+  const many: RecordInput[] = Array.from({ length: 500 }, (_, i) => ({
+    key: i % 7 === 0 ? null : utf8(`key-${i}`),
+    value: i % 11 === 0 ? null : utf8(`{"n":${i},"payload":"${'x'.repeat(i % 300)}"}`),
+    headers: i % 3 === 0 ? [{ key: `h-${i}-é`, value: utf8('v') }] : [],
+    timestamp: 1700000000000 + (i % 13) * 1000 - 5000,
+  }))
+
+  it.each<CompressionCodec>(['none', 'gzip', 'snappy', 'lz4', 'zstd'])('%s', async (compression) => {
+    const bytes = await encodeRecordBatch(many, { compression, baseOffset: 1000n, partitionLeaderEpoch: 5, producerId: 9n, producerEpoch: 1, baseSequence: 100 })
+    const { batches } = await decodeRecordBatches(bytes, { topic: 't', partition: 0 })
+    const batch = batches[0]!
+    expect(batch.compression).toBe(compression)
+    expect(batch.attributes & 7).toBe(['none', 'gzip', 'snappy', 'lz4', 'zstd'].indexOf(compression))
+    expect(batch.partitionLeaderEpoch).toBe(5)
+    expect(batch.lastOffsetDelta).toBe(499)
+    expect(batch.maxTimestamp).toBe(BigInt(1700000000000 + 12 * 1000 - 5000))
+    expect(batch.baseTimestamp).toBe(1700000000000n - 5000n)
+    expect(batch.records).toHaveLength(500)
+    batch.records.forEach((record, i) => {
+      const input = many[i]!
+      expect(record.offset).toBe(1000n + BigInt(i))
+      expect(record.timestamp).toBe(BigInt(input.timestamp as number))
+      expect(text(record.key)).toBe(text(input.key ?? null))
+      expect(text(record.value)).toBe(text(input.value))
+      expect(record.headers.map((h) => [h.key, text(h.value)])).toEqual((input.headers ?? []).map((h) => [h.key, text(h.value)]))
+    })
+    if (compression !== 'none') expect(bytes.length).toBeLessThan(encodeRecordBatchSync(many).length)
+  })
+
+  it('writes the transactional flag and LogAppendTime', () => {
+    const bytes = encodeRecordBatchSync([{ value: utf8('a'), timestamp: 5 }, { value: utf8('b'), timestamp: 7 }], {
+      isTransactional: true,
+      timestampType: 'LogAppendTime',
+      maxTimestamp: 99n,
+      producerId: 1n,
+      producerEpoch: 0,
+      baseSequence: 0,
+    })
+    expect(new DataView(bytes.buffer).getInt16(21)).toBe(0x18)
+    const batch = decodeRecordBatchesSync(bytes).batches[0]!
+    expect(batch.isTransactional).toBe(true)
+    expect(batch.timestampType).toBe('LogAppendTime')
+    // LogAppendTime: every record's timestamp is the batch's max timestamp (the broker's append time)
+    expect(batch.records.map((r) => r.timestamp)).toEqual([99n, 99n])
+  })
+
+  it('uses `now` for records without a timestamp, and rejects invalid input', () => {
+    const batch = decodeRecordBatchesSync(encodeRecordBatchSync([{ value: null }], { now: 1234 })).batches[0]!
+    expect(batch.records[0]!.timestamp).toBe(1234n)
+    expect(batch.records[0]!.value).toBeNull()
+    expect(() => encodeRecordBatchSync([])).toThrow(/at least one record/)
+    expect(() => encodeRecordBatchSync([{ value: null, timestamp: 1.5 }])).toThrow(/timestamp/)
+    expect(() => encodeRecordBatchSync([{ value: null }], { producerEpoch: 40000 })).toThrow(/int16/)
+  })
+
+  it('decodes several batches from one blob', () => {
+    const a = encodeRecordBatchSync([{ value: utf8('a') }], { baseOffset: 10n })
+    const b = encodeRecordBatchSync([{ value: utf8('b') }, { value: utf8('c') }], { baseOffset: 11n })
+    const { batches } = decodeRecordBatchesSync(Buffer.concat([a, b]))
+    expect(batches.flatMap((batch) => batch.records.map((r) => [r.offset, text(r.value)]))).toEqual([
+      [10n, 'a'],
+      [11n, 'b'],
+      [12n, 'c'],
+    ])
+  })
+})
+
+describe('partial trailing batch', () => {
+  const first = encodeRecordBatchSync([{ value: utf8('one') }], { baseOffset: 5n })
+  const second = encodeRecordBatchSync([{ value: utf8('two') }, { value: utf8('three') }], { baseOffset: 6n })
+  const blob = Buffer.concat([first, second])
+
+  it('ignores it and reports it, at every cut point', () => {
+    for (let cut = first.length + 1; cut < blob.length; cut++) {
+      const { batches, truncated } = decodeRecordBatchesSync(blob.subarray(0, cut))
+      expect(batches).toHaveLength(1)
+      expect(truncated).toEqual({
+        position: first.length,
+        baseOffset: cut - first.length >= 8 ? 6n : null,
+        size: cut - first.length >= 12 ? second.length : null,
+        available: cut - first.length,
+      })
+    }
+    expect(decodeRecordBatchesSync(blob).truncated).toBeNull()
+    expect(decodeRecordBatchesSync(new Uint8Array(0))).toEqual({ batches: [], truncated: null })
+  })
+
+  it('returns no batch when even the first is partial', () => {
+    const { batches, truncated } = decodeRecordBatchesSync(first.subarray(0, 40))
+    expect(batches).toEqual([])
+    expect(truncated).toMatchObject({ position: 0, baseOffset: 5n, size: first.length, available: 40 })
+  })
+})
+
+describe('checksums', () => {
+  const batch = encodeRecordBatchSync([{ key: utf8('k'), value: utf8('value') }], { baseOffset: 77n })
+
+  it('reports a CRC mismatch naming the partition and base offset', () => {
+    const corrupt = batch.slice()
+    corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] as number) ^ 0xff
+    const error = expectError(() => decodeRecordBatchesSync(corrupt, { topic: 'orders', partition: 3 }), CorruptRecordError.isInstance, 'CorruptRecordError') as CorruptRecordError
+    expect(error.message).toMatch(/orders-3 at base offset 77 is corrupt/)
+    expect(error.errorName).toBe('CORRUPT_MESSAGE')
+    expect(error).toMatchObject({ topic: 'orders', partition: 3, baseOffset: 77n, position: 0 })
+    expect(error.storedCrc).toBe(new DataView(batch.buffer).getUint32(17))
+    expect(error.computedCrc).toBe(bitwiseCrc(CASTAGNOLI, corrupt.subarray(21)))
+    // without context the message still names the offset
+    expect(() => decodeRecordBatchesSync(corrupt)).toThrow(/record batch at base offset 77 is corrupt/)
+  })
+
+  it('can skip verification', () => {
+    const corrupt = batch.slice()
+    corrupt[corrupt.length - 2] = 'X'.charCodeAt(0) // last byte of the value (the very last is the header count)
+    expect(text(decodeRecordBatchesSync(corrupt, { verifyCrc: false }).batches[0]!.records[0]!.value)).toBe('valuX')
+  })
+
+  it('does not cover baseOffset, batchLength, partitionLeaderEpoch or magic', () => {
+    const moved = batch.slice()
+    new DataView(moved.buffer).setBigInt64(0, 1000n)
+    new DataView(moved.buffer).setInt32(12, 9)
+    expect(decodeRecordBatchesSync(moved).batches[0]!.records[0]!.offset).toBe(1000n)
+  })
+})
+
+describe('control batches', () => {
+  it('encodes and decodes a COMMIT marker', () => {
+    const bytes = encodeControlBatch({ type: 'COMMIT', producerId: 4000n, producerEpoch: 2, coordinatorEpoch: 17, baseOffset: 50n, timestamp: 1000n })
+    // attributes: control (0x20) + transactional (0x10)
+    expect(new DataView(bytes.buffer).getInt16(21)).toBe(0x30)
+    const batch = decodeRecordBatchesSync(bytes).batches[0]!
+    expect(batch.isControl).toBe(true)
+    expect(batch.isTransactional).toBe(true)
+    expect(batch.control).toEqual({ version: 0, type: 'COMMIT', typeId: 1, coordinatorEpoch: 17 })
+    // key: int16 version 0, int16 type 1; value: int16 version 0, int32 coordinator epoch 17
+    expect(toHex(batch.records[0]!.key!)).toBe('00000001')
+    expect(toHex(batch.records[0]!.value!)).toBe('000000000011')
+    expect(batch.producerId).toBe(4000n)
+    expect(batch.baseSequence).toBe(-1)
+  })
+
+  it('decodes ABORT and unknown types', () => {
+    expect(decodeRecordBatchesSync(encodeControlBatch({ type: 'ABORT', producerId: 1n, producerEpoch: 0 })).batches[0]!.control).toEqual({
+      version: 0,
+      type: 'ABORT',
+      typeId: 0,
+      coordinatorEpoch: 0,
+    })
+    expect(decodeRecordBatchesSync(encodeControlBatch({ type: 99, producerId: 1n, producerEpoch: 0 })).batches[0]!.control).toEqual({
+      version: 0,
+      type: 'UNKNOWN',
+      typeId: 99,
+      coordinatorEpoch: null,
+    })
+  })
+})
+
+describe('empty batches (after compaction)', () => {
+  it('decodes a batch with no records and keeps its last offset', () => {
+    const header = encodeRecordBatchSync([{ value: null }], { baseOffset: 100n }).slice(0, 61)
+    const view = new DataView(header.buffer)
+    view.setInt32(8, 49)
+    view.setInt32(23, 9) // lastOffsetDelta 9: the records were compacted away
+    view.setInt32(57, 0)
+    putCrc(header, 17, bitwiseCrc(CASTAGNOLI, header.subarray(21)))
+    const batch = decodeRecordBatchesSync(header).batches[0]!
+    expect(batch.records).toEqual([])
+    expect(nextOffsetAfter(batch)).toBe(110n)
+  })
+})
+
+describe('legacy message sets (magic v0 / v1)', () => {
+  /** Fills the CRC-32 (zlib) of a hand-written message at `start` (crc field at +12, covering +16..end). */
+  function withCrc(message: Uint8Array, start = 0, end = message.length): Uint8Array {
+    return putCrc(message, start + 12, bitwiseCrc(ZLIB, message.subarray(start + 16, end)))
+  }
+
+  it('decodes an uncompressed v0 message', () => {
+    const message = withCrc(
+      hex(`
+      0000000000000007   // offset 7
+      00000014           // message size 20
+      00000000           // crc (CRC-32 of magic..end, filled in)
+      00                 // magic 0
+      00                 // attributes: no compression
+      00000001 6b        // key "k"
+      00000005 76616c7565 // value "value"
+    `),
+    )
+    const { batches } = decodeRecordBatchesSync(message)
+    expect(batches[0]).toMatchObject({
+      baseOffset: 7n,
+      magic: 0,
+      compression: 'none',
+      timestampType: 'NoTimestampType',
+      producerId: -1n,
+      lastOffsetDelta: 0,
+    })
+    expect(batches[0]!.records.map((r) => [r.offset, r.timestamp, text(r.key), text(r.value)])).toEqual([[7n, -1n, 'k', 'value']])
+  })
+
+  it('decodes v1 messages with timestamps and null key/value', () => {
+    const a = withCrc(
+      hex(`
+      0000000000000003   // offset 3
+      00000016           // message size 22
+      00000000           // crc
+      01                 // magic 1
+      08                 // attributes: LogAppendTime
+      0000018bcfe56800   // timestamp 1700000000000
+      ffffffff           // key null
+      ffffffff           // value null
+    `),
+    )
+    const b = withCrc(
+      hex(`
+      0000000000000004 00000017 00000000 01 00 0000018bcfe56801
+      ffffffff 00000001 7a   // key null, value "z"
+    `),
+    )
+    const { batches } = decodeRecordBatchesSync(Buffer.concat([a, b]))
+    expect(batches.map((batch) => [batch.timestampType, batch.records[0]!.offset, batch.records[0]!.timestamp, batch.records[0]!.key, text(batch.records[0]!.value)])).toEqual([
+      ['LogAppendTime', 3n, 1700000000000n, null, null],
+      ['CreateTime', 4n, 1700000000001n, null, 'z'],
+    ])
+  })
+
+  it('decodes a gzip-compressed v1 wrapper with relative inner offsets', () => {
+    const inner1 = withCrc(hex('0000000000000000 00000017 00000000 01 00 0000000000000064 ffffffff 00000001 61')) // offset 0, ts 100, "a"
+    const inner2 = withCrc(hex('0000000000000001 00000017 00000000 01 00 00000000000000c8 ffffffff 00000001 62')) // offset 1, ts 200, "b"
+    const compressed = gzipSync(Buffer.concat([inner1, inner2]))
+    const wrapper = new Uint8Array(12 + 4 + 1 + 1 + 8 + 4 + 4 + compressed.length)
+    const view = new DataView(wrapper.buffer)
+    view.setBigInt64(0, 41n) // offset of the last inner message
+    view.setInt32(8, wrapper.length - 12)
+    wrapper[16] = 1 // magic 1
+    wrapper[17] = 1 // attributes: gzip, CreateTime
+    view.setBigInt64(18, 200n)
+    view.setInt32(26, -1) // key null
+    view.setInt32(30, compressed.length)
+    wrapper.set(compressed, 34)
+    withCrc(wrapper)
+    const batch = decodeRecordBatchesSync(wrapper).batches[0]!
+    expect(batch).toMatchObject({ baseOffset: 40n, lastOffsetDelta: 1, compression: 'gzip', magic: 1, maxTimestamp: 200n })
+    expect(batch.records.map((r) => [r.offset, r.timestamp, text(r.value)])).toEqual([
+      [40n, 100n, 'a'],
+      [41n, 200n, 'b'],
+    ])
+  })
+
+  it('checks the CRC-32 of legacy messages', () => {
+    const message = withCrc(hex('0000000000000007 0000000e 00000000 00 00 ffffffff ffffffff'))
+    expect(decodeRecordBatchesSync(message).batches[0]!.records[0]!.value).toBeNull()
+    message[message.length - 1] = 0
+    expectError(() => decodeRecordBatchesSync(message, { partition: 1 }), CorruptRecordError.isInstance, 'CorruptRecordError')
+  })
+})
+
+describe('malformed input', () => {
+  const isTyped = (error: unknown): boolean => DecodeError.isInstance(error) || CorruptRecordError.isInstance(error) || CompressionError.isInstance(error)
+
+  it('rejects unknown magic, short lengths, bad record counts', () => {
+    const batch = encodeRecordBatchSync([{ value: utf8('a') }])
+    const badMagic = batch.slice()
+    badMagic[16] = 3
+    expectError(() => decodeRecordBatchesSync(badMagic), DecodeError.isInstance, 'DecodeError')
+    const shortLength = batch.slice()
+    new DataView(shortLength.buffer).setInt32(8, 10)
+    expectError(() => decodeRecordBatchesSync(shortLength), DecodeError.isInstance, 'DecodeError')
+    const hugeCount = batch.slice()
+    new DataView(hugeCount.buffer).setInt32(57, 0x7fffffff)
+    expectError(() => decodeRecordBatchesSync(hugeCount, { verifyCrc: false }), DecodeError.isInstance, 'DecodeError')
+    const badCodec = batch.slice()
+    badCodec[22] = 7
+    expectError(() => decodeRecordBatchesSync(badCodec, { verifyCrc: false }), CompressionError.isInstance, 'CompressionError')
+  })
+
+  it.each<CompressionCodec>(['none', 'gzip', 'snappy', 'lz4', 'zstd'])('fuzz (%s): random mutations only ever throw typed errors', async (compression) => {
+    const records = Array.from({ length: 20 }, (_, i) => ({ key: utf8(`k${i}`), value: utf8(`value-${i}`.repeat(i)), headers: [{ key: 'h', value: utf8('v') }] }))
+    const bytes = await encodeRecordBatch(records, { compression })
+    let x = 12345
+    const random = (): number => {
+      x ^= x << 13
+      x ^= x >>> 17
+      x ^= x << 5
+      return x >>> 0
+    }
+    for (let i = 0; i < 1500; i++) {
+      const mutated = bytes.slice()
+      for (let f = 0, n = 1 + (random() % 3); f < n; f++) mutated[random() % mutated.length] = random() & 0xff
+      const input = random() % 4 === 0 ? mutated.subarray(0, random() % mutated.length) : mutated
+      try {
+        decodeRecordBatchesSync(input, { verifyCrc: random() % 2 === 0, maxDecompressedBytes: 1 << 20 })
+      } catch (error) {
+        expect(isTyped(error), `mutation ${i}: ${String(error)}`).toBe(true)
+      }
+    }
+  })
+
+  it('random garbage only ever throws typed errors', () => {
+    let x = 99
+    for (let i = 0; i < 2000; i++) {
+      const length = (i * 37) % 200
+      const garbage = new Uint8Array(length)
+      for (let j = 0; j < length; j++) {
+        x ^= x << 13
+        x ^= x >>> 17
+        x ^= x << 5
+        garbage[j] = x & 0xff
+      }
+      if (length > 16) garbage[16] = i % 3 // plausible magic
+      try {
+        decodeRecordBatchesSync(garbage, { verifyCrc: false })
+      } catch (error) {
+        expect(isTyped(error), String(error)).toBe(true)
+      }
+    }
+  })
+})
