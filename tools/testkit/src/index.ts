@@ -25,3 +25,5 @@ export type {
 } from './cluster.js'
 export { startFaultProxy, FaultProxy } from './fault-proxy.js'
 export type { FaultProxyOptions, FaultProxyStats } from './fault-proxy.js'
+export { FakeBroker } from './fake-broker.js'
+export type { FakeAction, FakeHandler, FakeRequestContext, ReceivedRequest } from './fake-broker.js'
