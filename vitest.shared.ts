@@ -11,7 +11,7 @@ export function testConfig(packageDir: string, options: { integration?: boolean 
   const reportDir = process.env.KAFKATS_TEST_REPORT_DIR
   const reporters: Array<string | [string, Record<string, unknown>]> = ['default']
   if (reportDir !== undefined && reportDir !== '') {
-    reporters.push(['json', { outputFile: `${reportDir}/${basename(packageDir)}.json` }])
+    reporters.push(['json', { outputFile: `${reportDir}/${basename(packageDir)}${process.env.KAFKATS_TEST_REPORT_SUFFIX ?? ''}.json` }])
   }
   return defineConfig({
     resolve: { conditions: ['@kafkats/source'] },

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process'
 import { gzipSync as nodeGzipSync, gunzipSync as nodeGunzipSync } from 'node:zlib'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   COMPRESSION_CODEC_IDS,
   type CompressionCodec,
@@ -14,7 +15,8 @@ import {
   setCompressionCodecImplementation,
 } from './index.js'
 import { forcePureJsGzip, gzipImplementation } from './gzip.js'
-import { lz4DecompressFrame } from './lz4.js'
+import { lz4CompressFrame, lz4DecompressFrame } from './lz4.js'
+import { disableLz4Wasm, lz4Wasm } from './lz4-wasm.js'
 import { xxhash32 } from './xxhash32.js'
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'))
@@ -224,7 +226,10 @@ describe('snappy interop (snappy-java xerial framing)', () => {
   })
 })
 
-describe('lz4 interop (LZ4 frame format)', () => {
+describe.each(['wasm', 'pure JS'])('lz4 interop (LZ4 frame format), %s block codec', (engine) => {
+  beforeAll(() => disableLz4Wasm(engine !== 'wasm'))
+  afterAll(() => disableLz4Wasm(false))
+
   // `lz4 -c` (reference LZ4 CLI v1.9.4): FLG 0x64 (independent blocks, content checksum), BD 0x40, HC 0xa7
   const cliDefault = hex(
     '04224d186440a759000000ff2f7b226f72646572223a34322c22737461747573223a2273686970706564222c226974656d73223a5b7b22736b75223a22412d31222c22717479223a327d2c16000b34422d372c0034317d5d5f001332600050706564227d00000000541a33ee',
@@ -274,6 +279,46 @@ describe('lz4 interop (LZ4 frame format)', () => {
   })
 })
 
+describe('lz4 block codecs: WebAssembly and pure JS agree', () => {
+  afterAll(() => disableLz4Wasm(false))
+
+  it('has WebAssembly here', () => {
+    expect(lz4Wasm()).not.toBeNull()
+  })
+
+  it.each<[string, Uint8Array]>([
+    ['record-like', recordLike(300_000)],
+    ['random', randomBytes(70_000, 5)],
+    ['zeros', new Uint8Array(150_000)],
+    ['tiny', utf8('abcabcabcabcabcabc')],
+  ])('each decodes the other (%s)', (_name, data) => {
+    disableLz4Wasm(false)
+    const fromWasm = lz4CompressFrame(data)
+    disableLz4Wasm(true)
+    const fromJs = lz4CompressFrame(data)
+    expect(Buffer.from(lz4DecompressFrame(fromWasm, 1 << 30)).equals(Buffer.from(data))).toBe(true)
+    disableLz4Wasm(false)
+    expect(Buffer.from(lz4DecompressFrame(fromJs, 1 << 30)).equals(Buffer.from(data))).toBe(true)
+  })
+
+  it('both survive mutated blocks with typed errors only', () => {
+    const frame = lz4CompressFrame(recordLike(100_000))
+    const noise = randomBytes(3000, 23)
+    for (const engine of [false, true]) {
+      disableLz4Wasm(engine)
+      for (let i = 0; i < 500; i++) {
+        const mutated = frame.slice()
+        mutated[7 + (((noise[i * 2] as number) << 8) | (noise[i * 2 + 1] as number)) % (mutated.length - 7)] = noise[i + 1000] as number
+        try {
+          lz4DecompressFrame(mutated, 1 << 20, { verifyHeaderChecksum: false })
+        } catch (error) {
+          expect(CompressionError.isInstance(error), String(error)).toBe(true)
+        }
+      }
+    }
+  })
+})
+
 describe('xxhash32', () => {
   it('matches the reference values', () => {
     expect(xxhash32(new Uint8Array(0))).toBe(0x02cc5d05)
@@ -308,5 +353,21 @@ describe('zstd interop', () => {
   it('rejects a declared size no block structure can produce', () => {
     // single-segment frame declaring 2^32-1 bytes with one raw block of 1 byte
     expectCompressionError(() => decompressSync('zstd', hex('28b52ffd a0 ffffffff 090000 41'), { maxOutputBytes: 2 ** 33 }), 'corrupt')
+  })
+})
+
+describe('reference command-line tools decode our output (skipped where the tool is absent)', () => {
+  const hasTool = (tool: string): boolean => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0
+  const data = recordLike(200_000)
+
+  it.each<[Exclude<CompressionCodec, 'none' | 'snappy'>, string, string[]]>([
+    ['gzip', 'gzip', ['-d', '-c']],
+    ['lz4', 'lz4', ['-d', '-c']],
+    ['zstd', 'zstd', ['-d', '-c']],
+  ])('%s via `%s`', async (codec, tool, args) => {
+    if (!hasTool(tool)) return
+    const result = spawnSync(tool, args, { input: await compress(codec, data), maxBuffer: 1 << 24 })
+    expect(result.status).toBe(0)
+    expect(Buffer.from(result.stdout).equals(Buffer.from(data))).toBe(true)
   })
 })

@@ -1,5 +1,6 @@
 import { CompressionError } from './compression-error.js'
 import { LZ4_MALFORMED, LZ4_OUTPUT_OVERFLOW, lz4BlockBound, lz4CompressBlock, lz4DecompressBlock } from './lz4-block.js'
+import { type Lz4Wasm, lz4Wasm, releaseLz4Wasm } from './lz4-wasm.js'
 import { xxhash32 } from './xxhash32.js'
 
 /**
@@ -14,6 +15,10 @@ import { xxhash32 } from './xxhash32.js'
  * block and content checksums, content size, and several concatenated frames. Magic v0 message
  * sets were written with a wrong header checksum (Kafka computed it over the magic number too,
  * KAFKA-3160), so the legacy decoder turns its verification off.
+ *
+ * Blocks go through the WebAssembly build of lz4-block.c when WebAssembly is available (the
+ * common case), else through the pure-JS block codec in lz4-block.ts; both produce and accept
+ * the same bytes.
  */
 
 const MAGIC = 0x184d2204
@@ -25,20 +30,50 @@ const FLG_CONTENT_SIZE = 0x08
 const FLG_CONTENT_CHECKSUM = 0x04
 const FLG_DICTIONARY_ID = 0x01
 const BD_64KB = 4 << 4
+const HASH_TABLE_BYTES = 4 << 14
+
+/** Largest frame `lz4CompressFrame` can produce for `length` input bytes. */
+function frameBound(length: number): number {
+  const blocks = Math.max(1, Math.ceil(length / BLOCK_SIZE))
+  return 7 + blocks * 4 + lz4BlockBound(length) + blocks * 16 + 4
+}
 
 /** Compresses `data` as one LZ4 frame in Kafka's layout. */
 export function lz4CompressFrame(data: Uint8Array): Uint8Array {
-  const blocks = Math.max(1, Math.ceil(data.length / BLOCK_SIZE))
-  const out = new Uint8Array(7 + blocks * 4 + lz4BlockBound(data.length) + blocks * 16 + 4)
-  writeLE32(out, 0, MAGIC)
-  out[4] = FLG_VERSION_01 | FLG_BLOCK_INDEPENDENCE
-  out[5] = BD_64KB
-  out[6] = (xxhash32(out, 4, 6) >>> 8) & 0xff
-  let d = 7
+  const wasm = lz4Wasm()
+  if (wasm === null) {
+    const out = new Uint8Array(frameBound(data.length))
+    const end = writeFrame(data, out, 0, (start, stop, position) => lz4CompressBlock(data, start, stop, out, position) - position)
+    return out.subarray(0, end)
+  }
+  // wasm memory: [hash table][input][output]
+  const table = wasm.heapBase
+  const input = table + HASH_TABLE_BYTES
+  const output = input + data.length
+  wasm.reserve(output + frameBound(data.length))
+  const memory = new Uint8Array(wasm.memory.buffer)
+  memory.set(data, input)
+  const end = writeFrame(memory.subarray(input, output), memory, output, (start, stop, position) =>
+    wasm.compress(input + start, stop - start, position, table),
+  )
+  const result = memory.slice(output, end)
+  releaseLz4Wasm()
+  return result
+}
+
+/**
+ * Writes the frame of `data` into `out` from `position`; `compressBlock(start, end, at)` compresses
+ * `data[start, end)` to `out` at `at` and returns its size. Returns the end position.
+ */
+function writeFrame(data: Uint8Array, out: Uint8Array, position: number, compressBlock: (start: number, end: number, at: number) => number): number {
+  writeLE32(out, position, MAGIC)
+  out[position + 4] = FLG_VERSION_01 | FLG_BLOCK_INDEPENDENCE
+  out[position + 5] = BD_64KB
+  out[position + 6] = (xxhash32(out, position + 4, position + 6) >>> 8) & 0xff
+  let d = position + 7
   for (let start = 0; start < data.length; start += BLOCK_SIZE) {
     const end = Math.min(data.length, start + BLOCK_SIZE)
-    const blockEnd = lz4CompressBlock(data, start, end, out, d + 4)
-    const size = blockEnd - d - 4
+    const size = compressBlock(start, end, d + 4)
     if (size >= end - start) {
       // stored: incompressible data costs no more than 4 bytes a block
       writeLE32(out, d, (end - start) | 0x80000000)
@@ -46,11 +81,11 @@ export function lz4CompressFrame(data: Uint8Array): Uint8Array {
       d += 4 + end - start
     } else {
       writeLE32(out, d, size)
-      d = blockEnd
+      d += 4 + size
     }
   }
   writeLE32(out, d, 0)
-  return out.subarray(0, d + 4)
+  return d + 4
 }
 
 export interface Lz4DecompressOptions {
@@ -58,10 +93,73 @@ export interface Lz4DecompressOptions {
   verifyHeaderChecksum?: boolean
 }
 
+/** Where decompressed bytes go: a JS array, or the WebAssembly memory. */
+interface Sink {
+  capacity: number
+  /** Grows to `capacity` bytes, keeping `[0, used)`. */
+  grow(used: number, capacity: number): void
+  /**
+   * Decompresses block `data[ip, ip + size)` to output position `op`, at most `room` bytes, matches
+   * reaching back `history` bytes; returns the output size or LZ4_OUTPUT_OVERFLOW / LZ4_MALFORMED.
+   */
+  block(ip: number, size: number, op: number, room: number, history: number): number
+  copy(ip: number, size: number, op: number): void
+  view(start: number, end: number): Uint8Array
+  result(length: number): Uint8Array
+}
+
+function jsSink(data: Uint8Array, initial: number): Sink {
+  let out = new Uint8Array(initial)
+  return {
+    capacity: initial,
+    grow(used, capacity) {
+      const grown = new Uint8Array(capacity)
+      grown.set(out.subarray(0, used))
+      out = grown
+      this.capacity = capacity
+    },
+    block(ip, size, op, room, history) {
+      const end = lz4DecompressBlock(data, ip, ip + size, out, op, op - history, op + room)
+      return end < 0 ? end : end - op
+    },
+    copy: (ip, size, op) => out.set(data.subarray(ip, ip + size), op),
+    view: (start, end) => out.subarray(start, end),
+    result: (length) => out.subarray(0, length),
+  }
+}
+
+function wasmSink(wasm: Lz4Wasm, data: Uint8Array, initial: number): Sink {
+  // wasm memory: [input][output, grown in place]
+  const input = wasm.heapBase
+  const output = input + data.length
+  wasm.reserve(output + initial)
+  new Uint8Array(wasm.memory.buffer).set(data, input)
+  return {
+    capacity: initial,
+    grow(_used, capacity) {
+      wasm.reserve(output + capacity)
+      this.capacity = capacity
+    },
+    block: (ip, size, op, room, history) => wasm.decompress(input + ip, size, output + op, room, history),
+    copy: (ip, size, op) => new Uint8Array(wasm.memory.buffer).copyWithin(output + op, input + ip, input + ip + size),
+    view: (start, end) => new Uint8Array(wasm.memory.buffer, output + start, end - start),
+    result(length) {
+      const result = new Uint8Array(wasm.memory.buffer).slice(output, output + length)
+      releaseLz4Wasm()
+      return result
+    },
+  }
+}
+
 /** Decompresses one or more concatenated LZ4 frames, producing at most `maxOutputBytes` bytes. */
 export function lz4DecompressFrame(data: Uint8Array, maxOutputBytes: number, options: Lz4DecompressOptions = {}): Uint8Array {
   const verifyHeaderChecksum = options.verifyHeaderChecksum ?? true
-  let out: Uint8Array = new Uint8Array(Math.min(maxOutputBytes, Math.max(BLOCK_SIZE, data.length * 4)))
+  const initial = Math.min(maxOutputBytes, Math.max(BLOCK_SIZE, data.length * 4))
+  const wasm = lz4Wasm()
+  const out = wasm === null ? jsSink(data, initial) : wasmSink(wasm, data, initial)
+  const ensure = (used: number, needed: number): void => {
+    if (needed > out.capacity) out.grow(used, Math.min(maxOutputBytes, Math.max(out.capacity * 2, needed)))
+  }
   let op = 0
   let ip = 0
   do {
@@ -84,7 +182,8 @@ export function lz4DecompressFrame(data: Uint8Array, maxOutputBytes: number, opt
     if ((flg & FLG_CONTENT_SIZE) !== 0) {
       const contentSize = readLE32(data, ip + 6) + readLE32(data, ip + 10) * 2 ** 32
       if (contentSize > maxOutputBytes - op) throw limit(maxOutputBytes)
-      if (op + contentSize > out.length) out = grow(out, op, op + contentSize)
+      // sized from the header only when the data could plausibly hold it (LZ4 expands at most ~255x)
+      if (contentSize <= (data.length - ip) * 256) ensure(op, op + contentSize)
     }
     ip = descriptorEnd + 1
     const blockChecksums = (flg & FLG_BLOCK_CHECKSUM) !== 0
@@ -102,34 +201,29 @@ export function lz4DecompressFrame(data: Uint8Array, maxOutputBytes: number, opt
       if (blockChecksums && readLE32(data, ip + size) !== xxhash32(data, ip, ip + size)) throw corrupt('block checksum mismatch')
       if (stored) {
         if (size > maxOutputBytes - op) throw limit(maxOutputBytes)
-        if (op + size > out.length) out = grow(out, op, Math.min(maxOutputBytes, Math.max(out.length * 2, op + size)))
-        out.set(data.subarray(ip, ip + size), op)
+        ensure(op, op + size)
+        out.copy(ip, size, op)
         op += size
       } else {
         const room = Math.min(blockMax, maxOutputBytes - op)
-        if (op + room > out.length) out = grow(out, op, Math.min(maxOutputBytes, Math.max(out.length * 2, op + room)))
-        const result = lz4DecompressBlock(data, ip, ip + size, out, op, frameStart, op + room)
+        ensure(op, op + room)
+        const result = out.block(ip, size, op, room, op - frameStart)
         if (result === LZ4_MALFORMED) throw corrupt('malformed block')
         if (result === LZ4_OUTPUT_OVERFLOW) {
           throw room < blockMax ? limit(maxOutputBytes) : corrupt(`block decompresses beyond the ${blockMax}-byte maximum`)
         }
-        op = result
+        op += result
       }
       ip += size + (blockChecksums ? 4 : 0)
     }
     if ((flg & FLG_CONTENT_CHECKSUM) !== 0) {
       if (data.length - ip < 4) throw corrupt('truncated content checksum')
-      if (readLE32(data, ip) !== xxhash32(out, frameStart, op)) throw corrupt('content checksum mismatch')
+      const view = out.view(frameStart, op)
+      if (readLE32(data, ip) !== xxhash32(view, 0, view.length)) throw corrupt('content checksum mismatch')
       ip += 4
     }
   } while (ip < data.length)
-  return out.subarray(0, op)
-}
-
-function grow(out: Uint8Array, used: number, capacity: number): Uint8Array {
-  const grown = new Uint8Array(capacity)
-  grown.set(out.subarray(0, used))
-  return grown
+  return out.result(op)
 }
 
 function corrupt(message: string): CompressionError {

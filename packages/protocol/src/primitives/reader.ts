@@ -122,7 +122,7 @@ export class Reader {
     return (zigzag >>> 1) ^ -(zigzag & 1)
   }
 
-  /** Zigzag varlong as a `number`; fails if the value is beyond ±2^53 (use `varlong`). */
+  /** Zigzag varlong as a `number`, for values in -2^52 .. 2^52-1; beyond that a DecodeError (use `varlong`). */
   varlongNumber(): number {
     let zigzag = 0
     let multiplier = 1

@@ -42,6 +42,8 @@ export function uuidToBytes(uuid: string, target: Uint8Array = new Uint8Array(16
       target[out++] = (value >> bits) & 0xff
     }
   }
+  // 22 characters carry 132 bits; the last 4 must be zero or the text is not a 16-byte UUID.
+  if ((value & ((1 << bits) - 1)) !== 0) throw new EncodeError(`invalid UUID "${uuid}": trailing bits set`)
   return target
 }
 

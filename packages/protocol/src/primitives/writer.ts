@@ -120,10 +120,14 @@ export class Writer {
     this.uvarint(((value << 1) ^ (value >> 31)) >>> 0)
   }
 
-  /** Zigzag varlong for a `number` (record batches: timestamp deltas), exact within ±2^53. */
+  /**
+   * Zigzag varlong for a `number` (record batches: timestamp deltas) when the zigzag value stays a
+   * safe integer: -2^52 .. 2^52-1. Wider values go through `varlong`.
+   */
   varlongNumber(value: number): void {
-    if (!Number.isSafeInteger(value)) throw rangeError('varlong', value)
+    if (!Number.isInteger(value)) throw rangeError('varlong', value)
     let zigzag = value >= 0 ? value * 2 : -value * 2 - 1
+    if (zigzag > Number.MAX_SAFE_INTEGER) throw rangeError('varlong (as a number)', value)
     this.ensure(10)
     while (zigzag > 0x7f) {
       this.buffer[this.offset++] = (zigzag % 128) | 0x80
