@@ -10,7 +10,7 @@
  * MB/s of record payload (key + value bytes) and records/s.
  */
 import { createRequire } from 'node:module'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -258,8 +258,8 @@ async function main(): Promise<void> {
   lines.push(`- Command: \`npm run bench:record-batch -w @kafkats/bench\` (from the repository root)`)
   lines.push(`- Date: ${new Date().toISOString()}`)
   lines.push(`- Node: ${process.version} (${process.platform}/${process.arch})`)
-  lines.push(`- CPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores)`)
-  lines.push(`- Libraries: kafkats (this repo), @platformatic/kafka ${require('@platformatic/kafka/package.json').version}, kafkajs ${require('kafkajs/package.json').version}`)
+  lines.push(`- CPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores); load average at the end of the run: ${loadavg().map((load) => load.toFixed(2)).join(', ')} (other processes share this machine, so numbers vary run to run)`)
+  lines.push(`- Libraries: kafkats (this repo), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}`)
   lines.push(`- gzip implementation used by kafkats: ${gzipImplementation()}`)
   lines.push(
     `- Method: one batch of ${RECORDS_PER_BATCH} records (key ~13 B, value 1 KiB or 100 B of record-like JSON), encoded or decoded in a loop; ${WARMUP_MS} ms warm-up, then the median of ${ITERATIONS} periods of ${PERIOD_MS} ms. MB/s = record payload (key + value) bytes per second, 10^6.`,

@@ -158,6 +158,16 @@ export class BrokerConnection {
     return this.inFlight.length - this.inFlightHead
   }
 
+  /** Bytes handed to the socket and not yet flushed to the kernel. */
+  get bufferedBytes(): number {
+    return this.socket.writableLength
+  }
+
+  /** Requests waiting for the socket to drain before they are written. */
+  get waitingForDrain(): number {
+    return this.drainWaiters.length
+  }
+
   /** The broker's supported range for `apiKey`, or undefined if it does not support the API. */
   brokerVersions(apiKey: number): VersionRange | undefined {
     return this.versions.get(apiKey)

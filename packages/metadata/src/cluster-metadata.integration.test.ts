@@ -1,7 +1,7 @@
 import { ConnectionPool } from '@kafkats/connection'
-import { CreateTopicsApi, KafkaProtocolError } from '@kafkats/protocol'
+import { CreateAclsApi, CreateTopicsApi, KafkaProtocolError } from '@kafkats/protocol'
 import { clusterInfo, killNode, startNode } from '@kafkats/testkit'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClusterMetadata } from './cluster-metadata.js'
 import type { LeaderChangedEvent } from './events.js'
 
@@ -31,6 +31,10 @@ async function createTopic(name: string, partitions: number, replicationFactor: 
 }
 
 const topic = `metadata-test-${Date.now()}`
+beforeAll(async () => {
+  await createTopic(topic, 3, 3)
+  await metadata.waitForTopic(topic, 30_000)
+})
 
 describe('ClusterMetadata against the real cluster', () => {
   it('knows the 3 brokers and their racks', async () => {
@@ -50,6 +54,59 @@ describe('ClusterMetadata against the real cluster', () => {
     expect((error as KafkaProtocolError).errorName).toBe('UNKNOWN_TOPIC_OR_PARTITION')
   })
 
+  it('reports a topic the principal may not describe as TOPIC_AUTHORIZATION_FAILED', async () => {
+    const secret = `metadata-secret-${Date.now()}`
+    await createTopic(secret, 1, 1)
+    const alice = cluster.saslUsers.scram256.find((user) => user.username === 'alice')!
+    // PLAINTEXT clients are the super user ANONYMOUS in the test cluster, so this may create ACLs.
+    const snapshot = await metadata.refresh()
+    const admin = await pool.get([...snapshot.brokers.values()][0]!.address, 'admin')
+    const created = await admin.request(
+      CreateAclsApi,
+      CreateAclsApi.createRequest({
+        creations: [
+          {
+            resourceType: 2, // TOPIC
+            resourceName: secret,
+            resourcePatternType: 3, // LITERAL
+            principal: `User:${alice.username}`,
+            host: '*',
+            operation: 2, // ALL
+            permissionType: 2, // DENY
+          },
+        ],
+      }),
+    )
+    expect(created.results.map((result) => result.errorCode)).toEqual([0])
+
+    const alicePool = new ConnectionPool({
+      clientId: 'metadata-test-alice',
+      sasl: { mechanism: 'SCRAM-SHA-256', username: alice.username, password: alice.password },
+    })
+    const aliceMetadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.saslPlaintext, pool: alicePool })
+    try {
+      // ACLs reach every broker through the metadata log within moments.
+      let error: unknown
+      for (let attempt = 0; attempt < 50; attempt++) {
+        error = await aliceMetadata.addTopics([secret]).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        )
+        if (error !== undefined) break
+        aliceMetadata.removeTopics([secret])
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      expect(KafkaProtocolError.isInstance(error)).toBe(true)
+      expect((error as KafkaProtocolError).errorName).toBe('TOPIC_AUTHORIZATION_FAILED')
+      expect((error as KafkaProtocolError).retriable).toBe(false)
+      // The same principal still sees topics it may describe.
+      await expect(aliceMetadata.addTopics([topic])).resolves.toHaveLength(1)
+    } finally {
+      aliceMetadata.close()
+      alicePool.close()
+    }
+  })
+
   it('coalesces concurrent refreshes into at most two requests', async () => {
     const before = metadata.snapshot.updatedAt
     const results = await Promise.all(Array.from({ length: 20 }, () => metadata.refresh()))
@@ -59,7 +116,6 @@ describe('ClusterMetadata against the real cluster', () => {
   })
 
   it('moves a partition to a new leader with a higher epoch when its leader dies, and sees the node return', async () => {
-    await createTopic(topic, 3, 3)
     const info = await metadata.waitForTopic(topic, 30_000)
     expect(info.partitions).toHaveLength(3)
     const before = info.partitions[0]!

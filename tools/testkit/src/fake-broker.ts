@@ -46,6 +46,7 @@ export class FakeBroker {
   private readonly sockets = new Set<Socket>()
   private readonly handlers = new Map<number, FakeHandler<unknown, unknown>>()
   private readonly counts = new Map<number, number>()
+  private paused = false
 
   private constructor(server: Server, host: string, port: number) {
     this.server = server
@@ -84,6 +85,17 @@ export class FakeBroker {
     return this
   }
 
+  /** Stops reading from clients (their writes back up into the kernel buffers, then stall). */
+  pauseReading(): void {
+    this.paused = true
+    for (const socket of this.sockets) socket.pause()
+  }
+
+  resumeReading(): void {
+    this.paused = false
+    for (const socket of this.sockets) socket.resume()
+  }
+
   /** Closes every client connection (the listener stays). */
   dropConnections(): void {
     for (const socket of this.sockets) socket.destroy()
@@ -96,6 +108,7 @@ export class FakeBroker {
 
   private accept(socket: Socket): void {
     this.sockets.add(socket)
+    if (this.paused) socket.pause()
     socket.on('close', () => this.sockets.delete(socket))
     socket.on('error', () => socket.destroy())
     let pending: Buffer = Buffer.alloc(0)
