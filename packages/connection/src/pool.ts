@@ -12,6 +12,11 @@ export interface ConnectionPoolOptions extends Omit<ConnectionOptions, 'host' | 
   reconnectBackoffMs?: number
   /** Longest wait between connect attempts. Default 1000. Java: reconnect.backoff.max.ms */
   reconnectBackoffMaxMs?: number
+  /**
+   * Rewrites a broker address before dialling (tests put a fault proxy in front of each broker;
+   * deployments behind NAT map advertised names). Default: none.
+   */
+  mapAddress?: (address: string) => string
 }
 
 export const connectionPoolDefaults = {
@@ -75,8 +80,9 @@ export class ConnectionPool {
     try {
       const wait = slot.nextAttemptAt - Date.now()
       if (wait > 0) await sleep(wait, signal)
-      const { host, port } = parseAddress(address)
-      const connection = await BrokerConnection.connect({ ...this.options, host, port, ...(signal ? { signal } : {}) })
+      const { host, port } = parseAddress(this.options.mapAddress?.(address) ?? address)
+      const { mapAddress: _mapAddress, reconnectBackoffMs: _base, reconnectBackoffMaxMs: _max, ...connectionOptions } = this.options
+      const connection = await BrokerConnection.connect({ ...connectionOptions, host, port, ...(signal ? { signal } : {}) })
       if (this.closed) {
         connection.close()
         throw new ConnectionError('the connection pool is closed', address, { retriable: false })

@@ -219,6 +219,39 @@ export class ClusterMetadata extends MetadataEvents {
     else setTimeout(run, wait).unref?.()
   }
 
+  /**
+   * Applies a leader hint from a response (KIP-951: Produce v10+ and Fetch v12+ name the new
+   * leader with the NOT_LEADER_OR_FOLLOWER error) without waiting for a Metadata round trip. Only
+   * a strictly newer leader epoch is applied; `endpoint` adds the broker if it is not known yet.
+   * Returns whether anything changed.
+   */
+  applyLeaderHint(
+    topic: string,
+    partition: number,
+    leader: number,
+    leaderEpoch: number,
+    endpoint?: { host: string; port: number; rack: string | null },
+  ): boolean {
+    const info = this.current.topics.get(topic)
+    const old = info?.partitions[partition]
+    if (info === undefined || old === undefined || leader < 0 || leaderEpoch <= old.leaderEpoch) return false
+    let brokers = this.current.brokers
+    if (!brokers.has(leader)) {
+      if (endpoint === undefined) return false
+      const withLeader = new Map(brokers)
+      withLeader.set(leader, { nodeId: leader, ...endpoint, address: `${endpoint.host}:${endpoint.port}` })
+      brokers = withLeader
+    }
+    const partitions = [...info.partitions]
+    partitions[partition] = { ...old, leader, leaderEpoch }
+    const topics = new Map(this.current.topics)
+    topics.set(topic, { ...info, partitions })
+    const previous = this.current
+    this.current = { ...previous, brokers, topics }
+    this.emitChanges(previous, this.current)
+    return true
+  }
+
   /** Stops the periodic refresh. */
   close(): void {
     this.closed = true

@@ -1,6 +1,7 @@
-export { KafkaError, type KafkaErrorOptions } from './kafka-error.js'
+export { KafkaError, type KafkaErrorOptions, hasMarker } from './kafka-error.js'
 export { DecodeError } from './decode-error.js'
 export { EncodeError } from './encode-error.js'
+export { ConfigError } from './config-error.js'
 export {
   errorCodes,
   errorByCode,

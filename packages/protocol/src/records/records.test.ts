@@ -210,6 +210,18 @@ describe('encode / decode round trips', () => {
     expect(() => encodeRecordBatchSync([{ value: null }], { producerEpoch: 40000 })).toThrow(/int16/)
   })
 
+  it('decodes a blob that is a view at any offset into a larger buffer (as a fetch response is)', () => {
+    const batch = encodeRecordBatchSync(many.slice(0, 50), { compression: 'none' })
+    for (const shift of [1, 2, 3, 5]) {
+      const backing = new Uint8Array(batch.length + 16)
+      backing.set(batch, shift)
+      const view = backing.subarray(shift, shift + batch.length)
+      const decoded = decodeRecordBatchesSync(view).batches[0]!
+      expect(decoded.records).toHaveLength(50)
+      expect(text(decoded.records[49]!.value)).toBe(text(many[49]!.value))
+    }
+  })
+
   it('decodes several batches from one blob', () => {
     const a = encodeRecordBatchSync([{ value: utf8('a') }], { baseOffset: 10n })
     const b = encodeRecordBatchSync([{ value: utf8('b') }, { value: utf8('c') }], { baseOffset: 11n })

@@ -1,0 +1,157 @@
+import { type CompressionCodec, type RecordInput, crc32c, encodeRecordBatchSync } from '@kafkats/protocol'
+
+/** What `send` resolves with once the record is acknowledged. */
+export interface RecordMetadata {
+  topic: string
+  partition: number
+  /** -1 with acks=0 (no response carries it). */
+  offset: bigint
+  /** The record's CreateTime, or the broker's LogAppendTime when the topic uses it. */
+  timestamp: bigint
+}
+
+/** Fixed part of a batch (61) plus a generous per-record overhead, for size accounting. */
+const BATCH_OVERHEAD = 61
+const RECORD_OVERHEAD = 21
+
+/**
+ * Records of one partition that travel together. Open while records are appended; frozen (encoded
+ * once, with its producer id, epoch and base sequence) when first drained. A retry resends the
+ * same frozen bytes; an epoch bump or a sequence rewind patches the header fields and CRC in place.
+ */
+export class ProducerBatch {
+  readonly topic: string
+  readonly partition: number
+  readonly createdAt: number
+  readonly records: RecordInput[] = []
+  private readonly resolvers: Array<(metadata: RecordMetadata) => void> = []
+  private readonly rejecters: Array<(error: Error) => void> = []
+  /** Estimated bytes of records (uncompressed). */
+  sizeBytes = BATCH_OVERHEAD
+  encoded: Uint8Array | null = null
+  baseSequence = -1
+  /** Set when the batch went to a broker at least once: from then on it may be in the log. */
+  sentOnce = false
+  inFlight = false
+  /** Acknowledged base offset, kept until every earlier batch of the partition completed. */
+  acknowledgedOffset: bigint | null = null
+  logAppendTime = -1n
+  /** A permanent failure, applied once the batch is the partition's head. */
+  failure: Error | null = null
+
+  constructor(topic: string, partition: number, now: number) {
+    this.topic = topic
+    this.partition = partition
+    this.createdAt = now
+  }
+
+  get recordCount(): number {
+    return this.records.length
+  }
+
+  get isFrozen(): boolean {
+    return this.encoded !== null
+  }
+
+  get isSettled(): boolean {
+    return this.acknowledgedOffset !== null || this.failure !== null
+  }
+
+  /** Bytes a record adds to a batch (an estimate that errs on the large side). */
+  static recordSize(record: RecordInput): number {
+    let size = RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+    if (record.headers !== undefined) for (const header of record.headers) size += header.key.length * 3 + (header.value?.length ?? 0) + 10
+    return size
+  }
+
+  append(record: RecordInput, size: number, resolve: (metadata: RecordMetadata) => void, reject: (error: Error) => void): void {
+    this.records.push(record)
+    this.resolvers.push(resolve)
+    this.rejecters.push(reject)
+    this.sizeBytes += size
+  }
+
+  freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+    this.baseSequence = baseSequence
+    this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence })
+  }
+
+  /** Rewrites producer id, epoch and base sequence of the frozen batch (epoch bump, sequence rewind). */
+  restamp(producerId: bigint, producerEpoch: number, baseSequence: number): void {
+    const bytes = this.encoded!
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    view.setBigInt64(43, producerId)
+    view.setInt16(51, producerEpoch)
+    view.setInt32(53, baseSequence)
+    // The CRC (offset 17) covers attributes (offset 21) to the end.
+    view.setUint32(17, crc32c(bytes, 21, bytes.length) >>> 0)
+    this.baseSequence = baseSequence
+  }
+
+  complete(): void {
+    const baseOffset = this.acknowledgedOffset!
+    const known = baseOffset >= 0n
+    for (let i = 0; i < this.resolvers.length; i++) {
+      const record = this.records[i]!
+      this.resolvers[i]!({
+        topic: this.topic,
+        partition: this.partition,
+        offset: known ? baseOffset + BigInt(i) : -1n,
+        timestamp: this.logAppendTime >= 0n ? this.logAppendTime : BigInt(record.timestamp ?? -1),
+      })
+    }
+  }
+
+  fail(error: Error): void {
+    for (const reject of this.rejecters) reject(error)
+  }
+}
+
+/** Sequence numbers wrap at 2^31 - 1 back to 0, as in the Java client. */
+export function incrementSequence(sequence: number, increment: number): number {
+  return sequence > 0x7fffffff - increment ? increment - (0x7fffffff - sequence) - 1 : sequence + increment
+}
+
+/**
+ * One partition's unacknowledged batches, in sequence order (frozen ones first, the open batch
+ * last), and the state that keeps them ordered: how many are in flight, to which broker, and
+ * whether an error blocks sending until everything in flight has settled.
+ */
+export class PartitionQueue {
+  readonly topic: string
+  readonly partition: number
+  readonly batches: ProducerBatch[] = []
+  inFlightCount = 0
+  /** The broker the in-flight batches went to. A move to another leader waits until this settles. */
+  inFlightNode = -1
+  /** After an error: send nothing until every in-flight batch has settled, then resume from the head. */
+  blocked = false
+  /** Set with `blocked` when a batch failed permanently: re-sequence the rest from this sequence. */
+  rewindTo = -1
+  /** Sequence of the next batch to freeze. */
+  nextSequence = 0
+  /** Earliest time the next send may happen (retry back-off). */
+  retryAt = 0
+
+  constructor(topic: string, partition: number) {
+    this.topic = topic
+    this.partition = partition
+  }
+
+  /** The open batch new records go to, if any. */
+  get openBatch(): ProducerBatch | undefined {
+    const last = this.batches[this.batches.length - 1]
+    return last !== undefined && !last.isFrozen ? last : undefined
+  }
+
+  /** The first batch that is neither in flight nor settled: the next to (re)send. */
+  nextToSend(): ProducerBatch | undefined {
+    for (const batch of this.batches) if (!batch.inFlight && !batch.isSettled) return batch
+    return undefined
+  }
+
+  /** True if `batch` is the oldest unacknowledged batch (all earlier ones completed). */
+  isHead(batch: ProducerBatch): boolean {
+    return this.batches[0] === batch
+  }
+}

@@ -1,0 +1,114 @@
+import type { Logger } from '@kafkats/connection'
+import { type CompressionCodec, ConfigError } from '@kafkats/protocol'
+import type { Partitioner } from './partitioner.js'
+
+/** `all` (or -1): every in-sync replica; 1: the leader; 0: no response at all. */
+export type Acks = 'all' | -1 | 0 | 1
+
+export interface ProducerOptions {
+  /** Idempotent delivery: producer id, epoch and sequence numbers. Default true. Java: enable.idempotence */
+  idempotent?: boolean
+  /** Default 'all'; idempotence requires 'all'. Java: acks */
+  acks?: Acks
+  /** Produce requests in flight per broker; 1..5 with idempotence. Default 5. Java: max.in.flight.requests.per.connection */
+  maxInFlightPerBroker?: number
+  /** How long a batch waits for more records before it is sent. Default 5. Java: linger.ms */
+  lingerMs?: number
+  /** Largest batch (bytes of records) per partition. Default 1 MiB. Java: batch.size */
+  batchMaxBytes?: number
+  /** Default 'none'. Java: compression.type */
+  compression?: CompressionCodec
+  /** Bytes of records accepted but not yet acknowledged before `send` waits. Default 32 MiB. Java: buffer.memory */
+  bufferMaxBytes?: number
+  /** Records accepted but not yet acknowledged before `send` waits. Default 1 000 000. */
+  bufferMaxRecords?: number
+  /** Time from `send` until a record must be acknowledged or fail. Default 120 000. Java: delivery.timeout.ms */
+  deliveryTimeoutMs?: number
+  /** The broker's wait for acknowledgements (Produce TimeoutMs). Default 30 000. Java: request.timeout.ms */
+  requestTimeoutMs?: number
+  /** Wait before resending a batch after a retriable error. Default 100. Java: retry.backoff.ms */
+  retryBackoffMs?: number
+  /** Chooses a partition for records that name none. Default: murmur2 for keys (Java-compatible), uniform sticky otherwise. Java: partitioner.class */
+  partitioner?: Partitioner
+  /** Default silent. */
+  logger?: Logger
+}
+
+export const producerDefaults = {
+  idempotent: true,
+  acks: 'all',
+  maxInFlightPerBroker: 5,
+  lingerMs: 5,
+  batchMaxBytes: 1024 * 1024,
+  compression: 'none',
+  bufferMaxBytes: 32 * 1024 * 1024,
+  bufferMaxRecords: 1_000_000,
+  deliveryTimeoutMs: 120_000,
+  requestTimeoutMs: 30_000,
+  retryBackoffMs: 100,
+} as const satisfies Omit<Required<ProducerOptions>, 'partitioner' | 'logger'>
+
+/**
+ * A broker keeps the last 5 batches per producer and partition for duplicate detection, so
+ * with idempotence at most 5 batches of a partition may be unacknowledged at once.
+ */
+export const MAX_IN_FLIGHT_IDEMPOTENT = 5
+
+export interface ResolvedProducerOptions {
+  idempotent: boolean
+  /** -1, 0 or 1 as on the wire. */
+  acks: -1 | 0 | 1
+  maxInFlightPerBroker: number
+  lingerMs: number
+  batchMaxBytes: number
+  compression: CompressionCodec
+  bufferMaxBytes: number
+  bufferMaxRecords: number
+  deliveryTimeoutMs: number
+  requestTimeoutMs: number
+  retryBackoffMs: number
+}
+
+/** Validates options once, at construction; every problem is a ConfigError that says what to do. */
+export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
+  const idempotent = options.idempotent ?? producerDefaults.idempotent
+  const acksOption = options.acks ?? producerDefaults.acks
+  const acks = acksOption === 'all' ? -1 : acksOption
+  if (acks !== -1 && acks !== 0 && acks !== 1) throw new ConfigError('acks', `expected 'all', -1, 0 or 1, got ${String(acksOption)}`)
+  const maxInFlightPerBroker = options.maxInFlightPerBroker ?? producerDefaults.maxInFlightPerBroker
+  if (idempotent && acks !== -1) {
+    throw new ConfigError(
+      'acks',
+      `an idempotent producer needs acks 'all' (got ${String(acksOption)}): only then does a retry find the batch in the broker's duplicate window; set acks: 'all' or idempotent: false`,
+    )
+  }
+  const integer = (name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${String(value)}`)
+    }
+    return value
+  }
+  if (idempotent && (maxInFlightPerBroker < 1 || maxInFlightPerBroker > MAX_IN_FLIGHT_IDEMPOTENT)) {
+    throw new ConfigError(
+      'maxInFlightPerBroker',
+      `an idempotent producer allows 1 to ${MAX_IN_FLIGHT_IDEMPOTENT} requests in flight per broker (got ${maxInFlightPerBroker}): a broker remembers only the last ${MAX_IN_FLIGHT_IDEMPOTENT} batches per partition, so a retry of an older one could be written twice; lower it or set idempotent: false`,
+    )
+  }
+  const compression = options.compression ?? producerDefaults.compression
+  if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) {
+    throw new ConfigError('compression', `expected none, gzip, snappy, lz4 or zstd, got ${String(compression)}`)
+  }
+  return {
+    idempotent,
+    acks,
+    maxInFlightPerBroker: integer('maxInFlightPerBroker', maxInFlightPerBroker, 1, 1000),
+    lingerMs: integer('lingerMs', options.lingerMs ?? producerDefaults.lingerMs, 0),
+    batchMaxBytes: integer('batchMaxBytes', options.batchMaxBytes ?? producerDefaults.batchMaxBytes, 1),
+    compression,
+    bufferMaxBytes: integer('bufferMaxBytes', options.bufferMaxBytes ?? producerDefaults.bufferMaxBytes, 1),
+    bufferMaxRecords: integer('bufferMaxRecords', options.bufferMaxRecords ?? producerDefaults.bufferMaxRecords, 1),
+    deliveryTimeoutMs: integer('deliveryTimeoutMs', options.deliveryTimeoutMs ?? producerDefaults.deliveryTimeoutMs, 1),
+    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs ?? producerDefaults.requestTimeoutMs, 1, 2 ** 31 - 1),
+    retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? producerDefaults.retryBackoffMs, 0),
+  }
+}

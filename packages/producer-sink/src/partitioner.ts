@@ -1,0 +1,54 @@
+import { murmur2Partition } from '@kafkats/protocol'
+
+/** What a partitioner sees of a record. */
+export interface PartitionerRecord {
+  topic: string
+  key: Uint8Array | null
+  value: Uint8Array | null
+}
+
+/**
+ * Picks the partition of a record that names none. `availablePartitions` are those with a known
+ * leader (never empty when called). Return a number in [0, partitionCount).
+ */
+export type Partitioner = (record: PartitionerRecord, partitionCount: number, availablePartitions: readonly number[]) => number
+
+/** Java's default for keyed records: `toPositive(murmur2(key)) % partitionCount`. */
+export function murmur2Partitioner(record: PartitionerRecord, partitionCount: number): number {
+  return murmur2Partition(record.key!, partitionCount)
+}
+
+/**
+ * The default partitioner: keyed records by murmur2 exactly as the Java client (so Java and
+ * kafkats producers agree), unkeyed records by the uniform sticky rule of KIP-480/KIP-794: stay
+ * on one partition until `batchMaxBytes` bytes went to it, then move to another partition chosen
+ * at random among those with a leader. Sticky batches are full batches: fewer, larger requests.
+ */
+export class DefaultPartitioner {
+  private readonly batchMaxBytes: number
+  private readonly sticky = new Map<string, { partition: number; bytes: number }>()
+
+  constructor(batchMaxBytes: number) {
+    this.batchMaxBytes = batchMaxBytes
+  }
+
+  partition(record: PartitionerRecord, partitionCount: number, availablePartitions: readonly number[]): number {
+    if (record.key !== null) return murmur2Partition(record.key, partitionCount)
+    let state = this.sticky.get(record.topic)
+    if (state === undefined || state.bytes >= this.batchMaxBytes || state.partition >= partitionCount) {
+      state = { partition: pickOther(availablePartitions, partitionCount, state?.partition), bytes: 0 }
+      this.sticky.set(record.topic, state)
+    }
+    state.bytes += (record.value?.length ?? 0) + 20
+    return state.partition
+  }
+}
+
+function pickOther(available: readonly number[], partitionCount: number, current: number | undefined): number {
+  const choices = available.length > 0 ? available : Array.from({ length: partitionCount }, (_, i) => i)
+  if (choices.length === 1) return choices[0]!
+  for (;;) {
+    const choice = choices[Math.floor(Math.random() * choices.length)]!
+    if (choice !== current) return choice
+  }
+}
