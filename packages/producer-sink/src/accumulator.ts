@@ -130,6 +130,12 @@ export class PartitionQueue {
   rewindTo = -1
   /** Sequence of the next batch to freeze. */
   nextSequence = 0
+  /**
+   * The sequence the broker expects next, given every batch acknowledged so far. A sequence error
+   * on a batch with exactly this sequence means the broker lost our state; on any other batch it
+   * only means an earlier batch was not written.
+   */
+  expectedSequence = 0
   /** Earliest time the next send may happen (retry back-off). */
   retryAt = 0
 
@@ -150,8 +156,8 @@ export class PartitionQueue {
     return undefined
   }
 
-  /** True if `batch` is the oldest unacknowledged batch (all earlier ones completed). */
-  isHead(batch: ProducerBatch): boolean {
-    return this.batches[0] === batch
+  /** True if the broker should have accepted `batch`: every batch before it was acknowledged. */
+  followsAcknowledged(batch: ProducerBatch): boolean {
+    return this.rewindTo < 0 && batch.baseSequence === this.expectedSequence
   }
 }

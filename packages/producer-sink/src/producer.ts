@@ -421,17 +421,18 @@ export class Producer {
     if (code === 0 || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
       batch.acknowledgedOffset = result.baseOffset
       batch.logAppendTime = result.logAppendTimeMs
+      if (this.options.idempotent) queue.expectedSequence = incrementSequence(batch.baseSequence, batch.recordCount)
       return
     }
     const info = errorByCode(code)
     if (SEQUENCE_ERRORS.has(code) && this.options.idempotent) {
-      if (queue.isHead(batch)) {
+      if (queue.followsAcknowledged(batch)) {
         // The broker lost this producer's state for the partition: only a new epoch recovers.
         this.logger.warn({ topic: batch.topic, partition: batch.partition, error: info.name }, 'broker lost the producer sequence; bumping the epoch: records may have been lost')
         this.emit('possibleDataLoss', { topic: batch.topic, partition: batch.partition, errorName: info.name })
         this.requestEpochBump(`${info.name} on ${batch.topic}-${batch.partition}`)
       }
-      // Not the head: an earlier batch of the partition failed, so this one was refused: resend.
+      // Otherwise an earlier batch of the partition was not written, so this one was refused: resend.
       this.retryLater(queue, now)
       return
     }
@@ -528,6 +529,7 @@ export class Producer {
               sequence = incrementSequence(sequence, batch.recordCount)
             }
             queue.nextSequence = sequence
+            queue.expectedSequence = 0
             queue.rewindTo = -1
             queue.blocked = false
           }

@@ -1,4 +1,4 @@
-import { Script } from 'node:vm'
+import { MessageChannel, Worker } from 'node:worker_threads'
 import { KafkaError } from '../errors/kafka-error.js'
 
 /*
@@ -9,7 +9,7 @@ import { KafkaError } from '../errors/kafka-error.js'
  *   - throws anything that is not a KafkaError (`KafkaError.isInstance`): a RangeError from a
  *     DataView, a TypeError from reading a field of undefined, a RangeError from an allocation...
  *   - allocates more than the target's budget for an input of that size (see `AllocationGuard`)
- *   - runs away: every batch of inputs runs under a vm watchdog that interrupts it (a hang)
+ *   - never returns: a watchdog thread reports the input and ends the run (see `HangWatchdog`)
  *   - depends on the bytes around its input (decoded again from an exact-size copy, 1 in 8)
  *   - returns something the target's `check` rejects (a decompressed size over the limit)
  *
@@ -265,25 +265,78 @@ function typedArrayBytes(args: unknown[], bytesPerElement: number): number {
 // ---- watchdog ---------------------------------------------------------------------------------
 
 /**
- * Runs `run` so that it can be interrupted: a synchronous infinite loop blocks the event loop, so
- * no timer (nor vitest's test timeout) can stop it, but a vm script's `timeout` is enforced by a
- * watchdog thread that terminates the running JavaScript, wherever it is (also in WebAssembly).
+ * Hang detection. A synchronous infinite loop blocks the event loop, so no timer (nor vitest's
+ * test timeout) ever fires. A worker thread watches instead: before each decode the harness
+ * publishes the input (its bytes, parameter and number) in shared memory; when the same input
+ * has been decoding for `HANG_MS`, the worker prints the report to stderr and kills the process
+ * (the test run then fails with that report; nothing else can stop a synchronous loop cheaply —
+ * a vm `timeout` can, but makes every thrown error 2x as expensive).
  */
-const watchdogScript = new Script('globalThis.__kafkatsFuzzBatch()', { filename: 'kafkats-fuzz-watchdog.js' })
+class HangWatchdog {
+  /** [0] active, [1] input number, [2] input length, [3] param, [4] target generation */
+  private readonly state = new Int32Array(new SharedArrayBuffer(64))
+  private readonly input = new Uint8Array(new SharedArrayBuffer(MAX_INPUT))
+  private readonly channel = new MessageChannel()
+  private worker: Worker | undefined
 
-function runWithWatchdog(run: () => void, timeoutMs: number): 'done' | 'timeout' {
-  const g = globalThis as unknown as { __kafkatsFuzzBatch?: () => void }
-  g.__kafkatsFuzzBatch = run
-  try {
-    watchdogScript.runInThisContext({ timeout: timeoutMs })
-    return 'done'
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout'
-    throw error
-  } finally {
-    delete g.__kafkatsFuzzBatch
+  start(context: { target: string; seed: number; reproduce: Record<number, string> }, hangMs: number): void {
+    if (this.worker === undefined) {
+      this.worker = new Worker(WATCHDOG_SOURCE, {
+        eval: true,
+        workerData: { state: this.state, input: this.input, port: this.channel.port2, hangMs },
+        transferList: [this.channel.port2],
+      })
+      this.worker.unref()
+    }
+    this.channel.port1.postMessage(context)
+    Atomics.add(this.state, 4, 1)
+    Atomics.store(this.state, 0, 1)
+  }
+
+  /** Publishes the input about to be decoded. */
+  publish(index: number, input: Uint8Array, param: number): void {
+    const state = this.state
+    state[1] = index
+    state[2] = input.length
+    state[3] = param
+    this.input.set(input)
+  }
+
+  stop(): void {
+    Atomics.store(this.state, 0, 0)
   }
 }
+
+const WATCHDOG_SOURCE = `
+const { workerData, receiveMessageOnPort } = require('node:worker_threads')
+const { writeSync } = require('node:fs')
+const { state, input, port, hangMs } = workerData
+let context = { target: '?', seed: 0, reproduce: {} }
+let last = ''
+let since = Date.now()
+for (;;) {
+  Atomics.wait(state, 15, 0, 250)
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) context = m.message
+  const now = \`\${Atomics.load(state, 0)}/\${Atomics.load(state, 4)}/\${Atomics.load(state, 1)}\`
+  if (Atomics.load(state, 0) === 0 || now !== last) {
+    last = now
+    since = Date.now()
+    continue
+  }
+  if (Date.now() - since < hangMs) continue
+  const bytes = Buffer.from(input.subarray(0, state[2])).toString('hex')
+  writeSync(2, [
+    '',
+    'fuzz failure in ' + context.target + ': hang',
+    '  one input has been decoding for ' + (Date.now() - since) + ' ms; killing the test process',
+    '  seed ' + context.seed + ' (KAFKATS_FUZZ_SEED=' + context.seed + '), input #' + state[1] + ', param ' + state[3],
+    '  input (' + state[2] + ' bytes): ' + bytes,
+    '  reproduce: ' + String(context.reproduce[state[3]]).replace('$HEX', "Buffer.from('" + bytes + "', 'hex')"),
+    '',
+  ].join('\\n'))
+  process.kill(process.pid, 'SIGKILL')
+}
+`
 
 // ---- inputs -------------------------------------------------------------------------------------
 
@@ -331,7 +384,11 @@ class InputBuilder {
       }
     } else {
       // mostly zeros and boundary bytes: zero counts and short lengths parse further
-      for (let i = 0; i < length; i++) b[i] = rng.chance(3) ? rng.next() & 0xff : rng.pick(INTERESTING_BYTES)
+      for (let i = 0; i < length; i++) {
+        const word = rng.next()
+        const choice = word & 0xff
+        b[i] = choice < 0xa0 ? (INTERESTING_BYTES[choice % INTERESTING_BYTES.length] as number) : word >>> 24
+      }
     }
   }
 
@@ -533,11 +590,11 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 /** What went wrong with one input, or undefined if nothing did. */
 type Verdict = { kind: string; detail: string; error?: unknown } | undefined
 
-const BATCH = 1000
-/** A batch of 1000 tiny inputs takes milliseconds; this long means something never returns. */
-const HANG_MS = 15_000
+/** One input of at most a few hundred KiB (decompressed) takes milliseconds; this long means it never returns. */
+const HANG_MS = 20_000
 
 const guard = new AllocationGuard()
+const watchdog = new HangWatchdog()
 
 /** Fuzzes `target` with `iterations` inputs; throws a descriptive Error on the first failure. */
 export function fuzzTarget(target: Target, iterations = FUZZ_ITERATIONS, seed = FUZZ_SEED): TargetStats {
@@ -547,10 +604,12 @@ export function fuzzTarget(target: Target, iterations = FUZZ_ITERATIONS, seed = 
   let decoded = 0
   let slowestInputMs = 0
   let largestAllocation = 0
-  let failure: { index: number; input: Uint8Array; param: number; verdict: NonNullable<Verdict> } | undefined
-  let index = 0
-  let current = { input: new Uint8Array(0), param: 0 }
+  let failure: Failure | undefined
 
+  const reproduce: Record<number, string> = {}
+  for (let param = -1; param <= 40; param++) reproduce[param] = target.reproduce('$HEX', param)
+  reproduce[0x7fff] = target.reproduce('$HEX', 0x7fff)
+  watchdog.start({ target: target.name, seed, reproduce }, HANG_MS)
   const savedStackTraceLimit = Error.stackTraceLimit
   // Building stack traces is most of the cost of a thrown DecodeError; the failures found are
   // decoded again with stack traces on for the report.
@@ -558,59 +617,45 @@ export function fuzzTarget(target: Target, iterations = FUZZ_ITERATIONS, seed = 
   guard.install()
   const started = performance.now()
   try {
-    while (index < iterations && failure === undefined) {
-      const batchEnd = Math.min(iterations, index + BATCH)
-      const result = runWithWatchdog(() => {
-        for (; index < batchEnd; index++) {
-          // build the input and its parameter
-          let param: number
-          const seedInput = target.seeds.length > 0 && !rng.chance(4) ? rng.pick(target.seeds) : undefined
-          if (seedInput === undefined) {
-            builder.random()
-            param = target.randomParam(rng)
-          } else {
-            builder.mutate(seedInput, target.seeds)
-            param = rng.chance(8) ? target.randomParam(rng) : seedInput.param
-          }
-          // place it at a random offset of the arena, junk around it
-          const start = rng.int(ARENA_SLACK)
-          const length = builder.length
-          arena.set(builder.buffer.subarray(0, length), start)
-          arena.fill(rng.next() & 0xff, start + length, start + length + ARENA_SLACK)
-          const input = arena.subarray(start, start + length)
-          if (target.fixup !== undefined && seedInput !== undefined && rng.chance(2)) target.fixup(input)
-          current = { input, param }
-
-          const t0 = performance.now()
-          guard.reset()
-          guard.active = true
-          const outcome = decodeOnce(target, input, param)
-          guard.active = false
-          const elapsed = performance.now() - t0
-          if (elapsed > slowestInputMs) slowestInputMs = elapsed
-          if (guard.largest > largestAllocation) largestAllocation = guard.largest
-
-          let verdict = judge(target, input, param, outcome)
-          if (verdict === undefined && rng.chance(8)) verdict = compareWithCopy(target, input, param, outcome)
-          if (verdict !== undefined) {
-            failure = { index, input: input.slice(), param, verdict }
-            index++
-            return
-          }
-          if (outcome.ok) decoded++
-        }
-      }, HANG_MS)
-      if (result === 'timeout') {
-        guard.active = false
-        failure = {
-          index,
-          input: current.input.slice(),
-          param: current.param,
-          verdict: { kind: 'hang', detail: `a batch did not finish within ${HANG_MS} ms; interrupted while decoding this input` },
-        }
+    for (let index = 0; index < iterations; index++) {
+      // build the input and its parameter
+      let param: number
+      const seedInput = target.seeds.length > 0 && !rng.chance(4) ? rng.pick(target.seeds) : undefined
+      if (seedInput === undefined) {
+        builder.random()
+        param = target.randomParam(rng)
+      } else {
+        builder.mutate(seedInput, target.seeds)
+        param = rng.chance(8) ? target.randomParam(rng) : seedInput.param
       }
+      // place it at a random offset of the arena, junk after it
+      const start = rng.int(ARENA_SLACK)
+      const length = builder.length
+      arena.set(builder.buffer.subarray(0, length), start)
+      arena.fill(rng.next() & 0xff, start + length, start + length + ARENA_SLACK)
+      const input = arena.subarray(start, start + length)
+      if (target.fixup !== undefined && seedInput !== undefined && rng.chance(2)) target.fixup(input)
+      watchdog.publish(index, input, param)
+
+      const t0 = performance.now()
+      guard.reset()
+      guard.active = true
+      const outcome = decodeOnce(target, input, param)
+      guard.active = false
+      const elapsed = performance.now() - t0
+      if (elapsed > slowestInputMs) slowestInputMs = elapsed
+      if (guard.largest > largestAllocation) largestAllocation = guard.largest
+
+      let verdict = judge(target, input, param, outcome)
+      if (verdict === undefined && rng.chance(32)) verdict = compareWithCopy(target, input, param, outcome)
+      if (verdict !== undefined) {
+        failure = { index, input: input.slice(), param, verdict, after: arena.slice(start + length, start + length + ARENA_SLACK) }
+        break
+      }
+      if (outcome.ok) decoded++
     }
   } finally {
+    watchdog.stop()
     guard.active = false
     guard.uninstall()
     Error.stackTraceLimit = savedStackTraceLimit
@@ -619,6 +664,15 @@ export function fuzzTarget(target: Target, iterations = FUZZ_ITERATIONS, seed = 
   if (failure !== undefined) throw new Error(report(target, seed, failure))
   const budgetMs = (iterations * target.budgetMicrosPerInput) / 1000
   return { name: target.name, inputs: iterations, decoded, ms, slowestInputMs, largestAllocation, budgetMs }
+}
+
+interface Failure {
+  index: number
+  input: Uint8Array
+  param: number
+  verdict: NonNullable<Verdict>
+  /** The junk bytes that followed the input in the arena. */
+  after: Uint8Array
 }
 
 function decodeOnce(target: Target, input: Uint8Array, param: number): Outcome {
@@ -693,7 +747,7 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
-function report(target: Target, seed: number, failure: { index: number; input: Uint8Array; param: number; verdict: NonNullable<Verdict> }): string {
+function report(target: Target, seed: number, failure: Failure): string {
   const { input, param, verdict } = failure
   const lines = [
     `fuzz failure in ${target.name}: ${verdict.kind}`,
@@ -701,36 +755,39 @@ function report(target: Target, seed: number, failure: { index: number; input: U
     `  seed ${seed} (KAFKATS_FUZZ_SEED=${seed}), input #${failure.index}, param ${param}`,
     `  input (${input.length} bytes): ${input.length <= 4096 ? hex(input) : `${hex(input.subarray(0, 4096))}…`}`,
   ]
-  if (verdict.kind !== 'hang') {
-    const minimal = minimize(input, (candidate) => sameFailure(target, candidate, param, verdict.kind))
-    lines.push(`  minimized (${minimal.length} bytes): ${hex(minimal)}`)
-    lines.push(`  reproduce: ${target.reproduce(`Buffer.from('${hex(minimal)}', 'hex')`, param)}`)
-    // decoded again with stack traces on
-    const outcome = decodeOnce(target, minimal, param)
-    if (!outcome.ok && outcome.error instanceof Error && outcome.error.stack !== undefined) {
-      lines.push(`  stack:\n${outcome.error.stack.split('\n').slice(0, 12).join('\n')}`)
-    }
-  } else {
-    lines.push(`  reproduce: ${target.reproduce(`Buffer.from('${hex(input)}', 'hex')`, param)}`)
+  const minimal = minimize(input, (candidate) => sameFailure(target, candidate, failure))
+  lines.push(`  minimized (${minimal.length} bytes): ${hex(minimal)}`)
+  lines.push(`  reproduce: ${target.reproduce(`Buffer.from('${hex(minimal)}', 'hex')`, param)}`)
+  // decoded again with stack traces on
+  const outcome = decodeOnce(target, minimal, param)
+  if (!outcome.ok && outcome.error instanceof Error && outcome.error.stack !== undefined) {
+    lines.push(`  stack:\n${outcome.error.stack.split('\n').slice(0, 12).join('\n')}`)
   }
   return lines.join('\n')
 }
 
-/** Whether `input` still fails the same way (an untyped error of the same class, or an oversized allocation). */
-function sameFailure(target: Target, input: Uint8Array, param: number, kind: string): boolean {
+/** Whether `candidate` still fails the way `failure` did (same kind: untyped error, allocation...). */
+function sameFailure(target: Target, candidate: Uint8Array, failure: Failure): boolean {
+  let input = candidate
+  if (failure.verdict.kind === 'placement-dependent result') {
+    // in a larger buffer again, with the junk that followed the original input
+    const buffer = new Uint8Array(3 + candidate.length + failure.after.length)
+    buffer.set(candidate, 3)
+    buffer.set(failure.after, 3 + candidate.length)
+    input = buffer.subarray(3, 3 + candidate.length)
+  }
   guard.install()
   guard.reset()
   guard.active = true
   let outcome: Outcome
   try {
-    outcome = decodeOnce(target, input, param)
+    outcome = decodeOnce(target, input, failure.param)
   } finally {
     guard.active = false
     guard.uninstall()
   }
-  const verdict = judge(target, input, param, outcome)
-  if (kind === 'placement-dependent result') return compareWithCopy(target, input, param, outcome) !== undefined
-  return verdict !== undefined && verdict.kind === kind
+  if (failure.verdict.kind === 'placement-dependent result') return compareWithCopy(target, input, failure.param, outcome) !== undefined
+  return judge(target, input, failure.param, outcome)?.kind === failure.verdict.kind
 }
 
 /** Greedy minimization: drop chunks (halving their size), then zero bytes, while the failure persists. */

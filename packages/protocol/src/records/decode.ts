@@ -40,6 +40,12 @@ const RECORD_BATCH_OVERHEAD = 61
 const MINIMUM_BATCH_LENGTH = [14, 22, 49]
 /** Smallest encoded record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
 const MINIMUM_RECORD_SIZE = 7
+/** `BigInt(i)` for small deltas, so a record's offset and timestamp cost one bigint addition, not a conversion too. */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i))
+
+function toBigInt(value: number): bigint {
+  return value >= 0 && value < 4096 ? (SMALL_BIGINTS[value] as bigint) : BigInt(value)
+}
 
 /**
  * Decodes a fetched `records` blob into batches: verifies checksums, decompresses (loading zstd
@@ -192,11 +198,11 @@ function decodeRecords(
     } else if (timestampDelta === lastDelta) {
       timestamp = lastTimestamp
     } else {
-      timestamp = baseTimestamp + BigInt(timestampDelta)
+      timestamp = baseTimestamp + toBigInt(timestampDelta)
       lastDelta = timestampDelta
       lastTimestamp = timestamp
     }
-    records[i] = { offset: baseOffset + BigInt(offsetDelta), timestamp, key, value, headers, attributes }
+    records[i] = { offset: baseOffset + toBigInt(offsetDelta), timestamp, key, value, headers, attributes }
   }
   if (cursor.position !== stop) {
     throw new DecodeError(`${stop - cursor.position} bytes remain after the batch's ${count} records`, cursor.position)

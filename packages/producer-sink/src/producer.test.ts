@@ -1,0 +1,172 @@
+// Error codes a real broker cannot be made to return on demand (OUT_OF_ORDER_SEQUENCE_NUMBER on a
+// chosen batch, DUPLICATE_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID) come from the in-process fake
+// broker, built on the same generated codecs. Everything else runs against the real cluster.
+import { ConnectionPool } from '@kafkats/connection'
+import { ClusterMetadata } from '@kafkats/metadata'
+import {
+  ErrorCode,
+  InitProducerIdApi,
+  MetadataApi,
+  ProduceApi,
+  type ProduceRequest,
+  createMetadataResponse,
+  createMetadataResponseBroker,
+  createMetadataResponsePartition,
+  createMetadataResponseTopic,
+  decodeRecordBatchesSync,
+} from '@kafkats/protocol'
+import { FakeBroker } from '@kafkats/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Producer, type ProducerEvents } from './producer.js'
+
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+interface SeenBatch {
+  producerId: bigint
+  producerEpoch: number
+  baseSequence: number
+  values: string[]
+}
+
+/** A one-broker cluster with topic `orders` (1 partition) whose Produce answers come from `answer`. */
+async function fakeCluster(answer: (batch: SeenBatch, count: number) => { errorCode: number; baseOffset?: bigint; delayMs?: number }) {
+  const broker = await FakeBroker.start()
+  const seen: SeenBatch[] = []
+  const initRequests: Array<{ producerId: bigint; producerEpoch: number }> = []
+  let epoch = 0
+  let nextOffset = 0n
+  broker.on(MetadataApi, () =>
+    createMetadataResponse({
+      clusterId: 'fake',
+      controllerId: 1,
+      brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
+      topics: [
+        createMetadataResponseTopic({
+          name: 'orders',
+          topicId: TOPIC_ID,
+          partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
+        }),
+      ],
+    }),
+  )
+  broker.on(InitProducerIdApi, (request) => {
+    initRequests.push({ producerId: request.producerId, producerEpoch: request.producerEpoch })
+    if (request.producerId >= 0n) epoch = request.producerEpoch + 1
+    return InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: epoch })
+  })
+  let produceCount = 0
+  broker.on(ProduceApi, async (request: ProduceRequest) => {
+    produceCount++
+    const records = request.topicData[0]!.partitionData[0]!.records!
+    const [decoded] = decodeRecordBatchesSync(records).batches
+    const batch: SeenBatch = {
+      producerId: decoded!.producerId,
+      producerEpoch: decoded!.producerEpoch,
+      baseSequence: decoded!.baseSequence,
+      values: decoded!.records.map((record) => new TextDecoder().decode(record.value!)),
+    }
+    seen.push(batch)
+    const { errorCode, baseOffset, delayMs } = answer(batch, produceCount)
+    if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs))
+    let offset = baseOffset ?? -1n
+    if (errorCode === 0) {
+      offset = nextOffset
+      nextOffset += BigInt(batch.values.length)
+    }
+    return ProduceApi.createResponse({
+      responses: [{ name: 'orders', topicId: TOPIC_ID, partitionResponses: [{ index: 0, errorCode, baseOffset: offset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } }] }],
+    })
+  })
+  const pool = new ConnectionPool({ clientId: 'producer-fake' })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool })
+  cleanups.push(() => broker.close())
+  cleanups.push(() => {
+    metadata.close()
+    pool.close()
+  })
+  // One record per batch, sent at once: several batches of the partition in flight together.
+  const producer = new Producer({ metadata, pool, lingerMs: 0, batchMaxBytes: 1, retryBackoffMs: 10 })
+  const dataLoss: Array<ProducerEvents['possibleDataLoss']> = []
+  producer.on('possibleDataLoss', (event) => dataLoss.push(event))
+  return { producer, seen, initRequests, dataLoss }
+}
+
+describe('Producer idempotence error handling (fake broker)', () => {
+  it('bumps the epoch and resends from sequence 0 on OUT_OF_ORDER_SEQUENCE_NUMBER for the oldest batch', async () => {
+    const cluster = await fakeCluster((_batch, count) => ({ errorCode: count === 1 ? ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER : 0 }))
+    const ack = await cluster.producer.send({ topic: 'orders', value: 'a' })
+    expect(ack.offset).toBe(0n)
+    expect(cluster.initRequests).toEqual([
+      { producerId: -1n, producerEpoch: -1 },
+      { producerId: 1000n, producerEpoch: 0 }, // KIP-360 bump: same id, current epoch
+    ])
+    expect(cluster.seen.map((b) => [b.producerEpoch, b.baseSequence, b.values])).toEqual([
+      [0, 0, ['a']],
+      [1, 0, ['a']],
+    ])
+    expect(cluster.dataLoss).toEqual([{ topic: 'orders', partition: 0, errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER' }])
+    expect(cluster.producer.producerIdentity).toEqual({ producerId: 1000n, producerEpoch: 1 })
+  })
+
+  it('does not bump the epoch for OUT_OF_ORDER_SEQUENCE_NUMBER on a later in-flight batch; resends both in order', async () => {
+    const cluster = await fakeCluster((_batch, count) => {
+      if (count === 1) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, delayMs: 50 } // the head fails retriably
+      if (count === 2) return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER } // so the next is refused
+      return { errorCode: 0 }
+    })
+    const acks = await Promise.all(['a', 'b'].map((value) => cluster.producer.send({ topic: 'orders', value })))
+    expect(acks.map((ack) => ack.offset)).toEqual([0n, 1n])
+    expect(cluster.initRequests).toHaveLength(1)
+    expect(cluster.dataLoss).toEqual([])
+    expect(cluster.seen.map((b) => [b.producerEpoch, b.baseSequence, b.values])).toEqual([
+      [0, 0, ['a']],
+      [0, 1, ['b']],
+      [0, 0, ['a']],
+      [0, 1, ['b']],
+    ])
+  })
+
+  it('counts DUPLICATE_SEQUENCE_NUMBER as success', async () => {
+    const cluster = await fakeCluster(() => ({ errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER, baseOffset: 41n }))
+    const ack = await cluster.producer.send({ topic: 'orders', value: 'a' })
+    expect(ack.offset).toBe(41n)
+    expect(cluster.seen).toHaveLength(1)
+    expect(cluster.initRequests).toHaveLength(1)
+  })
+
+  it('recovers from UNKNOWN_PRODUCER_ID with an epoch bump and reports possible data loss', async () => {
+    const cluster = await fakeCluster((_batch, count) => ({ errorCode: count === 2 ? ErrorCode.UNKNOWN_PRODUCER_ID : 0 }))
+    const first = await cluster.producer.send({ topic: 'orders', value: 'a' })
+    const second = await cluster.producer.send({ topic: 'orders', value: 'b' })
+    expect([first.offset, second.offset]).toEqual([0n, 1n])
+    expect(cluster.seen.map((b) => [b.producerEpoch, b.baseSequence, b.values])).toEqual([
+      [0, 0, ['a']],
+      [0, 1, ['b']],
+      [1, 0, ['b']],
+    ])
+    expect(cluster.dataLoss.map((event) => event.errorName)).toEqual(['UNKNOWN_PRODUCER_ID'])
+  })
+
+  it('fails a batch the broker rejects for good and re-sequences the batches after it', async () => {
+    const cluster = await fakeCluster((batch, count) => {
+      if (batch.values[0] === 'too-big') return { errorCode: ErrorCode.MESSAGE_TOO_LARGE, delayMs: 30 }
+      if (count === 2) return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }
+      return { errorCode: 0 }
+    })
+    const [bad, good] = await Promise.allSettled(['too-big', 'fine'].map((value) => cluster.producer.send({ topic: 'orders', value })))
+    expect(bad?.status).toBe('rejected')
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/MESSAGE_TOO_LARGE/)
+    expect(good?.status).toBe('fulfilled')
+    // 'fine' had sequence 1; with 'too-big' never written it must take over sequence 0.
+    expect(cluster.seen.map((b) => [b.baseSequence, b.values])).toEqual([
+      [0, ['too-big']],
+      [1, ['fine']],
+      [0, ['fine']],
+    ])
+    expect(cluster.initRequests).toHaveLength(1)
+  })
+})
