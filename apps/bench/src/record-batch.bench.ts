@@ -214,7 +214,7 @@ function packageVersion(name: string): string {
 }
 
 function format(value: Measurement | string, field: keyof Measurement): string {
-  if (typeof value === 'string') return value
+  if (typeof value === 'string') return field === 'mbPerSecond' ? value : '–'
   return field === 'mbPerSecond' ? value.mbPerSecond.toFixed(0) : `${(value.recordsPerSecond / 1e6).toFixed(2)} M`
 }
 

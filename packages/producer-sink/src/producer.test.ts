@@ -17,6 +17,8 @@ import {
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
+import { BufferFullError } from './buffer-full-error.js'
+import { DeliveryTimeoutError } from './delivery-timeout-error.js'
 import { Producer, type ProducerEvents } from './producer.js'
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
@@ -168,5 +170,112 @@ describe('Producer idempotence error handling (fake broker)', () => {
       [0, ['fine']],
     ])
     expect(cluster.initRequests).toHaveLength(1)
+  })
+})
+
+describe('Producer leader hints, delivery timeout and back-pressure (fake broker)', () => {
+  async function twoBrokers() {
+    const first = await FakeBroker.start()
+    const second = await FakeBroker.start()
+    cleanups.push(() => first.close())
+    cleanups.push(() => second.close())
+    const metadataAnswer = () =>
+      createMetadataResponse({
+        clusterId: 'fake',
+        controllerId: 1,
+        brokers: [
+          createMetadataResponseBroker({ nodeId: 1, host: first.host, port: first.port }),
+          // broker 2 is not in this (stale) metadata: only the KIP-951 hint names it
+        ],
+        topics: [
+          createMetadataResponseTopic({
+            name: 'orders',
+            topicId: TOPIC_ID,
+            partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1, 2], isrNodes: [1, 2] })],
+          }),
+        ],
+      })
+    for (const broker of [first, second]) {
+      broker.on(MetadataApi, metadataAnswer)
+      broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 7n, producerEpoch: 0 }))
+    }
+    const pool = new ConnectionPool({ clientId: 'producer-fake', requestTimeoutMs: 300 })
+    const metadata = new ClusterMetadata({ bootstrapBrokers: [first.address], pool })
+    cleanups.push(() => {
+      metadata.close()
+      pool.close()
+    })
+    return { first, second, pool, metadata }
+  }
+
+  const produceAnswer = (errorCode: number, offset: bigint, currentLeader = { leaderId: -1, leaderEpoch: -1 }, nodeEndpoints: Array<{ nodeId: number; host: string; port: number; rack: string | null }> = []) =>
+    ProduceApi.createResponse({
+      responses: [{ name: 'orders', topicId: TOPIC_ID, partitionResponses: [{ index: 0, errorCode, baseOffset: offset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader }] }],
+      nodeEndpoints,
+    })
+
+  it('follows the KIP-951 leader hint of a NOT_LEADER_OR_FOLLOWER answer without waiting for metadata', async () => {
+    const { first, second, pool, metadata } = await twoBrokers()
+    first.on(ProduceApi, () =>
+      produceAnswer(ErrorCode.NOT_LEADER_OR_FOLLOWER, -1n, { leaderId: 2, leaderEpoch: 1 }, [{ nodeId: 2, host: second.host, port: second.port, rack: null }]),
+    )
+    second.on(ProduceApi, () => produceAnswer(0, 500n))
+    const producer = new Producer({ metadata, pool, retryBackoffMs: 5 })
+    const ack = await producer.send({ topic: 'orders', value: 'a' })
+    expect(ack.offset).toBe(500n)
+    expect(metadata.partition('orders', 0)).toMatchObject({ leader: 2, leaderEpoch: 1 })
+    expect(second.received.filter((request) => request.apiKey === ProduceApi.apiKey)).toHaveLength(1)
+  })
+
+  it('fails a batch that stays unacknowledged past deliveryTimeoutMs, then bumps the epoch before sending more', async () => {
+    const { first, pool, metadata } = await twoBrokers()
+    let answering = false
+    const epochs: number[] = []
+    first.on(ProduceApi, (request) => {
+      epochs.push(decodeRecordBatchesSync(request.topicData[0]!.partitionData[0]!.records!).batches[0]!.producerEpoch)
+      return answering ? produceAnswer(0, 0n) : { action: 'drop-response' }
+    })
+    let bumps = 0
+    first.on(InitProducerIdApi, (request) => {
+      if (request.producerId >= 0n) bumps++
+      return InitProducerIdApi.createResponse({ producerId: 7n, producerEpoch: request.producerId >= 0n ? request.producerEpoch + 1 : 0 })
+    })
+    const producer = new Producer({ metadata, pool, deliveryTimeoutMs: 800, requestTimeoutMs: 50, retryBackoffMs: 20 })
+    const started = Date.now()
+    const error = await producer.send({ topic: 'orders', value: 'lost?' }).catch((caught: unknown) => caught)
+    expect(DeliveryTimeoutError.isInstance(error)).toBe(true)
+    expect((error as DeliveryTimeoutError).maybeWritten).toBe(true)
+    expect(Date.now() - started).toBeLessThan(5_000)
+    answering = true
+    const ack = await producer.send({ topic: 'orders', value: 'next' })
+    expect(ack.offset).toBe(0n)
+    expect(bumps).toBe(1)
+    expect(epochs.at(-1)).toBe(1)
+  })
+
+  it('makes send wait and trySend fail when the buffer is full', async () => {
+    const { first, pool, metadata } = await twoBrokers()
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    first.on(ProduceApi, async () => {
+      await gate
+      return produceAnswer(0, 0n)
+    })
+    const producer = new Producer({ metadata, pool, bufferMaxRecords: 3, lingerMs: 0 })
+    const accepted = [producer.send({ topic: 'orders', value: '1' }), producer.send({ topic: 'orders', value: '2' }), producer.send({ topic: 'orders', value: '3' })]
+    let fourthDone = false
+    const fourth = producer.send({ topic: 'orders', value: '4' }).then((ack) => {
+      fourthDone = true
+      return ack
+    })
+    const refused = await producer.trySend({ topic: 'orders', value: '5' }).catch((caught: unknown) => caught)
+    expect(BufferFullError.isInstance(refused)).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(fourthDone).toBe(false)
+    release()
+    await Promise.all([...accepted, fourth])
+    expect(fourthDone).toBe(true)
   })
 })

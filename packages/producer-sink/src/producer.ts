@@ -685,6 +685,7 @@ class Sink {
       timeoutMs: options.requestTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: this.producer.topicId(name), partitionData })),
     })
+    this.producer.log.debug({ broker: this.nodeId, partitions: entries.length, inFlight: this.inFlight }, 'produce request')
     const previous = this.writing
     let version = ProduceApi.maxVersion
     // The next request is written only after this one has been handed to the connection, so the

@@ -125,7 +125,7 @@ export interface Target {
  * "No allocation sized by an unchecked length": the decoders return views into their input and
  * build arrays element by element, so the only way a wire length can size memory is an explicit
  * allocation: `new Uint8Array(n)` / `new ArrayBuffer(n)` / `new Array(n)` / `Buffer.alloc(n)`,
- * a typed-array `slice`, or a WebAssembly memory growing (zstd, snappy). While a target runs, the
+ * a typed-array `slice`, or a WebAssembly memory growing (the zstd heap). While a target runs, the
  * global constructors are replaced by Proxies (instances stay genuine: same prototype, same
  * `instanceof`) and those methods by wrappers that record the size of every allocation made
  * during a decode; the harness then requires the largest one to be within the target's limit for
@@ -198,16 +198,10 @@ export class AllocationGuard {
     for (const name of ['alloc', 'allocUnsafe', 'allocUnsafeSlow']) {
       this.wrapMethod(Buffer as unknown as Record<string, unknown>, name, (result) => (result as Uint8Array).byteLength, `Buffer.${name}`)
     }
-    const memoryPrototype = WebAssembly.Memory.prototype as unknown as Record<string, unknown>
-    const grow = memoryPrototype.grow as (this: WebAssembly.Memory, pages: number) => number
-    const guard = this
-    memoryPrototype.grow = function (this: WebAssembly.Memory, pages: number): number {
-      guard.note(toSize(pages) * 65536, 'WebAssembly.Memory.prototype.grow')
-      return grow.call(this, pages)
-    }
-    this.restore.push(() => {
-      memoryPrototype.grow = grow
-    })
+    // emscripten's malloc (zstd) grows its heap through WebAssembly.Memory.prototype.grow
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: { prototype: Record<string, unknown> } } }).WebAssembly
+    const pages = (count: unknown): number => toSize(count) * 65536
+    this.wrapMethod(wasm.Memory.prototype, 'grow', () => 0, 'WebAssembly.Memory.prototype.grow', pages)
   }
 
   uninstall(): void {
@@ -235,10 +229,18 @@ export class AllocationGuard {
     })
   }
 
-  private wrapMethod(owner: Record<string, unknown>, name: string, size: (result: unknown) => number, what: string): void {
+  /** Wraps a method to record `size(result)` (or `sizeBefore(first argument)`, recorded before the call). */
+  private wrapMethod(
+    owner: Record<string, unknown>,
+    name: string,
+    size: (result: unknown) => number,
+    what: string,
+    sizeBefore?: (argument: unknown) => number,
+  ): void {
     const original = owner[name] as (...args: unknown[]) => unknown
     const guard = this
     owner[name] = function (this: unknown, ...args: unknown[]): unknown {
+      if (guard.active && sizeBefore !== undefined) guard.note(sizeBefore(args[0]), what)
       const result = original.apply(this, args)
       if (guard.active) guard.note(size(result), what)
       return result
@@ -453,7 +455,10 @@ class InputBuilder {
     const at = rng.int(n + 1)
     switch (rng.int(13)) {
       case 0: // flip a bit
-        if (n > 0) b[rng.int(n)] ^= 1 << rng.int(8)
+        if (n > 0) {
+          const at = rng.int(n)
+          b[at] = (b[at] as number) ^ (1 << rng.int(8))
+        }
         break
       case 1: // boundary byte
         if (n > 0) b[rng.int(n)] = rng.pick(INTERESTING_BYTES)

@@ -1,0 +1,121 @@
+// Interop with kcat (librdkafka), an independent client: what we produce it reads, what it
+// produces (with every codec) our record-batch decoder reads, and its Java-compatible murmur2
+// partitioner agrees with ours on 1,000 keys.
+import { execFileSync } from 'node:child_process'
+import { ConnectionPool } from '@kafkats/connection'
+import { ClusterMetadata } from '@kafkats/metadata'
+import { murmur2Partition } from '@kafkats/protocol'
+import { clusterInfo } from '@kafkats/testkit'
+import { afterAll, describe, expect, it } from 'vitest'
+import { Producer } from './producer.js'
+import { createTopic, readPartition } from './test-support.js'
+
+const cluster = clusterInfo()
+const bootstrap = cluster.bootstrap.plaintext.join(',')
+const pool = new ConnectionPool({ clientId: 'interop-test' })
+const metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool })
+afterAll(() => {
+  metadata.close()
+  pool.close()
+})
+
+const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
+
+interface KcatMessage {
+  partition: number
+  offset: number
+  key: string | null
+  payload: string | null
+  headers: string[] | null
+}
+
+function kcatConsume(topic: string, partition: number): KcatMessage[] {
+  const output = execFileSync('kcat', ['-C', '-b', bootstrap, '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-J', '-q'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as KcatMessage)
+}
+
+function kcatProduce(topic: string, lines: string[], args: string[]): void {
+  execFileSync('kcat', ['-P', '-b', bootstrap, '-t', topic, '-K', ':', ...args], { input: `${lines.join('\n')}\n`, timeout: 60_000 })
+}
+
+describe('interop with kcat', () => {
+  it('kcat reads what kafkats produced, with every codec', async () => {
+    const topic = `interop-to-kcat-${Date.now()}`
+    await createTopic(metadata, pool, topic, 1, 3)
+    for (const compression of codecs) {
+      const producer = new Producer({ metadata, pool, compression })
+      await producer.sendBatch(
+        Array.from({ length: 20 }, (_, i) => ({
+          topic,
+          key: `${compression}-key-${i}`,
+          value: `${compression}-value-${i}-${'z'.repeat(i * 10)}`,
+          headers: { codec: compression, index: String(i) },
+        })),
+      )
+      await producer.close()
+    }
+    const messages = kcatConsume(topic, 0)
+    expect(messages).toHaveLength(100)
+    let i = 0
+    for (const compression of codecs) {
+      for (let n = 0; n < 20; n++, i++) {
+        expect(messages[i]).toMatchObject({
+          offset: i,
+          key: `${compression}-key-${n}`,
+          payload: `${compression}-value-${n}-${'z'.repeat(n * 10)}`,
+          headers: ['codec', compression, 'index', String(n)],
+        })
+      }
+    }
+  })
+
+  it('kafkats decodes what kcat produced, with every codec', async () => {
+    const topic = `interop-from-kcat-${Date.now()}`
+    await createTopic(metadata, pool, topic, 1, 3)
+    for (const compression of codecs) {
+      const lines = Array.from({ length: 50 }, (_, i) => `${compression}-k${i}:${compression}-v${i}-${'y'.repeat(i * 7)}`)
+      kcatProduce(topic, lines, ['-p', '0', '-z', compression, '-H', `codec=${compression}`])
+    }
+    const log = await readPartition(metadata, pool, topic, 0)
+    expect(log).toHaveLength(250)
+    let i = 0
+    for (const compression of codecs) {
+      for (let n = 0; n < 50; n++, i++) {
+        expect(log[i]).toEqual({
+          offset: BigInt(i),
+          key: `${compression}-k${n}`,
+          value: `${compression}-v${n}-${'y'.repeat(n * 7)}`,
+          headers: [{ key: 'codec', value: compression }],
+        })
+      }
+    }
+  })
+
+  it('puts keyed records on the same partition as the Java client (kcat murmur2_random)', async () => {
+    const topic = `interop-partitioner-${Date.now()}`
+    await createTopic(metadata, pool, topic, 7, 1)
+    const keys = Array.from({ length: 1000 }, (_, i) => `user-${i * 7919}-${'é'.repeat(i % 3)}`)
+    kcatProduce(
+      topic,
+      keys.map((key) => `${key}:v`),
+      ['-X', 'partitioner=murmur2_random'],
+    )
+    const javaPartition = new Map<string, number>()
+    for (let partition = 0; partition < 7; partition++) {
+      for (const record of await readPartition(metadata, pool, topic, partition)) javaPartition.set(record.key!, partition)
+    }
+    expect(javaPartition.size).toBe(1000)
+    for (const key of keys) expect(murmur2Partition(new TextEncoder().encode(key), 7), key).toBe(javaPartition.get(key))
+    // and the producer's default partitioner makes the same choice
+    const producer = new Producer({ metadata, pool })
+    const acks = await producer.sendBatch(keys.map((key) => ({ topic, key, value: 'w' })))
+    await producer.close()
+    expect(acks.map((ack) => ack.partition)).toEqual(keys.map((key) => javaPartition.get(key)))
+  })
+})
