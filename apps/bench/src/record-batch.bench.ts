@@ -5,10 +5,13 @@
  *   npm run bench:record-batch -w @kafkats/bench            (full run, writes results/record-batch.md)
  *   npm run bench:record-batch -w @kafkats/bench -- --quick  (shorter iterations, prints only)
  *
- * Method: each measurement encodes (or decodes) the same batch of RECORDS_PER_BATCH records in a
- * loop; a warm-up period first, then ITERATIONS timed periods; the median period is reported as
- * MB/s of record payload (key + value bytes) and records/s.
+ * Method: each scenario (library × record size × codec × encode/decode) runs in its own child
+ * process, so no earlier measurement's JIT or GC state affects it (measured: whichever of encode
+ * and decode ran second in one process lost 2-3x); it encodes (then decodes) the same batch of
+ * RECORDS_PER_BATCH records in a loop: a warm-up period first, then ITERATIONS timed periods; the
+ * median period is reported as MB/s of record payload (key + value bytes) and records/s.
  */
+import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { cpus, loadavg } from 'node:os'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -105,19 +108,20 @@ interface Row {
   decode: Measurement | string
 }
 
-async function benchKafkats(records: RecordInput[], codec: Codec, payload: number, verifyCrc = true): Promise<Pick<Row, 'encode' | 'decode'>> {
+type Op = 'encode' | 'decode'
+
+async function benchKafkats(records: RecordInput[], codec: Codec, payload: number, op: Op, verifyCrc = true): Promise<Measurement | string> {
   const encoded = encodeRecordBatchSync(records, { compression: codec })
   const check = decodeRecordBatchesSync(encoded).batches[0]
   if (check?.records.length !== RECORDS_PER_BATCH) throw new Error('kafkats round trip failed')
-  return {
-    encode: await measure(payload, () => encodeRecordBatchSync(records, { compression: codec })),
-    decode: await measure(payload, () => decodeRecordBatchesSync(encoded, { verifyCrc })),
-  }
+  return op === 'encode'
+    ? measure(payload, () => encodeRecordBatchSync(records, { compression: codec }))
+    : measure(payload, () => decodeRecordBatchesSync(encoded, { verifyCrc }))
 }
 
-async function benchPlatformatic(records: RecordInput[], codec: Codec, payload: number): Promise<Pick<Row, 'encode' | 'decode'>> {
+async function benchPlatformatic(records: RecordInput[], codec: Codec, payload: number, op: Op): Promise<Measurement | string> {
   if (codec === 'zstd' && !platformatic.compressionsAlgorithms.zstd.available) {
-    return { encode: 'n/a: needs node:zlib zstd (Node ≥ 22.15)', decode: 'n/a' }
+    return op === 'encode' ? 'n/a: needs node:zlib zstd (Node ≥ 22.15)' : 'n/a'
   }
   const messages = records.map((record) => ({
     key: Buffer.from(record.key as Uint8Array),
@@ -126,18 +130,16 @@ async function benchPlatformatic(records: RecordInput[], codec: Codec, payload: 
     topic: 'bench',
     partition: 0,
   }))
-  const encode = (): Buffer[] => platformatic.createRecordsBatch(messages, { compression: codec }).buffers
   const bytes = platformatic.createRecordsBatch(messages, { compression: codec }).buffer
   const check = platformatic.readRecordsBatches(platformatic.Reader.from(bytes))
   if (check[0]?.records.length !== RECORDS_PER_BATCH) throw new Error('platformatic round trip failed')
-  return {
-    encode: await measure(payload, encode),
-    decode: await measure(payload, () => platformatic.readRecordsBatches(platformatic.Reader.from(bytes))),
-  }
+  return op === 'encode'
+    ? measure(payload, () => platformatic.createRecordsBatch(messages, { compression: codec }).buffers)
+    : measure(payload, () => platformatic.readRecordsBatches(platformatic.Reader.from(bytes)))
 }
 
-async function benchKafkajs(records: RecordInput[], codec: Codec, payload: number): Promise<Pick<Row, 'encode' | 'decode'>> {
-  if (codec !== 'none' && codec !== 'gzip') return { encode: 'n/a: only gzip built in (codecs are plug-ins)', decode: 'n/a' }
+async function benchKafkajs(records: RecordInput[], codec: Codec, payload: number, op: Op): Promise<Measurement | string> {
+  if (codec !== 'none' && codec !== 'gzip') return op === 'encode' ? 'n/a: only gzip built in (codecs are plug-ins)' : 'n/a'
   const messages = records.map((record) => ({
     key: Buffer.from(record.key as Uint8Array),
     value: Buffer.from(record.value as Uint8Array),
@@ -160,10 +162,7 @@ async function benchKafkajs(records: RecordInput[], codec: Codec, payload: numbe
   const bytes = await encode()
   const check = await kafkajsDecodeBatch(new KafkajsDecoder(bytes))
   if (check.records.length !== RECORDS_PER_BATCH) throw new Error('kafkajs round trip failed')
-  return {
-    encode: await measure(payload, encode),
-    decode: await measure(payload, () => kafkajsDecodeBatch(new KafkajsDecoder(bytes))),
-  }
+  return op === 'encode' ? measure(payload, encode) : measure(payload, () => kafkajsDecodeBatch(new KafkajsDecoder(bytes)))
 }
 
 /** The CRC-32C before optimisation (byte-wise slicing-by-8, table passed as a parameter), kept for the before/after line. */
@@ -218,39 +217,92 @@ function format(value: Measurement | string, field: keyof Measurement): string {
   return field === 'mbPerSecond' ? value.mbPerSecond.toFixed(0) : `${(value.recordsPerSecond / 1e6).toFixed(2)} M`
 }
 
-async function main(): Promise<void> {
+type Library = 'kafkats' | 'kafkats-no-crc' | '@platformatic/kafka' | 'kafkajs' | 'crc'
+
+interface Scenario {
+  library: Library
+  size: number
+  codec: Codec
+  /** encode / decode; for `crc`, the variant. */
+  op: Op | 'before' | 'now' | 'platformatic'
+}
+
+/** Child process: one scenario in a fresh V8, result as JSON on the last stdout line. */
+async function runScenario(scenario: Scenario): Promise<void> {
+  if (scenario.library === 'crc') {
+    const data = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24)
+    const before = crc32cSlicing8Before()
+    const fn = { before: () => before(data), now: () => crc32c(data), platformatic: () => platformatic.crc32c(data) }[scenario.op as 'before' | 'now' | 'platformatic']
+    process.stdout.write(`\n${JSON.stringify(await measure(data.length, fn))}\n`)
+    return
+  }
   await loadCompressionCodec('zstd')
+  const records = makeRecords(scenario.size)
+  const payload = records.reduce((sum, record) => sum + (record.key?.length ?? 0) + (record.value?.length ?? 0), 0)
+  const run = {
+    kafkats: (r: RecordInput[], c: Codec, p: number, o: Op) => benchKafkats(r, c, p, o, true),
+    'kafkats-no-crc': (r: RecordInput[], c: Codec, p: number, o: Op) => benchKafkats(r, c, p, o, false),
+    '@platformatic/kafka': benchPlatformatic,
+    kafkajs: benchKafkajs,
+  }[scenario.library as Exclude<Library, 'crc'>]
+  const result = await run(records, scenario.codec, payload, scenario.op as Op)
+  process.stdout.write(`\n${JSON.stringify(result)}\n`)
+}
+
+/** Runs a scenario in a child process (same loader flags), so no library's JIT or GC state affects another's. */
+function forkScenario(scenario: Scenario): Promise<Measurement | string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), `--scenario=${JSON.stringify(scenario)}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const last = output.trim().split('\n').pop() ?? ''
+      if (code !== 0) reject(new Error(`scenario ${JSON.stringify(scenario)} exited with ${code}`))
+      else resolve(JSON.parse(last) as Measurement | string)
+    })
+  })
+}
+
+async function main(): Promise<void> {
+  const scenarioArgument = process.argv.find((arg) => arg.startsWith('--scenario='))
+  if (scenarioArgument !== undefined) {
+    await runScenario(JSON.parse(scenarioArgument.slice('--scenario='.length)) as Scenario)
+    return
+  }
   const rows: Row[] = []
   const extra: string[] = []
   for (const size of SIZES) {
-    const records = makeRecords(size)
-    const payload = records.reduce((sum, record) => sum + (record.key?.length ?? 0) + (record.value?.length ?? 0), 0)
     for (const codec of CODECS) {
-      for (const [library, run] of [
-        ['kafkats', benchKafkats],
-        ['@platformatic/kafka', benchPlatformatic],
-        ['kafkajs', benchKafkajs],
-      ] as const) {
+      for (const library of ['kafkats', '@platformatic/kafka', 'kafkajs'] as const) {
         if (!LIBRARIES.includes(library)) continue
-        const result = await run(records, codec, payload)
+        const result = {
+          encode: await forkScenario({ library, size, codec, op: 'encode' }),
+          decode: await forkScenario({ library, size, codec, op: 'decode' }),
+        }
         rows.push({ library, size, codec, ...result })
         process.stdout.write(`${size} B ${codec.padEnd(6)} ${library.padEnd(20)} encode ${format(result.encode, 'mbPerSecond')} MB/s, decode ${format(result.decode, 'mbPerSecond')} MB/s\n`)
       }
     }
-    if (size === 1024) {
-      const noCrc = await benchKafkats(records, 'none', payload, false)
-      extra.push(`kafkats 1 KiB, none, decode without CRC verification (verifyCrc: false): ${format(noCrc.decode, 'mbPerSecond')} MB/s`)
+    if (size === 1024 && CODECS.includes('none') && LIBRARIES.includes('kafkats')) {
+      const noCrc = await forkScenario({ library: 'kafkats-no-crc', size, codec: 'none', op: 'decode' })
+      extra.push(`kafkats 1 KiB, none, decode without CRC verification (verifyCrc: false): ${format(noCrc, 'mbPerSecond')} MB/s`)
     }
   }
 
-  // CRC-32C alone, 1 MiB input: before/after the slicing-by-16 word-read optimisation
-  const crcData = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24)
-  const before = crc32cSlicing8Before()
-  const crcRows = [
-    ['kafkats crc32c, before: byte-wise slicing-by-8, table as parameter', await measure(crcData.length, () => before(crcData))],
-    ['kafkats crc32c, now: word-wise slicing-by-16, table as module constant', await measure(crcData.length, () => crc32c(crcData))],
-    ['@platformatic/kafka crc32c (native @node-rs/crc32, SSE4.2, when installed)', await measure(crcData.length, () => platformatic.crc32c(crcData))],
-  ] as const
+  // CRC-32C alone, 1 MiB input: before/after the slicing-by-16 word-read optimisation (each in its own process too)
+  const crcRows: Array<readonly [string, Measurement | string]> = []
+  for (const [name, variant] of [
+    ['kafkats crc32c, before: byte-wise slicing-by-8, table as parameter', 'before'],
+    ['kafkats crc32c, now: word-wise slicing-by-16, table as module constant', 'now'],
+    ['@platformatic/kafka crc32c (native @node-rs/crc32, SSE4.2, when installed)', 'platformatic'],
+  ] as const) {
+    crcRows.push([name, await forkScenario({ library: 'crc', size: 0, codec: 'none', op: variant })])
+  }
 
   const lines: string[] = []
   lines.push('# Record batch encode/decode throughput')
@@ -262,7 +314,7 @@ async function main(): Promise<void> {
   lines.push(`- Libraries: kafkats (this repo), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}`)
   lines.push(`- gzip implementation used by kafkats: ${gzipImplementation()}`)
   lines.push(
-    `- Method: one batch of ${RECORDS_PER_BATCH} records (key ~13 B, value 1 KiB or 100 B of record-like JSON), encoded or decoded in a loop; ${WARMUP_MS} ms warm-up, then the median of ${ITERATIONS} periods of ${PERIOD_MS} ms. MB/s = record payload (key + value) bytes per second, 10^6.`,
+    `- Method: one batch of ${RECORDS_PER_BATCH} records (key ~13 B, value 1 KiB or 100 B of record-like JSON), encoded or decoded in a loop, each library × size × codec × operation in a fresh child process (running encode and decode in one process cost whichever ran second 2-3x); ${WARMUP_MS} ms warm-up, then the median of ${ITERATIONS} periods of ${PERIOD_MS} ms. MB/s = record payload (key + value) bytes per second, 10^6.`,
   )
   lines.push('')
   for (const size of SIZES) {
@@ -290,7 +342,7 @@ async function main(): Promise<void> {
   lines.push('')
   lines.push('| implementation | MB/s |')
   lines.push('| --- | ---: |')
-  for (const [name, result] of crcRows) lines.push(`| ${name} | ${result.mbPerSecond.toFixed(0)} |`)
+  for (const [name, result] of crcRows) lines.push(`| ${name} | ${format(result, 'mbPerSecond')} |`)
   lines.push('')
   lines.push('## Notes')
   lines.push('')

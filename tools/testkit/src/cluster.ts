@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { connect } from 'node:net'
-import { randomBytes } from 'node:crypto'
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { certPaths, ensureCerts } from './certs.js'
 import { CONF_DIR, ensureKafkaLibs, kafkaDist, TESTKIT_DIR, type KafkaDist } from './dist.js'
@@ -436,8 +436,8 @@ function isFormatted(p: NodePaths): boolean {
 
 async function formatNode(ctx: Ctx, p: NodePaths, clusterId: string): Promise<void> {
   const scram: string[] = []
-  for (const mech of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
-    for (const u of USERS) scram.push('--add-scram', `${mech}=[name=${u.username},password=${u.password}]`)
+  for (const mech of ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
+    for (const u of USERS) scram.push('--add-scram', scramArgument(mech, u))
   }
   // prettier-ignore
   const args = ['-Xmx256m', loggingArg(ctx, true), '-cp', classpath(ctx), 'kafka.tools.StorageTool', 'format',
@@ -453,6 +453,21 @@ async function formatNode(ctx: Ctx, p: NodePaths, clusterId: string): Promise<vo
       else reject(new Error(`formatting node ${p.id} failed (exit ${code}):\n${out.slice(-4000)}`))
     })
   })
+}
+
+/**
+ * `--add-scram` with a fixed salt and a precomputed salted password, so that every node's
+ * bootstrap checkpoint holds the SAME credential. With `password=…` each node's format picks its
+ * own random salt, and a combined node restarted later authenticated format-time users against
+ * credentials that no longer matched (seen with Kafka 4.3.1: SCRAM failed on the restarted node
+ * only, until the credential was written again through AlterUserScramCredentials).
+ */
+function scramArgument(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', user: SaslUser): string {
+  const iterations = 4096
+  const hash = mechanism === 'SCRAM-SHA-256' ? 'sha256' : 'sha512'
+  const salt = createHash('sha256').update(`kafkats-test-salt:${mechanism}:${user.username}`).digest().subarray(0, 16)
+  const salted = pbkdf2Sync(user.password, salt, iterations, hash === 'sha256' ? 32 : 64, hash)
+  return `${mechanism}=[name=${user.username},salt="${salt.toString('base64')}",saltedpassword="${salted.toString('base64')}",iterations=${iterations}]`
 }
 
 function jvmArgs(ctx: Ctx, p: NodePaths): string[] {

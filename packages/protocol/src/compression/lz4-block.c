@@ -7,6 +7,7 @@
  * regenerates lz4-wasm-binary.ts; the binary is committed so nothing needs clang at install time.
  */
 typedef unsigned char u8;
+typedef unsigned short u16;
 typedef unsigned int u32;
 typedef unsigned long long u64;
 typedef unsigned long size_t;
@@ -15,7 +16,8 @@ typedef unsigned long size_t;
 #define LAST_LITERALS 5
 #define MF_LIMIT 12
 #define MAX_OFFSET 65535
-#define HASH_LOG 14
+/* 8192 u16 positions (16 KiB): blocks are at most 64 KiB, so a position fits 16 bits */
+#define HASH_LOG 13
 
 static inline u32 read32(const u8 *p) { u32 v; __builtin_memcpy(&v, p, 4); return v; }
 static inline u64 read64(const u8 *p) { u64 v; __builtin_memcpy(&v, p, 8); return v; }
@@ -30,11 +32,11 @@ static inline u8 *write_length(u8 *op, size_t length) {
 
 /*
  * Compresses src[0, length) as one block into dst (room for length + length/255 + 16 bytes).
- * table: (1 << HASH_LOG) u32 of scratch. Returns the compressed size.
+ * length <= 65536. table: (1 << HASH_LOG) u16 of scratch. Returns the compressed size.
  */
 __attribute__((export_name("lz4_compress")))
-int lz4_compress(const u8 *src, int length, u8 *dst, u32 *table) {
-  __builtin_memset(table, 0, sizeof(u32) << HASH_LOG);
+int lz4_compress(const u8 *src, int length, u8 *dst, u16 *table) {
+  __builtin_memset(table, 0, sizeof(u16) << HASH_LOG);
   const u8 *ip = src;
   const u8 *anchor = src;
   const u8 *const iend = src + length;
@@ -46,10 +48,10 @@ int lz4_compress(const u8 *src, int length, u8 *dst, u32 *table) {
     while (ip < mflimit) {
       const u32 sequence = read32(ip);
       const u32 h = hash4(sequence);
-      const u32 stored = table[h];
-      table[h] = (u32)(ip - src) + 1;
-      const u8 *ref = src + stored - 1;
-      if (stored == 0 || ip - ref > MAX_OFFSET || read32(ref) != sequence) {
+      const u8 *ref = src + table[h];
+      table[h] = (u16)(ip - src);
+      /* an empty slot reads as position 0: the comparison below rejects it unless it really matches */
+      if ((u32)(ip - ref - 1) >= MAX_OFFSET || read32(ref) != sequence) {
         ip += 1 + (misses++ >> 6);
         continue;
       }
@@ -81,7 +83,7 @@ int lz4_compress(const u8 *src, int length, u8 *dst, u32 *table) {
       *token = (u8)token_value;
       ip = q;
       anchor = q;
-      if (ip < mflimit) table[hash4(read32(ip - 2))] = (u32)(ip - 2 - src) + 1;
+      if (ip < mflimit) table[hash4(read32(ip - 2))] = (u16)(ip - 2 - src);
     }
   }
   const size_t literals = (size_t)(iend - anchor);

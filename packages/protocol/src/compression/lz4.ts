@@ -30,7 +30,7 @@ const FLG_CONTENT_SIZE = 0x08
 const FLG_CONTENT_CHECKSUM = 0x04
 const FLG_DICTIONARY_ID = 0x01
 const BD_64KB = 4 << 4
-const HASH_TABLE_BYTES = 4 << 14
+const HASH_TABLE_BYTES = 2 << 13
 
 /** Largest frame `lz4CompressFrame` can produce for `length` input bytes. */
 function frameBound(length: number): number {

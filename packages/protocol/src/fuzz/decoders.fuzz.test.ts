@@ -25,7 +25,7 @@ describe(`decoder fuzz (seed ${FUZZ_SEED}, ${FUZZ_ITERATIONS} inputs per decoder
   })
 
   it('covers every API request and response, the headers, consumer protocol, record batches and codecs', () => {
-    expect(targets.length).toBe(154 + 2 + 2 + 2 + 5)
+    expect(targets.length).toBe(154 + 2 + 2 + 2 + 7)
   })
 
   for (const target of targets) {
@@ -90,7 +90,9 @@ describe('huge lengths and counts fail fast, before any allocation', () => {
           for (const huge of hugeEncodings(field.kind)) {
             const input = withField(seed.bytes, field.offset, field.kind, huge)
             target.fixup?.(input)
+            target.setUp?.()
             const { error, ms, largest } = probe(() => target.decode(input, seed.param))
+            target.tearDown?.()
             const where = `${target.name}, param ${seed.param}, ${field.kind} at ${field.offset}: ${Buffer.from(input).toString('hex')}`
             if (error !== undefined) expect(KafkaError.isInstance(error), `${where}: ${String(error)}`).toBe(true)
             else expect(field.isLength, `${where}: a huge length decoded without error`).toBe(false)

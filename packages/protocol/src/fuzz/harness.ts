@@ -10,7 +10,7 @@ import { KafkaError } from '../errors/kafka-error.js'
  *     DataView, a TypeError from reading a field of undefined, a RangeError from an allocation...
  *   - allocates more than the target's budget for an input of that size (see `AllocationGuard`)
  *   - never returns: a watchdog thread reports the input and ends the run (see `HangWatchdog`)
- *   - depends on the bytes around its input (decoded again from an exact-size copy, 1 in 8)
+ *   - depends on the bytes around its input (decoded again from an exact-size copy, 1 in 32)
  *   - returns something the target's `check` rejects (a decompressed size over the limit)
  *
  * Failures are reported with the seed, the target, the input (hex), a minimized input and a line
@@ -117,6 +117,9 @@ export interface Target {
   reproduce(hex: string, param: number): string
   /** Average time per input (µs) above which the target fails (generous: a hang or a quadratic path). */
   readonly budgetMicrosPerInput: number
+  /** Around a run (and its report): selects an implementation (pure-JS gzip, lz4 without WebAssembly). */
+  setUp?(): void
+  tearDown?(): void
 }
 
 // ---- allocation guard ------------------------------------------------------------------------
@@ -603,6 +606,15 @@ const watchdog = new HangWatchdog()
 
 /** Fuzzes `target` with `iterations` inputs; throws a descriptive Error on the first failure. */
 export function fuzzTarget(target: Target, iterations = FUZZ_ITERATIONS, seed = FUZZ_SEED): TargetStats {
+  target.setUp?.()
+  try {
+    return run(target, iterations, seed)
+  } finally {
+    target.tearDown?.()
+  }
+}
+
+function run(target: Target, iterations: number, seed: number): TargetStats {
   const rng = new Rng(seed ^ hashName(target.name))
   const builder = new InputBuilder(rng)
   const arena = new Uint8Array(MAX_INPUT + 2 * ARENA_SLACK)
@@ -820,7 +832,7 @@ function minimize(input: Uint8Array, fails: (candidate: Uint8Array) => boolean):
   return best
 }
 
-/** One line per target (verbose) and the targets over a quarter of their time budget. */
+/** The slowest targets, those over a quarter of their time budget, and (verbose) one line per target. */
 export function summarize(stats: readonly TargetStats[]): string {
   const lines: string[] = []
   let inputs = 0
@@ -831,7 +843,9 @@ export function summarize(stats: readonly TargetStats[]): string {
     if (FUZZ_VERBOSE) lines.push(formatStats(s))
   }
   const slow = stats.filter((s) => s.ms > s.budgetMs / 4)
-  if (slow.length > 0) lines.push(`slow decoders (over 1/4 of their time budget):`, ...slow.map(formatStats))
+  if (slow.length > 0) lines.push(`slow decoders (over a quarter of their time budget):`, ...slow.map(formatStats))
+  const slowest = [...stats].sort((a, b) => b.ms / b.inputs - a.ms / a.inputs).slice(0, 5)
+  lines.push(`slowest: ${slowest.map((s) => `${s.name} ${((s.ms * 1000) / Math.max(1, s.inputs)).toFixed(1)} µs/input`).join(', ')}`)
   lines.push(`fuzzed ${stats.length} decoders, ${inputs} inputs in ${(ms / 1000).toFixed(1)} s (seed ${FUZZ_SEED})`)
   return lines.join('\n')
 }

@@ -1,5 +1,7 @@
 import type { ApiDefinition } from '../api.js'
 import { type CompressionCodec, compressSync, decompressSync, decompressWith } from '../compression/codecs.js'
+import { forcePureJsGzip } from '../compression/gzip.js'
+import { disableLz4Wasm } from '../compression/lz4-wasm.js'
 import { xxhash32 } from '../compression/xxhash32.js'
 import { apis } from '../generated/api-keys.js'
 import {
@@ -122,7 +124,7 @@ function apiTarget(api: AnyApi, direction: Direction): Target {
     decode,
     allocationLimit: messageAllocationLimit,
     reproduce: (hex, version) => `apiByKey(${api.apiKey}).${method}(new Reader(${hex}), ${version})`,
-    budgetMicrosPerInput: 80,
+    budgetMicrosPerInput: 250,
   }
 }
 
@@ -154,7 +156,7 @@ function headerTargets(): Target[] {
       decode: (input, version) => decodeRequestHeader(new Reader(input), version),
       allocationLimit: messageAllocationLimit,
       reproduce: (hex, version) => `decodeRequestHeader(new Reader(${hex}), ${version})`,
-      budgetMicrosPerInput: 80,
+      budgetMicrosPerInput: 250,
     },
     {
       name: 'ResponseHeader (v0-1)',
@@ -163,7 +165,7 @@ function headerTargets(): Target[] {
       decode: (input, version) => decodeResponseHeader(new Reader(input), version),
       allocationLimit: messageAllocationLimit,
       reproduce: (hex, version) => `decodeResponseHeader(new Reader(${hex}), ${version})`,
-      budgetMicrosPerInput: 80,
+      budgetMicrosPerInput: 250,
     },
   ]
 }
@@ -189,7 +191,7 @@ function consumerProtocolTargets(): Target[] {
       decode: (input) => decodeConsumerProtocolSubscription(input),
       allocationLimit: messageAllocationLimit,
       reproduce: (hex) => `decodeConsumerProtocolSubscription(${hex})`,
-      budgetMicrosPerInput: 80,
+      budgetMicrosPerInput: 250,
     },
     {
       name: 'ConsumerProtocolAssignment',
@@ -198,7 +200,7 @@ function consumerProtocolTargets(): Target[] {
       decode: (input) => decodeConsumerProtocolAssignment(input),
       allocationLimit: messageAllocationLimit,
       reproduce: (hex) => `decodeConsumerProtocolAssignment(${hex})`,
-      budgetMicrosPerInput: 80,
+      budgetMicrosPerInput: 250,
     },
   ]
 }
@@ -398,7 +400,7 @@ function recordTargets(): Target[] {
     allocationLimit: (inputLength, param) => 4 * (RECORD_LIMITS[param] as number) + 64 * inputLength + MiB,
     ...(verifyCrc ? { fixup: fixRecordCrcs } : {}),
     reproduce: (hex, param) => `decodeRecordBatchesSync(${hex}, { verifyCrc: ${verifyCrc}, maxDecompressedBytes: ${RECORD_LIMITS[param]} })`,
-    budgetMicrosPerInput: 400,
+    budgetMicrosPerInput: 1000,
   })
   return [target(true), target(false)]
 }
@@ -408,7 +410,7 @@ function recordTargets(): Target[] {
 /** Output limits the codecs are fuzzed with (param = index). */
 const OUTPUT_LIMITS = [MiB, MiB, MiB, MiB, 65536, 4096, 100, 1, 0]
 
-function payloads(): Uint8Array[] {
+function payloads(codec: CompressionCodec): Uint8Array[] {
   const rng = new Rng(12345)
   const random = new Uint8Array(256)
   for (let i = 0; i < random.length; i++) random[i] = rng.next() & 0xff
@@ -417,7 +419,9 @@ function payloads(): Uint8Array[] {
     utf8('hello kafka'),
     utf8(Array.from({ length: 120 }, (_, i) => `record ${i % 17} `).join('')),
     random,
-    new Uint8Array(70_000), // several blocks (snappy: 32 KiB, lz4: 64 KiB) of zeros
+    // zeros: several blocks for snappy (32 KiB) and lz4 (64 KiB); gzip inflates them slowly, and
+    // needs no more than one deflate block of them
+    new Uint8Array(codec === 'gzip' ? 16_384 : 70_000),
   ]
 }
 
@@ -488,10 +492,10 @@ function fixLz4HeaderChecksum(bytes: Uint8Array): void {
 }
 
 function compressionTargets(): Target[] {
-  const all = payloads()
   const targets: Target[] = []
   const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const
   for (const codec of codecs) {
+    const all = payloads(codec)
     const frames = all.map((payload) => compressSync(codec, payload))
     const extra: Uint8Array[] = []
     if (codec === 'gzip' || codec === 'zstd' || codec === 'lz4') extra.push(concat(frames[1] as Uint8Array, frames[2] as Uint8Array))
@@ -516,7 +520,7 @@ function compressionTargets(): Target[] {
         result instanceof Uint8Array && result.length <= (OUTPUT_LIMITS[param] as number)
           ? undefined
           : `output of ${(result as Uint8Array).length} bytes is over the ${OUTPUT_LIMITS[param]}-byte limit`,
-      budgetMicrosPerInput: 600,
+      budgetMicrosPerInput: 1500,
     }
     targets.push({
       ...common,
@@ -526,7 +530,30 @@ function compressionTargets(): Target[] {
       ...(codec === 'lz4' ? { fixup: fixLz4HeaderChecksum } : {}),
       reproduce: (hex, param) => `decompressSync('${codec}', ${hex}, { maxOutputBytes: ${OUTPUT_LIMITS[param]} })`,
     })
+    if (codec === 'gzip') {
+      // what browsers and other non-Node runtimes use
+      targets.push({
+        ...common,
+        name: `decompressSync('gzip') (pure JS, fflate)`,
+        seeds,
+        decode: (input, param) => decompressSync('gzip', input, { maxOutputBytes: OUTPUT_LIMITS[param] as number }),
+        reproduce: (hex, param) => `forcePureJsGzip(true); decompressSync('gzip', ${hex}, { maxOutputBytes: ${OUTPUT_LIMITS[param]} })`,
+        setUp: () => forcePureJsGzip(true),
+        tearDown: () => forcePureJsGzip(false),
+      })
+    }
     if (codec === 'lz4') {
+      // where WebAssembly is unavailable
+      targets.push({
+        ...common,
+        name: `decompressSync('lz4') (pure-JS block codec)`,
+        seeds,
+        decode: (input, param) => decompressSync('lz4', input, { maxOutputBytes: OUTPUT_LIMITS[param] as number }),
+        fixup: fixLz4HeaderChecksum,
+        reproduce: (hex, param) => `disableLz4Wasm(true); decompressSync('lz4', ${hex}, { maxOutputBytes: ${OUTPUT_LIMITS[param]} })`,
+        setUp: () => disableLz4Wasm(true),
+        tearDown: () => disableLz4Wasm(false),
+      })
       // magic v0 message sets: the header checksum is not verified
       targets.push({
         ...common,

@@ -1,0 +1,58 @@
+// Interop: records produced by kcat (librdkafka, an independent client) with every codec are
+// consumed correctly by the direct consumer: keys, values, headers, order, offsets.
+import { execFileSync } from 'node:child_process'
+import { ConnectionPool } from '@kafkats/connection'
+import { ClusterMetadata } from '@kafkats/metadata'
+import { clusterInfo } from '@kafkats/testkit'
+import { afterAll, describe, expect, it } from 'vitest'
+import { type ConsumerRecord, headerString, keyString, valueString } from './consumer-record.js'
+import { DirectConsumer } from './direct-consumer.js'
+import { createTopic } from './direct-testing.test-data.js'
+import { Offset } from './offset.js'
+
+const cluster = clusterInfo()
+const bootstrap = cluster.bootstrap.plaintext.join(',')
+const pool = new ConnectionPool({ clientId: 'direct-kcat-test' })
+const metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool })
+afterAll(() => {
+  metadata.close()
+  pool.close()
+})
+
+const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
+const PER_CODEC = 50
+
+describe('records produced by kcat', () => {
+  it('are consumed with every codec: keys, values and headers', async () => {
+    const topic = `direct-kcat-${Date.now()}`
+    await createTopic(metadata, pool, topic, [{ partitionIndex: 0, brokerIds: [1, 2, 3] }])
+    for (const codec of codecs) {
+      const lines = Array.from({ length: PER_CODEC }, (_, i) => `${codec}-key-${i}:${codec}-value-${i}-${'x'.repeat(i * 20)}`)
+      execFileSync('kcat', ['-P', '-b', bootstrap, '-t', topic, '-p', '0', '-z', codec, '-K', ':', '-H', `codec=${codec}`, '-H', 'empty=', '-X', 'linger.ms=50'], {
+        input: `${lines.join('\n')}\n`,
+        timeout: 60_000,
+      })
+    }
+    const consumer = new DirectConsumer({ metadata, pool, rack: 'rack-2', assign: { [topic]: { 0: Offset.earliest() } } })
+    try {
+      const records: ConsumerRecord[] = []
+      for await (const record of consumer.records({ signal: AbortSignal.timeout(60_000) })) {
+        records.push(record)
+        if (records.length === codecs.length * PER_CODEC) break
+      }
+      expect(records.map((record) => record.offset)).toEqual(Array.from({ length: codecs.length * PER_CODEC }, (_, i) => BigInt(i)))
+      codecs.forEach((codec, c) => {
+        for (let i = 0; i < PER_CODEC; i++) {
+          const record = records[c * PER_CODEC + i]!
+          expect(keyString(record)).toBe(`${codec}-key-${i}`)
+          expect(valueString(record)).toBe(`${codec}-value-${i}-${'x'.repeat(i * 20)}`)
+          expect(headerString(record, 'codec')).toBe(codec)
+          expect(record.headers.map((header) => header.key)).toEqual(['codec', 'empty'])
+          expect(record.timestamp).toBeGreaterThan(1_600_000_000_000n)
+        }
+      })
+    } finally {
+      await consumer.close()
+    }
+  })
+})

@@ -1,0 +1,185 @@
+import {
+  type BrokerCounters,
+  FetchPlanner,
+  type FetchPlannerEventMap,
+  type FetchPlannerListener,
+  type FetchPlannerOptions,
+  type FetchedBatch,
+  type StartOffset,
+  type TopicPartition,
+} from '@kafkats/fetch-planner'
+import { KafkaError } from '@kafkats/protocol'
+
+/**
+ * An offset exactly as the admin API returns it: ListOffsets results
+ * (`{ offset, leaderEpoch, timestamp }`) and committed offsets from OffsetFetch
+ * (`{ offset, leaderEpoch, metadata }`, `leaderEpoch` -1 when unknown, `offset` -1 when nothing
+ * is committed). Used as-is: an epoch >= 0 is validated with the leader (KIP-320) and the
+ * partition then follows the same rack-aware path as any other offset; -1 applies
+ * `autoOffsetReset`.
+ */
+export interface AdminOffset {
+  offset: bigint
+  leaderEpoch: number
+  timestamp?: bigint
+  metadata?: string | null
+}
+
+/** A hand-built `StartOffset` (see `Offset`) or an offset the admin API returned. */
+export type PartitionStart = StartOffset | AdminOffset
+
+/** `{ [topic]: { [partition]: PartitionStart } }`: what `assign`, `addPartitions` and admin offset calls use. */
+export type Assignment = Readonly<Record<string, Readonly<Record<number, PartitionStart>>>>
+
+export interface DirectConsumerOptions extends FetchPlannerOptions {
+  /** The partitions to read and where to start. More can be added with `addPartitions`. */
+  assign?: Assignment
+}
+
+/** Turns either shape into a `StartOffset` (no other conversion: the fields mean the same thing). */
+export function toStartOffset(start: PartitionStart): StartOffset {
+  if (typeof start !== 'object' || start === null) throw new KafkaError(`expected a StartOffset or an admin offset, got ${String(start)}`, { errorName: 'INVALID_ARGUMENT' })
+  if ('kind' in start) return start
+  if (typeof start.offset !== 'bigint') throw new KafkaError(`an admin offset needs a bigint offset, got ${String(start.offset)}`, { errorName: 'INVALID_ARGUMENT' })
+  return start.leaderEpoch >= 0 ? { kind: 'offset', offset: start.offset, leaderEpoch: start.leaderEpoch } : { kind: 'offset', offset: start.offset }
+}
+
+function flatten(assignment: Assignment): Array<{ topic: string; partition: number; offset: StartOffset }> {
+  const out: Array<{ topic: string; partition: number; offset: StartOffset }> = []
+  for (const [topic, partitions] of Object.entries(assignment)) {
+    for (const [key, start] of Object.entries(partitions)) {
+      const partition = Number(key)
+      if (!Number.isInteger(partition) || partition < 0) throw new KafkaError(`invalid partition ${key} of ${topic}`, { errorName: 'INVALID_ARGUMENT' })
+      out.push({ topic, partition, offset: toStartOffset(start) })
+    }
+  }
+  return out
+}
+
+/**
+ * A consumer of partitions the application assigns itself (no group, no commits): reads from the
+ * given offsets through `@kafkats/fetch-planner`, so it fetches from the closest replica when
+ * `rack` is set (KIP-392) and validates offsets that carry a leader epoch (KIP-320) exactly as
+ * the group consumer does.
+ *
+ * ```ts
+ * const consumer = new DirectConsumer({ metadata, pool, rack: 'rack-2', assign: { orders: { 0: Offset.earliest() } } })
+ * for await (const batch of consumer) handle(batch.records)
+ * ```
+ */
+export class DirectConsumer implements AsyncIterable<FetchedBatch> {
+  private readonly planner: FetchPlanner
+  private iterating = false
+
+  constructor(options: DirectConsumerOptions) {
+    const { assign, ...plannerOptions } = options
+    this.planner = new FetchPlanner(plannerOptions)
+    if (assign !== undefined) this.planner.assign(flatten(assign))
+  }
+
+  /** Adds partitions (a partition already assigned restarts at the new offset). */
+  addPartitions(assignment: Assignment): void {
+    this.planner.assign(flatten(assignment))
+  }
+
+  /** Stops reading partitions (`[{ topic, partition }]` or `{ topic: [partitions] }`); their buffered records are dropped. */
+  removePartitions(partitions: ReadonlyArray<TopicPartition> | Readonly<Record<string, readonly number[]>>): void {
+    const list: TopicPartition[] = Array.isArray(partitions)
+      ? [...(partitions as ReadonlyArray<TopicPartition>)]
+      : Object.entries(partitions as Readonly<Record<string, readonly number[]>>).flatMap(([topic, numbers]) => numbers.map((partition) => ({ topic, partition })))
+    this.planner.unassign(list)
+  }
+
+  assignment(): TopicPartition[] {
+    return this.planner.assignment()
+  }
+
+  /** Moves a partition; records of it already fetched but not yet returned are dropped. */
+  seek(topic: string, partition: number, offset: PartitionStart): void {
+    this.planner.seek(topic, partition, toStartOffset(offset))
+  }
+
+  pause(partitions: ReadonlyArray<TopicPartition>): void {
+    this.planner.pause(partitions)
+  }
+
+  resume(partitions: ReadonlyArray<TopicPartition>): void {
+    this.planner.resume(partitions)
+  }
+
+  /**
+   * The next offset the application will see for a partition and the leader epoch of the record
+   * before it: an `AdminOffset`-compatible value to store and pass back to `assign` later.
+   * A batch counts as seen once `poll` or the iteration has handed it out.
+   */
+  position(topic: string, partition: number): { offset: bigint; leaderEpoch: number } | undefined {
+    return this.planner.position(topic, partition)
+  }
+
+  /** The batches fetched so far (one partition each; at most `maxBatches`), waiting up to `maxWaitMs` (default 1000) for the first. */
+  poll(options: { signal?: AbortSignal; maxWaitMs?: number; maxBatches?: number } = {}): Promise<FetchedBatch[]> {
+    return this.planner.poll(options)
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<FetchedBatch> {
+    return this.batches()[Symbol.asyncIterator]()
+  }
+
+  /** The batches, one partition each, until `close()`; `signal` ends a waiting `next()` by rejecting with its reason. */
+  batches(options: { signal?: AbortSignal } = {}): AsyncIterable<FetchedBatch> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<FetchedBatch> => {
+        if (this.iterating) throw new KafkaError('a DirectConsumer can be iterated by one loop at a time', { errorName: 'INVALID_STATE' })
+        this.iterating = true
+        let done = false
+        const finish = (): IteratorResult<FetchedBatch> => {
+          done = true
+          this.iterating = false
+          return { done: true, value: undefined }
+        }
+        return {
+          next: async (): Promise<IteratorResult<FetchedBatch>> => {
+            if (done) return { done: true, value: undefined }
+            try {
+              for (;;) {
+                if (this.planner.closed) return finish()
+                // One batch at a time, so positions move only past what the loop has received.
+                const [batch] = await this.planner.poll({ ...(options.signal === undefined ? {} : { signal: options.signal }), maxWaitMs: 5_000, maxBatches: 1 })
+                if (batch !== undefined) return { done: false, value: batch }
+              }
+            } catch (error) {
+              finish()
+              throw error
+            }
+          },
+          return: async (): Promise<IteratorResult<FetchedBatch>> => finish(),
+        }
+      },
+    }
+  }
+
+  /** Every record, one at a time (a thin layer over `batches`). */
+  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<FetchedBatch['records'][number]> {
+    for await (const batch of this.batches(options)) yield* batch.records
+  }
+
+  /** `dataLoss` (KIP-320 truncation), `offsetReset` (autoOffsetReset applied), `error` (a partition stopped until `seek`). */
+  on<K extends keyof FetchPlannerEventMap>(event: K, listener: FetchPlannerListener<K>): () => void {
+    return this.planner.on(event, listener)
+  }
+
+  /** Fetch counters per broker id: which brokers served how many requests, bytes and records. */
+  brokerCounters(): Map<number, BrokerCounters> {
+    return this.planner.brokerCounters()
+  }
+
+  /** The broker a partition is fetched from now (a same-rack follower after a KIP-392 redirect), or -1. */
+  sourceOf(topic: string, partition: number): number {
+    return this.planner.sourceOf(topic, partition)
+  }
+
+  /** Stops fetching; a waiting iteration ends. The metadata and connection pool passed in stay open (they are the caller's). */
+  async close(): Promise<void> {
+    await this.planner.close()
+  }
+}

@@ -1,0 +1,757 @@
+import { type ConnectionPool, type Logger, silentLogger } from '@kafkats/connection'
+import { FetchPlanner, type FetchedBatch, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
+import type { ClusterMetadata } from '@kafkats/metadata'
+import { ConfigError, ErrorCode, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
+import { builtinAssignors } from './group/assignors/builtin.js'
+import type { Assignor, TopicPartition } from './group/assignors/types.js'
+import { ClassicMembership } from './group/classic-membership.js'
+import { CommitFailedError } from './group/commit-failed-error.js'
+import { ConsumerMembership } from './group/consumer-membership.js'
+import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, GroupCoordinator } from './group/coordinator.js'
+import type { Membership, MembershipHost } from './group/membership.js'
+import { type CommittedOffset, type OffsetToCommit, commitOffsets, fetchCommittedOffsets } from './group/offsets.js'
+import { Signal, abortError, backoff, describePartitions, sleep, tpKey } from './group/util.js'
+
+/** Called around rebalances with the partitions concerned. May be async: the rebalance waits for it. */
+export interface RebalanceListeners {
+  /** Partitions this consumer now owns (their committed offsets are fetched, fetching has started). */
+  assigned?(partitions: TopicPartition[]): void | Promise<void>
+  /** Partitions given up cleanly: their last batch was handed back and (with auto-commit) committed. */
+  revoked?(partitions: TopicPartition[]): void | Promise<void>
+  /** Partitions taken away without a clean hand-over (session expired, fenced): commits for them fail. */
+  lost?(partitions: TopicPartition[]): void | Promise<void>
+}
+
+export type AssignorName = 'range' | 'roundrobin' | 'cooperative-sticky'
+
+/** The subset of `FetchPlanner` the group consumer drives. */
+export type GroupFetcher = Pick<FetchPlanner, 'assign' | 'unassign' | 'pause' | 'resume' | 'poll' | 'brokerCounters' | 'close'>
+
+export interface GroupConsumerOptions {
+  /** The client's cluster view. */
+  metadata: ClusterMetadata
+  /** The client's connections (group traffic uses each coordinator's `group` connection). */
+  pool: ConnectionPool
+  /** Java: group.id */
+  groupId: string
+  /** Topics to subscribe to. */
+  topics: readonly string[]
+  /** The client's rack: sent in the subscription (KIP-881 assignment) and with each Fetch (KIP-392). Java: client.rack */
+  rack?: string
+  /** KIP-345 static membership: a restart within the session timeout keeps the partitions, without a rebalance. Java: group.instance.id */
+  groupInstanceId?: string
+  /** `classic` (JoinGroup/SyncGroup, default) or `consumer` (KIP-848). Java: group.protocol */
+  groupProtocol?: 'classic' | 'consumer'
+  /** Classic protocol: partition assignors in order of preference. Default ['cooperative-sticky']. Java: partition.assignment.strategy */
+  assignors?: ReadonlyArray<Assignor | AssignorName>
+  /** KIP-848: the coordinator's assignor (`uniform`, `range`); default the broker's. Java: group.remote.assignor */
+  serverAssignor?: string
+  /** Classic: the member is removed when the coordinator hears nothing for this long. Default 45 000. Java: session.timeout.ms */
+  sessionTimeoutMs?: number
+  /** Longest a rebalance waits for this member (to finish its batch, commit, rejoin). Default 60 000. Java: max.poll.interval.ms */
+  rebalanceTimeoutMs?: number
+  /** Classic: time between heartbeats (KIP-848: the coordinator decides). Default 3 000. Java: heartbeat.interval.ms */
+  heartbeatIntervalMs?: number
+  /** Commit the positions of handed-back batches periodically, before rebalances and on close. Default true. Java: enable.auto.commit */
+  autoCommit?: boolean
+  /** Default 5 000. Java: auto.commit.interval.ms */
+  autoCommitIntervalMs?: number
+  /** Where to start a partition without a committed offset. Default 'latest'. Java: auto.offset.reset */
+  autoOffsetReset?: 'earliest' | 'latest' | 'none'
+  /** Default 'read_uncommitted'. Java: isolation.level */
+  isolationLevel?: 'read_uncommitted' | 'read_committed'
+  /** Wait between retries of group requests (doubling up to 1 s). Default 100. Java: retry.backoff.ms */
+  retryBackoffMs?: number
+  /** More fetch options (`maxWaitMs`, `maxBytes`, `preferredReplicaLeaseMs`…). */
+  fetch?: Omit<FetchPlannerOptions, 'metadata' | 'pool' | 'logger' | 'rack' | 'isolationLevel' | 'autoOffsetReset'>
+  /** Default silent. */
+  logger?: Logger
+  listeners?: RebalanceListeners
+  /** Replaces the fetch planner (tests). */
+  createFetcher?: (options: FetchPlannerOptions) => GroupFetcher
+}
+
+export const groupConsumerDefaults = {
+  groupProtocol: 'classic',
+  sessionTimeoutMs: 45_000,
+  rebalanceTimeoutMs: 60_000,
+  heartbeatIntervalMs: 3_000,
+  autoCommit: true,
+  autoCommitIntervalMs: 5_000,
+  autoOffsetReset: 'latest',
+  retryBackoffMs: 100,
+  assignors: ['cooperative-sticky'],
+} as const
+
+/** An offset to commit by hand: the next record to read (and the leader epoch of the record before it). */
+export interface CommitOffset {
+  topic: string
+  partition: number
+  offset: bigint
+  leaderEpoch?: number
+  metadata?: string | null
+}
+
+interface OwnedPartition {
+  tp: TopicPartition
+  key: string
+  /** Changes at every assignment: a commit for an older ownership is refused. */
+  ownership: number
+  revoking: boolean
+  paused: boolean
+  /** The next offset the application should see (records below it are never handed out again). */
+  expected: bigint | null
+  /** Position after the last batch the application handed back. */
+  consumed: { offset: bigint; leaderEpoch: number } | null
+  committed: bigint | null
+}
+
+/**
+ * A consumer in a consumer group: the group decides which partitions it reads, and it commits
+ * how far it got.
+ *
+ * ```ts
+ * const group = new GroupConsumer({ metadata, pool, groupId: 'billing', topics: ['orders'], autoCommit: false })
+ * for await (const batch of group) {
+ *   await handle(batch.records)
+ *   await group.commit(batch)
+ * }
+ * await group.close()
+ * ```
+ *
+ * Each batch holds records of one partition. A batch counts as handed back when the next one is
+ * asked for (or the loop ends): a partition is revoked only after that, so with commits made
+ * before asking for the next batch, every record is processed by exactly one member even while
+ * members come and go.
+ */
+export class GroupConsumer implements AsyncIterable<FetchedBatch> {
+  readonly groupId: string
+  private readonly options: GroupConsumerOptions
+  private readonly logger: Logger
+  private readonly fetcher: GroupFetcher
+  private readonly coordinator: GroupCoordinator
+  private readonly membership: Membership
+  private readonly listeners: RebalanceListeners
+  private readonly autoCommit: boolean
+  private readonly rebalanceTimeoutMs: number
+  private readonly retryBackoffMs: number
+  private readonly autoOffsetReset: 'earliest' | 'latest' | 'none'
+  private readonly owned = new Map<string, OwnedPartition>()
+  private nextOwnership = 1
+  private queue: FetchedBatch[] = []
+  private outstanding: { batch: FetchedBatch; ownership: number } | null = null
+  private readonly released = new Signal()
+  private readonly changed = new Signal()
+  private pollAbort: AbortController | null = null
+  private readonly inFlightCommits = new Set<Promise<void>>()
+  private chain: Promise<void> = Promise.resolve()
+  private autoCommitTimer: ReturnType<typeof setInterval> | undefined
+  private autoCommitRunning = false
+  private started = false
+  private iterating = false
+  private closing = false
+  private closePromise: Promise<void> | null = null
+  private fatalError: unknown = null
+  /** Set once close() finished: lookups stop retrying. */
+  private stopped = false
+
+  constructor(options: GroupConsumerOptions) {
+    validate(options)
+    this.options = options
+    this.groupId = options.groupId
+    this.logger = (options.logger ?? silentLogger).child({ component: 'group-consumer', groupId: options.groupId })
+    this.listeners = options.listeners ?? {}
+    this.autoCommit = options.autoCommit ?? groupConsumerDefaults.autoCommit
+    this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? groupConsumerDefaults.rebalanceTimeoutMs
+    this.retryBackoffMs = options.retryBackoffMs ?? groupConsumerDefaults.retryBackoffMs
+    this.autoOffsetReset = options.autoOffsetReset ?? groupConsumerDefaults.autoOffsetReset
+    const plannerOptions: FetchPlannerOptions = {
+      ...options.fetch,
+      metadata: options.metadata,
+      pool: options.pool,
+      logger: options.logger ?? silentLogger,
+      autoOffsetReset: this.autoOffsetReset,
+      ...(options.rack !== undefined ? { rack: options.rack } : {}),
+      ...(options.isolationLevel !== undefined ? { isolationLevel: options.isolationLevel } : {}),
+    }
+    this.fetcher = options.createFetcher?.(plannerOptions) ?? new FetchPlanner(plannerOptions)
+    this.coordinator = new GroupCoordinator({
+      metadata: options.metadata,
+      pool: options.pool,
+      groupId: options.groupId,
+      logger: this.logger,
+      retryBackoffMs: this.retryBackoffMs,
+      isClosed: () => this.stopped,
+    })
+    const host = this.host()
+    const common = {
+      groupId: options.groupId,
+      topics: [...options.topics],
+      groupInstanceId: options.groupInstanceId ?? null,
+      rack: options.rack ?? null,
+      rebalanceTimeoutMs: this.rebalanceTimeoutMs,
+      retryBackoffMs: this.retryBackoffMs,
+      metadata: options.metadata,
+      coordinator: this.coordinator,
+      host,
+      logger: this.logger,
+    }
+    this.membership =
+      (options.groupProtocol ?? groupConsumerDefaults.groupProtocol) === 'consumer'
+        ? new ConsumerMembership({ ...common, serverAssignor: options.serverAssignor ?? null })
+        : new ClassicMembership({
+            ...common,
+            assignors: (options.assignors ?? groupConsumerDefaults.assignors).map((assignor) =>
+              typeof assignor === 'string' ? builtinAssignors[assignor] : assignor,
+            ),
+            sessionTimeoutMs: options.sessionTimeoutMs ?? groupConsumerDefaults.sessionTimeoutMs,
+            heartbeatIntervalMs: options.heartbeatIntervalMs ?? groupConsumerDefaults.heartbeatIntervalMs,
+          })
+  }
+
+  /** The member id the coordinator knows this consumer by ('' before joining). */
+  get memberId(): string {
+    return this.membership.memberId
+  }
+
+  /** Classic: the group generation; KIP-848: the member epoch. */
+  get generationId(): number {
+    return this.membership.generationId
+  }
+
+  /** The partitions this consumer owns now. */
+  assignment(): TopicPartition[] {
+    return [...this.owned.values()].map((p) => ({ ...p.tp }))
+  }
+
+  /** Per-broker fetch counters of the planner (requests, bytes, partitions served). */
+  brokerCounters(): ReturnType<FetchPlanner['brokerCounters']> {
+    return this.fetcher.brokerCounters()
+  }
+
+  /** Joins the group (iterating does it too). */
+  start(): void {
+    if (this.started || this.closing) return
+    this.started = true
+    this.membership.start()
+    if (this.autoCommit) {
+      const interval = this.options.autoCommitIntervalMs ?? groupConsumerDefaults.autoCommitIntervalMs
+      this.autoCommitTimer = setInterval(() => this.autoCommitTick(), interval)
+      this.autoCommitTimer.unref?.()
+    }
+  }
+
+  /** Stops handing out batches of these partitions (they stay assigned). */
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const owned = this.owned.get(tpKey(tp.topic, tp.partition))
+      if (owned !== undefined) owned.paused = true
+    }
+    this.fetcher.pause([...partitions])
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const owned = this.owned.get(tpKey(tp.topic, tp.partition))
+      if (owned !== undefined) owned.paused = false
+    }
+    this.fetcher.resume([...partitions])
+    this.wakeIterator()
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<FetchedBatch> {
+    return this.batches()[Symbol.asyncIterator]()
+  }
+
+  /** The batches, one partition each; `signal` ends a waiting `next()` with an AbortError. */
+  batches(options: { signal?: AbortSignal } = {}): AsyncIterable<FetchedBatch> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<FetchedBatch> => {
+        if (this.iterating) throw new KafkaError('a GroupConsumer can be iterated by one loop at a time', { errorName: 'INVALID_STATE' })
+        this.iterating = true
+        let done = false
+        const finish = (): IteratorResult<FetchedBatch> => {
+          if (!done) {
+            done = true
+            this.iterating = false
+            this.release()
+          }
+          return { done: true, value: undefined }
+        }
+        return {
+          next: async () => {
+            if (done) return { done: true, value: undefined }
+            try {
+              const batch = await this.next(options.signal)
+              return batch === null ? finish() : { done: false, value: batch }
+            } catch (error) {
+              finish()
+              throw error
+            }
+          },
+          return: async () => finish(),
+        }
+      },
+    }
+  }
+
+  /**
+   * Commits offsets to the group: a batch's `nextOffset` (with its leader epoch), explicit offsets,
+   * or, without an argument, the position after every batch handed out so far. Retries through
+   * coordinator moves and a rebalance in progress; throws `CommitFailedError` when the consumer
+   * no longer owns a partition.
+   */
+  async commit(what?: FetchedBatch | readonly CommitOffset[]): Promise<void> {
+    const offsets: Array<OffsetToCommit & { ownership: number }> = []
+    const add = (topic: string, partition: number, offset: bigint, leaderEpoch: number, metadata: string | null): void => {
+      const owned = this.owned.get(tpKey(topic, partition))
+      if (owned === undefined) throw new CommitFailedError(`cannot commit ${topic}-${partition}: it is not assigned to this consumer`, [{ topic, partition }])
+      offsets.push({ topic, partition, offset, leaderEpoch, metadata, ownership: owned.ownership })
+    }
+    if (what === undefined) {
+      for (const owned of this.owned.values()) {
+        const position = this.position(owned)
+        if (position !== null && position.offset !== owned.committed) add(owned.tp.topic, owned.tp.partition, position.offset, position.leaderEpoch, null)
+      }
+    } else if (isBatch(what)) {
+      add(what.topic, what.partition, what.nextOffset, what.leaderEpoch, null)
+      const owned = this.owned.get(tpKey(what.topic, what.partition))
+      if (owned !== undefined && (owned.consumed === null || owned.consumed.offset < what.nextOffset)) {
+        owned.consumed = { offset: what.nextOffset, leaderEpoch: what.leaderEpoch }
+      }
+    } else {
+      for (const o of what) add(o.topic, o.partition, o.offset, o.leaderEpoch ?? -1, o.metadata ?? null)
+    }
+    if (offsets.length === 0) return
+    await this.track(this.commitWithRetry(offsets))
+  }
+
+  /** Commits (with auto-commit), calls `revoked`, leaves the group (static members stay, as in Java) and closes the planner. */
+  close(): Promise<void> {
+    this.closePromise ??= this.doClose()
+    return this.closePromise
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // iteration
+
+  private async next(signal: AbortSignal | undefined): Promise<FetchedBatch | null> {
+    this.release()
+    this.start()
+    for (;;) {
+      if (this.fatalError !== null) throw this.fatalError
+      if (this.closing) return null
+      if (signal?.aborted === true) throw abortError(signal)
+      const batch = this.takeQueued()
+      if (batch !== null) return batch
+      await this.fill(signal)
+    }
+  }
+
+  private takeQueued(): FetchedBatch | null {
+    for (let i = 0; i < this.queue.length; i++) {
+      const batch = this.queue[i]!
+      const owned = this.owned.get(tpKey(batch.topic, batch.partition))
+      if (owned !== undefined && owned.paused && !owned.revoking) continue
+      this.queue.splice(i, 1)
+      i--
+      if (owned === undefined || owned.revoking) continue
+      let records = batch.records
+      if (owned.expected !== null && records.length > 0 && records[0]!.offset < owned.expected) {
+        const expected = owned.expected
+        records = records.filter((record) => record.offset >= expected)
+      }
+      if (records.length === 0) {
+        // Nothing for the application (control records, aborted transactions): just move on.
+        if (owned.expected === null || batch.nextOffset > owned.expected) {
+          owned.expected = batch.nextOffset
+          if (owned.consumed === null || owned.consumed.offset < batch.nextOffset) owned.consumed = { offset: batch.nextOffset, leaderEpoch: batch.leaderEpoch }
+        }
+        continue
+      }
+      owned.expected = batch.nextOffset
+      const handed = records === batch.records ? batch : { ...batch, records }
+      this.outstanding = { batch: handed, ownership: owned.ownership }
+      return handed
+    }
+    return null
+  }
+
+  private async fill(signal: AbortSignal | undefined): Promise<void> {
+    const controller = new AbortController()
+    this.pollAbort = controller
+    const onAbort = (): void => controller.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const fetchable = [...this.owned.values()].some((owned) => !owned.revoking && !owned.paused)
+      if (!fetchable) {
+        await Promise.race([this.changed.wait(), new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))])
+        return
+      }
+      const batches = await this.fetcher.poll({ signal: controller.signal })
+      this.queue.push(...batches)
+    } catch (error) {
+      if (controller.signal.aborted) return
+      throw error
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      if (this.pollAbort === controller) this.pollAbort = null
+    }
+  }
+
+  /** The application asked for the next batch (or ended the loop): the one it held is done. */
+  private release(): void {
+    const outstanding = this.outstanding
+    if (outstanding === null) return
+    this.outstanding = null
+    const { batch, ownership } = outstanding
+    const owned = this.owned.get(tpKey(batch.topic, batch.partition))
+    if (owned !== undefined && owned.ownership === ownership && (owned.consumed === null || owned.consumed.offset < batch.nextOffset)) {
+      owned.consumed = { offset: batch.nextOffset, leaderEpoch: batch.leaderEpoch }
+    }
+    this.released.notify()
+  }
+
+  private wakeIterator(): void {
+    this.changed.notify()
+  }
+
+  /** Where the application is in a partition: after the batch it holds, else after the last one it handed back. */
+  private position(owned: OwnedPartition): { offset: bigint; leaderEpoch: number } | null {
+    const outstanding = this.outstanding
+    if (outstanding !== null && outstanding.ownership === owned.ownership && tpKey(outstanding.batch.topic, outstanding.batch.partition) === owned.key) {
+      return { offset: outstanding.batch.nextOffset, leaderEpoch: outstanding.batch.leaderEpoch }
+    }
+    return owned.consumed
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // rebalance steps (MembershipHost), one at a time
+
+  private host(): MembershipHost {
+    return {
+      owned: () => [...this.owned.values()].map((owned) => ({ ...owned.tp })),
+      prepareJoin: (eager) =>
+        this.transition(async () => {
+          if (eager && this.owned.size > 0) await this.revokeNow([...this.owned.values()].map((owned) => owned.tp))
+          await this.settleCommits()
+          if (this.autoCommit) await this.commitPositions([...this.owned.values()], 'before rejoining')
+        }),
+      revoke: (partitions) => this.transition(() => this.revokeNow(partitions)),
+      assign: (partitions) => this.transition(() => this.assignNow(partitions)),
+      lose: (partitions, reason) => {
+        const lost = this.dropNow(partitions)
+        if (lost.length === 0) return Promise.resolve()
+        this.logger.warn({ partitions: describePartitions(lost), reason }, 'partitions lost')
+        return this.transition(() => this.callListener('lost', lost))
+      },
+      fatal: (error) => {
+        if (this.fatalError === null) this.fatalError = error
+        this.pollAbort?.abort()
+        this.wakeIterator()
+      },
+    }
+  }
+
+  private transition(step: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(step, step)
+    this.chain = run.catch(() => undefined)
+    return run
+  }
+
+  private async assignNow(partitions: TopicPartition[]): Promise<void> {
+    if (this.closing) return
+    const fresh = partitions.filter((tp) => !this.owned.has(tpKey(tp.topic, tp.partition)))
+    if (fresh.length === 0) return
+    const entries = fresh.map((tp): OwnedPartition => ({
+      tp: { topic: tp.topic, partition: tp.partition },
+      key: tpKey(tp.topic, tp.partition),
+      ownership: this.nextOwnership++,
+      revoking: false,
+      paused: false,
+      expected: null,
+      consumed: null,
+      committed: null,
+    }))
+    for (const entry of entries) this.owned.set(entry.key, entry)
+    // Topic ids for OffsetFetch v10 / OffsetCommit v10 (and the planner needs the topics anyway).
+    await this.options.metadata.addTopics([...new Set(fresh.map((tp) => tp.topic))]).catch((error: unknown) => {
+      this.logger.warn({ error: String(error) }, 'assigned topics not in metadata yet')
+    })
+    const committed = await this.fetchOffsets(fresh)
+    const starts = entries
+      .filter((entry) => this.owned.get(entry.key) === entry)
+      .map((entry) => {
+        const offset = committed.get(entry.key)
+        if (offset !== undefined) {
+          entry.expected = offset.offset
+          entry.consumed = { offset: offset.offset, leaderEpoch: offset.leaderEpoch }
+          entry.committed = offset.offset
+        }
+        return { topic: entry.tp.topic, partition: entry.tp.partition, offset: this.startOffset(offset) }
+      })
+    this.fetcher.assign(starts)
+    this.logger.info(
+      {
+        partitions: describePartitions(fresh),
+        committed: Object.fromEntries([...committed].map(([key, value]) => [key.replace('\u0000', '-'), value.offset.toString()])),
+      },
+      'partitions assigned',
+    )
+    await this.callListener('assigned', fresh)
+    this.wakeIterator()
+  }
+
+  private startOffset(committed: CommittedOffset | undefined): StartOffset {
+    if (committed !== undefined) {
+      return committed.leaderEpoch >= 0 ? { kind: 'offset', offset: committed.offset, leaderEpoch: committed.leaderEpoch } : { kind: 'offset', offset: committed.offset }
+    }
+    // No committed offset: the reset policy ('none' lets the planner report it).
+    if (this.autoOffsetReset === 'earliest') return { kind: 'earliest' }
+    if (this.autoOffsetReset === 'latest') return { kind: 'latest' }
+    return { kind: 'offset', offset: -1n }
+  }
+
+  private async fetchOffsets(partitions: TopicPartition[]): Promise<Map<string, CommittedOffset>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const consumerProtocol = this.membership.protocol === 'consumer'
+        return await fetchCommittedOffsets(this.coordinator, this.options.metadata, {
+          groupId: this.groupId,
+          partitions,
+          ...(consumerProtocol ? { memberId: this.membership.memberId, memberEpoch: this.membership.generationId } : {}),
+        })
+      } catch (error) {
+        const code = KafkaProtocolError.isInstance(error) ? error.errorCode : undefined
+        if (code === ErrorCode.STALE_MEMBER_EPOCH) {
+          await this.membership.settled()
+        } else if (code === ErrorCode.UNSTABLE_OFFSET_COMMIT || this.coordinator.retriable(error)) {
+          this.logger.debug({ attempt, error: String(error) }, 'OffsetFetch failed; retrying')
+          // UNSTABLE_OFFSET_COMMIT: a transaction with offsets for these partitions is still open (KIP-447).
+          await sleep(backoff(attempt, this.retryBackoffMs))
+        } else {
+          throw error
+        }
+        if (this.closing) return new Map()
+      }
+    }
+  }
+
+  /** Clean hand-over: stop handing out the partitions, wait for the batch the application holds, commit, `revoked`, stop fetching. */
+  private async revokeNow(partitions: TopicPartition[]): Promise<void> {
+    const entries = partitions.map((tp) => this.owned.get(tpKey(tp.topic, tp.partition))).filter((owned) => owned !== undefined)
+    if (entries.length === 0) return
+    const keys = new Set(entries.map((owned) => owned.key))
+    for (const owned of entries) owned.revoking = true
+    this.queue = this.queue.filter((batch) => !keys.has(tpKey(batch.topic, batch.partition)))
+    this.fetcher.pause(entries.map((owned) => owned.tp))
+    const deadline = Date.now() + this.rebalanceTimeoutMs
+    while (!this.closing && this.outstanding !== null && keys.has(tpKey(this.outstanding.batch.topic, this.outstanding.batch.partition))) {
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        this.logger.warn({ partitions: describePartitions(entries.map((owned) => owned.tp)) }, 'the application kept a batch past the rebalance timeout; revoking anyway')
+        break
+      }
+      await Promise.race([this.released.wait(), sleep(left)])
+    }
+    await this.settleCommits()
+    if (this.autoCommit) await this.commitPositions(entries, 'revoking')
+    const list = entries.map((owned) => ({ ...owned.tp }))
+    await this.callListener('revoked', list)
+    this.dropNow(list)
+    this.logger.info({ partitions: describePartitions(list) }, 'partitions revoked')
+  }
+
+  /** Forgets partitions at once (revoked or lost): no more batches, no more fetching. */
+  private dropNow(partitions: TopicPartition[]): TopicPartition[] {
+    const dropped: TopicPartition[] = []
+    for (const tp of partitions) {
+      const key = tpKey(tp.topic, tp.partition)
+      if (this.owned.delete(key)) dropped.push({ topic: tp.topic, partition: tp.partition })
+    }
+    if (dropped.length === 0) return dropped
+    const keys = new Set(dropped.map((tp) => tpKey(tp.topic, tp.partition)))
+    this.queue = this.queue.filter((batch) => !keys.has(tpKey(batch.topic, batch.partition)))
+    this.fetcher.unassign(dropped)
+    this.wakeIterator()
+    return dropped
+  }
+
+  private async callListener(name: keyof RebalanceListeners, partitions: TopicPartition[]): Promise<void> {
+    const listener = this.listeners[name]
+    if (listener === undefined || partitions.length === 0) return
+    try {
+      await listener.call(this.listeners, partitions.map((tp) => ({ ...tp })))
+    } catch (error) {
+      this.logger.error({ listener: name, error: String(error) }, 'rebalance listener failed')
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // commits
+
+  private track(promise: Promise<void>): Promise<void> {
+    this.inFlightCommits.add(promise)
+    const done = (): void => {
+      this.inFlightCommits.delete(promise)
+    }
+    promise.then(done, done)
+    return promise
+  }
+
+  private async settleCommits(): Promise<void> {
+    while (this.inFlightCommits.size > 0) await Promise.allSettled([...this.inFlightCommits])
+  }
+
+  /** Commits the handed-back positions of `entries` that moved since the last commit; failures are logged. */
+  private async commitPositions(entries: OwnedPartition[], why: string): Promise<void> {
+    const offsets = entries
+      .filter((owned) => owned.consumed !== null && owned.consumed.offset !== owned.committed && this.owned.get(owned.key) === owned)
+      .map((owned) => ({ ...owned.tp, offset: owned.consumed!.offset, leaderEpoch: owned.consumed!.leaderEpoch, ownership: owned.ownership }))
+    if (offsets.length === 0) return
+    try {
+      await this.track(this.commitWithRetry(offsets))
+      this.logger.debug({ why, partitions: offsets.length }, 'offsets committed')
+    } catch (error) {
+      this.logger.warn({ why, error: String(error) }, 'auto-commit failed')
+    }
+  }
+
+  private autoCommitTick(): void {
+    if (this.autoCommitRunning || this.closing) return
+    this.autoCommitRunning = true
+    void this.commitPositions([...this.owned.values()].filter((owned) => !owned.revoking), 'auto-commit interval').finally(() => {
+      this.autoCommitRunning = false
+    })
+  }
+
+  private async commitWithRetry(offsets: Array<OffsetToCommit & { ownership: number }>): Promise<void> {
+    let pending = offsets
+    const deadline = Date.now() + Math.max(this.rebalanceTimeoutMs, 30_000)
+    for (let attempt = 0; ; attempt++) {
+      const gone = pending.filter((o) => this.owned.get(tpKey(o.topic, o.partition))?.ownership !== o.ownership)
+      if (gone.length > 0) {
+        throw new CommitFailedError(`cannot commit ${describePartitions(gone)}: no longer assigned to this consumer`, gone.map((o) => ({ topic: o.topic, partition: o.partition })))
+      }
+      const identity = await this.membership.commitIdentity()
+      let codes: Map<string, number>
+      try {
+        codes = await commitOffsets(this.coordinator, this.options.metadata, this.groupId, identity, pending)
+      } catch (error) {
+        if (!this.coordinator.retriable(error) || Date.now() > deadline) throw error
+        await sleep(backoff(attempt, this.retryBackoffMs))
+        continue
+      }
+      const retry: typeof pending = []
+      let settle = false
+      let fenced: number | null = null
+      for (const o of pending) {
+        const code = codes.get(tpKey(o.topic, o.partition)) ?? ErrorCode.UNKNOWN_SERVER_ERROR
+        if (code === 0) {
+          const owned = this.owned.get(tpKey(o.topic, o.partition))
+          if (owned !== undefined && owned.ownership === o.ownership) owned.committed = o.offset
+        } else if (COORDINATOR_RETRY_ERRORS.has(code) || code === ErrorCode.REQUEST_TIMED_OUT) {
+          if (COORDINATOR_ERRORS.has(code)) this.coordinator.markUnknown(KafkaProtocolError.fromCode(code).errorName)
+          retry.push(o)
+        } else if (code === ErrorCode.REBALANCE_IN_PROGRESS || code === ErrorCode.STALE_MEMBER_EPOCH) {
+          settle = true
+          retry.push(o)
+        } else if (
+          code === ErrorCode.ILLEGAL_GENERATION ||
+          code === ErrorCode.UNKNOWN_MEMBER_ID ||
+          code === ErrorCode.FENCED_MEMBER_EPOCH ||
+          code === ErrorCode.FENCED_INSTANCE_ID
+        ) {
+          fenced = code
+        } else {
+          throw KafkaProtocolError.fromCode(code, { apiName: 'OffsetCommit', topic: o.topic, partition: o.partition, groupId: this.groupId })
+        }
+      }
+      if (fenced !== null) {
+        this.membership.commitFenced(fenced)
+        throw new CommitFailedError(
+          `commit failed: ${KafkaProtocolError.fromCode(fenced).errorName}; the group has moved on without this consumer`,
+          pending.map((o) => ({ topic: o.topic, partition: o.partition })),
+          { cause: KafkaProtocolError.fromCode(fenced, { apiName: 'OffsetCommit', groupId: this.groupId }) },
+        )
+      }
+      if (retry.length === 0) return
+      if (Date.now() > deadline) {
+        throw new CommitFailedError(`commit of ${describePartitions(retry)} did not succeed in time`, retry.map((o) => ({ topic: o.topic, partition: o.partition })))
+      }
+      pending = retry
+      if (settle) await this.membership.settled()
+      await sleep(backoff(attempt, this.retryBackoffMs))
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // close
+
+  private async doClose(): Promise<void> {
+    this.closing = true
+    clearInterval(this.autoCommitTimer)
+    this.membership.beginClose()
+    this.pollAbort?.abort()
+    this.wakeIterator()
+    this.released.notify()
+    if (this.started) {
+      await this.chain
+      await this.settleCommits()
+      const owned = [...this.owned.values()]
+      if (owned.length > 0) {
+        if (this.autoCommit) await this.commitPositions(owned, 'closing')
+        await this.callListener('revoked', owned.map((entry) => ({ ...entry.tp })))
+      }
+      await this.membership.leave()
+      this.owned.clear()
+    }
+    this.queue = []
+    this.stopped = true
+    await this.fetcher.close()
+  }
+}
+
+function isBatch(value: FetchedBatch | readonly CommitOffset[]): value is FetchedBatch {
+  return !Array.isArray(value) && typeof (value as FetchedBatch).nextOffset === 'bigint'
+}
+
+function validate(options: GroupConsumerOptions): void {
+  if (typeof options.groupId !== 'string' || options.groupId === '') throw new ConfigError('groupId', 'expected a non-empty string')
+  if (!Array.isArray(options.topics) || options.topics.length === 0 || options.topics.some((topic) => typeof topic !== 'string' || topic === '')) {
+    throw new ConfigError('topics', 'expected a non-empty array of topic names')
+  }
+  const positive = (name: keyof GroupConsumerOptions, min: number): void => {
+    const value = options[name]
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1)) {
+      throw new ConfigError(name, `expected an integer from ${min} to ${2 ** 31 - 1}, got ${String(value)}`)
+    }
+  }
+  positive('sessionTimeoutMs', 1)
+  positive('rebalanceTimeoutMs', 1)
+  positive('heartbeatIntervalMs', 1)
+  positive('autoCommitIntervalMs', 1)
+  positive('retryBackoffMs', 0)
+  const session = options.sessionTimeoutMs ?? groupConsumerDefaults.sessionTimeoutMs
+  const heartbeat = options.heartbeatIntervalMs ?? groupConsumerDefaults.heartbeatIntervalMs
+  if (heartbeat >= session) throw new ConfigError('heartbeatIntervalMs', `must be lower than sessionTimeoutMs (${session}); Java's rule`)
+  const protocol = options.groupProtocol ?? groupConsumerDefaults.groupProtocol
+  if (protocol !== 'classic' && protocol !== 'consumer') throw new ConfigError('groupProtocol', `expected 'classic' or 'consumer', got ${String(protocol)}`)
+  if (protocol === 'consumer' && options.assignors !== undefined) {
+    throw new ConfigError('assignors', "the consumer protocol (KIP-848) assigns on the coordinator; use serverAssignor (Java rejects partition.assignment.strategy too)")
+  }
+  const reset = options.autoOffsetReset
+  if (reset !== undefined && reset !== 'earliest' && reset !== 'latest' && reset !== 'none') {
+    throw new ConfigError('autoOffsetReset', `expected 'earliest', 'latest' or 'none', got ${String(reset)}`)
+  }
+  if (options.groupInstanceId !== undefined && (typeof options.groupInstanceId !== 'string' || options.groupInstanceId === '')) {
+    throw new ConfigError('groupInstanceId', 'expected a non-empty string')
+  }
+  const assignors = options.assignors ?? groupConsumerDefaults.assignors
+  if (assignors.length === 0) throw new ConfigError('assignors', 'expected at least one assignor')
+  for (const assignor of assignors) {
+    if (typeof assignor === 'string' && !(assignor in builtinAssignors)) {
+      throw new ConfigError('assignors', `unknown assignor ${assignor}: expected ${Object.keys(builtinAssignors).join(', ')} or an Assignor object`)
+    }
+  }
+}

@@ -1,0 +1,259 @@
+import { ConnectionPool, type Logger } from '@kafkats/connection'
+import type { FetchedBatch } from '@kafkats/fetch-planner'
+import { ClusterMetadata } from '@kafkats/metadata'
+import { clusterInfo } from '@kafkats/testkit'
+import { afterAll, describe, expect, it } from 'vitest'
+import { GroupConsumer, type GroupConsumerOptions } from '../group-consumer.js'
+import { GroupCoordinator } from './coordinator.js'
+import { fetchCommittedOffsets } from './offsets.js'
+import { OwnershipTracker, createTopic, produceValues, waitFor } from './test-support.js'
+
+const cluster = clusterInfo()
+const pool = new ConnectionPool({ clientId: 'group-test-admin' })
+const metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool })
+afterAll(() => {
+  metadata.close()
+  pool.close()
+})
+
+const quiet: Logger = { child: () => quiet, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+/** Set KAFKATS_TEST_LOG=1 to see the group consumers' logs. */
+const logger: Logger = process.env.KAFKATS_TEST_LOG !== undefined ? consoleLogger({}) : quiet
+function consoleLogger(bindings: Record<string, unknown>): Logger {
+  const line = (level: string) => (fields: Record<string, unknown>, message: string) =>
+    console.log(level, message, JSON.stringify({ ...bindings, ...fields }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
+  return { child: (more) => consoleLogger({ ...bindings, ...more }), debug: process.env.KAFKATS_TEST_LOG === 'debug' ? line('DEBUG') : () => {}, info: line('INFO'), warn: line('WARN'), error: line('ERROR') }
+}
+
+const decoder = new TextDecoder()
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** One group member as a separate process would run it: its own connections and metadata. */
+class Member {
+  readonly pool: ConnectionPool
+  readonly metadata: ClusterMetadata
+  readonly group: GroupConsumer
+  private readonly abort = new AbortController()
+  private loop: Promise<void> | null = null
+  error: unknown = null
+
+  constructor(
+    readonly name: string,
+    options: Omit<GroupConsumerOptions, 'metadata' | 'pool'>,
+  ) {
+    this.pool = new ConnectionPool({ clientId: name })
+    this.metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool: this.pool })
+    this.group = new GroupConsumer({ logger: logger.child({ member: name }), ...options, metadata: this.metadata, pool: this.pool })
+  }
+
+  /** Consumes until stopped: `handle` each batch, then commit it. */
+  run(handle: (batch: FetchedBatch) => Promise<void> | void = () => {}): this {
+    this.loop = (async () => {
+      try {
+        for await (const batch of this.group.batches({ signal: this.abort.signal })) {
+          await handle(batch)
+          await this.group.commit(batch)
+        }
+      } catch (error) {
+        if (!this.abort.signal.aborted) this.error = error
+      }
+    })()
+    return this
+  }
+
+  /** Stops asking for batches (the one in hand is finished and committed first), then closes. */
+  async stop(): Promise<void> {
+    this.abort.abort()
+    await this.loop
+    await this.group.close()
+    this.metadata.close()
+    this.pool.close()
+    if (this.error !== null) throw this.error
+  }
+}
+
+describe('GroupConsumer against the real cluster', () => {
+  it('cooperative-sticky: adding and removing members revokes only the partitions that move', async () => {
+    const topic = `group-coop-${Date.now()}`
+    await createTopic(metadata, pool, topic, 12, 3)
+    const groupId = `g-${topic}`
+    const tracker = new OwnershipTracker()
+    const member = (name: string): Member =>
+      new Member(name, { groupId, topics: [topic], heartbeatIntervalMs: 300, sessionTimeoutMs: 10_000, listeners: tracker.listeners(name) }).run()
+    const counts = (names: string[]): number[] => names.map((name) => tracker.ownedBy(name).length)
+    const settled = async (names: string[], expected: number[]): Promise<void> => {
+      await waitFor(() => counts(names).join() === expected.join(), 30_000, `owned ${expected.join('/')}`)
+      // …and nothing else happens for a while.
+      const events = tracker.events.length
+      await sleep(1_500)
+      expect(tracker.events.length).toBe(events)
+      expect(counts(names)).toEqual(expected)
+    }
+
+    const a = member('a')
+    const b = member('b')
+    const c = member('c')
+    await settled(['a', 'b', 'c'], [4, 4, 4])
+    const before = new Map(['a', 'b', 'c'].map((name) => [name, tracker.ownedBy(name)]))
+
+    // A fourth member joins: each of the three gives up exactly one partition, which d gets.
+    let since = Date.now()
+    const d = member('d')
+    await settled(['a', 'b', 'c', 'd'], [3, 3, 3, 3])
+    for (const name of ['a', 'b', 'c']) {
+      const events = tracker.eventsOf(name, since)
+      expect(events.map((event) => event.kind)).toEqual(['revoked'])
+      expect(events[0]!.partitions).toHaveLength(1)
+      // Nothing revoked comes back, and what stays was never revoked.
+      expect(tracker.ownedBy(name)).not.toContain(events[0]!.partitions[0])
+      expect(tracker.ownedBy(name).every((p) => before.get(name)!.includes(p))).toBe(true)
+    }
+    expect(tracker.eventsOf('d', since).map((event) => event.kind)).toEqual(['assigned'])
+    expect(tracker.ownedBy('d')).toEqual(
+      ['a', 'b', 'c'].flatMap((name) => tracker.eventsOf(name, since)[0]!.partitions).sort((x, y) => x - y),
+    )
+
+    // b leaves: its partitions are handed out, nobody else revokes anything.
+    since = Date.now()
+    const fromB = tracker.ownedBy('b')
+    await b.stop()
+    await settled(['a', 'c', 'd'], [4, 4, 4])
+    for (const name of ['a', 'c', 'd']) {
+      const events = tracker.eventsOf(name, since)
+      expect(events.map((event) => event.kind)).toEqual(['assigned'])
+      for (const p of events[0]!.partitions) expect(fromB).toContain(p)
+    }
+    expect(tracker.eventsOf('b', since).map((event) => event.kind)).toEqual(['revoked'])
+    expect(tracker.violations).toEqual([])
+    await Promise.all([a.stop(), c.stop(), d.stop()])
+  })
+
+  for (const groupProtocol of ['classic', 'consumer'] as const) {
+    it(`${groupProtocol} protocol: 100,000 records consumed exactly once while members join and leave (manual commits)`, async () => {
+      const topic = `group-once-${groupProtocol}-${Date.now()}`
+      const total = 100_000
+      await createTopic(metadata, pool, topic, 12, 3)
+      await produceValues(metadata, pool, topic, total, { perRequest: 200 })
+      const groupId = `g-${topic}`
+      const tracker = new OwnershipTracker()
+      const processed: string[] = []
+      const byMember = new Map<string, number>()
+      const handle = (name: string) => async (batch: FetchedBatch) => {
+        for (const record of batch.records) processed.push(decoder.decode(record.value!))
+        byMember.set(name, (byMember.get(name) ?? 0) + batch.records.length)
+        await sleep(30) // slow processing, so that membership changes happen mid-run
+      }
+      const member = (name: string): Member =>
+        new Member(name, {
+          groupId,
+          topics: [topic],
+          groupProtocol,
+          autoCommit: false,
+          autoOffsetReset: 'earliest',
+          ...(groupProtocol === 'classic' ? { heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000 } : {}),
+          fetch: { partitionMaxBytes: 1 }, // one 200-record batch per partition per fetch
+          listeners: tracker.listeners(name),
+        }).run(handle(name))
+
+      const started = Date.now()
+      const m1 = member('m1')
+      const m2 = member('m2')
+      let m3: Member | undefined
+      let m4: Member | undefined
+      const steps: string[] = []
+      await waitFor(() => processed.length >= 15_000, 120_000, '15k records')
+      m3 = member('m3')
+      steps.push(`m3 joins at ${processed.length}`)
+      await waitFor(() => processed.length >= 35_000, 120_000, '35k records')
+      m4 = member('m4')
+      steps.push(`m4 joins at ${processed.length}`)
+      await waitFor(() => processed.length >= 55_000, 120_000, '55k records')
+      steps.push(`m1 leaves at ${processed.length}`)
+      await m1.stop()
+      await waitFor(() => processed.length >= 75_000, 120_000, '75k records')
+      steps.push(`m2 leaves at ${processed.length}`)
+      await m2.stop()
+      await waitFor(() => processed.length >= total, 180_000, 'every record')
+      await sleep(1_000) // anything delivered twice would show up now
+      await Promise.all([m3.stop(), m4.stop()])
+      const elapsed = Date.now() - started
+
+      expect(processed.length).toBe(total)
+      expect(new Set(processed).size).toBe(total)
+      expect(tracker.violations).toEqual([])
+      for (const name of ['m1', 'm2', 'm3', 'm4']) expect(byMember.get(name) ?? 0).toBeGreaterThan(0)
+      // The group's committed offsets are at the end of every partition.
+      const coordinator = new GroupCoordinator({ metadata, pool, groupId, logger: quiet, retryBackoffMs: 100, isClosed: () => false })
+      const committed = await fetchCommittedOffsets(coordinator, metadata, {
+        groupId,
+        partitions: Array.from({ length: 12 }, (_, partition) => ({ topic, partition })),
+      })
+      expect([...committed.values()].reduce((sum, c) => sum + c.offset, 0n)).toBe(BigInt(total))
+      console.log(`${groupProtocol}: ${total} records exactly once in ${elapsed} ms; ${steps.join(', ')}; per member ${JSON.stringify(Object.fromEntries(byMember))}; ${tracker.events.length} rebalance events`)
+    }, 300_000)
+  }
+
+  it('a static member restarting within the session timeout keeps its partitions, and nobody rebalances', async () => {
+    const topic = `group-static-${Date.now()}`
+    await createTopic(metadata, pool, topic, 12, 3)
+    const groupId = `g-${topic}`
+    const tracker = new OwnershipTracker()
+    const member = (name: string): Member =>
+      new Member(name, {
+        groupId,
+        topics: [topic],
+        groupInstanceId: name.replace(/'+$/, ''),
+        heartbeatIntervalMs: 300,
+        sessionTimeoutMs: 15_000,
+        listeners: tracker.listeners(name),
+      }).run()
+    const s1 = member('s1')
+    const s2 = member('s2')
+    const s3 = member('s3')
+    await waitFor(() => ['s1', 's2', 's3'].every((name) => tracker.ownedBy(name).length === 4), 30_000, '4 partitions each')
+    await sleep(1_500)
+    const owned = tracker.ownedBy('s2')
+    const generation = s1.group.generationId
+
+    const since = Date.now()
+    await s2.stop() // a static member leaves no LeaveGroup behind
+    const restarted = member("s2'")
+    await waitFor(() => tracker.ownedBy("s2'").length === 4, 10_000, 'the restarted member’s assignment')
+    expect(tracker.ownedBy("s2'")).toEqual(owned)
+    await sleep(3_000) // ten heartbeats of the others: no rebalance follows
+    expect(tracker.eventsOf('s1', since)).toEqual([])
+    expect(tracker.eventsOf('s3', since)).toEqual([])
+    expect(s1.group.generationId).toBe(generation)
+    expect(s3.group.generationId).toBe(generation)
+    expect(tracker.eventsOf("s2'", since).map((event) => event.kind)).toEqual(['assigned'])
+    expect(tracker.violations).toEqual([])
+    await Promise.all([s1.stop(), restarted.stop(), s3.stop()])
+  })
+
+  it('rack-2 group member on a topic led by nodes 1 and 3 fetches from node 2 after the first redirect', async () => {
+    const topic = `group-rack-${Date.now()}`
+    // Leaders alternate between nodes 1 and 3; node 2 holds a replica of every partition.
+    await createTopic(metadata, pool, topic, 6, 3, Array.from({ length: 6 }, (_, partitionIndex) => ({ partitionIndex, brokerIds: partitionIndex % 2 === 0 ? [1, 2, 3] : [3, 2, 1] })))
+    const info = await metadata.waitForTopic(topic)
+    expect(new Set(info.partitions.map((p) => p.leader))).toEqual(new Set([1, 3]))
+    await produceValues(metadata, pool, topic, 3_000, { perRequest: 100 })
+    const groupId = `g-${topic}`
+    let seen = 0
+    const consumer = new Member('rack', { groupId, topics: [topic], rack: 'rack-2', autoOffsetReset: 'earliest', heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000 }).run((batch) => {
+      seen += batch.records.length
+    })
+    await waitFor(() => seen === 3_000, 30_000, 'the first 3,000 records')
+    const first = consumer.group.brokerCounters()
+    await produceValues(metadata, pool, topic, 3_000, { perRequest: 100, start: 3_000 })
+    await waitFor(() => seen === 6_000, 30_000, 'the next 3,000 records')
+    const second = consumer.group.brokerCounters()
+    await consumer.stop()
+    // Every record came from node 2; nodes 1 and 3 only answered the first Fetch with the redirect.
+    expect(second.get(2)?.records).toBe(6_000)
+    expect(second.get(1)?.records ?? 0).toBe(0)
+    expect(second.get(3)?.records ?? 0).toBe(0)
+    expect(second.get(1)?.requests ?? 0).toBe(first.get(1)?.requests ?? 0)
+    expect(second.get(3)?.requests ?? 0).toBe(first.get(3)?.requests ?? 0)
+    expect(second.get(2)!.requests).toBeGreaterThan(first.get(2)!.requests)
+  })
+})

@@ -1,0 +1,69 @@
+import type { TopicPartition } from './assignors/types.js'
+
+export { tpKey } from './assignors/types.js'
+
+/** Resolves after `ms`, or early (without error) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) {
+      resolve()
+      return
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve()
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** A promise with its resolve function, re-armed by whoever waits on it. */
+export class Signal {
+  private waiters: Array<() => void> = []
+
+  /** Resolves on the next `notify()`. */
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  notify(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const waiter of waiters) waiter()
+  }
+}
+
+/** `base` doubling per attempt up to `max`, ±20% jitter (Java's retry.backoff.ms / retry.backoff.max.ms). */
+export function backoff(attempt: number, base = 100, max = 1000): number {
+  const value = Math.min(max, base * 2 ** Math.min(attempt, 16))
+  return Math.round(value * (0.8 + Math.random() * 0.4))
+}
+
+/** Groups partitions by topic, sorted, for requests. */
+export function byTopic(partitions: Iterable<TopicPartition>): Map<string, number[]> {
+  const map = new Map<string, number[]>()
+  for (const tp of partitions) {
+    const list = map.get(tp.topic)
+    if (list === undefined) map.set(tp.topic, [tp.partition])
+    else list.push(tp.partition)
+  }
+  for (const list of map.values()) list.sort((a, b) => a - b)
+  return new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
+/** `orders-0, orders-3, payments-1` for logs. */
+export function describePartitions(partitions: readonly TopicPartition[]): string {
+  return [...byTopic(partitions)].map(([topic, list]) => `${topic}[${list.join(',')}]`).join(' ')
+}
+
+/** An AbortError carrying `signal.reason`, as Node's own APIs throw. */
+export function abortError(signal: AbortSignal): Error {
+  if (signal.reason instanceof Error) return signal.reason
+  const error = new Error('The operation was aborted')
+  error.name = 'AbortError'
+  return error
+}

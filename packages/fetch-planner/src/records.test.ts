@@ -1,0 +1,87 @@
+import { type RecordBatch, decodeRecordBatchesSync, encodeControlBatch, encodeRecordBatchSync, encodeUtf8 } from '@kafkats/protocol'
+import { describe, expect, it } from 'vitest'
+import { extractRecords } from './records.js'
+
+const text = (value: Uint8Array | null): string | null => (value === null ? null : new TextDecoder().decode(value))
+
+function batch(baseOffset: bigint, values: string[], options: { producerId?: bigint; transactional?: boolean; epoch?: number } = {}): Uint8Array {
+  return encodeRecordBatchSync(
+    values.map((value) => ({ key: encodeUtf8(`k-${value}`), value: encodeUtf8(value), headers: [{ key: 'h', value: encodeUtf8(value) }] })),
+    {
+      baseOffset,
+      partitionLeaderEpoch: options.epoch ?? 2,
+      producerId: options.producerId ?? -1n,
+      producerEpoch: options.producerId === undefined ? -1 : 0,
+      baseSequence: options.producerId === undefined ? -1 : 0,
+      isTransactional: options.transactional ?? false,
+    },
+  )
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
+function decode(bytes: Uint8Array): RecordBatch[] {
+  return decodeRecordBatchesSync(bytes).batches
+}
+
+describe('extractRecords', () => {
+  it('skips records below the fetch offset (a batch can start earlier) and advances past the batch', () => {
+    const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 12n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(batch(10n, ['a', 'b', 'c', 'd'], { epoch: 5 })) })
+    expect(out.records.map((r) => [r.offset, text(r.value)])).toEqual([
+      [12n, 'c'],
+      [13n, 'd'],
+    ])
+    expect(out.records[0]).toMatchObject({ topic: 't', partition: 0, leaderEpoch: 5, headers: [{ key: 'h' }] })
+    expect(text(out.records[0]!.key)).toBe('k-c')
+    expect(out.nextOffset).toBe(14n)
+    expect(out.lastEpoch).toBe(5)
+  })
+
+  it('hides control batches but moves past them', () => {
+    const bytes = concat(batch(0n, ['a'], { producerId: 7n, transactional: true }), encodeControlBatch({ type: 'COMMIT', producerId: 7n, producerEpoch: 0, baseOffset: 1n }))
+    const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(bytes) })
+    expect(out.records.map((r) => text(r.value))).toEqual(['a'])
+    expect(out.nextOffset).toBe(2n)
+  })
+
+  it('read_committed drops aborted transactions (AbortedTransactions list + ABORT markers), keeps committed and plain records', () => {
+    const bytes = concat(
+      batch(0n, ['aborted-1', 'aborted-2'], { producerId: 7n, transactional: true }),
+      batch(2n, ['committed'], { producerId: 8n, transactional: true }),
+      encodeControlBatch({ type: 'ABORT', producerId: 7n, producerEpoch: 0, baseOffset: 3n }),
+      encodeControlBatch({ type: 'COMMIT', producerId: 8n, producerEpoch: 0, baseOffset: 4n }),
+      batch(5n, ['plain']),
+      // Producer 7 again, in a later transaction that was not aborted.
+      batch(6n, ['later'], { producerId: 7n, transactional: true }),
+    )
+    const aborted = [{ producerId: 7n, firstOffset: 0n }]
+    const committed = extractRecords({ topic: 't', partition: 0, fetchOffset: 0n, isolationLevel: 'read_committed', abortedTransactions: aborted, batches: decode(bytes) })
+    expect(committed.records.map((r) => text(r.value))).toEqual(['committed', 'plain', 'later'])
+    expect(committed.nextOffset).toBe(7n)
+    const uncommitted = extractRecords({ topic: 't', partition: 0, fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: aborted, batches: decode(bytes) })
+    expect(uncommitted.records).toHaveLength(5)
+  })
+
+  it('a partial trailing batch is ignored: the next fetch starts at it', () => {
+    const whole = batch(0n, ['a', 'b'])
+    const next = batch(2n, ['c'])
+    const decoded = decodeRecordBatchesSync(concat(whole, next.subarray(0, next.length - 5)))
+    expect(decoded.truncated).not.toBeNull()
+    const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decoded.batches })
+    expect(out.records).toHaveLength(2)
+    expect(out.nextOffset).toBe(2n)
+  })
+
+  it('never moves backwards when every batch is below the fetch offset', () => {
+    const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 20n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(batch(10n, ['a'])) })
+    expect(out).toEqual({ records: [], nextOffset: 20n, lastEpoch: -1 })
+  })
+})

@@ -1,0 +1,67 @@
+/**
+ * Where a partition starts (or restarts, on `seek`).
+ *
+ * - `offset`: an exact offset. With `leaderEpoch >= 0` (the epoch of the record before it, as a
+ *   committed offset or a ListOffsets answer carries) the offset is first validated with the
+ *   partition leader (KIP-320, OffsetForLeaderEpoch); without it, fetching starts at once. A
+ *   negative offset (an OffsetFetch answer for a partition with nothing committed) means "no
+ *   offset": the `autoOffsetReset` policy applies.
+ * - `earliest` / `latest`: the log start / end, asked from the leader (ListOffsets). `delta`
+ *   moves from there (`Offset.relative(Offset.latest(), -100)`: the last 100 records), clamped
+ *   to the log.
+ * - `timestamp`: the first offset whose timestamp is at or after `timestamp` (milliseconds
+ *   since the epoch); the log end when there is none.
+ */
+export type StartOffset =
+  | { kind: 'offset'; offset: bigint; leaderEpoch?: number }
+  | { kind: 'earliest'; delta?: bigint }
+  | { kind: 'latest'; delta?: bigint }
+  | { kind: 'timestamp'; timestamp: bigint }
+
+/** A record handed to the application. `key`, `value` and header values are views into the fetched bytes. */
+export interface FetchedRecord {
+  topic: string
+  partition: number
+  offset: bigint
+  /** Milliseconds since the epoch (CreateTime or LogAppendTime, as the topic stores it). */
+  timestamp: bigint
+  key: Uint8Array | null
+  /** `null` is a tombstone. */
+  value: Uint8Array | null
+  headers: Array<{ key: string; value: Uint8Array | null }>
+  /** The leader epoch stored with the record's batch (-1 for old formats). */
+  leaderEpoch: number
+}
+
+/** The records of one partition from one Fetch response, in offset order. */
+export interface FetchedBatch {
+  topic: string
+  partition: number
+  records: FetchedRecord[]
+  highWatermark: bigint
+  lastStableOffset: bigint
+  logStartOffset: bigint
+  /** The offset after this batch: the partition's position once the batch is consumed (what to commit). */
+  nextOffset: bigint
+  /** The leader epoch of the last record (-1 when unknown): what to commit with `nextOffset`. */
+  leaderEpoch: number
+  /** Broker id that served the records (a follower when fetching from the closest replica). */
+  servedBy: number
+}
+
+/** Per-broker fetch counters since the planner was created. */
+export interface BrokerCounters {
+  /** Fetch requests sent to the broker. */
+  requests: number
+  /** Bytes of record data the broker returned. */
+  bytes: number
+  /** Partition answers that carried records (one partition in one response counts once). */
+  partitionsServed: number
+  /** Records the broker returned that were handed to the application (after filtering). */
+  records: number
+}
+
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
