@@ -1,4 +1,5 @@
 import { Gunzip, gzipSync } from 'fflate'
+import { crc32 } from '../hashing/crc32.js'
 import { CompressionError } from './compression-error.js'
 
 /**
@@ -70,6 +71,8 @@ function gunzipBounded(data: Uint8Array, maxOutputBytes: number): Uint8Array {
   const chunks: Uint8Array[] = []
   let total = 0
   let overflow = false
+  // Member boundaries (concatenated gzip streams): where each starts in the input and the output.
+  const members: Array<{ start: number; outputStart: number }> = [{ start: 0, outputStart: 0 }]
   const inflater = new Gunzip((chunk) => {
     total += chunk.length
     if (total > maxOutputBytes) {
@@ -78,20 +81,48 @@ function gunzipBounded(data: Uint8Array, maxOutputBytes: number): Uint8Array {
     }
     chunks.push(chunk)
   })
+  inflater.onmember = (offset) => {
+    if (offset > 0) members.push({ start: offset, outputStart: total })
+  }
   try {
     inflater.push(data, true)
   } catch (error) {
     if (overflow) throw limit(maxOutputBytes)
     throw new CompressionError('gzip', 'corrupt', error instanceof Error ? error.message : String(error), { cause: error })
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array
-  const out = new Uint8Array(total)
-  let position = 0
-  for (const chunk of chunks) {
-    out.set(chunk, position)
-    position += chunk.length
+  let out: Uint8Array
+  if (chunks.length === 1) {
+    out = chunks[0] as Uint8Array
+  } else {
+    out = new Uint8Array(total)
+    let position = 0
+    for (const chunk of chunks) {
+      out.set(chunk, position)
+      position += chunk.length
+    }
+  }
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]!
+    const next = members[i + 1]
+    verifyTrailer(data.subarray(member.start, next?.start ?? data.length), out.subarray(member.outputStart, next?.outputStart ?? out.length))
   }
   return out
+}
+
+/**
+ * fflate stops at the end of the deflate data without checking what follows, so the gzip
+ * trailer of each member (CRC-32 and length of its output, little-endian) is checked here: a
+ * truncated stream, a corrupted one or one with bytes appended is an error, as with zlib.
+ */
+function verifyTrailer(data: Uint8Array, out: Uint8Array): void {
+  // 10-byte header + at least 2 bytes of deflate data + 8-byte trailer
+  if (data.length < 20) throw new CompressionError('gzip', 'corrupt', `truncated gzip stream (${data.length} bytes)`)
+  const end = data.length
+  const storedCrc = ((data[end - 8] as number) | ((data[end - 7] as number) << 8) | ((data[end - 6] as number) << 16) | ((data[end - 5] as number) << 24)) >>> 0
+  const storedSize = ((data[end - 4] as number) | ((data[end - 3] as number) << 8) | ((data[end - 2] as number) << 16) | ((data[end - 1] as number) << 24)) >>> 0
+  if (storedSize !== out.length >>> 0 || storedCrc !== crc32(out) >>> 0) {
+    throw new CompressionError('gzip', 'corrupt', 'gzip trailer does not match the data (truncated, corrupted or followed by extra bytes)')
+  }
 }
 
 function limit(maxOutputBytes: number, cause?: unknown): CompressionError {
