@@ -44,6 +44,11 @@ export class ConnectionPool {
     this.options = options
   }
 
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
   /** A live connection to `host:port` for `purpose`, connecting (after any back-off) if needed. */
   async get(address: string, purpose: ConnectionPurpose, signal?: AbortSignal): Promise<BrokerConnection> {
     if (this.closed) throw new ConnectionError('the connection pool is closed', address, { retriable: false })
@@ -57,6 +62,15 @@ export class ConnectionPool {
     slot.connection = null
     if (slot.connecting === null) slot.connecting = this.connect(slot, address, signal)
     return slot.connecting
+  }
+
+  /**
+   * A new, empty pool with the same options (TLS, SASL, timeouts…). For a member of a consumer
+   * group: its JoinGroup holds a `group` connection for the whole join phase, so two members on
+   * one pool would wait for each other.
+   */
+  fork(): ConnectionPool {
+    return new ConnectionPool(this.options)
   }
 
   /** Closes the connection for `address`/`purpose` (or every purpose) so the next `get` reconnects. */

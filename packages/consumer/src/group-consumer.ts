@@ -1,5 +1,5 @@
 import { type ConnectionPool, type Logger, silentLogger } from '@kafkats/connection'
-import { FetchPlanner, type FetchedBatch, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
+import { FetchPlanner, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
 import type { ClusterMetadata } from '@kafkats/metadata'
 import { ConfigError, ErrorCode, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
 import { builtinAssignors } from './group/assignors/builtin.js'
@@ -10,7 +10,7 @@ import { ConsumerMembership } from './group/consumer-membership.js'
 import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, GroupCoordinator } from './group/coordinator.js'
 import type { Membership, MembershipHost } from './group/membership.js'
 import { type CommittedOffset, type OffsetToCommit, commitOffsets, fetchCommittedOffsets } from './group/offsets.js'
-import { Signal, abortError, backoff, describePartitions, sleep, tpKey } from './group/util.js'
+import { Signal, abortError, backoff, describePartitions, sleep, tpKey, within } from './group/util.js'
 
 /** Called around rebalances with the partitions concerned. May be async: the rebalance waits for it. */
 export interface RebalanceListeners {
@@ -24,14 +24,22 @@ export interface RebalanceListeners {
 
 export type AssignorName = 'range' | 'roundrobin' | 'cooperative-sticky'
 
-/** The subset of `FetchPlanner` the group consumer drives. */
-export type GroupFetcher = Pick<FetchPlanner, 'assign' | 'unassign' | 'pause' | 'resume' | 'poll' | 'brokerCounters' | 'close'>
+/** The subset of `FetchPlanner` the group consumer drives (`on` and `seek` optional, for test doubles). */
+export type GroupFetcher = Pick<FetchPlanner, 'assign' | 'unassign' | 'pause' | 'resume' | 'poll' | 'brokerCounters' | 'close'> &
+  Partial<Pick<FetchPlanner, 'on' | 'seek'>>
 
 export interface GroupConsumerOptions {
   /** The client's cluster view. */
   metadata: ClusterMetadata
   /** The client's connections (group traffic uses each coordinator's `group` connection). */
   pool: ConnectionPool
+  /**
+   * Connections for the group traffic (JoinGroup, SyncGroup, heartbeats, commits). Default: a
+   * private `pool.fork()` (same options), closed with the consumer: a JoinGroup holds its
+   * connection for the whole join phase, so group consumers sharing connections would delay each
+   * other's joins and heartbeats. A pool given here is not closed by the consumer.
+   */
+  groupPool?: ConnectionPool
   /** Java: group.id */
   groupId: string
   /** Topics to subscribe to. */
@@ -140,6 +148,8 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private nextOwnership = 1
   private queue: FetchedBatch[] = []
   private outstanding: { batch: FetchedBatch; ownership: number } | null = null
+  /** The ownership each handed-out batch belongs to: a batch from before a reassignment cannot be committed. */
+  private readonly handedOut = new WeakMap<FetchedBatch, number>()
   private readonly released = new Signal()
   private readonly changed = new Signal()
   private pollAbort: AbortController | null = null
@@ -151,13 +161,19 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private iterating = false
   private closing = false
   private closePromise: Promise<void> | null = null
+  private readonly groupPool: ConnectionPool
+  private readonly ownsGroupPool: boolean
   private fatalError: unknown = null
-  /** Set once close() finished: lookups stop retrying. */
-  private stopped = false
+  /** Partition errors from the planner, thrown once each by the iteration. */
+  private readonly fetchErrors: KafkaError[] = []
+  /** Set when close() starts leaving: coordinator lookups stop retrying. */
+  private leaving = false
 
   constructor(options: GroupConsumerOptions) {
     validate(options)
     this.options = options
+    this.ownsGroupPool = options.groupPool === undefined
+    this.groupPool = options.groupPool ?? options.pool.fork()
     this.groupId = options.groupId
     this.logger = (options.logger ?? silentLogger).child({ component: 'group-consumer', groupId: options.groupId })
     this.listeners = options.listeners ?? {}
@@ -175,13 +191,32 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       ...(options.isolationLevel !== undefined ? { isolationLevel: options.isolationLevel } : {}),
     }
     this.fetcher = options.createFetcher?.(plannerOptions) ?? new FetchPlanner(plannerOptions)
+    // A partition the planner cannot go on with (no offset and autoOffsetReset 'none', not
+    // authorized, corrupt data) is paused there; the iteration reports it, as Java's poll() throws.
+    this.fetcher.on?.('error', (error) => {
+      if (error.retriable) {
+        this.logger.warn({ error: error.message }, 'fetching')
+        return
+      }
+      this.fetchErrors.push(error)
+      this.pollAbort?.abort()
+      this.wakeIterator()
+    })
+    // The planner moved a partition on its own (reset policy, log truncation): do not hold the new position against it.
+    const moved = (topic: string, partition: number, offset: bigint | null): void => {
+      const owned = this.owned.get(tpKey(topic, partition))
+      if (owned !== undefined) owned.expected = offset
+    }
+    this.fetcher.on?.('offsetReset', (event) => moved(event.topic, event.partition, event.offset))
+    this.fetcher.on?.('dataLoss', (event) => moved(event.topic, event.partition, null))
     this.coordinator = new GroupCoordinator({
       metadata: options.metadata,
       pool: options.pool,
+      groupPool: this.groupPool,
       groupId: options.groupId,
       logger: this.logger,
       retryBackoffMs: this.retryBackoffMs,
-      isClosed: () => this.stopped,
+      isClosed: () => this.leaving,
     })
     const host = this.host()
     const common = {
@@ -241,6 +276,26 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     }
   }
 
+  /**
+   * Moves an owned partition (after a fetch error, or to replay); batches not yet handed out are
+   * dropped. Throws when the partition is not owned.
+   */
+  seek(topic: string, partition: number, offset: StartOffset): void {
+    const owned = this.owned.get(tpKey(topic, partition))
+    if (owned === undefined || this.fetcher.seek === undefined) {
+      throw new KafkaError(`cannot seek ${topic}-${partition}: it is not assigned to this consumer`, { errorName: 'INVALID_STATE' })
+    }
+    this.queue = this.queue.filter((batch) => batch.topic !== topic || batch.partition !== partition)
+    owned.expected = offset.kind === 'offset' && offset.offset >= 0n ? offset.offset : null
+    this.fetcher.seek(topic, partition, offset)
+    this.wakeIterator()
+  }
+
+  /** The planner's events: `dataLoss` (KIP-320 truncation), `offsetReset`, `error`. */
+  on<K extends keyof FetchPlannerEventMap>(event: K, listener: (payload: FetchPlannerEventMap[K]) => void): () => void {
+    return this.fetcher.on?.(event, listener) ?? (() => {})
+  }
+
   /** Stops handing out batches of these partitions (they stay assigned). */
   pause(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
@@ -295,6 +350,11 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     }
   }
 
+  /** The records one by one (a batch is handed back when the record after its last one is asked for). */
+  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<FetchedBatch['records'][number]> {
+    for await (const batch of this.batches(options)) yield* batch.records
+  }
+
   /**
    * Commits offsets to the group: a batch's `nextOffset` (with its leader epoch), explicit offsets,
    * or, without an argument, the position after every batch handed out so far. Retries through
@@ -303,9 +363,11 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
    */
   async commit(what?: FetchedBatch | readonly CommitOffset[]): Promise<void> {
     const offsets: Array<OffsetToCommit & { ownership: number }> = []
-    const add = (topic: string, partition: number, offset: bigint, leaderEpoch: number, metadata: string | null): void => {
+    const add = (topic: string, partition: number, offset: bigint, leaderEpoch: number, metadata: string | null, ownership?: number): void => {
       const owned = this.owned.get(tpKey(topic, partition))
-      if (owned === undefined) throw new CommitFailedError(`cannot commit ${topic}-${partition}: it is not assigned to this consumer`, [{ topic, partition }])
+      if (owned === undefined || (ownership !== undefined && ownership !== owned.ownership)) {
+        throw new CommitFailedError(`cannot commit ${topic}-${partition}: it is not assigned to this consumer (any more)`, [{ topic, partition }])
+      }
       offsets.push({ topic, partition, offset, leaderEpoch, metadata, ownership: owned.ownership })
     }
     if (what === undefined) {
@@ -314,7 +376,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         if (position !== null && position.offset !== owned.committed) add(owned.tp.topic, owned.tp.partition, position.offset, position.leaderEpoch, null)
       }
     } else if (isBatch(what)) {
-      add(what.topic, what.partition, what.nextOffset, what.leaderEpoch, null)
+      add(what.topic, what.partition, what.nextOffset, what.leaderEpoch, null, this.handedOut.get(what))
       const owned = this.owned.get(tpKey(what.topic, what.partition))
       if (owned !== undefined && (owned.consumed === null || owned.consumed.offset < what.nextOffset)) {
         owned.consumed = { offset: what.nextOffset, leaderEpoch: what.leaderEpoch }
@@ -341,6 +403,8 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     for (;;) {
       if (this.fatalError !== null) throw this.fatalError
       if (this.closing) return null
+      const fetchError = this.fetchErrors.shift()
+      if (fetchError !== undefined) throw fetchError
       if (signal?.aborted === true) throw abortError(signal)
       const batch = this.takeQueued()
       if (batch !== null) return batch
@@ -372,6 +436,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       owned.expected = batch.nextOffset
       const handed = records === batch.records ? batch : { ...batch, records }
       this.outstanding = { batch: handed, ownership: owned.ownership }
+      this.handedOut.set(handed, owned.ownership)
       return handed
     }
     return null
@@ -552,7 +617,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         this.logger.warn({ partitions: describePartitions(entries.map((owned) => owned.tp)) }, 'the application kept a batch past the rebalance timeout; revoking anyway')
         break
       }
-      await Promise.race([this.released.wait(), sleep(left)])
+      await within(this.released.wait(), left)
     }
     await this.settleCommits()
     if (this.autoCommit) await this.commitPositions(entries, 'revoking')
@@ -703,12 +768,14 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         if (this.autoCommit) await this.commitPositions(owned, 'closing')
         await this.callListener('revoked', owned.map((entry) => ({ ...entry.tp })))
       }
+      this.leaving = true
       await this.membership.leave()
       this.owned.clear()
     }
     this.queue = []
-    this.stopped = true
+    this.leaving = true
     await this.fetcher.close()
+    if (this.ownsGroupPool) this.groupPool.close()
   }
 }
 

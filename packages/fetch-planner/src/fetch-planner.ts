@@ -474,6 +474,12 @@ export class FetchPlanner implements FetchSourceHost {
 
   handleFailure(source: FetchSource, error: unknown): void {
     if (this.isClosed) return
+    if (this.pool.isClosed) {
+      // Nothing can be fetched any more: stop instead of retrying forever (and keeping timers alive).
+      this.logger.warn({ broker: source.brokerId }, 'the connection pool was closed; the fetch planner stops')
+      void this.close()
+      return
+    }
     const now = Date.now()
     const retriable = !KafkaError.isInstance(error) || error.retriable
     const moved: Array<{ topic: string; partition: number; to: number }> = []

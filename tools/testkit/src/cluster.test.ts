@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { connect as tlsConnect } from 'node:tls'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clusterInfo, clusterStatus, portOpen, startCluster, startNode, stopNode } from './cluster.js'
+import { clusterInfo, clusterStatus, nodePorts, portOpen, startCluster, startNode, stopNode } from './cluster.js'
 
 const inCI = !!process.env['CI'] && process.env['CI'] !== 'false' && process.env['CI'] !== '0'
 const log = (m: string) => process.stderr.write(`[testkit] ${m}\n`)
@@ -75,7 +75,7 @@ describe('test cluster', () => {
     expect(info.kafkaVersion).toBe(st.kafkaVersion)
     expect(info.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/)
     expect(info.nodes.map((n) => n.rack)).toEqual(['rack-1', 'rack-2', 'rack-3'])
-    expect(info.bootstrap.plaintext).toEqual(['127.0.0.1:19092', '127.0.0.1:29092', '127.0.0.1:39092'])
+    expect(info.bootstrap.plaintext).toEqual([1, 2, 3].map((id) => `127.0.0.1:${nodePorts(id).plaintext}`))
     for (const n of info.nodes) {
       for (const port of [n.ports.plaintext, n.ports.saslPlaintext, n.ports.ssl, n.ports.saslSsl]) {
         expect(await portOpen(port), `node ${n.id} port ${port}`).toBe(true)
@@ -109,13 +109,13 @@ describe('test cluster', () => {
     let st = await clusterStatus()
     expect(st.nodes.find((n) => n.id === 3)).toMatchObject({ alive: false, running: false, ready: false })
     expect(st.running).toBe(2)
-    expect(await portOpen(39092)).toBe(false)
+    expect(await portOpen(nodePorts(3).plaintext)).toBe(false)
     const t0 = Date.now()
     await startNode(3)
     st = await clusterStatus()
     expect(st.nodes.find((n) => n.id === 3)).toMatchObject({ alive: true, running: true, ready: true })
     expect(st.ready).toBe(true)
     expect(Date.now() - t0).toBeLessThan(60_000)
-    expect(await apiVersionsCount(39092)).toBeGreaterThan(40)
+    expect(await apiVersionsCount(nodePorts(3).plaintext)).toBeGreaterThan(40)
   }, 90_000)
 })

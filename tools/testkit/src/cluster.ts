@@ -148,13 +148,25 @@ const USERS: SaslUser[] = [
 ]
 const REAUTH_MS_SASL_PLAINTEXT = 10_000
 
+/**
+ * Added to every port (env KAFKATS_PORT_OFFSET, default 0), so a second cluster (a CI check from
+ * a fresh clone next to a developer's running cluster) can run on the same machine.
+ */
+export function portOffset(): number {
+  const raw = process.env['KAFKATS_PORT_OFFSET'] ?? '0'
+  const offset = Number(raw)
+  if (!Number.isInteger(offset) || offset < 0 || offset > 900) throw new Error(`KAFKATS_PORT_OFFSET must be an integer from 0 to 900, got "${raw}"`)
+  return offset
+}
+
 export function nodePorts(id: number): NodePorts {
+  const base = id * 10000 + portOffset()
   return {
-    plaintext: id * 10000 + 9092,
-    controller: id * 10000 + 9093,
-    saslPlaintext: id * 10000 + 9094,
-    ssl: id * 10000 + 9095,
-    saslSsl: id * 10000 + 9096,
+    plaintext: base + 9092,
+    controller: base + 9093,
+    saslPlaintext: base + 9094,
+    ssl: base + 9095,
+    saslSsl: base + 9096,
   }
 }
 
@@ -391,6 +403,7 @@ function renderServerProperties(ctx: Ctx, p: NodePaths): void {
     .replaceAll('@ID@', String(p.id))
     .replaceAll('@DIR@', p.dir)
     .replaceAll('@CERTS@', join(ctx.runDir, 'certs'))
+    .replace(/127\.0\.0\.1:([1-3]909[2-6])\b/g, (_match, port: string) => `127.0.0.1:${Number(port) + portOffset()}`)
   mkdirSync(p.dataDir, { recursive: true })
   mkdirSync(join(p.dir, 'logs'), { recursive: true })
   writeFileSync(p.props, text)

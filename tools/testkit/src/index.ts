@@ -3,6 +3,7 @@ export {
   clusterStatus,
   killNode,
   nodePorts,
+  portOffset,
   portOpen,
   startCluster,
   startNode,

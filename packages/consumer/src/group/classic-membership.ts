@@ -19,7 +19,7 @@ import { CommitFailedError } from './commit-failed-error.js'
 import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, type GroupCoordinator } from './coordinator.js'
 import type { Membership, MembershipHost } from './membership.js'
 import type { CommitIdentity } from './offsets.js'
-import { Signal, backoff, byTopic, describePartitions, sleep, tpKey } from './util.js'
+import { Signal, backoff, byTopic, describePartitions, sleep, tpKey, within } from './util.js'
 
 export interface ClassicMembershipOptions {
   groupId: string
@@ -143,7 +143,7 @@ export class ClassicMembership implements Membership {
     this.wake.notify()
     this.removeMetadataListener?.()
     // A JoinGroup in flight holds the group connection; wait for the loop to notice the close.
-    await Promise.race([this.joinLoop ?? Promise.resolve(), sleep(this.options.rebalanceTimeoutMs)])
+    await within(this.joinLoop ?? Promise.resolve(), this.options.rebalanceTimeoutMs)
     await this.heartbeatLoop
     if (this.options.groupInstanceId !== null) {
       // KIP-345: a static member does not leave; the coordinator keeps its partitions for the
@@ -205,6 +205,7 @@ export class ClassicMembership implements Membership {
   }
 
   private async rejoin(): Promise<void> {
+    if (this.closing) return
     const { host } = this.options
     const owned = host.owned()
     // Java's onJoinPrepare: a reset generation means the group has moved on: the partitions are lost.

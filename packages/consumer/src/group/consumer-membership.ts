@@ -14,7 +14,7 @@ import { CommitFailedError } from './commit-failed-error.js'
 import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, type GroupCoordinator } from './coordinator.js'
 import type { Membership, MembershipHost } from './membership.js'
 import type { CommitIdentity } from './offsets.js'
-import { Signal, backoff, byTopic, describePartitions, sleep, tpKey } from './util.js'
+import { Signal, backoff, byTopic, describePartitions, sleep, tpKey, within } from './util.js'
 
 export interface ConsumerMembershipOptions {
   groupId: string
@@ -83,7 +83,7 @@ export class ConsumerMembership implements Membership {
   async settled(): Promise<void> {
     const answered = this.answered.wait()
     this.heartbeatNow()
-    await Promise.race([answered, sleep(Math.max(this.intervalMs, 1000))])
+    await within(answered, Math.max(this.intervalMs, 1000))
   }
 
   commitFenced(errorCode: number): void {
@@ -242,10 +242,11 @@ export class ConsumerMembership implements Membership {
         }
       } catch (error) {
         this.logger.error({ error: String(error) }, 'reconciling the assignment failed')
-      } finally {
-        this.reconciling = null
       }
-    })()
+    })().finally(() => {
+      // Cleared asynchronously: the body may finish before this assignment (nothing to do).
+      this.reconciling = null
+    })
   }
 
   private fenced(code: number): void {

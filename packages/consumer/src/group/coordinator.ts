@@ -33,6 +33,8 @@ export class GroupCoordinator {
     private readonly options: {
       metadata: ClusterMetadata
       pool: ConnectionPool
+      /** Where the `group` connection to the coordinator comes from (may be a pool of its own). */
+      groupPool?: ConnectionPool
       groupId: string
       logger: Logger
       retryBackoffMs: number
@@ -55,7 +57,7 @@ export class GroupCoordinator {
   async connection(): Promise<BrokerConnection> {
     const node = await this.find()
     try {
-      return await this.options.pool.get(node.address, 'group')
+      return await (this.options.groupPool ?? this.options.pool).get(node.address, 'group')
     } catch (error) {
       this.markUnknown(`cannot connect: ${String(error)}`)
       throw error

@@ -133,7 +133,7 @@ describe('GroupConsumer against the real cluster', () => {
       const topic = `group-once-${groupProtocol}-${Date.now()}`
       const total = 100_000
       await createTopic(metadata, pool, topic, 12, 3)
-      await produceValues(metadata, pool, topic, total, { perRequest: 200 })
+      await produceValues(metadata, pool, topic, total, { perRequest: 100 })
       const groupId = `g-${topic}`
       const tracker = new OwnershipTracker()
       const processed: string[] = []
@@ -141,7 +141,8 @@ describe('GroupConsumer against the real cluster', () => {
       const handle = (name: string) => async (batch: FetchedBatch) => {
         for (const record of batch.records) processed.push(decoder.decode(record.value!))
         byMember.set(name, (byMember.get(name) ?? 0) + batch.records.length)
-        await sleep(30) // slow processing, so that membership changes happen mid-run
+        // Slow processing, so that membership changes happen mid-run (KIP-848 changes take a few heartbeats).
+        await sleep(groupProtocol === 'classic' ? 30 : 60)
       }
       const member = (name: string): Member =>
         new Member(name, {
@@ -151,7 +152,7 @@ describe('GroupConsumer against the real cluster', () => {
           autoCommit: false,
           autoOffsetReset: 'earliest',
           ...(groupProtocol === 'classic' ? { heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000 } : {}),
-          fetch: { partitionMaxBytes: 1 }, // one 200-record batch per partition per fetch
+          fetch: { partitionMaxBytes: 1 }, // one 100-record batch per partition per fetch
           listeners: tracker.listeners(name),
         }).run(handle(name))
 
@@ -161,12 +162,19 @@ describe('GroupConsumer against the real cluster', () => {
       let m3: Member | undefined
       let m4: Member | undefined
       const steps: string[] = []
+      // A joining member must get partitions before the run goes on (KIP-848 members learn about
+      // moves at their next heartbeat, 5 s apart by default).
+      const joined = (name: string): Promise<void> => waitFor(() => tracker.ownedBy(name).length > 0, 60_000, `${name} to own partitions`)
+      await joined('m1')
+      await joined('m2')
       await waitFor(() => processed.length >= 15_000, 120_000, '15k records')
       m3 = member('m3')
       steps.push(`m3 joins at ${processed.length}`)
+      await joined('m3')
       await waitFor(() => processed.length >= 35_000, 120_000, '35k records')
       m4 = member('m4')
       steps.push(`m4 joins at ${processed.length}`)
+      await joined('m4')
       await waitFor(() => processed.length >= 55_000, 120_000, '55k records')
       steps.push(`m1 leaves at ${processed.length}`)
       await m1.stop()
@@ -239,7 +247,17 @@ describe('GroupConsumer against the real cluster', () => {
     await produceValues(metadata, pool, topic, 3_000, { perRequest: 100 })
     const groupId = `g-${topic}`
     let seen = 0
-    const consumer = new Member('rack', { groupId, topics: [topic], rack: 'rack-2', autoOffsetReset: 'earliest', heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000 }).run((batch) => {
+    const redirects: Array<Record<string, unknown>> = []
+    const capture: Logger = {
+      child: () => capture,
+      debug: () => {},
+      info: (fields, message) => {
+        if (message === 'fetch partitions returned preferred replicas') redirects.push(fields)
+      },
+      warn: () => {},
+      error: () => {},
+    }
+    const consumer = new Member('rack', { groupId, topics: [topic], rack: 'rack-2', autoOffsetReset: 'earliest', heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000, logger: capture }).run((batch) => {
       seen += batch.records.length
     })
     await waitFor(() => seen === 3_000, 30_000, 'the first 3,000 records')
@@ -255,5 +273,73 @@ describe('GroupConsumer against the real cluster', () => {
     expect(second.get(1)?.requests ?? 0).toBe(first.get(1)?.requests ?? 0)
     expect(second.get(3)?.requests ?? 0).toBe(first.get(3)?.requests ?? 0)
     expect(second.get(2)!.requests).toBeGreaterThan(first.get(2)!.requests)
+    // The planner's info line names the moves to node 2, from both leaders.
+    expect(new Set(redirects.map((fields) => fields.fromBroker))).toEqual(new Set([1, 3]))
+    expect(redirects.every((fields) => /=>2/.test(String(fields.moves)))).toBe(true)
+  })
+
+  it('two members sharing one pool and metadata, each with its own groupPool, split a topic at once', async () => {
+    const topic = `group-shared-${Date.now()}`
+    await createTopic(metadata, pool, topic, 4, 3)
+    const tracker = new OwnershipTracker()
+    const groupPools = [new ConnectionPool({ clientId: 'shared-1' }), new ConnectionPool({ clientId: 'shared-2' })]
+    const started = Date.now()
+    const groups = groupPools.map(
+      (groupPool, i) =>
+        new GroupConsumer({ metadata, pool, groupPool, groupId: `g-${topic}`, topics: [topic], heartbeatIntervalMs: 300, sessionTimeoutMs: 10_000, listeners: tracker.listeners(`s${i}`) }),
+    )
+    for (const group of groups) group.start()
+    await waitFor(() => tracker.ownedBy('s0').length === 2 && tracker.ownedBy('s1').length === 2, 20_000, '2 partitions each')
+    expect(Date.now() - started).toBeLessThan(10_000)
+    await Promise.all(groups.map((group) => group.close()))
+    for (const groupPool of groupPools) groupPool.close()
+    expect(tracker.violations).toEqual([])
+  })
+
+  it('auto-commit: positions of handed-back batches are committed periodically and on close; a restart resumes there', async () => {
+    const topic = `group-auto-${Date.now()}`
+    await createTopic(metadata, pool, topic, 3, 3)
+    await produceValues(metadata, pool, topic, 900)
+    const groupId = `g-${topic}`
+    const options = { groupId, topics: [topic], autoOffsetReset: 'earliest' as const, autoCommitIntervalMs: 200, heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000 }
+    let first = 0
+    const one = new Member('auto-1', options)
+    for await (const batch of one.group) {
+      first += batch.records.length
+      if (first === 900) break
+    }
+    await one.stop()
+    await produceValues(metadata, pool, topic, 30, { start: 900 })
+    const values: string[] = []
+    const two = new Member('auto-2', options).run((batch) => {
+      for (const record of batch.records) values.push(decoder.decode(record.value!))
+    })
+    await waitFor(() => values.length >= 30, 20_000, 'the 30 new records')
+    await sleep(500)
+    await two.stop()
+    expect(values.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `v-${900 + i}`).sort())
+  })
+
+  it('heartbeats continue while the application takes 3 session timeouts over one batch', async () => {
+    const topic = `group-slow-${Date.now()}`
+    await createTopic(metadata, pool, topic, 2, 3)
+    await produceValues(metadata, pool, topic, 10)
+    const tracker = new OwnershipTracker()
+    let handled = 0
+    const slow = new Member('slow', {
+      groupId: `g-${topic}`,
+      topics: [topic],
+      autoCommit: false,
+      autoOffsetReset: 'earliest',
+      sessionTimeoutMs: 2_000,
+      heartbeatIntervalMs: 500,
+      listeners: tracker.listeners('slow'),
+    }).run(async (batch) => {
+      if (handled === 0) await sleep(6_000)
+      handled += batch.records.length
+    })
+    await waitFor(() => handled === 10, 20_000, 'all records')
+    await slow.stop() // the commits after the slow batch succeeded (stop() rethrows loop errors)
+    expect(tracker.events.map((event) => event.kind)).toEqual(['assigned', 'revoked'])
   })
 })

@@ -21,6 +21,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
+/** Waits for `promise` at most `ms` (the timer is cleared either way, so it never keeps the process alive). */
+export async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  const timer = new AbortController()
+  try {
+    await Promise.race([promise, sleep(ms, timer.signal)])
+  } finally {
+    timer.abort()
+  }
+}
+
 /** A promise with its resolve function, re-armed by whoever waits on it. */
 export class Signal {
   private waiters: Array<() => void> = []

@@ -1,0 +1,371 @@
+/**
+ * Consume throughput against the real 3-node test cluster: kafkats DirectConsumer vs
+ * @platformatic/kafka 1.35.0 (its stream API) vs KafkaJS 2.2.4 (a group consumer with eachBatch),
+ * 1 KiB and 100 B values, 1,000,000 records each, from the same topics.
+ *
+ *   npm run bench:consume -w @kafkats/bench                     (full run, writes results/consume.md)
+ *   BENCH_RECORDS=100000 npm run bench:consume -w @kafkats/bench   (quick run, prints only)
+ *   npm run bench:consume -w @kafkats/bench -- --sizes=100 --clients=kafkats --profile
+ *
+ * Method: one topic per value size (6 partitions, replication factor 3) is filled once by the
+ * kafkats producer with exactly RECORDS records and kept (a later run reuses it when ListOffsets
+ * still shows exactly RECORDS records). Each client then runs in its own child process, one after
+ * another: it starts reading the whole topic from the beginning; the timed window runs from the
+ * first batch or record the application receives to the moment the last of RECORDS records has
+ * been handed to it (so connecting, metadata and the group join of the group consumers are not
+ * timed; they are reported as "setup").
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConnectionPool } from '@kafkats/connection'
+import { DirectConsumer, Offset } from '@kafkats/consumer'
+import { ClusterMetadata } from '@kafkats/metadata'
+import { Producer as KafkatsProducer } from '@kafkats/producer-sink'
+import { clusterInfo } from '@kafkats/testkit'
+import { Consumer as PlatformaticConsumer, MessagesStreamModes } from '@platformatic/kafka'
+import { Kafka, logLevel } from 'kafkajs'
+import {
+  BenchAdmin,
+  FULL_RECORDS,
+  KEY_COUNT,
+  type Measured,
+  RECORDS,
+  Stopwatch,
+  VALUE_COUNT,
+  bootstrapBrokers,
+  environmentLines,
+  flag,
+  fmt,
+  forkChild,
+  makePayloads,
+  only,
+  scenarioArgument,
+  sleep,
+} from './live-support.js'
+
+const PARTITIONS = 6
+const REPLICATION_FACTOR = 3
+
+type Client = 'kafkats' | 'kafkajs' | '@platformatic/kafka'
+
+interface Scenario {
+  client: Client
+  size: number
+  records: number
+  topic: string
+  bootstrap: string[]
+}
+
+interface ChildResult extends Measured {
+  /** From process start of the consumer (construction) to the first record: connect, metadata, group join, first fetch. */
+  setupSeconds: number
+}
+
+const SETTINGS: Record<Client, string> = {
+  kafkats: '`DirectConsumer` (no group), all 6 partitions assigned at `Offset.earliest()`, no rack; `for await (const batch of consumer)`; fetch-planner defaults (maxBytes 50 MiB, partitionMaxBytes 1 MiB, maxWaitMs 500, maxBufferedBatches 32, CRC-32C verified)',
+  kafkajs:
+    'group consumer (KafkaJS has no consumer without a group), fresh groupId, `subscribe({ fromBeginning: true })`, `run({ eachBatch, eachBatchAutoResolve: true, autoCommit: false })`; defaults (maxBytes 10 MiB, maxBytesPerPartition 1 MiB, maxWaitTimeInMs 5000, partitionsConsumedConcurrently 1)',
+  '@platformatic/kafka':
+    "group consumer (its `Consumer` always joins a group), fresh groupId, `consume({ topics, mode: 'earliest', autocommit: false })` stream read with `on('data')`; defaults (maxBytes 10 MiB per fetch and per partition, maxWaitTime 5000, highWaterMark 1024, isolation read_committed)",
+}
+
+// ---- the three clients (child process) ----
+
+async function runKafkats(scenario: Scenario): Promise<ChildResult> {
+  const constructed = performance.now()
+  const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
+  const [topic] = await metadata.addTopics([scenario.topic])
+  const assign: Record<number, ReturnType<typeof Offset.earliest>> = {}
+  for (const partition of topic!.partitions) assign[partition.partition] = Offset.earliest()
+  const consumer = new DirectConsumer({ metadata, pool, assign: { [scenario.topic]: assign } })
+  const total = scenario.records
+  let count = 0
+  let bytes = 0
+  let setupSeconds = 0
+  const watch = new Stopwatch()
+  for await (const batch of consumer) {
+    if (!watch.started) {
+      watch.start()
+      setupSeconds = (performance.now() - constructed) / 1000
+    }
+    for (const record of batch.records) bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
+    count += batch.records.length
+    if (count >= total) break
+  }
+  const measured = watch.stop(count, bytes)
+  await consumer.close()
+  metadata.close()
+  pool.close()
+  return { ...measured, setupSeconds }
+}
+
+async function runKafkajs(scenario: Scenario): Promise<ChildResult> {
+  const constructed = performance.now()
+  const kafka = new Kafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: logLevel.ERROR })
+  const consumer = kafka.consumer({ groupId: `bench-kafkajs-${process.pid}-${Date.now()}` })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [scenario.topic], fromBeginning: true })
+  const total = scenario.records
+  let count = 0
+  let bytes = 0
+  let setupSeconds = 0
+  const watch = new Stopwatch()
+  let finished!: () => void
+  const done = new Promise<void>((resolve) => {
+    finished = resolve
+  })
+  consumer.on(consumer.events.CRASH, (event) => {
+    process.stderr.write(`kafkajs consumer crashed: ${String(event.payload.error)}\n`)
+    process.exit(1)
+  })
+  let measured: Measured | undefined
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      if (!watch.started) {
+        watch.start()
+        setupSeconds = (performance.now() - constructed) / 1000
+      }
+      for (const message of batch.messages) bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0)
+      count += batch.messages.length
+      if (count >= total && measured === undefined) {
+        measured = watch.stop(count, bytes)
+        finished()
+      }
+    },
+  })
+  await done
+  await consumer.disconnect()
+  return { ...measured!, setupSeconds }
+}
+
+async function runPlatformatic(scenario: Scenario): Promise<ChildResult> {
+  const constructed = performance.now()
+  const consumer = new PlatformaticConsumer({
+    clientId: 'platformatic-bench',
+    groupId: `bench-platformatic-${process.pid}-${Date.now()}`,
+    bootstrapBrokers: scenario.bootstrap,
+    autocommit: false,
+  })
+  const stream = await consumer.consume({ topics: [scenario.topic], mode: MessagesStreamModes.EARLIEST, autocommit: false })
+  const total = scenario.records
+  let count = 0
+  let bytes = 0
+  let setupSeconds = 0
+  const watch = new Stopwatch()
+  const measured = await new Promise<Measured>((resolve, reject) => {
+    stream.on('error', reject)
+    stream.on('data', (message: { key?: Buffer; value?: Buffer }) => {
+      if (!watch.started) {
+        watch.start()
+        setupSeconds = (performance.now() - constructed) / 1000
+      }
+      bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0)
+      count++
+      if (count === total) resolve(watch.stop(count, bytes))
+    })
+  })
+  await consumer.close(true)
+  return { ...measured, setupSeconds }
+}
+
+async function runChild(scenario: Scenario): Promise<void> {
+  const run = { kafkats: runKafkats, kafkajs: runKafkajs, '@platformatic/kafka': runPlatformatic }[scenario.client]
+  const result = await run(scenario)
+  process.stdout.write(`\n${JSON.stringify(result)}\n`)
+  process.exit(0)
+}
+
+// ---- parent ----
+
+/** Fills `topic` with exactly `records` records with the kafkats producer (keeping ≤ 32 MiB outstanding). */
+async function fill(bootstrap: string[], topic: string, size: number, records: number): Promise<void> {
+  const { keys, values, bytesPerRecord } = makePayloads(size)
+  const pool = new ConnectionPool({ clientId: 'kafkats-bench-fill' })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: bootstrap, pool })
+  const producer = new KafkatsProducer({ metadata, pool, lingerMs: 5 })
+  const window = Math.floor((32 * 1024 * 1024) / (bytesPerRecord + 21))
+  let outstanding = 0
+  let failed: unknown
+  let wake: (() => void) | null = null
+  const settle = (): void => {
+    outstanding--
+    if (wake !== null && outstanding <= window / 2) {
+      const resume = wake
+      wake = null
+      resume()
+    }
+  }
+  for (let i = 0; i < records; i++) {
+    if (outstanding >= window) await new Promise<void>((resolve) => (wake = resolve))
+    outstanding++
+    producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }).then(settle, (error: unknown) => {
+      failed ??= error
+      settle()
+    })
+  }
+  await producer.close()
+  metadata.close()
+  pool.close()
+  if (failed !== undefined) throw failed
+}
+
+interface Run {
+  size: number
+  client: Client
+  round: number
+  result: ChildResult
+  brokerCpuSeconds: number
+  load: { min: number; mean: number; max: number }
+}
+
+const rateOf = (run: Run): number => run.result.records / run.result.seconds
+
+/** The run with the median records/s (of an odd number of runs; the lower middle otherwise). */
+function median(runs: Run[]): Run {
+  const sorted = [...runs].sort((a, b) => rateOf(a) - rateOf(b))
+  return sorted[Math.floor((sorted.length - 1) / 2)]!
+}
+
+const SIZES = (only('sizes') ?? ['1024', '100']).map(Number)
+const CLIENTS = (only('clients') ?? ['kafkats', 'kafkajs', '@platformatic/kafka']).map((c) => (c === 'platformatic' ? '@platformatic/kafka' : c)) as Client[]
+const ROUNDS = Number(only('rounds')?.[0] ?? 3)
+const PROFILE = flag('profile')
+
+async function main(): Promise<void> {
+  const childScenario = scenarioArgument<Scenario>()
+  if (childScenario !== undefined) {
+    await runChild(childScenario)
+    return
+  }
+  const self = fileURLToPath(import.meta.url)
+  const benchDir = join(dirname(self), '..')
+  const bootstrap = bootstrapBrokers()
+  const admin = new BenchAdmin(bootstrap)
+  const startedAt = performance.now()
+  const prepared: string[] = []
+
+  const topics = new Map<number, string>()
+  for (const size of SIZES) {
+    const topic = `bench-consume-${size}-${RECORDS}`
+    topics.set(size, topic)
+    if (await admin.topicExists(topic)) {
+      const { total } = await admin.recordCount(topic)
+      if (total === RECORDS) {
+        prepared.push(`${topic}: reused (ListOffsets: ${fmt.int(total)} records)`)
+        continue
+      }
+      await admin.deleteTopic(topic)
+      await sleep(2000)
+    }
+    await admin.createTopic(topic, PARTITIONS, REPLICATION_FACTOR)
+    const fillStart = performance.now()
+    await fill(bootstrap, topic, size, RECORDS)
+    const { total, perPartition } = await admin.recordCount(topic)
+    if (total !== RECORDS) throw new Error(`${topic} holds ${total} records after filling, expected ${RECORDS}`)
+    prepared.push(`${topic}: filled by the kafkats producer in ${((performance.now() - fillStart) / 1000).toFixed(1)} s (per partition: ${perPartition.map(fmt.int).join(', ')})`)
+    process.stdout.write(`${prepared[prepared.length - 1]}\n`)
+    await sleep(3000)
+  }
+
+  const runs: Run[] = []
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const size of SIZES) {
+      for (const client of CLIENTS) {
+        const scenario: Scenario = { client, size, records: RECORDS, topic: topics.get(size)!, bootstrap }
+        const slug = client.replace(/[^a-z]/g, '')
+        const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(benchDir, 'profiles', `consume-${size}-${slug}-${Date.now()}`)}`] : []
+        const outcome = await forkChild<ChildResult>(self, scenario, nodeArgs)
+        const run: Run = { size, client, round, result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load }
+        runs.push(run)
+        const r = run.result
+        process.stdout.write(
+          `round ${round} ${size} B ${client.padEnd(20)} ${fmt.rate(rateOf(run))} records/s, ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} MB/s, ${fmt.s(r.seconds)} s (setup ${fmt.s(r.setupSeconds)} s), CPU ${fmt.s(r.cpuSeconds)} s, RSS ${fmt.int(r.rssAtStartMiB)} → peak ${fmt.int(r.peakRssMiB)} MiB, records ${fmt.int(r.records)}, brokers ${fmt.s(run.brokerCpuSeconds)} CPU s, load ${run.load.mean.toFixed(2)}\n`,
+        )
+        await sleep(2000)
+      }
+    }
+  }
+  admin.close()
+  const totalMinutes = (performance.now() - startedAt) / 60_000
+
+  const lines: string[] = []
+  lines.push('# Consume throughput (real 3-node cluster)')
+  lines.push('')
+  const command = `${RECORDS === FULL_RECORDS ? '' : `BENCH_RECORDS=${RECORDS} `}npm run bench:consume -w @kafkats/bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
+  lines.push(...environmentLines(command, clusterInfo().kafkaVersion))
+  lines.push(`- Whole run: ${totalMinutes.toFixed(1)} min, ${ROUNDS} round(s); 1-minute load average during the runs: ${Math.min(...runs.map((r) => r.load.min)).toFixed(1)} to ${Math.max(...runs.map((r) => r.load.max)).toFixed(1)}`)
+  lines.push(`- Topics: ${prepared.join('; ')}`)
+  lines.push(
+    `- Method: one topic per value size (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}), filled once by the kafkats producer with exactly ${fmt.int(RECORDS)} records (13-byte keys, record-like JSON values, uncompressed, batches of up to 1 MiB) and read by every client. Each client runs alone in its own child process (one after another, never in parallel) and reads the whole topic from the beginning; the timed window runs from the first batch (kafkats, KafkaJS) or message (@platformatic/kafka) handed to the application to the moment the ${fmt.int(RECORDS)}th record is, so connecting, metadata and the group join are not timed ("setup": from creating the consumer to the first record). The application only adds up key and value lengths. The ${ROUNDS} rounds run every client once each, in the same order; the table shows each client's median run (by records/s) and the range over the rounds.`,
+  )
+  lines.push(
+    "- records/s and MB/s: records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: `process.cpuUsage()` of the child over the timed window. RSS: `process.memoryUsage.rss()` when the first record arrived → `process.resourceUsage().maxRSS`, the child's peak. Broker CPU: CPU seconds the three Kafka JVMs used while the child ran (setup included). Load: mean 1-minute load average sampled every second during the child.",
+  )
+  lines.push('')
+  for (const size of SIZES) {
+    if (!runs.some((run) => run.size === size)) continue
+    lines.push(`## ${size === 1024 ? '1 KiB' : `${size} B`} values (${fmt.int(RECORDS)} records, ${fmt.mb((RECORDS * (13 + size)) / 1e6)} MB of payload)`)
+    lines.push('')
+    lines.push('| client | records/s (median) | range over rounds | MB/s | time s | setup s | client CPU s | RSS start → peak MiB | records read | broker CPU s | load |')
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    const medians = new Map<Client, Run>()
+    for (const client of CLIENTS) {
+      const group = runs.filter((run) => run.size === size && run.client === client)
+      if (group.length === 0) continue
+      const m = median(group)
+      medians.set(client, m)
+      const r = m.result
+      const rates = group.map(rateOf)
+      lines.push(
+        `| ${client} | ${fmt.int(rateOf(m))} | ${fmt.int(Math.min(...rates))}–${fmt.int(Math.max(...rates))} | ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} | ${fmt.s(r.seconds)} | ${fmt.s(r.setupSeconds)} | ${fmt.s(r.cpuSeconds)} | ${fmt.int(r.rssAtStartMiB)} → ${fmt.int(r.peakRssMiB)} | ${group.every((run) => run.result.records === RECORDS) ? fmt.int(r.records) : `**${group.map((run) => fmt.int(run.result.records)).join(', ')}**`} | ${fmt.s(m.brokerCpuSeconds)} | ${m.load.mean.toFixed(1)} |`,
+      )
+    }
+    lines.push('')
+    const rate = (client: Client): number | undefined => {
+      const m = medians.get(client)
+      return m === undefined ? undefined : rateOf(m)
+    }
+    const kafkats = rate('kafkats')
+    const platformatic = rate('@platformatic/kafka')
+    const kafkajs = rate('kafkajs')
+    if (kafkats !== undefined) {
+      const parts: string[] = []
+      if (platformatic !== undefined) parts.push(`${fmt.ratio(kafkats / platformatic)} @platformatic/kafka (target ≥ 1.5×: ${kafkats / platformatic >= 1.5 ? 'met' : '**not met**'})`)
+      if (kafkajs !== undefined) parts.push(`${fmt.ratio(kafkats / kafkajs)} KafkaJS`)
+      if (parts.length > 0) lines.push(`kafkats, median records/s: ${parts.join('; ')}.`)
+      lines.push('')
+    }
+  }
+  lines.push('## Client settings')
+  lines.push('')
+  for (const client of CLIENTS) lines.push(`- **${client}**: ${SETTINGS[client]}`)
+  lines.push('')
+  lines.push(...NOTES)
+  const text = lines.join('\n')
+  process.stdout.write(`\n${text}\n`)
+  const complete = RECORDS === FULL_RECORDS && only('sizes') === undefined && only('clients') === undefined
+  if ((complete || flag('write')) && !flag('no-write')) {
+    const out = join(benchDir, 'results', 'consume.md')
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(out, text)
+    process.stdout.write(`\nwrote ${out}\n`)
+  }
+}
+
+/** Caveats that hold for every run (the numbers above come from the run itself). */
+const NOTES: string[] = [
+  '## Notes and caveats',
+  '',
+  '- **Shared CPU.** The client, the three brokers and other work on the machine share 2 cores; compare client CPU seconds as well as records/s, and compare clients within one run only.',
+  '- **Direct vs group consumers.** kafkats reads with its `DirectConsumer` (no group). KafkaJS has no consumer without a group, and @platformatic/kafka\'s `Consumer` always joins one, so both join a fresh group; the join is in "setup", not in the timed window, and neither commits offsets (autocommit off), so the timed windows compare fetching and decoding only.',
+  '- **Per-record vs per-batch delivery.** kafkats and KafkaJS hand the application one partition\'s records per batch; @platformatic/kafka\'s stream emits one `data` event per message (its only consuming API), so part of its cost is the stream itself.',
+  '- **CRC.** kafkats verifies the CRC-32C of every record batch (as the Java consumer does); KafkaJS and @platformatic/kafka do not.',
+  '- kafkats runs from its TypeScript sources through tsx (esbuild-transpiled); the others run their published JavaScript. All three are loaded in every child.',
+  '',
+]
+
+await main()

@@ -1,0 +1,262 @@
+/**
+ * Shared by the benchmarks that run against the real test cluster (produce.bench.ts,
+ * consume.bench.ts): payloads, child processes, cluster helpers (topics, high watermarks, broker
+ * CPU), environment lines and number formatting.
+ */
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { readFileSync, readdirSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { dirname, join } from 'node:path'
+import { Admin } from '@kafkats/admin'
+import { ConnectionPool } from '@kafkats/connection'
+import { ClusterMetadata } from '@kafkats/metadata'
+import { clusterInfo } from '@kafkats/testkit'
+
+const require = createRequire(import.meta.url)
+
+export const FULL_RECORDS = 1_000_000
+/** `BENCH_RECORDS` lowers the record count for a quick run. */
+export const RECORDS = process.env.BENCH_RECORDS !== undefined ? Number(process.env.BENCH_RECORDS) : FULL_RECORDS
+if (!Number.isSafeInteger(RECORDS) || RECORDS < 1) throw new Error(`BENCH_RECORDS must be a positive integer, got ${process.env.BENCH_RECORDS}`)
+
+export const KEY_COUNT = 5000
+export const VALUE_COUNT = 1000
+
+export const only = (name: string): string[] | undefined => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3).split(',')
+export const flag = (name: string): boolean => process.argv.includes(`--${name}`)
+
+export function bootstrapBrokers(): string[] {
+  return clusterInfo().bootstrap.plaintext
+}
+
+/**
+ * Keys (`user-00000042`, 13 bytes, KEY_COUNT distinct) and values (record-like JSON of `size`
+ * bytes, VALUE_COUNT distinct, compressible as real payloads are) as Buffers: every client gets the
+ * same bytes. Record i uses keys[i % KEY_COUNT] and values[i % VALUE_COUNT]; nothing is built per
+ * record, so the payload itself adds nothing to the clients' memory.
+ */
+export function makePayloads(size: number): { keys: Buffer[]; values: Buffer[]; bytesPerRecord: number } {
+  let seed = 0x2545f491
+  const random = (): number => {
+    seed ^= seed << 13
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    return (seed >>> 0) / 2 ** 32
+  }
+  const words = ['order', 'customer', 'amount', 'currency', 'EUR', 'status', 'shipped', 'pending', 'sku', 'price', 'quantity', 'warehouse']
+  const values: Buffer[] = []
+  for (let i = 0; i < VALUE_COUNT; i++) {
+    let text = `{"id":${i}`
+    while (text.length < size) text += `,"${words[Math.floor(random() * words.length)]}":"${Math.floor(random() * 1e9).toString(36)}"`
+    values.push(Buffer.from(text.slice(0, size)))
+  }
+  const keys: Buffer[] = []
+  for (let i = 0; i < KEY_COUNT; i++) keys.push(Buffer.from(`user-${String(i).padStart(8, '0')}`))
+  return { keys, values, bytesPerRecord: keys[0]!.length + size }
+}
+
+/** What every child measures over its timed window. */
+export interface Measured {
+  records: number
+  payloadBytes: number
+  seconds: number
+  /** process.cpuUsage() over the timed window, user + system. */
+  cpuSeconds: number
+  cpuUserSeconds: number
+  cpuSystemSeconds: number
+  /** process.resourceUsage().maxRSS: the child's peak resident set over its whole life, MiB. */
+  peakRssMiB: number
+  /** Resident set when the timed window started (libraries loaded, connected, warmed up), MiB. */
+  rssAtStartMiB: number
+}
+
+export class Stopwatch {
+  private startedAt = 0
+  private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 }
+  private rssAtStart = 0
+
+  start(): void {
+    this.rssAtStart = process.memoryUsage.rss()
+    this.cpuAtStart = process.cpuUsage()
+    this.startedAt = performance.now()
+  }
+
+  get started(): boolean {
+    return this.startedAt !== 0
+  }
+
+  stop(records: number, payloadBytes: number): Measured {
+    const seconds = (performance.now() - this.startedAt) / 1000
+    const cpu = process.cpuUsage(this.cpuAtStart)
+    return {
+      records,
+      payloadBytes,
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      cpuUserSeconds: cpu.user / 1e6,
+      cpuSystemSeconds: cpu.system / 1e6,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      rssAtStartMiB: this.rssAtStart / 1024 / 1024,
+    }
+  }
+}
+
+/** CPU ticks (user + system) of the test cluster's Kafka JVMs, to show what the brokers used during a run. */
+export function brokerCpuSeconds(): number {
+  const tick = 100 // USER_HZ on Linux
+  let total = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      if (!cmdline.includes('kafkats.testkit.node=') || !cmdline.includes('kafka.Kafka')) continue
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      total += (Number(fields[11]) + Number(fields[12])) / tick // utime, stime
+    } catch {
+      // the process went away
+    }
+  }
+  return total
+}
+
+export interface ChildOutcome<T> {
+  result: T
+  /** 1-minute load average sampled every second while the child ran: min, mean, max. */
+  load: { min: number; mean: number; max: number }
+  /** CPU seconds the three Kafka JVMs used while the child ran (whole child life, setup included). */
+  brokerCpuSeconds: number
+  wallSeconds: number
+}
+
+/**
+ * Runs `file` again in a child process (same loader flags, so TypeScript sources load the same way)
+ * with `--scenario=<json>`; the child prints its result as JSON on its last stdout line.
+ */
+export function forkChild<T>(file: string, scenario: object, nodeArgs: string[] = []): Promise<ChildOutcome<T>> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const brokerCpuAtStart = brokerCpuSeconds()
+    const loads: number[] = [loadavg()[0]!]
+    const sampler = setInterval(() => loads.push(loadavg()[0]!), 1000)
+    const child = spawn(process.execPath, [...nodeArgs, ...process.execArgv, file, `--scenario=${JSON.stringify(scenario)}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.on('error', (error) => {
+      clearInterval(sampler)
+      reject(error)
+    })
+    child.on('close', (code) => {
+      clearInterval(sampler)
+      loads.push(loadavg()[0]!)
+      const last = output.trim().split('\n').pop() ?? ''
+      if (code !== 0) {
+        reject(new Error(`child ${JSON.stringify(scenario)} exited with ${code}: ${output.slice(-2000)}`))
+        return
+      }
+      resolve({
+        result: JSON.parse(last) as T,
+        load: { min: Math.min(...loads), mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(...loads) },
+        brokerCpuSeconds: brokerCpuSeconds() - brokerCpuAtStart,
+        wallSeconds: (performance.now() - started) / 1000,
+      })
+    })
+  })
+}
+
+/** The scenario passed to this process, if it is a child. */
+export function scenarioArgument<T>(): T | undefined {
+  const argument = process.argv.find((arg) => arg.startsWith('--scenario='))
+  return argument === undefined ? undefined : (JSON.parse(argument.slice('--scenario='.length)) as T)
+}
+
+/** A kafkats admin client for setup and verification (never inside a timed window). */
+export class BenchAdmin {
+  readonly pool = new ConnectionPool({ clientId: 'kafkats-bench-admin' })
+  readonly metadata: ClusterMetadata
+  readonly admin: Admin
+
+  constructor(bootstrap: string[]) {
+    this.metadata = new ClusterMetadata({ bootstrapBrokers: bootstrap, pool: this.pool })
+    this.admin = new Admin({ metadata: this.metadata, pool: this.pool })
+  }
+
+  async createTopic(topic: string, partitions: number, replicationFactor: number): Promise<void> {
+    const [created] = await this.admin.createTopics([{ topic, partitions, replicationFactor }])
+    if (created?.error !== undefined) throw created.error
+  }
+
+  async topicExists(topic: string): Promise<boolean> {
+    return (await this.admin.listTopics()).includes(topic)
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    const [deleted] = await this.admin.deleteTopics([topic])
+    if (deleted?.error !== undefined) throw deleted.error
+  }
+
+  /** Sum over partitions of (high watermark - log start offset), and the per-partition high watermarks. */
+  async recordCount(topic: string): Promise<{ total: number; perPartition: number[] }> {
+    const latest = await this.admin.listOffsets({ [topic]: 'latest' })
+    const earliest = await this.admin.listOffsets({ [topic]: 'earliest' })
+    const perPartition: number[] = []
+    for (const [partition, offset] of Object.entries(latest[topic] ?? {})) {
+      if (offset.error !== undefined) throw offset.error
+      const start = earliest[topic]?.[Number(partition)]
+      if (start === undefined || start.error !== undefined) throw start?.error ?? new Error(`no earliest offset for ${topic}-${partition}`)
+      perPartition[Number(partition)] = Number(offset.offset - start.offset)
+    }
+    return { total: perPartition.reduce((a, b) => a + b, 0), perPartition }
+  }
+
+  close(): void {
+    this.metadata.close()
+    this.pool.close()
+  }
+}
+
+/** A dependency's version from its package.json (found next to its resolved entry point; exports maps may hide it). */
+export function packageVersion(name: string): string {
+  let directory = dirname(require.resolve(name))
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (manifest.name === name) return manifest.version ?? 'unknown'
+    } catch {
+      // keep going up
+    }
+    const parent = dirname(directory)
+    if (parent === directory) return 'unknown'
+    directory = parent
+  }
+}
+
+export function environmentLines(command: string, kafkaVersion: string): string[] {
+  return [
+    `- Command: \`${command}\` (from the repository root)`,
+    `- Date: ${new Date().toISOString()}`,
+    `- Node: ${process.version} (${process.platform}/${process.arch})`,
+    `- CPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores), shared by the client, the three Kafka ${kafkaVersion} brokers (JVMs, 512 MiB heap each) and whatever else runs on the machine; load average at the end: ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(', ')}`,
+    `- Libraries: kafkats (this repo, run from its TypeScript sources through tsx), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}`,
+  ]
+}
+
+export const fmt = {
+  int: (n: number): string => Math.round(n).toLocaleString('en-US'),
+  rate: (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`),
+  mb: (n: number): string => n.toFixed(1),
+  s: (n: number): string => n.toFixed(1),
+  ratio: (n: number): string => `${n.toFixed(2)}×`,
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

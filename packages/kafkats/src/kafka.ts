@@ -1,0 +1,133 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
+import { Admin, type AdminOptions } from '@kafkats/admin'
+import { ConnectionPool, type Logger, type SaslOptions, silentLogger } from '@kafkats/connection'
+import { type Assignment, DirectConsumer, type DirectConsumerOptions, GroupConsumer, type GroupConsumerOptions } from '@kafkats/consumer'
+import { ClusterMetadata } from '@kafkats/metadata'
+import { Producer, type ProducerOptions } from '@kafkats/producer-sink'
+import { ConfigError } from '@kafkats/protocol'
+
+export interface KafkaOptions {
+  /** Bootstrap brokers as `host:port`. Java: bootstrap.servers */
+  brokers: readonly string[]
+  /** Default 'kafkats'. Java: client.id */
+  clientId?: string
+  /** The rack (zone) this client runs in: consumers fetch from the closest replica (KIP-392). Default none. Java: client.rack */
+  rack?: string
+  /** Default none. Java: sasl.mechanism + sasl.jaas.config */
+  sasl?: SaslOptions
+  /** `true` for TLS with the system CAs, or Node's TLS options (ca, cert, key…). Default off. Java: security.protocol=SSL */
+  tls?: boolean | TlsConnectionOptions
+  /** A pino logger or anything with the same methods. Default silent. */
+  logger?: Logger
+  /** Default 10 000. Java: socket.connection.setup.timeout.ms */
+  connectTimeoutMs?: number
+  /** Default 30 000. Java: request.timeout.ms */
+  requestTimeoutMs?: number
+  /** Default 300 000. Java: metadata.max.age.ms */
+  metadataMaxAgeMs?: number
+}
+
+/** Options of `kafka.consumer()` for a direct consumer: the application assigns partitions. */
+export type DirectConsumerConfig = Omit<DirectConsumerOptions, 'metadata' | 'pool' | 'logger' | 'rack'> & { assign: Assignment }
+/** Options of `kafka.consumer()` for a group consumer: the group coordinator assigns partitions. */
+export type GroupConsumerConfig = Omit<GroupConsumerOptions, 'metadata' | 'pool' | 'logger' | 'rack'>
+
+interface Closable {
+  close(): Promise<void> | void
+}
+
+/**
+ * The kafkats client: one connection pool and one cluster view shared by every producer,
+ * consumer and admin it creates.
+ *
+ * ```ts
+ * const kafka = new Kafka({ brokers: ['127.0.0.1:19092'], clientId: 'billing', rack: 'rack-2' })
+ * const producer = kafka.producer()
+ * await producer.send({ topic: 'orders', key: 'customer-42', value: 'hello' })
+ * await kafka.close()
+ * ```
+ */
+export class Kafka {
+  readonly metadata: ClusterMetadata
+  readonly pool: ConnectionPool
+  private readonly options: KafkaOptions
+  private readonly logger: Logger
+  private readonly children = new Set<Closable>()
+  private closed = false
+
+  constructor(options: KafkaOptions) {
+    if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
+      throw new ConfigError('brokers', 'give at least one bootstrap broker as "host:port", e.g. brokers: ["127.0.0.1:9092"]')
+    }
+    for (const broker of options.brokers) {
+      if (typeof broker !== 'string' || !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(broker.trim())) {
+        throw new ConfigError('brokers', `"${String(broker)}" is not "host:port" (for example "kafka-1.internal:9092")`)
+      }
+    }
+    this.options = options
+    this.logger = options.logger ?? silentLogger
+    this.pool = new ConnectionPool({
+      ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
+      ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      logger: this.logger,
+    })
+    this.metadata = new ClusterMetadata({
+      bootstrapBrokers: options.brokers,
+      pool: this.pool,
+      logger: this.logger,
+      ...(options.metadataMaxAgeMs !== undefined ? { metadataMaxAgeMs: options.metadataMaxAgeMs } : {}),
+    })
+  }
+
+  /** An idempotent producer (acks=all, up to 5 requests in flight per broker) unless told otherwise. */
+  producer(options: ProducerOptions = {}): Producer {
+    this.checkOpen()
+    return this.track(new Producer({ logger: this.logger, ...options, metadata: this.metadata, pool: this.pool }))
+  }
+
+  admin(options: Omit<AdminOptions, 'metadata' | 'pool'> = {}): Admin {
+    this.checkOpen()
+    const admin = new Admin({ logger: this.logger, ...options, metadata: this.metadata, pool: this.pool })
+    this.children.add({ close: () => undefined })
+    return admin
+  }
+
+  /**
+   * A direct consumer (`{ assign }`: offsets from `Offset` helpers or exactly as `admin.listOffsets`
+   * / `admin.fetchOffsets` return them) or a group consumer (`{ groupId, topics }`).
+   */
+  consumer(options: DirectConsumerConfig): DirectConsumer
+  consumer(options: GroupConsumerConfig): GroupConsumer
+  consumer(options: DirectConsumerConfig | GroupConsumerConfig): DirectConsumer | GroupConsumer {
+    this.checkOpen()
+    const shared = { metadata: this.metadata, pool: this.pool, logger: this.logger, ...(this.options.rack !== undefined ? { rack: this.options.rack } : {}) }
+    if ('groupId' in options) {
+      if (typeof options.groupId !== 'string' || options.groupId === '') throw new ConfigError('groupId', 'a group consumer needs a non-empty groupId')
+      return this.track(new GroupConsumer({ ...options, ...shared }))
+    }
+    if (!('assign' in options)) throw new ConfigError('consumer', 'give either { assign } for a direct consumer or { groupId, topics } for a group consumer')
+    return this.track(new DirectConsumer({ ...options, ...shared }))
+  }
+
+  /** Closes every producer (after flushing), consumer and admin it created, then the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    const results = await Promise.allSettled([...this.children].map((child) => child.close()))
+    this.metadata.close()
+    this.pool.close()
+    for (const result of results) if (result.status === 'rejected') this.logger.warn({ error: String(result.reason) }, 'a client failed to close cleanly')
+  }
+
+  private track<T extends Closable>(child: T): T {
+    this.children.add(child)
+    return child
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ConfigError('kafka', 'this Kafka client is closed: create a new one')
+  }
+}
