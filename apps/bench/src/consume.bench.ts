@@ -181,6 +181,14 @@ async function runChild(scenario: Scenario): Promise<void> {
 
 // ---- parent ----
 
+/** Says when another Kafka cluster (other engineers' tests) was running during some runs. */
+function othersNote(runs: Array<{ otherKafkaJvms: number }>): string {
+  const affected = runs.filter((run) => run.otherKafkaJvms > 0)
+  return affected.length === 0
+    ? '; no other Kafka JVM on the machine'
+    : `; **another Kafka cluster (up to ${Math.max(...affected.map((run) => run.otherKafkaJvms))} JVMs, not this benchmark's) was running during ${affected.length} of ${runs.length} runs**`
+}
+
 /** Fills `topic` with exactly `records` records with the kafkats producer (keeping ≤ 32 MiB outstanding). */
 async function fill(bootstrap: string[], topic: string, size: number, records: number): Promise<void> {
   const { keys, values, bytesPerRecord } = makePayloads(size)
@@ -220,6 +228,7 @@ interface Run {
   result: ChildResult
   brokerCpuSeconds: number
   load: { min: number; mean: number; max: number }
+  otherKafkaJvms: number
 }
 
 const rateOf = (run: Run): number => run.result.records / run.result.seconds
@@ -279,7 +288,7 @@ async function main(): Promise<void> {
         const slug = client.replace(/[^a-z]/g, '')
         const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(benchDir, 'profiles', `consume-${size}-${slug}-${Date.now()}`)}`] : []
         const outcome = await forkChild<ChildResult>(self, scenario, nodeArgs)
-        const run: Run = { size, client, round, result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load }
+        const run: Run = { size, client, round, result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load, otherKafkaJvms: outcome.otherKafkaJvms }
         runs.push(run)
         const r = run.result
         process.stdout.write(
@@ -297,7 +306,7 @@ async function main(): Promise<void> {
   lines.push('')
   const command = `${RECORDS === FULL_RECORDS ? '' : `BENCH_RECORDS=${RECORDS} `}npm run bench:consume -w @kafkats/bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   lines.push(...environmentLines(command, clusterInfo().kafkaVersion))
-  lines.push(`- Whole run: ${totalMinutes.toFixed(1)} min, ${ROUNDS} round(s); 1-minute load average during the runs: ${Math.min(...runs.map((r) => r.load.min)).toFixed(1)} to ${Math.max(...runs.map((r) => r.load.max)).toFixed(1)}`)
+  lines.push(`- Whole run: ${totalMinutes.toFixed(1)} min, ${ROUNDS} round(s); 1-minute load average during the runs: ${Math.min(...runs.map((r) => r.load.min)).toFixed(1)} to ${Math.max(...runs.map((r) => r.load.max)).toFixed(1)}${othersNote(runs)}`)
   lines.push(`- Topics: ${prepared.join('; ')}`)
   lines.push(
     `- Method: one topic per value size (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}), filled once by the kafkats producer with exactly ${fmt.int(RECORDS)} records (13-byte keys, record-like JSON values, uncompressed, batches of up to 1 MiB) and read by every client. Each client runs alone in its own child process (one after another, never in parallel) and reads the whole topic from the beginning; the timed window runs from the first batch (kafkats, KafkaJS) or message (@platformatic/kafka) handed to the application to the moment the ${fmt.int(RECORDS)}th record is, so connecting, metadata and the group join are not timed ("setup": from creating the consumer to the first record). The application only adds up key and value lengths. The ${ROUNDS} rounds run every client once each, in the same order; the table shows each client's median run (by records/s) and the range over the rounds.`,

@@ -102,15 +102,18 @@ export class Stopwatch {
   }
 }
 
-/** CPU ticks (user + system) of the test cluster's Kafka JVMs, to show what the brokers used during a run. */
+let clusterNodeMarker: string | undefined
+
+/** CPU seconds (user + system) of this test cluster's Kafka JVMs (not other clusters' on the machine), to show what the brokers used during a run. */
 export function brokerCpuSeconds(): number {
+  clusterNodeMarker ??= `kafkats.testkit.node=${clusterInfo().runDir}/`
   const tick = 100 // USER_HZ on Linux
   let total = 0
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      if (!cmdline.includes('kafkats.testkit.node=') || !cmdline.includes('kafka.Kafka')) continue
+      if (!cmdline.includes(clusterNodeMarker) || !cmdline.includes('kafka.Kafka')) continue
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       total += (Number(fields[11]) + Number(fields[12])) / tick // utime, stime
@@ -121,6 +124,22 @@ export function brokerCpuSeconds(): number {
   return total
 }
 
+/** Kafka JVMs on this machine that are not this test cluster's (e.g. another checkout's test cluster). */
+export function otherKafkaJvms(): number {
+  clusterNodeMarker ??= `kafkats.testkit.node=${clusterInfo().runDir}/`
+  let count = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      if (cmdline.includes('kafka.Kafka') && !cmdline.includes(clusterNodeMarker)) count++
+    } catch {
+      // the process went away
+    }
+  }
+  return count
+}
+
 export interface ChildOutcome<T> {
   result: T
   /** 1-minute load average sampled every second while the child ran: min, mean, max. */
@@ -128,6 +147,8 @@ export interface ChildOutcome<T> {
   /** CPU seconds the three Kafka JVMs used while the child ran (whole child life, setup included). */
   brokerCpuSeconds: number
   wallSeconds: number
+  /** Most Kafka JVMs of other clusters seen at the start or end of the child. */
+  otherKafkaJvms: number
 }
 
 /**
@@ -138,6 +159,7 @@ export function forkChild<T>(file: string, scenario: object, nodeArgs: string[] 
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const brokerCpuAtStart = brokerCpuSeconds()
+    const othersAtStart = otherKafkaJvms()
     const loads: number[] = [loadavg()[0]!]
     const sampler = setInterval(() => loads.push(loadavg()[0]!), 1000)
     const child = spawn(process.execPath, [...nodeArgs, ...process.execArgv, file, `--scenario=${JSON.stringify(scenario)}`], {
@@ -165,6 +187,7 @@ export function forkChild<T>(file: string, scenario: object, nodeArgs: string[] 
         load: { min: Math.min(...loads), mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(...loads) },
         brokerCpuSeconds: brokerCpuSeconds() - brokerCpuAtStart,
         wallSeconds: (performance.now() - started) / 1000,
+        otherKafkaJvms: Math.max(othersAtStart, otherKafkaJvms()),
       })
     })
   })

@@ -47,13 +47,15 @@ const PARTITIONS = 6
 const REPLICATION_FACTOR = 3
 
 /**
- * kafkats: the loop keeps at most as many sends outstanding as the producer's buffer holds
- * (bufferMaxBytes 32 MiB by default, ~21 bytes of accounting overhead per record), and continues
- * once half of them settled: the application follows the producer's back-pressure, so `send`
- * never has to wait for buffer space inside the producer. BENCH_KAFKATS_WINDOW overrides it.
+ * kafkats: `send()` per record; the loop keeps at most this many sends outstanding (not yet
+ * acknowledged) and continues once half of them settled. The producer would accept up to its
+ * buffer (bufferMaxBytes 32 MiB: ~31,700 records of 1 KiB, ~250,000 of 100 B), but every
+ * outstanding send keeps a promise chain alive and the CPU spent in GC grows with their number:
+ * at 1M records, 1 KiB, a full buffer cost 8.2 s of CPU, 5,000 outstanding 4.3 s, at the same or
+ * better records/s. A sweep (2,500-250,000) gave these as the best: 5,000 (≈5 MiB) for 1 KiB,
+ * 30,000 (≈4 MiB) for 100 B. BENCH_KAFKATS_WINDOW overrides it.
  */
-const KAFKATS_BUFFER_BYTES = 32 * 1024 * 1024
-const kafkatsWindow = (bytesPerRecord: number): number => Number(process.env.BENCH_KAFKATS_WINDOW ?? Math.floor(KAFKATS_BUFFER_BYTES / (bytesPerRecord + 21)))
+const kafkatsWindow = (size: number): number => Number(process.env.BENCH_KAFKATS_WINDOW ?? (size >= 1024 ? 5000 : 30_000))
 const KAFKATS_LINGER_MS = 5
 /**
  * KafkaJS: records per `send` call and concurrent `send` calls. 5,000 × 4 was best of 1,000-20,000
@@ -96,7 +98,7 @@ interface Payloads {
 function settingsOf(scenario: Pick<Scenario, 'client' | 'inFlight'>): string {
   switch (scenario.client) {
     case 'kafkats':
-      return `send() per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), maxInFlightPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ 32 MiB of records outstanding (the producer's default bufferMaxBytes: ${fmt.int(kafkatsWindow(13 + 1024))} records of 1 KiB, ${fmt.int(kafkatsWindow(13 + 100))} of 100 B) and resumes at half`
+      return `send() per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), maxInFlightPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024))} (1 KiB) / ${fmt.int(kafkatsWindow(100))} (100 B) sends outstanding and continues at half`
     case 'kafkajs':
       return `idempotent: true, maxInFlightRequests 1, send() of ${fmt.int(KAFKAJS_BATCH)} records, ${KAFKAJS_CONCURRENCY} concurrent`
     case '@platformatic/kafka':
@@ -117,7 +119,7 @@ async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord
   await Promise.all(warm)
 
   const total = scenario.records
-  const window = kafkatsWindow(bytesPerRecord)
+  const window = kafkatsWindow(scenario.size)
   let outstanding = 0
   let acknowledged = 0
   let errors = 0
@@ -247,6 +249,14 @@ async function runChild(scenario: Scenario): Promise<void> {
 
 // ---- parent ----
 
+/** Says when another Kafka cluster (other engineers' tests) was running during some runs. */
+function othersNote(runs: Array<{ otherKafkaJvms: number }>): string {
+  const affected = runs.filter((run) => run.otherKafkaJvms > 0)
+  return affected.length === 0
+    ? '; no other Kafka JVM on the machine'
+    : `; **another Kafka cluster (up to ${Math.max(...affected.map((run) => run.otherKafkaJvms))} JVMs, not this benchmark's) was running during ${affected.length} of ${runs.length} runs**`
+}
+
 interface Run {
   size: number
   label: string
@@ -256,6 +266,7 @@ interface Run {
   expected: number
   brokerCpuSeconds: number
   load: { min: number; mean: number; max: number }
+  otherKafkaJvms: number
 }
 
 const SIZES = (only('sizes') ?? ['1024', '100']).map(Number)
@@ -308,7 +319,7 @@ async function main(): Promise<void> {
         const outcome = await forkChild<ChildResult>(self, scenario, nodeArgs)
         const landed = (await admin.recordCount(topic)).total
         await admin.deleteTopic(topic)
-        const run: Run = { size, label: labelOf(variant), round, landed, expected: RECORDS + WARMUP, result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load }
+        const run: Run = { size, label: labelOf(variant), round, landed, expected: RECORDS + WARMUP, result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load, otherKafkaJvms: outcome.otherKafkaJvms }
         runs.push(run)
         const r = run.result
         process.stdout.write(
@@ -326,7 +337,7 @@ async function main(): Promise<void> {
   lines.push('')
   const command = `${RECORDS === FULL_RECORDS ? '' : `BENCH_RECORDS=${RECORDS} `}npm run bench:produce -w @kafkats/bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   lines.push(...environmentLines(command, clusterInfo().kafkaVersion))
-  lines.push(`- Whole run: ${totalMinutes.toFixed(1)} min, ${ROUNDS} round(s); 1-minute load average during the runs: ${Math.min(...runs.map((r) => r.load.min)).toFixed(1)} to ${Math.max(...runs.map((r) => r.load.max)).toFixed(1)}`)
+  lines.push(`- Whole run: ${totalMinutes.toFixed(1)} min, ${ROUNDS} round(s); 1-minute load average during the runs: ${Math.min(...runs.map((r) => r.load.min)).toFixed(1)} to ${Math.max(...runs.map((r) => r.load.max)).toFixed(1)}${othersNote(runs)}`)
   lines.push(
     `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}, leaders spread over the 3 brokers); the client runs alone in its own child process (clients run one after another, never in parallel), connects, sends ${fmt.int(WARMUP)} warm-up records and waits for them (connections, metadata, producer id), then sends ${fmt.int(RECORDS)} records, timed until the last acknowledgement. acks=all and idempotent for every client. Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct, so every client's default key partitioner spreads them over all partitions); values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct values, shared Buffers), no compression, no headers. After each run, ListOffsets (high watermark − log start, summed over partitions) must show exactly ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} records; then the topic is deleted. The ${ROUNDS} rounds run every client once each, in the same order; the table shows each client's median run (by records/s) and the range over the rounds.`,
   )
@@ -395,9 +406,10 @@ const NOTES: string[] = [
   '## Notes and caveats',
   '',
   '- **Shared CPU.** The client, the three brokers (each writing every record: replication factor 3) and other work on the machine share 2 cores, so the brokers are often the bottleneck and a client that needs less CPU leaves more for them: compare client CPU seconds as well as records/s, and compare clients within one run only.',
-  '- **Idempotence limits the others to one request in flight.** @platformatic/kafka forces `maxInflights: 1` when `idempotent: true`, and it reads a partition\'s sequence number when it builds a request but advances it only after the response, so concurrent `send` calls would reuse sequence numbers (the broker would drop the second batch as a duplicate): its producer stream, which keeps one `send` in flight, is the safe way to batch. KafkaJS serialises idempotent requests per broker with a lock, so concurrent `send` calls are safe but still one request per broker at a time. kafkats keeps up to 5 requests per broker in flight with idempotence (see packages/producer-sink/README.md).',
+  '- **Idempotence limits the others to one request in flight.** @platformatic/kafka forces `maxInflights: 1` when `idempotent: true`, and it reads a partition\'s sequence number when it builds a request but advances it only after the response, so concurrent `send` calls reuse sequence numbers and the broker discards the later batches as duplicates (next notes): its producer stream, which keeps one `send` in flight, is the safe way to batch. KafkaJS serialises idempotent requests per broker with a lock, so concurrent `send` calls are safe but still one request per broker at a time. kafkats keeps up to 5 requests per broker in flight with idempotence (see packages/producer-sink/README.md).',
   '- **Batch size limits.** KafkaJS and @platformatic/kafka send what one `send` call holds as one batch per partition; above the broker\'s `max.message.bytes` (1 MiB) the whole call fails (seen with 10,000 records of 1 KiB), so their batch sizes cannot grow further. kafkats splits into batches of `batchMaxBytes` (1 MiB) itself.',
-  '- **kafkats back-pressure.** The kafkats loop keeps at most the producer\'s buffer (32 MiB) outstanding. With more (100,000 outstanding sends of 1 KiB: ~70,000 of them waiting for buffer space inside the producer) kafkats fell to ~26,000 records/s at ~38 µs of CPU per record: see the hot spot in the apps/bench README.',
+  '- **@platformatic/kafka loses records with concurrent idempotent sends.** Checked separately (1.35.0, this cluster): 4 concurrent `send` calls of 5,000 records each on an idempotent producer all resolved without error, but only 5,000 of the 20,000 records landed (ListOffsets). So it must keep one `send` at a time; its producer stream does.',
+  '- **kafkats outstanding sends.** kafkats is driven with a window of outstanding sends (settings above). Letting the application fill the producer\'s whole 32 MiB buffer is slower and costs more: with ~31,700 outstanding sends of 1 KiB the client used ~8 s of CPU for 1M records (vs ~4.3 s with 5,000), and with ~250,000 of 100 B its peak RSS reached ~1 GiB; with ~70,000 sends waiting for buffer space inside the producer it fell to ~26,000 records/s (38 µs of CPU per record). See the hot spots in apps/bench/README.md.',
   '- kafkats runs from its TypeScript sources through tsx (esbuild-transpiled, same runtime code as a build); the other clients run their published JavaScript. All three are loaded in every child, so the RSS at start is comparable.',
   '',
 ]

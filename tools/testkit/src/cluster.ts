@@ -15,9 +15,10 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { connect } from 'node:net'
-import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { certPaths, ensureCerts } from './certs.js'
+import { scramSalt, scramSaltedPassword, upsertScramUsers } from './scram-users.js'
 import { CONF_DIR, ensureKafkaLibs, kafkaDist, TESTKIT_DIR, type KafkaDist } from './dist.js'
 
 export { DEFAULT_KAFKA_VERSION, KAFKA_39_VERSION, resolveKafkaVersion } from './dist.js'
@@ -468,19 +469,19 @@ async function formatNode(ctx: Ctx, p: NodePaths, clusterId: string): Promise<vo
   })
 }
 
-/**
- * `--add-scram` with a fixed salt and a precomputed salted password, so that every node's
- * bootstrap checkpoint holds the SAME credential. With `password=…` each node's format picks its
- * own random salt, and a combined node restarted later authenticated format-time users against
- * credentials that no longer matched (seen with Kafka 4.3.1: SCRAM failed on the restarted node
- * only, until the credential was written again through AlterUserScramCredentials).
- */
+/** `--add-scram` with the same salt and salted password on every node (see scram-users.ts). */
 function scramArgument(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', user: SaslUser): string {
-  const iterations = 4096
-  const hash = mechanism === 'SCRAM-SHA-256' ? 'sha256' : 'sha512'
-  const salt = createHash('sha256').update(`kafkats-test-salt:${mechanism}:${user.username}`).digest().subarray(0, 16)
-  const salted = pbkdf2Sync(user.password, salt, iterations, hash === 'sha256' ? 32 : 64, hash)
-  return `${mechanism}=[name=${user.username},salt="${salt.toString('base64')}",saltedpassword="${salted.toString('base64')}",iterations=${iterations}]`
+  const salt = scramSalt(mechanism, user.username).toString('base64')
+  const salted = scramSaltedPassword(mechanism, user).toString('base64')
+  return `${mechanism}=[name=${user.username},salt="${salt}",saltedpassword="${salted}",iterations=4096]`
+}
+
+/** See scram-users.ts: a restarted node only accepts SCRAM users written after its restart. */
+async function refreshScramUsers(ctx: Ctx, id: number): Promise<void> {
+  await upsertScramUsers('127.0.0.1', nodePorts(id).plaintext, USERS)
+  // the credential reaches every broker through the metadata log within moments
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  ctx.log(`node ${id}: SCRAM users written`)
 }
 
 function jvmArgs(ctx: Ctx, p: NodePaths): string[] {
@@ -704,6 +705,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     }
     const ts = Date.now()
     await startNodes(ctx, NODE_IDS)
+    await refreshScramUsers(ctx, NODE_IDS[0]!)
     ctx.log(
       `Kafka ${ctx.dist.version} cluster ready: JVM start to ready ${((Date.now() - ts) / 1000).toFixed(1)} s, ` +
         `total ${((Date.now() - t0) / 1000).toFixed(1)} s`,
@@ -785,6 +787,7 @@ export async function startNode(id: number, options: ClusterOptions = {}): Promi
     }
     const t0 = Date.now()
     await startNodes(ctx, [id])
+    await refreshScramUsers(ctx, id)
     ctx.log(`node ${id}: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   })
 }
