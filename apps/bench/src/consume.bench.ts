@@ -264,7 +264,7 @@ async function main(): Promise<void> {
     if (await admin.topicExists(topic)) {
       const { total } = await admin.recordCount(topic)
       if (total === RECORDS) {
-        prepared.push(`${topic}: reused (ListOffsets: ${fmt.int(total)} records)`)
+        prepared.push(`${topic}: filled by an earlier run of this bench (kafkats producer), reused (ListOffsets: exactly ${fmt.int(total)} records)`)
         continue
       }
       await admin.deleteTopic(topic)
