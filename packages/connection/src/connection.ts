@@ -60,6 +60,8 @@ export interface RequestOptions {
   version?: number
   /** The request's own server-side timeout (Fetch MaxWaitMs, Produce TimeoutMs…), added to requestTimeoutMs. */
   serverTimeoutMs?: number
+  /** Expected encoded size in bytes, so a large request (Produce) is written without regrowing its buffer. */
+  sizeHint?: number
 }
 
 /** A broker's supported range for one API, from its ApiVersions response. */
@@ -230,7 +232,7 @@ export class BrokerConnection {
     const version = options.version ?? this.versionFor(api as ApiDefinition<unknown, unknown>)
     const correlationId = this.nextCorrelationId
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff
-    const writer = new Writer(256)
+    const writer = new Writer(options.sizeHint ?? 256)
     const sizePosition = writer.reserveInt32()
     encodeRequestHeader(writer, api.requestHeaderVersion(version), {
       requestApiKey: api.apiKey,

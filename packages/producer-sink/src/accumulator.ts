@@ -26,8 +26,10 @@ export class ProducerBatch {
   readonly records: RecordInput[] = []
   private readonly resolvers: Array<(metadata: RecordMetadata) => void> = []
   private readonly rejecters: Array<(error: Error) => void> = []
-  /** Estimated bytes of records (uncompressed). */
+  /** Estimated bytes of the batch (uncompressed). */
   sizeBytes = BATCH_OVERHEAD
+  /** The producer-buffer bytes its records hold (released when the batch settles). */
+  recordBytes = 0
   encoded: Uint8Array | null = null
   baseSequence = -1
   /** Set when the batch went to a broker at least once: from then on it may be in the log. */
@@ -69,6 +71,7 @@ export class ProducerBatch {
     this.resolvers.push(resolve)
     this.rejecters.push(reject)
     this.sizeBytes += size
+    this.recordBytes += size
   }
 
   freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number): void {
@@ -91,13 +94,24 @@ export class ProducerBatch {
   complete(): void {
     const baseOffset = this.acknowledgedOffset!
     const known = baseOffset >= 0n
+    // Records of a batch mostly share a millisecond: reuse the bigint instead of one per record.
+    let lastTimestamp: number | bigint | undefined
+    let lastTimestampBig = -1n
     for (let i = 0; i < this.resolvers.length; i++) {
-      const record = this.records[i]!
+      let timestamp = this.logAppendTime
+      if (timestamp < 0n) {
+        const raw = this.records[i]!.timestamp ?? -1
+        if (raw !== lastTimestamp) {
+          lastTimestamp = raw
+          lastTimestampBig = BigInt(raw)
+        }
+        timestamp = lastTimestampBig
+      }
       this.resolvers[i]!({
         topic: this.topic,
         partition: this.partition,
-        offset: known ? baseOffset + BigInt(i) : -1n,
-        timestamp: this.logAppendTime >= 0n ? this.logAppendTime : BigInt(record.timestamp ?? -1),
+        offset: known ? baseOffset + smallBigInt(i) : -1n,
+        timestamp,
       })
     }
   }
@@ -105,6 +119,13 @@ export class ProducerBatch {
   fail(error: Error): void {
     for (const reject of this.rejecters) reject(error)
   }
+}
+
+const SMALL_BIGINTS: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i))
+
+/** `BigInt(i)` without an allocation for the record indexes of ordinary batches. */
+function smallBigInt(i: number): bigint {
+  return i < SMALL_BIGINTS.length ? SMALL_BIGINTS[i]! : BigInt(i)
 }
 
 /** Sequence numbers wrap at 2^31 - 1 back to 0, as in the Java client. */

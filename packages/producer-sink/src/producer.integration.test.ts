@@ -58,6 +58,21 @@ describe('Producer against the real cluster', () => {
     )
   })
 
+  it('keeps send order when senders wait for buffer room', async () => {
+    const topic = `producer-backpressure-${Date.now()}`
+    await createTopic(metadata, pool, topic, 2, 3)
+    const producer = new Producer({ metadata, pool, bufferMaxRecords: 300, batchMaxBytes: 4096 })
+    const pending: Array<Promise<RecordMetadata>> = []
+    for (let i = 0; i < 20_000; i++) pending.push(producer.send({ topic, key: `k${i % 7}`, value: `v${i}` }))
+    const acks = await Promise.all(pending)
+    await producer.close()
+    await verifyLog(
+      topic,
+      2,
+      acks.map((ack, i) => ({ value: `v${i}`, metadata: ack })),
+    )
+  })
+
   it('round-trips keys, values, headers, tombstones and each compression codec', async () => {
     const topic = `producer-codecs-${Date.now()}`
     await createTopic(metadata, pool, topic, 1, 3)

@@ -19,6 +19,7 @@ import { DeliveryTimeoutError } from './delivery-timeout-error.js'
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js'
 import { DefaultPartitioner, type Partitioner } from './partitioner.js'
 import { ProducerClosedError } from './producer-closed-error.js'
+import { WaitQueue } from './wait-queue.js'
 
 /** A record to send. Strings are encoded as UTF-8. */
 export interface ProducerRecord {
@@ -99,7 +100,11 @@ export class Producer {
   private epochBumpNeeded: string | null = null
   private bufferedBytes = 0
   private bufferedRecords = 0
-  private readonly bufferWaiters: Array<() => void> = []
+  private readonly bufferWaiters = new WaitQueue()
+  /** True once the producer id is known and the codec loaded (the synchronous path may run). */
+  private ready = false
+  /** Records on the asynchronous path; while any is, new records take it too (order). */
+  private slowInProgress = 0
   private flushing = 0
   private readonly flushWaiters: Array<() => void> = []
   private closed = false
@@ -126,28 +131,82 @@ export class Producer {
   }
 
   /** Sends one record; resolves once it is acknowledged (with acks=0: once written to the socket). */
-  async send(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.closed) throw new ProducerClosedError()
-    const input = toRecordInput(record)
-    const size = ProducerBatch.recordSize(input)
-    while (this.bufferFull(size)) {
-      await new Promise<void>((wake) => this.bufferWaiters.push(wake))
-      if (this.closed) throw new ProducerClosedError()
-    }
-    return this.enqueue(record, input, size)
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    return this.accept(record, true)
   }
 
   /** Like `send`, but fails at once with `BufferFullError` instead of waiting for buffer space. */
-  async trySend(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.closed) throw new ProducerClosedError()
-    const input = toRecordInput(record)
+  trySend(record: ProducerRecord): Promise<RecordMetadata> {
+    return this.accept(record, false)
+  }
+
+  /**
+   * The per-record path. Once the producer has started and knows the topic, a record with room in
+   * the buffer is appended synchronously: no async frames, one promise per record.
+   */
+  private accept(record: ProducerRecord, wait: boolean): Promise<RecordMetadata> {
+    if (this.closed) return Promise.reject(new ProducerClosedError())
+    let input: RecordInput
+    try {
+      input = toRecordInput(record)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const size = ProducerBatch.recordSize(input)
-    if (this.bufferFull(size)) {
-      throw new BufferFullError(
-        `the producer buffer is full (${this.bufferedRecords} records, ${this.bufferedBytes} bytes of bufferMaxBytes ${this.options.bufferMaxBytes}); wait for acknowledgements or raise bufferMaxBytes/bufferMaxRecords`,
+    const topic = this.ready && this.slowInProgress === 0 && this.bufferWaiters.length === 0 ? this.metadata.topic(record.topic) : undefined
+    if (topic !== undefined && !this.bufferFull(size)) {
+      let partition: number
+      try {
+        partition = this.choosePartition(record, input, topic)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      this.reserve(size)
+      return new Promise<RecordMetadata>((resolve, reject) => this.append(topic, partition, input, size, resolve, reject))
+    }
+    if (!wait && this.bufferFull(size)) {
+      return Promise.reject(
+        new BufferFullError(
+          `the producer buffer is full (${this.bufferedRecords} records, ${this.bufferedBytes} bytes of bufferMaxBytes ${this.options.bufferMaxBytes}); wait for acknowledgements or raise bufferMaxBytes/bufferMaxRecords`,
+        ),
       )
     }
-    return this.enqueue(record, input, size)
+    return this.acceptSlowly(record, input, size)
+  }
+
+  /**
+   * First records, unknown topics and a full buffer: wait for what is missing, then append. While
+   * any record is on this path, later ones take it too, so records are appended in send order.
+   */
+  private async acceptSlowly(record: ProducerRecord, input: RecordInput, size: number): Promise<RecordMetadata> {
+    this.slowInProgress++
+    let appended: Promise<RecordMetadata>
+    try {
+      if (this.bufferWaiters.length > 0 || this.bufferFull(size)) {
+        await this.bufferWaiters.wait()
+        while (this.bufferFull(size)) {
+          if (this.closed) throw new ProducerClosedError()
+          await this.bufferWaiters.waitAtFront()
+        }
+        this.bufferWaiters.done()
+      }
+      if (this.closed) throw new ProducerClosedError()
+      this.reserve(size)
+      try {
+        if (this.started === null) this.started = this.start()
+        await this.started
+        const topic = this.metadata.topic(record.topic) ?? (await this.ensureTopic(record.topic))
+        const partition = this.choosePartition(record, input, topic)
+        appended = new Promise<RecordMetadata>((resolve, reject) => this.append(topic, partition, input, size, resolve, reject))
+      } catch (error) {
+        // It never reached a batch, so no batch will release its room.
+        this.release(1, size)
+        throw error
+      }
+    } finally {
+      this.slowInProgress--
+    }
+    return appended
   }
 
   /** Sends several records; resolves with their metadata in the same order. */
@@ -173,7 +232,7 @@ export class Producer {
     await this.flush()
     this.closed = true
     clearInterval(this.expiryTimer)
-    for (const wake of this.bufferWaiters.splice(0)) wake()
+    this.bufferWaiters.wakeAll()
   }
 
   // ---- accumulating ----
@@ -185,24 +244,17 @@ export class Producer {
     )
   }
 
-  private async enqueue(record: ProducerRecord, input: RecordInput, size: number): Promise<RecordMetadata> {
+  private reserve(size: number): void {
     this.bufferedBytes += size
     this.bufferedRecords++
-    try {
-      if (this.started === null) this.started = this.start()
-      await this.started
-      const topic = this.metadata.topic(record.topic) ?? (await this.ensureTopic(record.topic))
-      const partition = this.choosePartition(record, input, topic)
-      return await new Promise<RecordMetadata>((resolve, reject) => {
-        this.append(topic, partition, input, size, resolve, reject)
-      })
-    } finally {
-      this.bufferedBytes -= size
-      this.bufferedRecords--
-      const waiter = this.bufferWaiters.shift()
-      if (waiter !== undefined) waiter()
-      if (this.bufferedRecords === 0) for (const wake of this.flushWaiters.splice(0)) wake()
-    }
+  }
+
+  /** Called when a batch (or a record that never reached one) settles. */
+  private release(records: number, bytes: number): void {
+    this.bufferedBytes -= bytes
+    this.bufferedRecords -= records
+    this.bufferWaiters.wakeFirst()
+    if (this.bufferedRecords === 0) for (const wake of this.flushWaiters.splice(0)) wake()
   }
 
   private async start(): Promise<void> {
@@ -210,6 +262,7 @@ export class Producer {
     this.expiryTimer = setInterval(() => this.expireBatches(), Math.min(1000, Math.max(10, this.options.deliveryTimeoutMs / 10)))
     this.expiryTimer.unref?.()
     if (this.options.idempotent) await this.changeProducerId('initial')
+    this.ready = true
   }
 
   private ensureTopic(name: string): Promise<TopicInfo> {
@@ -469,9 +522,11 @@ export class Producer {
       if (head.acknowledgedOffset !== null) {
         queue.batches.shift()
         head.complete()
+        this.release(head.recordCount, head.recordBytes)
       } else if (head.failure !== null) {
         queue.batches.shift()
         head.fail(head.failure)
+        this.release(head.recordCount, head.recordBytes)
       } else {
         break
       }
@@ -490,6 +545,7 @@ export class Producer {
           if (head.inFlight || head.isSettled || now - head.createdAt < this.options.deliveryTimeoutMs) break
           queue.batches.shift()
           head.fail(new DeliveryTimeoutError(head.topic, head.partition, this.options.deliveryTimeoutMs, head.sentOnce))
+          this.release(head.recordCount, head.recordBytes)
           if (head.sentOnce && this.options.idempotent) {
             // It may be in the log: the sequence state is unknown, so start a new epoch.
             this.requestEpochBump(`delivery timeout on ${head.topic}-${head.partition}`)
@@ -671,7 +727,10 @@ class Sink {
   private send(entries: InFlightEntry[]): void {
     const options = this.producer.resolved
     const byTopic = new Map<string, Array<{ index: number; records: Uint8Array | null }>>()
+    // The request is written once into a buffer of about its final size, not grown by doubling.
+    let sizeHint = 256
     for (const { batch } of entries) {
+      sizeHint += (batch.encoded?.length ?? 0) + 64
       let partitions = byTopic.get(batch.topic)
       if (partitions === undefined) {
         partitions = []
@@ -701,8 +760,8 @@ class Sink {
         version = connection.versionFor(ProduceApi)
         const pending =
           options.acks === 0
-            ? connection.requestWithoutResponse(ProduceApi, request, { version }).then(() => null)
-            : connection.request(ProduceApi, request, { version, serverTimeoutMs: options.requestTimeoutMs })
+            ? connection.requestWithoutResponse(ProduceApi, request, { version, sizeHint }).then(() => null)
+            : connection.request(ProduceApi, request, { version, serverTimeoutMs: options.requestTimeoutMs, sizeHint })
         markWritten()
         return await pending
       } finally {
@@ -732,8 +791,9 @@ function toBytes(value: Uint8Array | string): Uint8Array {
 }
 
 function toRecordInput(record: ProducerRecord): RecordInput {
-  const headers: RecordHeader[] = []
+  let headers: RecordHeader[] | undefined
   if (record.headers !== undefined) {
+    headers = []
     if (Array.isArray(record.headers)) {
       for (const header of record.headers as ReadonlyArray<{ key: string; value: Uint8Array | string | null }>) {
         headers.push({ key: header.key, value: header.value === null ? null : toBytes(header.value) })
@@ -746,10 +806,11 @@ function toRecordInput(record: ProducerRecord): RecordInput {
   }
   const timestamp =
     record.timestamp === undefined ? Date.now() : record.timestamp instanceof Date ? record.timestamp.getTime() : record.timestamp
-  return {
+  const input: RecordInput = {
     key: record.key === undefined || record.key === null ? null : toBytes(record.key),
     value: record.value === null ? null : toBytes(record.value),
-    headers,
     timestamp,
   }
+  if (headers !== undefined) input.headers = headers
+  return input
 }
