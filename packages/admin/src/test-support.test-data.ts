@@ -100,9 +100,14 @@ export async function produce(client: TestClient, topic: string, partition: numb
 export async function initProducerId(client: TestClient): Promise<{ producerId: bigint; producerEpoch: number }> {
   const broker = [...(await client.metadata.refresh()).brokers.values()][0]!
   const connection = await client.pool.get(broker.address, 'produce')
-  const response = await connection.request(InitProducerIdApi, InitProducerIdApi.createRequest({ transactionalId: null, transactionTimeoutMs: 60_000 }))
-  if (response.errorCode !== 0) throw KafkaProtocolError.fromCode(response.errorCode, { apiName: 'InitProducerId' })
-  return { producerId: response.producerId, producerEpoch: response.producerEpoch }
+  // On a fresh cluster the producer-id machinery may still be loading (COORDINATOR_LOAD_IN_PROGRESS): retry retriable errors.
+  for (let attempt = 0; ; attempt++) {
+    const response = await connection.request(InitProducerIdApi, InitProducerIdApi.createRequest({ transactionalId: null, transactionTimeoutMs: 60_000 }))
+    if (response.errorCode === 0) return { producerId: response.producerId, producerEpoch: response.producerEpoch }
+    const error = KafkaProtocolError.fromCode(response.errorCode, { apiName: 'InitProducerId' })
+    if (!error.retriable || attempt >= 50) throw error
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
 }
 
 /** A one-off connection to broker 1's SASL_PLAINTEXT listener. */
