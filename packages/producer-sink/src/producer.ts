@@ -605,6 +605,7 @@ export class Producer {
    */
   private changeProducerId(reason: string): Promise<void> {
     const run = async (): Promise<void> => {
+      const started = Date.now()
       for (let attempt = 0; ; attempt++) {
         try {
           const snapshot = this.metadata.snapshot.brokers.size > 0 ? this.metadata.snapshot : await this.metadata.refresh()
@@ -630,8 +631,9 @@ export class Producer {
           return
         } catch (error) {
           if (KafkaError.isInstance(error) && !error.retriable && attempt > 0) throw error
-          if (attempt >= 20) throw error
-          await new Promise((resolve) => setTimeout(resolve, this.options.retryBackoffMs))
+          // A fresh cluster may answer COORDINATOR_LOAD_IN_PROGRESS for seconds: keep trying within the delivery timeout.
+          if (Date.now() - started > this.options.deliveryTimeoutMs) throw error
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, this.options.retryBackoffMs * 2 ** Math.min(attempt, 4))))
         }
       }
     }
