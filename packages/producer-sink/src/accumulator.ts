@@ -181,4 +181,58 @@ export class PartitionQueue {
   followsAcknowledged(batch: ProducerBatch): boolean {
     return this.rewindTo < 0 && batch.baseSequence === this.expectedSequence
   }
+
+  /** Encodes `batch` for its first send; with idempotence it takes the partition's next sequence. */
+  freeze(batch: ProducerBatch, compression: CompressionCodec, producerId: bigint, producerEpoch: number, idempotent: boolean): void {
+    const sequence = idempotent ? this.nextSequence : -1
+    batch.freeze(compression, producerId, producerEpoch, sequence)
+    if (idempotent) this.nextSequence = incrementSequence(sequence, batch.recordCount)
+  }
+
+  /** The broker appended `batch` (or already had it): the next expected sequence follows it. */
+  acknowledge(batch: ProducerBatch, baseOffset: bigint, logAppendTime: bigint, idempotent: boolean): void {
+    batch.acknowledgedOffset = baseOffset
+    batch.logAppendTime = logAppendTime
+    if (idempotent) this.expectedSequence = incrementSequence(batch.baseSequence, batch.recordCount)
+  }
+
+  /** A retriable error: send nothing until everything in flight settled, and not before `at`. */
+  retryAfter(at: number): void {
+    this.blocked = true
+    this.retryAt = at
+  }
+
+  /**
+   * `batch` will never be written (a permanent error, or it expired before it was sent): hold the
+   * partition, and once nothing is in flight let the later batches take over its sequence numbers.
+   */
+  rewindFrom(batch: ProducerBatch): void {
+    this.blocked = true
+    if (this.rewindTo < 0) this.rewindTo = batch.baseSequence
+  }
+
+  /** Resumes after an error once nothing is in flight: re-sequences the unsettled batches if one failed. */
+  unblock(producerId: bigint, producerEpoch: number): void {
+    this.blocked = false
+    if (this.rewindTo >= 0) this.restampFrom(this.rewindTo, producerId, producerEpoch)
+    this.rewindTo = -1
+  }
+
+  /** After an epoch bump: every unacknowledged batch starts over at sequence 0 under the new epoch, in order. */
+  restartSequences(producerId: bigint, producerEpoch: number): void {
+    this.restampFrom(0, producerId, producerEpoch)
+    this.expectedSequence = 0
+    this.rewindTo = -1
+    this.blocked = false
+  }
+
+  private restampFrom(first: number, producerId: bigint, producerEpoch: number): void {
+    let sequence = first
+    for (const batch of this.batches) {
+      if (!batch.isFrozen || batch.isSettled) continue
+      batch.restamp(producerId, producerEpoch, sequence)
+      sequence = incrementSequence(sequence, batch.recordCount)
+    }
+    this.nextSequence = sequence
+  }
 }

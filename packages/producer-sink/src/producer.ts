@@ -5,20 +5,18 @@ import {
   InitProducerIdApi,
   KafkaError,
   KafkaProtocolError,
-  ProduceApi,
-  type ProduceResponse,
   type RecordHeader,
   type RecordInput,
   encodeUtf8,
-  errorByCode,
   loadCompressionCodec,
 } from '@kafkats/protocol'
-import { PartitionQueue, ProducerBatch, type RecordMetadata, incrementSequence } from './accumulator.js'
+import { PartitionQueue, ProducerBatch, type RecordMetadata } from './accumulator.js'
 import { BufferFullError } from './buffer-full-error.js'
 import { DeliveryTimeoutError } from './delivery-timeout-error.js'
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js'
 import { DefaultPartitioner, type Partitioner } from './partitioner.js'
 import { ProducerClosedError } from './producer-closed-error.js'
+import { Sink, type SinkHost } from './sink.js'
 import { WaitQueue } from './wait-queue.js'
 
 /** A record to send. Strings are encoded as UTF-8. */
@@ -51,28 +49,7 @@ export interface ProducerInit extends ProducerOptions {
   pool: ConnectionPool
 }
 
-/** Errors that mean the partition's leader moved: refresh metadata before the retry. */
-const LEADER_ERRORS = new Set<number>([
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.LEADER_NOT_AVAILABLE,
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.FENCED_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_LEADER_EPOCH,
-  ErrorCode.NOT_ENOUGH_REPLICAS,
-  ErrorCode.KAFKA_STORAGE_ERROR,
-])
-/** Sequence errors: an epoch bump when they hit the oldest unacknowledged batch, else a plain retry. */
-const SEQUENCE_ERRORS = new Set<number>([
-  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-  ErrorCode.UNKNOWN_PRODUCER_ID,
-  ErrorCode.INVALID_PRODUCER_EPOCH,
-])
 const NO_PRODUCER_ID = -1n
-
-interface InFlightEntry {
-  batch: ProducerBatch
-  queue: PartitionQueue
-}
 
 /**
  * An idempotent (by default) Kafka producer. Records are appended to per-partition batches; a
@@ -87,7 +64,10 @@ export class Producer {
   private readonly logger: Logger
   private readonly partitioner: Partitioner
   private readonly queues = new Map<string, PartitionQueue[]>()
+  /** The same queues in one flat list, for the sinks and the expiry timer. */
+  private readonly allQueues: PartitionQueue[] = []
   private readonly sinks = new Map<number, Sink>()
+  private readonly sinkHost: SinkHost
   private readonly topicReady = new Map<string, Promise<TopicInfo>>()
   private readonly listeners: { [K in keyof ProducerEvents]: Array<(event: ProducerEvents[K]) => void> } = {
     producerIdChanged: [],
@@ -119,6 +99,31 @@ export class Producer {
     const fallback = new DefaultPartitioner(this.options.batchMaxBytes)
     this.partitioner = init.partitioner ?? ((record, count, available) => fallback.partition(record, count, available))
     this.metadata.on('leaderChanged', (event) => this.sinkFor(event.leader)?.schedule())
+    this.sinkHost = this.createSinkHost()
+  }
+
+  /** The narrow view of this producer its sinks work with. */
+  private createSinkHost(): SinkHost {
+    const producer = this
+    return {
+      options: this.options,
+      metadata: this.metadata,
+      logger: this.logger,
+      queues: () => producer.allQueues,
+      canSend: () => producer.idChange === null && producer.epochBumpNeeded === null,
+      get producerId() {
+        return producer.producerId
+      },
+      get producerEpoch() {
+        return producer.producerEpoch
+      },
+      sendImmediately: () => producer.flushing > 0 || producer.closed,
+      connectionFor: (nodeId) => producer.connectionFor(nodeId),
+      scheduleQueue: (queue) => producer.scheduleQueue(queue),
+      release: (records, bytes) => producer.release(records, bytes),
+      sequenceLost: (topic, partition, errorName) => producer.sequenceLost(topic, partition, errorName),
+      requestSettled: () => producer.maybeBumpEpoch(),
+    }
   }
 
   on<K extends keyof ProducerEvents>(name: K, listener: (event: ProducerEvents[K]) => void): void {
@@ -302,6 +307,7 @@ export class Producer {
     if (queue === undefined) {
       queue = new PartitionQueue(topic, partition)
       list[partition] = queue
+      this.allQueues.push(queue)
     }
     return queue
   }
@@ -324,8 +330,7 @@ export class Producer {
     if (batch === undefined) {
       batch = new ProducerBatch(topic.name, partition, Date.now())
       queue.batches.push(batch)
-      const created = batch
-      if (this.options.lingerMs > 0) setTimeout(() => this.scheduleQueue(queue, created), this.options.lingerMs)
+      if (this.options.lingerMs > 0) setTimeout(() => this.scheduleQueue(queue), this.options.lingerMs)
       else this.scheduleQueue(queue)
     }
     batch.append(input, size, resolve, reject)
@@ -333,7 +338,7 @@ export class Producer {
   }
 
   /** Asks the sink of the partition's leader to drain. */
-  private scheduleQueue(queue: PartitionQueue, _batch?: ProducerBatch): void {
+  private scheduleQueue(queue: PartitionQueue): void {
     const leader = this.metadata.partition(queue.topic, queue.partition)?.leader ?? -1
     if (leader < 0) {
       this.metadata.requestRefresh(`no leader for ${queue.topic}-${queue.partition}`)
@@ -344,215 +349,34 @@ export class Producer {
   }
 
   private scheduleAllPartitions(): void {
-    for (const list of this.queues.values()) for (const queue of list) if (queue !== undefined && queue.batches.length > 0) this.scheduleQueue(queue)
+    for (const queue of this.allQueues) if (queue.batches.length > 0) this.scheduleQueue(queue)
   }
 
   private sinkFor(nodeId: number, create = false): Sink | undefined {
     let sink = this.sinks.get(nodeId)
     if (sink === undefined && create) {
-      sink = new Sink(this, nodeId)
+      sink = new Sink(this.sinkHost, nodeId)
       this.sinks.set(nodeId, sink)
     }
     return sink
   }
 
-  // ---- draining (called by sinks) ----
-
-  /** @internal Whether a batch at the tail may still wait for more records. */
-  isReady(batch: ProducerBatch, queue: PartitionQueue, now: number): boolean {
-    if (batch.isFrozen) return true
-    if (this.flushing > 0 || this.closed) return true
-    if (queue.batches[queue.batches.length - 1] !== batch) return true
-    if (batch.sizeBytes >= this.options.batchMaxBytes) return true
-    return now - batch.createdAt >= this.options.lingerMs
-  }
-
-  /**
-   * @internal The batches (at most one per partition) a sink may send now. Encodes (freezes) a
-   * batch the first time it is sent; a retry resends the same bytes.
-   */
-  collect(nodeId: number, now: number): { entries: InFlightEntry[]; nextWakeAt: number } {
-    const entries: InFlightEntry[] = []
-    let nextWakeAt = Number.POSITIVE_INFINITY
-    if (this.idChange !== null || this.epochBumpNeeded !== null) return { entries, nextWakeAt }
-    const maxPerPartition = this.options.idempotent ? 5 : Number.POSITIVE_INFINITY
-    for (const list of this.queues.values()) {
-      for (const queue of list) {
-        if (queue === undefined || queue.batches.length === 0) continue
-        if ((this.metadata.partition(queue.topic, queue.partition)?.leader ?? -1) !== nodeId) continue
-        if (queue.blocked) {
-          if (queue.inFlightCount > 0) continue
-          this.unblock(queue)
-        }
-        if (queue.inFlightCount > 0 && queue.inFlightNode !== nodeId) continue
-        if (queue.inFlightCount >= maxPerPartition) continue
-        if (queue.retryAt > now) {
-          nextWakeAt = Math.min(nextWakeAt, queue.retryAt)
-          continue
-        }
-        const batch = queue.nextToSend()
-        if (batch === undefined) continue
-        if (!this.isReady(batch, queue, now)) {
-          nextWakeAt = Math.min(nextWakeAt, batch.createdAt + this.options.lingerMs)
-          continue
-        }
-        if (!batch.isFrozen) {
-          const sequence = this.options.idempotent ? queue.nextSequence : -1
-          batch.freeze(this.options.compression, this.producerId, this.producerEpoch, sequence)
-          if (this.options.idempotent) queue.nextSequence = incrementSequence(sequence, batch.recordCount)
-        }
-        entries.push({ batch, queue })
-      }
-    }
-    return { entries, nextWakeAt }
-  }
-
-  /** Resumes a partition after an error once nothing of it is in flight: rewinds sequences if a batch failed. */
-  private unblock(queue: PartitionQueue): void {
-    queue.blocked = false
-    if (queue.rewindTo >= 0 && this.options.idempotent) {
-      let sequence = queue.rewindTo
-      for (const batch of queue.batches) {
-        if (!batch.isFrozen || batch.isSettled) continue
-        batch.restamp(this.producerId, this.producerEpoch, sequence)
-        sequence = incrementSequence(sequence, batch.recordCount)
-      }
-      queue.nextSequence = sequence
-    }
-    queue.rewindTo = -1
-  }
-
-  /** @internal A sink wrote a request carrying these batches. */
-  markSent(entries: InFlightEntry[], nodeId: number): void {
-    for (const { batch, queue } of entries) {
-      batch.inFlight = true
-      batch.sentOnce = true
-      queue.inFlightCount++
-      queue.inFlightNode = nodeId
-    }
-  }
-
-  /** @internal The response (or failure) of a request, handled in send order per broker. */
-  handleResponse(entries: InFlightEntry[], response: ProduceResponse | null, error: unknown, version: number): void {
-    const now = Date.now()
-    for (const entry of entries) {
-      entry.batch.inFlight = false
-      entry.queue.inFlightCount--
-    }
-    if (response === null && error !== null) {
-      // The request may or may not have been written: resend the same batches (same sequences).
-      this.logger.debug({ error: String(error), batches: entries.length }, 'produce request failed; retrying')
-      for (const { queue } of entries) this.retryLater(queue, now)
-      this.metadata.requestRefresh('produce request failed')
-    } else if (response === null) {
-      // acks=0: written is all we will ever know.
-      for (const { batch } of entries) batch.acknowledgedOffset = -1n
-    } else {
-      const byTopic = new Map<string, ProduceResponse['responses'][number]>()
-      for (const topic of response.responses) byTopic.set(version >= 13 ? topic.topicId : topic.name, topic)
-      for (const { batch, queue } of entries) {
-        const key = version >= 13 ? (this.metadata.topic(batch.topic)?.topicId ?? '') : batch.topic
-        const partitionResponse = byTopic.get(key)?.partitionResponses.find((p) => p.index === batch.partition)
-        if (partitionResponse === undefined) {
-          this.retryLater(queue, now)
-          continue
-        }
-        this.handlePartitionResult(batch, queue, partitionResponse, response, now)
-      }
-    }
-    for (const { queue } of entries) this.completeHead(queue)
-  }
-
-  private handlePartitionResult(
-    batch: ProducerBatch,
-    queue: PartitionQueue,
-    result: ProduceResponse['responses'][number]['partitionResponses'][number],
-    response: ProduceResponse,
-    now: number,
-  ): void {
-    const code = result.errorCode
-    if (code === 0 || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
-      batch.acknowledgedOffset = result.baseOffset
-      batch.logAppendTime = result.logAppendTimeMs
-      if (this.options.idempotent) queue.expectedSequence = incrementSequence(batch.baseSequence, batch.recordCount)
-      return
-    }
-    const info = errorByCode(code)
-    if (SEQUENCE_ERRORS.has(code) && this.options.idempotent) {
-      if (queue.followsAcknowledged(batch)) {
-        // The broker lost this producer's state for the partition: only a new epoch recovers.
-        this.logger.warn({ topic: batch.topic, partition: batch.partition, error: info.name }, 'broker lost the producer sequence; bumping the epoch: records may have been lost')
-        this.emit('possibleDataLoss', { topic: batch.topic, partition: batch.partition, errorName: info.name })
-        this.requestEpochBump(`${info.name} on ${batch.topic}-${batch.partition}`)
-      }
-      // Otherwise an earlier batch of the partition was not written, so this one was refused: resend.
-      this.retryLater(queue, now)
-      return
-    }
-    if (info.retriable) {
-      if (LEADER_ERRORS.has(code)) {
-        const hint = result.currentLeader
-        const endpoint = response.nodeEndpoints.find((node) => node.nodeId === hint.leaderId)
-        const applied = this.metadata.applyLeaderHint(batch.topic, batch.partition, hint.leaderId, hint.leaderEpoch, endpoint)
-        if (!applied) this.metadata.requestRefresh(`${info.name} for ${batch.topic}-${batch.partition}`)
-      }
-      this.retryLater(queue, now)
-      return
-    }
-    batch.failure = KafkaProtocolError.fromCode(code, {
-      apiName: 'Produce',
-      topic: batch.topic,
-      partition: batch.partition,
-      ...(result.errorMessage !== null ? { errorMessage: result.errorMessage } : {}),
-    })
-    // Not written: later batches of the partition must take over its sequence numbers.
-    queue.blocked = true
-    if (queue.rewindTo < 0) queue.rewindTo = batch.baseSequence
-  }
-
-  private retryLater(queue: PartitionQueue, now: number): void {
-    queue.blocked = true
-    queue.retryAt = now + this.options.retryBackoffMs
-  }
-
-  /** Completes or fails batches from the head only, so a partition's records settle in order. */
-  private completeHead(queue: PartitionQueue): void {
-    while (queue.batches.length > 0) {
-      const head = queue.batches[0]!
-      if (head.acknowledgedOffset !== null) {
-        queue.batches.shift()
-        head.complete()
-        this.release(head.recordCount, head.recordBytes)
-      } else if (head.failure !== null) {
-        queue.batches.shift()
-        head.fail(head.failure)
-        this.release(head.recordCount, head.recordBytes)
-      } else {
-        break
-      }
-    }
-    if (queue.batches.length > 0) this.scheduleQueue(queue)
-  }
-
   /** Fails batches that waited longer than deliveryTimeoutMs (never one in flight). */
   private expireBatches(): void {
     const now = Date.now()
-    for (const list of this.queues.values()) {
-      for (const queue of list) {
-        if (queue === undefined) continue
-        while (queue.batches.length > 0) {
-          const head = queue.batches[0]!
-          if (head.inFlight || head.isSettled || now - head.createdAt < this.options.deliveryTimeoutMs) break
-          queue.batches.shift()
-          head.fail(new DeliveryTimeoutError(head.topic, head.partition, this.options.deliveryTimeoutMs, head.sentOnce))
-          this.release(head.recordCount, head.recordBytes)
-          if (head.sentOnce && this.options.idempotent) {
-            // It may be in the log: the sequence state is unknown, so start a new epoch.
-            this.requestEpochBump(`delivery timeout on ${head.topic}-${head.partition}`)
-          } else if (head.isFrozen && this.options.idempotent) {
-            queue.blocked = true
-            if (queue.rewindTo < 0) queue.rewindTo = head.baseSequence
-          }
+    for (const queue of this.allQueues) {
+      while (queue.batches.length > 0) {
+        const head = queue.batches[0]!
+        if (head.inFlight || head.isSettled || now - head.createdAt < this.options.deliveryTimeoutMs) break
+        queue.batches.shift()
+        head.fail(new DeliveryTimeoutError(head.topic, head.partition, this.options.deliveryTimeoutMs, head.sentOnce))
+        this.release(head.recordCount, head.recordBytes)
+        if (head.sentOnce && this.options.idempotent) {
+          // It may be in the log: the sequence state is unknown, so start a new epoch.
+          this.requestEpochBump(`delivery timeout on ${head.topic}-${head.partition}`)
+        } else if (head.isFrozen && this.options.idempotent) {
+          // Never sent: the later batches take over its sequence numbers.
+          queue.rewindFrom(head)
         }
       }
     }
@@ -566,8 +390,15 @@ export class Producer {
     this.maybeBumpEpoch()
   }
 
-  /** @internal Called when in-flight requests settle: bumps the epoch once nothing is in flight anywhere. */
-  maybeBumpEpoch(): void {
+  /** The broker lost this producer's sequence for a partition (see `possibleDataLoss`). */
+  private sequenceLost(topic: string, partition: number, errorName: string): void {
+    this.logger.warn({ topic, partition, error: errorName }, 'broker lost the producer sequence; bumping the epoch: records may have been lost')
+    this.emit('possibleDataLoss', { topic, partition, errorName })
+    this.requestEpochBump(`${errorName} on ${topic}-${partition}`)
+  }
+
+  /** Called when in-flight requests settle: bumps the epoch once nothing is in flight anywhere. */
+  private maybeBumpEpoch(): void {
     if (this.epochBumpNeeded === null || this.idChange !== null) return
     for (const sink of this.sinks.values()) if (sink.inFlight > 0) return
     const reason = this.epochBumpNeeded
@@ -575,21 +406,7 @@ export class Producer {
       () => {
         this.epochBumpNeeded = null
         // Every unacknowledged batch starts over at sequence 0 under the new epoch, in order.
-        for (const list of this.queues.values()) {
-          for (const queue of list) {
-            if (queue === undefined) continue
-            let sequence = 0
-            for (const batch of queue.batches) {
-              if (!batch.isFrozen || batch.isSettled) continue
-              batch.restamp(this.producerId, this.producerEpoch, sequence)
-              sequence = incrementSequence(sequence, batch.recordCount)
-            }
-            queue.nextSequence = sequence
-            queue.expectedSequence = 0
-            queue.rewindTo = -1
-            queue.blocked = false
-          }
-        }
+        for (const queue of this.allQueues) queue.restartSequences(this.producerId, this.producerEpoch)
         this.scheduleAllPartitions()
       },
       (error: unknown) => {
@@ -648,143 +465,10 @@ export class Producer {
     for (const listener of this.listeners[name]) listener(event)
   }
 
-  // ---- used by sinks ----
-
-  /** @internal */
-  get resolved(): ResolvedProducerOptions {
-    return this.options
-  }
-
-  /** @internal */
-  connectionFor(nodeId: number): Promise<BrokerConnection> {
+  private connectionFor(nodeId: number): Promise<BrokerConnection> {
     const broker = this.metadata.broker(nodeId)
     if (broker === undefined) return Promise.reject(new KafkaError(`broker ${nodeId} is not in the metadata`, { errorName: 'BROKER_NOT_AVAILABLE', retriable: true }))
     return this.pool.get(broker.address, 'produce')
-  }
-
-  /** @internal */
-  topicId(topic: string): string {
-    return this.metadata.topic(topic)?.topicId ?? ''
-  }
-
-  /** @internal */
-  get log(): Logger {
-    return this.logger
-  }
-}
-
-/**
- * A broker's outbox: drains ready batches of the partitions this broker leads into Produce
- * requests, keeps up to `maxInFlightPerBroker` in flight on its one produce connection, and hands
- * responses back to the producer in send order (the connection resolves them in that order).
- */
-class Sink {
-  private readonly producer: Producer
-  readonly nodeId: number
-  inFlight = 0
-  private scheduled = false
-  private wakeTimer: ReturnType<typeof setTimeout> | undefined
-  private wakeAt = Number.POSITIVE_INFINITY
-  /** Requests are written one at a time so their order on the wire is their order of creation. */
-  private writing: Promise<void> = Promise.resolve()
-
-  constructor(producer: Producer, nodeId: number) {
-    this.producer = producer
-    this.nodeId = nodeId
-  }
-
-  schedule(): void {
-    if (this.scheduled) return
-    this.scheduled = true
-    queueMicrotask(() => {
-      this.scheduled = false
-      this.drain()
-    })
-  }
-
-  private drain(): void {
-    const options = this.producer.resolved
-    while (this.inFlight < options.maxInFlightPerBroker) {
-      const now = Date.now()
-      const { entries, nextWakeAt } = this.producer.collect(this.nodeId, now)
-      if (nextWakeAt !== Number.POSITIVE_INFINITY) this.wakeLater(nextWakeAt, now)
-      if (entries.length === 0) return
-      this.producer.markSent(entries, this.nodeId)
-      this.inFlight++
-      this.send(entries)
-    }
-  }
-
-  private wakeLater(at: number, now: number): void {
-    if (at >= this.wakeAt && this.wakeTimer !== undefined) return
-    clearTimeout(this.wakeTimer)
-    this.wakeAt = at
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined
-      this.wakeAt = Number.POSITIVE_INFINITY
-      this.schedule()
-    }, Math.max(0, at - now))
-  }
-
-  private send(entries: InFlightEntry[]): void {
-    const options = this.producer.resolved
-    const byTopic = new Map<string, Array<{ index: number; records: Uint8Array | null }>>()
-    // The request is written once into a buffer of about its final size, not grown by doubling.
-    let sizeHint = 256
-    for (const { batch } of entries) {
-      sizeHint += (batch.encoded?.length ?? 0) + 64
-      let partitions = byTopic.get(batch.topic)
-      if (partitions === undefined) {
-        partitions = []
-        byTopic.set(batch.topic, partitions)
-      }
-      partitions.push({ index: batch.partition, records: batch.encoded })
-    }
-    const request = ProduceApi.createRequest({
-      transactionalId: null,
-      acks: options.acks,
-      timeoutMs: options.requestTimeoutMs,
-      topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: this.producer.topicId(name), partitionData })),
-    })
-    this.producer.log.debug({ broker: this.nodeId, partitions: entries.length, inFlight: this.inFlight }, 'produce request')
-    const previous = this.writing
-    let version = ProduceApi.maxVersion
-    // The next request is written only after this one has been handed to the connection, so the
-    // order on the wire is the order of creation (the connection keeps it from there).
-    let markWritten!: () => void
-    this.writing = new Promise<void>((resolve) => {
-      markWritten = resolve
-    })
-    const outcome = (async (): Promise<ProduceResponse | null> => {
-      try {
-        const connection = await this.producer.connectionFor(this.nodeId)
-        await previous
-        version = connection.versionFor(ProduceApi)
-        const pending =
-          options.acks === 0
-            ? connection.requestWithoutResponse(ProduceApi, request, { version, sizeHint }).then(() => null)
-            : connection.request(ProduceApi, request, { version, serverTimeoutMs: options.requestTimeoutMs, sizeHint })
-        markWritten()
-        return await pending
-      } finally {
-        markWritten()
-      }
-    })()
-    outcome.then(
-      (response) => this.settle(entries, response, null, version),
-      (error: unknown) => this.settle(entries, null, error ?? new Error('produce failed'), version),
-    )
-  }
-
-  private settle(entries: InFlightEntry[], response: ProduceResponse | null, error: unknown, version: number): void {
-    this.inFlight--
-    try {
-      this.producer.handleResponse(entries, response, error, version)
-    } catch (caught) {
-      this.producer.log.error({ error: String(caught) }, 'failed to handle a produce response')
-    }
-    this.producer.maybeBumpEpoch()
-    this.schedule()
   }
 }
 

@@ -1,0 +1,327 @@
+import type { BrokerConnection, Logger } from '@kafkats/connection'
+import type { ClusterMetadata } from '@kafkats/metadata'
+import { ErrorCode, KafkaProtocolError, ProduceApi, type ProduceResponse, errorByCode } from '@kafkats/protocol'
+import type { PartitionQueue, ProducerBatch } from './accumulator.js'
+import { MAX_IN_FLIGHT_IDEMPOTENT, type ResolvedProducerOptions } from './options.js'
+
+/** Errors that mean the partition's leader moved: refresh metadata before the retry. */
+const LEADER_ERRORS = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+])
+/** Sequence errors: an epoch bump when they hit the oldest unacknowledged batch, else a plain retry. */
+const SEQUENCE_ERRORS = new Set<number>([
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  ErrorCode.UNKNOWN_PRODUCER_ID,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+])
+
+interface InFlightEntry {
+  batch: ProducerBatch
+  queue: PartitionQueue
+}
+
+/**
+ * What a sink needs from the producer that owns the partition queues, the buffer and the producer
+ * id. One object per producer, shared by its sinks.
+ */
+export interface SinkHost {
+  readonly options: ResolvedProducerOptions
+  readonly metadata: ClusterMetadata
+  readonly logger: Logger
+  /** Every partition queue the producer holds (any leader). */
+  queues(): Iterable<PartitionQueue>
+  /** False while the producer id is being obtained or its epoch bumped: nothing may be sent. */
+  canSend(): boolean
+  /** The producer id and epoch new batches are frozen with (-1 when not idempotent). */
+  readonly producerId: bigint
+  readonly producerEpoch: number
+  /** True while flushing or closing: a batch does not wait for `lingerMs`. */
+  sendImmediately(): boolean
+  connectionFor(nodeId: number): Promise<BrokerConnection>
+  /** Asks the sink of the partition's current leader to drain it. */
+  scheduleQueue(queue: PartitionQueue): void
+  /** A batch settled: its records leave the producer buffer. */
+  release(records: number, bytes: number): void
+  /** The broker lost this producer's sequence for a partition: only a new epoch recovers. */
+  sequenceLost(topic: string, partition: number, errorName: string): void
+  /** A request settled: the producer may bump its epoch once nothing is in flight anywhere. */
+  requestSettled(): void
+}
+
+/**
+ * A broker's outbox: collects the ready batches of the partitions this broker leads into Produce
+ * requests (at most one batch per partition per request), keeps up to `maxInFlightPerBroker`
+ * requests in flight on its one produce connection, and handles the responses in send order (the
+ * connection resolves them in that order): acknowledges, retries or fails batches and completes
+ * each partition's head.
+ */
+export class Sink {
+  private readonly host: SinkHost
+  readonly nodeId: number
+  inFlight = 0
+  private scheduled = false
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined
+  private wakeAt = Number.POSITIVE_INFINITY
+  /** Requests are written one at a time so their order on the wire is their order of creation. */
+  private writing: Promise<void> = Promise.resolve()
+
+  constructor(host: SinkHost, nodeId: number) {
+    this.host = host
+    this.nodeId = nodeId
+  }
+
+  schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    queueMicrotask(() => {
+      this.scheduled = false
+      this.drain()
+    })
+  }
+
+  private drain(): void {
+    const options = this.host.options
+    while (this.inFlight < options.maxInFlightPerBroker) {
+      const now = Date.now()
+      const { entries, nextWakeAt } = this.collect(now)
+      if (nextWakeAt !== Number.POSITIVE_INFINITY) this.wakeLater(nextWakeAt, now)
+      if (entries.length === 0) return
+      this.markSent(entries)
+      this.inFlight++
+      this.send(entries)
+    }
+  }
+
+  private wakeLater(at: number, now: number): void {
+    if (at >= this.wakeAt && this.wakeTimer !== undefined) return
+    clearTimeout(this.wakeTimer)
+    this.wakeAt = at
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined
+      this.wakeAt = Number.POSITIVE_INFINITY
+      this.schedule()
+    }, Math.max(0, at - now))
+  }
+
+  // ---- collecting ----
+
+  /** Whether a batch at the tail may still wait for more records. */
+  private isReady(batch: ProducerBatch, queue: PartitionQueue, now: number): boolean {
+    if (batch.isFrozen) return true
+    if (this.host.sendImmediately()) return true
+    if (queue.batches[queue.batches.length - 1] !== batch) return true
+    if (batch.sizeBytes >= this.host.options.batchMaxBytes) return true
+    return now - batch.createdAt >= this.host.options.lingerMs
+  }
+
+  /**
+   * The batches (at most one per partition) this sink may send now. Encodes (freezes) a batch the
+   * first time it is sent; a retry resends the same bytes.
+   */
+  private collect(now: number): { entries: InFlightEntry[]; nextWakeAt: number } {
+    const entries: InFlightEntry[] = []
+    let nextWakeAt = Number.POSITIVE_INFINITY
+    const host = this.host
+    if (!host.canSend()) return { entries, nextWakeAt }
+    const options = host.options
+    // The broker's duplicate window: with idempotence no more batches of a partition may be unacknowledged.
+    const maxPerPartition = options.idempotent ? MAX_IN_FLIGHT_IDEMPOTENT : Number.POSITIVE_INFINITY
+    for (const queue of host.queues()) {
+      if (queue.batches.length === 0) continue
+      if ((host.metadata.partition(queue.topic, queue.partition)?.leader ?? -1) !== this.nodeId) continue
+      if (queue.blocked) {
+        if (queue.inFlightCount > 0) continue
+        queue.unblock(host.producerId, host.producerEpoch)
+      }
+      if (queue.inFlightCount > 0 && queue.inFlightNode !== this.nodeId) continue
+      if (queue.inFlightCount >= maxPerPartition) continue
+      if (queue.retryAt > now) {
+        nextWakeAt = Math.min(nextWakeAt, queue.retryAt)
+        continue
+      }
+      const batch = queue.nextToSend()
+      if (batch === undefined) continue
+      if (!this.isReady(batch, queue, now)) {
+        nextWakeAt = Math.min(nextWakeAt, batch.createdAt + options.lingerMs)
+        continue
+      }
+      if (!batch.isFrozen) queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent)
+      entries.push({ batch, queue })
+    }
+    return { entries, nextWakeAt }
+  }
+
+  /** A request carrying these batches is about to be written. */
+  private markSent(entries: InFlightEntry[]): void {
+    for (const { batch, queue } of entries) {
+      batch.inFlight = true
+      batch.sentOnce = true
+      queue.inFlightCount++
+      queue.inFlightNode = this.nodeId
+    }
+  }
+
+  // ---- sending ----
+
+  private send(entries: InFlightEntry[]): void {
+    const host = this.host
+    const options = host.options
+    const byTopic = new Map<string, Array<{ index: number; records: Uint8Array | null }>>()
+    // The request is written once into a buffer of about its final size, not grown by doubling.
+    let sizeHint = 256
+    for (const { batch } of entries) {
+      sizeHint += (batch.encoded?.length ?? 0) + 64
+      let partitions = byTopic.get(batch.topic)
+      if (partitions === undefined) {
+        partitions = []
+        byTopic.set(batch.topic, partitions)
+      }
+      partitions.push({ index: batch.partition, records: batch.encoded })
+    }
+    const request = ProduceApi.createRequest({
+      transactionalId: null,
+      acks: options.acks,
+      timeoutMs: options.requestTimeoutMs,
+      topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: host.metadata.topic(name)?.topicId ?? '', partitionData })),
+    })
+    host.logger.debug({ broker: this.nodeId, partitions: entries.length, inFlight: this.inFlight }, 'produce request')
+    const previous = this.writing
+    let version = ProduceApi.maxVersion
+    // The next request is written only after this one has been handed to the connection, so the
+    // order on the wire is the order of creation (the connection keeps it from there).
+    let markWritten!: () => void
+    this.writing = new Promise<void>((resolve) => {
+      markWritten = resolve
+    })
+    const outcome = (async (): Promise<ProduceResponse | null> => {
+      try {
+        const connection = await host.connectionFor(this.nodeId)
+        await previous
+        version = connection.versionFor(ProduceApi)
+        const pending =
+          options.acks === 0
+            ? connection.requestWithoutResponse(ProduceApi, request, { version, sizeHint }).then(() => null)
+            : connection.request(ProduceApi, request, { version, serverTimeoutMs: options.requestTimeoutMs, sizeHint })
+        markWritten()
+        return await pending
+      } finally {
+        markWritten()
+      }
+    })()
+    outcome.then(
+      (response) => this.settle(entries, response, null, version),
+      (error: unknown) => this.settle(entries, null, error ?? new Error('produce failed'), version),
+    )
+  }
+
+  private settle(entries: InFlightEntry[], response: ProduceResponse | null, error: unknown, version: number): void {
+    this.inFlight--
+    try {
+      this.handleResponse(entries, response, error, version)
+    } catch (caught) {
+      this.host.logger.error({ error: String(caught) }, 'failed to handle a produce response')
+    }
+    this.host.requestSettled()
+    this.schedule()
+  }
+
+  // ---- responses ----
+
+  /** The response (or failure) of a request, handled in send order. */
+  private handleResponse(entries: InFlightEntry[], response: ProduceResponse | null, error: unknown, version: number): void {
+    const now = Date.now()
+    const host = this.host
+    for (const entry of entries) {
+      entry.batch.inFlight = false
+      entry.queue.inFlightCount--
+    }
+    if (response === null && error !== null) {
+      // The request may or may not have been written: resend the same batches (same sequences).
+      host.logger.debug({ error: String(error), batches: entries.length }, 'produce request failed; retrying')
+      for (const { queue } of entries) queue.retryAfter(now + host.options.retryBackoffMs)
+      host.metadata.requestRefresh('produce request failed')
+    } else if (response === null) {
+      // acks=0: written is all we will ever know.
+      for (const { batch } of entries) batch.acknowledgedOffset = -1n
+    } else {
+      const byTopic = new Map<string, ProduceResponse['responses'][number]>()
+      for (const topic of response.responses) byTopic.set(version >= 13 ? topic.topicId : topic.name, topic)
+      for (const { batch, queue } of entries) {
+        const key = version >= 13 ? (host.metadata.topic(batch.topic)?.topicId ?? '') : batch.topic
+        const partitionResponse = byTopic.get(key)?.partitionResponses.find((p) => p.index === batch.partition)
+        if (partitionResponse === undefined) {
+          queue.retryAfter(now + host.options.retryBackoffMs)
+          continue
+        }
+        this.handlePartitionResult(batch, queue, partitionResponse, response, now)
+      }
+    }
+    for (const { queue } of entries) this.completeHead(queue)
+  }
+
+  private handlePartitionResult(
+    batch: ProducerBatch,
+    queue: PartitionQueue,
+    result: ProduceResponse['responses'][number]['partitionResponses'][number],
+    response: ProduceResponse,
+    now: number,
+  ): void {
+    const host = this.host
+    const code = result.errorCode
+    if (code === 0 || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+      queue.acknowledge(batch, result.baseOffset, result.logAppendTimeMs, host.options.idempotent)
+      return
+    }
+    const info = errorByCode(code)
+    if (SEQUENCE_ERRORS.has(code) && host.options.idempotent) {
+      // The broker lost this producer's state for the partition: only a new epoch recovers.
+      if (queue.followsAcknowledged(batch)) host.sequenceLost(batch.topic, batch.partition, info.name)
+      // Otherwise an earlier batch of the partition was not written, so this one was refused: resend.
+      queue.retryAfter(now + host.options.retryBackoffMs)
+      return
+    }
+    if (info.retriable) {
+      if (LEADER_ERRORS.has(code)) {
+        const hint = result.currentLeader
+        const endpoint = response.nodeEndpoints.find((node) => node.nodeId === hint.leaderId)
+        const applied = host.metadata.applyLeaderHint(batch.topic, batch.partition, hint.leaderId, hint.leaderEpoch, endpoint)
+        if (!applied) host.metadata.requestRefresh(`${info.name} for ${batch.topic}-${batch.partition}`)
+      }
+      queue.retryAfter(now + host.options.retryBackoffMs)
+      return
+    }
+    batch.failure = KafkaProtocolError.fromCode(code, {
+      apiName: 'Produce',
+      topic: batch.topic,
+      partition: batch.partition,
+      ...(result.errorMessage !== null ? { errorMessage: result.errorMessage } : {}),
+    })
+    // Not written: later batches of the partition must take over its sequence numbers.
+    queue.rewindFrom(batch)
+  }
+
+  /** Completes or fails batches from the head only, so a partition's records settle in order. */
+  private completeHead(queue: PartitionQueue): void {
+    while (queue.batches.length > 0) {
+      const head = queue.batches[0]!
+      if (head.acknowledgedOffset !== null) {
+        queue.batches.shift()
+        head.complete()
+        this.host.release(head.recordCount, head.recordBytes)
+      } else if (head.failure !== null) {
+        queue.batches.shift()
+        head.fail(head.failure)
+        this.host.release(head.recordCount, head.recordBytes)
+      } else {
+        break
+      }
+    }
+    if (queue.batches.length > 0) this.host.scheduleQueue(queue)
+  }
+}
