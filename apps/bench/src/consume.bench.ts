@@ -63,7 +63,7 @@ interface ChildResult extends Measured {
 }
 
 const SETTINGS: Record<Client, string> = {
-  kafkats: '`DirectConsumer` (no group), all 6 partitions assigned at `Offset.earliest()`, no rack; `for await (const batch of consumer)`; fetch-planner defaults (maxBytes 50 MiB, partitionMaxBytes 1 MiB, maxWaitMs 500, maxBufferedBatches 32, CRC-32C verified)',
+  kafkats: '`DirectConsumer` (no group), all 6 partitions assigned at `Offset.earliest()`, no rack; `for await (const batch of consumer)`; fetch-planner defaults (fetchMaxBytes 50 MiB, partitionMaxBytes 1 MiB, fetchMaxWaitMs 500, bufferMaxBatches 32, CRC-32C verified)',
   kafkajs:
     'group consumer (KafkaJS has no consumer without a group), fresh groupId, `subscribe({ fromBeginning: true })`, `run({ eachBatch, eachBatchAutoResolve: true, autoCommit: false })`; defaults (maxBytes 10 MiB, maxBytesPerPartition 1 MiB, maxWaitTimeInMs 5000, partitionsConsumedConcurrently 1)',
   '@platformatic/kafka':

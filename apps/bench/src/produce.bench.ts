@@ -76,7 +76,7 @@ type Client = 'kafkats' | 'kafkajs' | '@platformatic/kafka'
 
 interface Scenario {
   client: Client
-  /** kafkats maxInFlightPerBroker. */
+  /** kafkats inFlightMaxRequestsPerBroker. */
   inFlight?: number
   size: number
   records: number
@@ -98,7 +98,7 @@ interface Payloads {
 function settingsOf(scenario: Pick<Scenario, 'client' | 'inFlight'>): string {
   switch (scenario.client) {
     case 'kafkats':
-      return `send() per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), maxInFlightPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024))} (1 KiB) / ${fmt.int(kafkatsWindow(100))} (100 B) sends outstanding and continues at half`
+      return `send() per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), inFlightMaxRequestsPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024))} (1 KiB) / ${fmt.int(kafkatsWindow(100))} (100 B) sends outstanding and continues at half`
     case 'kafkajs':
       return `idempotent: true, maxInFlightRequests 1, send() of ${fmt.int(KAFKAJS_BATCH)} records, ${KAFKAJS_CONCURRENCY} concurrent`
     case '@platformatic/kafka':
@@ -112,7 +112,7 @@ async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord
   const { keys, values } = payloads
   const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
   const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
-  const producer = new KafkatsProducer({ metadata, pool, lingerMs: KAFKATS_LINGER_MS, maxInFlightPerBroker: scenario.inFlight! })
+  const producer = new KafkatsProducer({ metadata, pool, lingerMs: KAFKATS_LINGER_MS, inFlightMaxRequestsPerBroker: scenario.inFlight! })
   const topic = scenario.topic
   const warm: Array<Promise<unknown>> = []
   for (let i = 0; i < WARMUP; i++) warm.push(producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }))

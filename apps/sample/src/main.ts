@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     say(`created ${topic}: leaders ${described!.partitions.map((p) => `${p.partition}→${p.leader}`).join(' ')}`)
 
     // 2. produce idempotently, 5 requests in flight per broker
-    const producer = new Producer({ metadata, pool, logger, maxInFlightPerBroker: 5, compression: 'lz4' })
+    const producer = new Producer({ metadata, pool, logger, inFlightMaxRequestsPerBroker: 5, compression: 'lz4' })
     const produceStart = performance.now()
     const pending: Array<Promise<unknown>> = []
     for (let i = 0; i < RECORDS; i++) {

@@ -99,7 +99,7 @@ export interface AdminOptions {
    * CreatePartitions, DeleteRecords, ElectLeaders, reassignments, ListOffsets); also added to the
    * connection's own request deadline for them. Default 30 000. Java: default.api.timeout.ms
    */
-  requestTimeoutMs?: number
+  operationTimeoutMs?: number
   /** Attempts after the first for retriable failures (coordinator moved, no leader, connection lost…). Default 5. Java: retries */
   retries?: number
   /** First back-off between attempts, doubling. Default 100. Java: retry.backoff.ms */
@@ -111,7 +111,7 @@ export interface AdminOptions {
 }
 
 export const adminDefaults = {
-  requestTimeoutMs: 30_000,
+  operationTimeoutMs: 30_000,
   retries: 5,
   retryBackoffMs: 100,
   retryBackoffMaxMs: 1000,
@@ -135,7 +135,7 @@ export class Admin {
       metadata: options.metadata,
       pool: options.pool,
       logger: (options.logger ?? silentLogger).child({ component: 'admin' }),
-      timeoutMs: requireInt(options.requestTimeoutMs ?? adminDefaults.requestTimeoutMs, 'requestTimeoutMs', 1),
+      timeoutMs: requireInt(options.operationTimeoutMs ?? adminDefaults.operationTimeoutMs, 'operationTimeoutMs', 1),
       retries: requireInt(options.retries ?? adminDefaults.retries, 'retries', 0, 1000),
       retryBackoffMs: requireInt(options.retryBackoffMs ?? adminDefaults.retryBackoffMs, 'retryBackoffMs', 0),
       retryBackoffMaxMs: requireInt(options.retryBackoffMaxMs ?? adminDefaults.retryBackoffMaxMs, 'retryBackoffMaxMs', 0),

@@ -20,7 +20,7 @@ export function testClient(options: { sasl?: SaslOptions; bootstrap?: string[]; 
   const metadata = new ClusterMetadata({
     bootstrapBrokers: options.bootstrap ?? (options.sasl !== undefined ? cluster.bootstrap.saslPlaintext : cluster.bootstrap.plaintext),
     pool,
-    minRefreshIntervalMs: 50,
+    refreshMinIntervalMs: 50,
   })
   const admin = new Admin({ metadata, pool, ...options.admin })
   return {

@@ -38,7 +38,7 @@ export interface NewTopic {
 export interface CreateTopicsOptions {
   /** Only check that the topics could be created. Default false. */
   validateOnly?: boolean
-  /** How long the controller may take. Default: the admin's `requestTimeoutMs`. */
+  /** How long the controller may take. Default: the admin's `operationTimeoutMs`. */
   timeoutMs?: number
   /**
    * Resolve only once every broker reports a leader for every partition of the new topics (as

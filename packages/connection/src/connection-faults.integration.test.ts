@@ -77,7 +77,7 @@ describe('connection faults through a TCP proxy in front of a real broker', () =
     await expectRecovers()
   })
 
-  it('rejects a frame larger than maxResponseBytes before allocating it', async () => {
+  it('rejects a frame larger than responseMaxBytes before allocating it', async () => {
     const connection = await newPool().get(proxy.address, 'metadata')
     // A size prefix of 2 GiB - 1 and nothing else.
     proxy.injectResponse(new Uint8Array([0x7f, 0xff, 0xff, 0xff]), { replaceNext: true })

@@ -40,7 +40,7 @@ export interface ConnectionOptions {
   /** Close the connection after this long with nothing in flight. 0 disables. Default 540 000. Java: connections.max.idle.ms */
   idleTimeoutMs?: number
   /** Largest response frame accepted; a larger one closes the connection before allocation. Default 100 MiB. */
-  maxResponseBytes?: number
+  responseMaxBytes?: number
   /** Default silent. */
   logger?: Logger
   /** Aborts connecting (and the ApiVersions/SASL exchange). */
@@ -52,7 +52,7 @@ export const connectionDefaults = {
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   idleTimeoutMs: 540_000,
-  maxResponseBytes: 100 * 1024 * 1024,
+  responseMaxBytes: 100 * 1024 * 1024,
 } as const
 
 export interface RequestOptions {
@@ -121,7 +121,7 @@ export class BrokerConnection {
     this.logger = (options.logger ?? silentLogger).child({ broker: this.address })
     this.requestTimeoutMs = options.requestTimeoutMs ?? connectionDefaults.requestTimeoutMs
     this.idleTimeoutMs = options.idleTimeoutMs ?? connectionDefaults.idleTimeoutMs
-    this.frames = new FrameDecoder(options.maxResponseBytes ?? connectionDefaults.maxResponseBytes)
+    this.frames = new FrameDecoder(options.responseMaxBytes ?? connectionDefaults.responseMaxBytes)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (error) => this.fail(new ConnectionError(`socket error: ${error.message}`, this.address, { cause: error })))
     socket.on('close', () => this.fail(new ConnectionError('connection closed by the broker', this.address)))

@@ -17,7 +17,7 @@ export class ResponseTooLargeError extends KafkaError {
     super(
       size < 0
         ? `invalid frame size ${size}: the peer does not speak the Kafka protocol or the stream is corrupt`
-        : `frame of ${size} bytes exceeds maxResponseBytes ${maxBytes}; the connection was closed`,
+        : `frame of ${size} bytes exceeds responseMaxBytes ${maxBytes}; the connection was closed`,
       { errorName: 'INVALID_RECEIVE', retriable: false },
     )
     this.name = 'ResponseTooLargeError'

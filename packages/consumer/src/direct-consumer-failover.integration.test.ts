@@ -34,7 +34,7 @@ describe('DirectConsumer when the preferred replica dies', () => {
       logger,
       rack: 'rack-2',
       preferredReplicaLeaseMs: 3_000,
-      maxWaitMs: 200,
+      fetchMaxWaitMs: 200,
       assign: { [topic]: Object.fromEntries(Array.from({ length: PARTITIONS }, (_, p) => [p, Offset.earliest()])) },
     })
     const seen = new Map<number, bigint[]>(Array.from({ length: PARTITIONS }, (_, p) => [p, []]))

@@ -35,7 +35,7 @@ afterAll(() => {
 /** Consumes `count` records with rack-2 and checks that node 2 served them all, after one redirect per leader. */
 async function consumeFromRack2(assign: Assignment, count: number): Promise<{ records: FetchedRecord[]; validated: number }> {
   const { logger, lines } = recordingLogger()
-  const consumer = new DirectConsumer({ metadata, pool, rack: 'rack-2', logger, maxWaitMs: 200, assign })
+  const consumer = new DirectConsumer({ metadata, pool, rack: 'rack-2', logger, fetchMaxWaitMs: 200, assign })
   const records: FetchedRecord[] = []
   try {
     const deadline = AbortSignal.timeout(60_000)
@@ -111,7 +111,7 @@ describe('DirectConsumer with rack-2 on a topic led by nodes 1 and 3', () => {
 
   it("rack-9 and no rack read from the leaders", async () => {
     for (const rack of ['rack-9', undefined]) {
-      const consumer = new DirectConsumer({ metadata, pool, ...(rack === undefined ? {} : { rack }), maxWaitMs: 200, assign: { [TOPIC]: { 0: Offset.earliest(), 1: Offset.earliest() } } })
+      const consumer = new DirectConsumer({ metadata, pool, ...(rack === undefined ? {} : { rack }), fetchMaxWaitMs: 200, assign: { [TOPIC]: { 0: Offset.earliest(), 1: Offset.earliest() } } })
       try {
         let count = 0
         for await (const batch of consumer.batches({ signal: AbortSignal.timeout(60_000) })) {
@@ -127,7 +127,7 @@ describe('DirectConsumer with rack-2 on a topic led by nodes 1 and 3', () => {
   })
 
   it('seek, pause/resume, position and removePartitions', async () => {
-    const consumer = new DirectConsumer({ metadata, pool, rack: 'rack-2', maxWaitMs: 100, assign: { [TOPIC]: { 0: Offset.at(190), 1: Offset.relative(Offset.latest(), -5) } } })
+    const consumer = new DirectConsumer({ metadata, pool, rack: 'rack-2', fetchMaxWaitMs: 100, assign: { [TOPIC]: { 0: Offset.at(190), 1: Offset.relative(Offset.latest(), -5) } } })
     try {
       const seen = new Map<number, bigint[]>()
       const take = async (total: number): Promise<void> => {

@@ -1,5 +1,5 @@
 import { type ConnectionPool, type Logger, silentLogger } from '@kafkats/connection'
-import { FetchPlanner, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
+import { FetchPlanner, type FetchOptions, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
 import type { ClusterMetadata } from '@kafkats/metadata'
 import { ConfigError, ErrorCode, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
 import { builtinAssignors } from './group/assignors/builtin.js'
@@ -28,7 +28,8 @@ export type AssignorName = 'range' | 'roundrobin' | 'cooperative-sticky'
 export type GroupFetcher = Pick<FetchPlanner, 'assign' | 'unassign' | 'pause' | 'resume' | 'poll' | 'brokerCounters' | 'close'> &
   Partial<Pick<FetchPlanner, 'on' | 'seek'>>
 
-export interface GroupConsumerOptions {
+/** The group's options, and beside them the same flat fetch options as a direct consumer (`fetchMaxWaitMs`, `fetchMaxBytes`, `partitionMaxBytes`…). */
+export interface GroupConsumerOptions extends FetchOptions {
   /** The client's cluster view. */
   metadata: ClusterMetadata
   /** The client's connections (group traffic uses each coordinator's `group` connection). */
@@ -66,12 +67,8 @@ export interface GroupConsumerOptions {
   autoCommitIntervalMs?: number
   /** Where to start a partition without a committed offset. Default 'latest'. Java: auto.offset.reset */
   autoOffsetReset?: 'earliest' | 'latest' | 'none'
-  /** Default 'read_uncommitted'. Java: isolation.level */
-  isolationLevel?: 'read_uncommitted' | 'read_committed'
-  /** Wait between retries of group requests (doubling up to 1 s). Default 100. Java: retry.backoff.ms */
+  /** Wait between retries of group requests (doubling up to 1 s) and of a partition's fetches. Default 100. Java: retry.backoff.ms */
   retryBackoffMs?: number
-  /** More fetch options (`maxWaitMs`, `maxBytes`, `preferredReplicaLeaseMs`…). */
-  fetch?: Omit<FetchPlannerOptions, 'metadata' | 'pool' | 'logger' | 'rack' | 'isolationLevel' | 'autoOffsetReset'>
   /** Default silent. */
   logger?: Logger
   listeners?: RebalanceListeners
@@ -182,13 +179,12 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     this.retryBackoffMs = options.retryBackoffMs ?? groupConsumerDefaults.retryBackoffMs
     this.autoOffsetReset = options.autoOffsetReset ?? groupConsumerDefaults.autoOffsetReset
     const plannerOptions: FetchPlannerOptions = {
-      ...options.fetch,
+      ...pickFetchOptions(options),
       metadata: options.metadata,
       pool: options.pool,
       logger: options.logger ?? silentLogger,
       autoOffsetReset: this.autoOffsetReset,
       ...(options.rack !== undefined ? { rack: options.rack } : {}),
-      ...(options.isolationLevel !== undefined ? { isolationLevel: options.isolationLevel } : {}),
     }
     this.fetcher = options.createFetcher?.(plannerOptions) ?? new FetchPlanner(plannerOptions)
     // A partition the planner cannot go on with (no offset and autoOffsetReset 'none', not
@@ -781,6 +777,24 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
 
 function isBatch(value: FetchedBatch | readonly CommitOffset[]): value is FetchedBatch {
   return !Array.isArray(value) && typeof (value as FetchedBatch).nextOffset === 'bigint'
+}
+
+const FETCH_OPTION_NAMES = [
+  'isolationLevel',
+  'fetchMaxWaitMs',
+  'fetchMinBytes',
+  'fetchMaxBytes',
+  'partitionMaxBytes',
+  'preferredReplicaLeaseMs',
+  'bufferMaxBatches',
+  'retryBackoffMs',
+] as const satisfies ReadonlyArray<keyof FetchOptions>
+
+/** The fetch options among the group consumer's (the planner gets those, not the group's). */
+function pickFetchOptions(options: GroupConsumerOptions): FetchOptions {
+  const picked: Record<string, unknown> = {}
+  for (const name of FETCH_OPTION_NAMES) if (options[name] !== undefined) picked[name] = options[name]
+  return picked as FetchOptions
 }
 
 function validate(options: GroupConsumerOptions): void {

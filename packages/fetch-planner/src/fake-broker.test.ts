@@ -171,7 +171,7 @@ async function cluster(leaderLog: FakeLog, followerLog: FakeLog): Promise<Cluste
       topics: [{ topic: TOPIC, partitions: [{ errorCode: 0, partition: 0, ...result.epochEnd(asked.leaderEpoch) }] }],
     })
   })
-  result.metadata = new ClusterMetadata({ bootstrapBrokers: [leader.broker.address], pool: result.pool, minRefreshIntervalMs: 0 })
+  result.metadata = new ClusterMetadata({ bootstrapBrokers: [leader.broker.address], pool: result.pool, refreshMinIntervalMs: 0 })
   cleanups.push(() => {
     result.metadata.close()
     result.pool.close()
@@ -180,7 +180,7 @@ async function cluster(leaderLog: FakeLog, followerLog: FakeLog): Promise<Cluste
 }
 
 function planner(c: Cluster, options: Partial<FetchPlannerOptions> = {}): FetchPlanner {
-  const p = new FetchPlanner({ metadata: c.metadata, pool: c.pool, rack: 'rack-2', maxWaitMs: 100, retryBackoffMs: 20, ...options })
+  const p = new FetchPlanner({ metadata: c.metadata, pool: c.pool, rack: 'rack-2', fetchMaxWaitMs: 100, retryBackoffMs: 20, ...options })
   cleanups.push(() => p.close())
   return p
 }
@@ -443,7 +443,7 @@ describe('FetchPlanner with a fake leader and follower', () => {
       await sleep(2_000)
       return fetchResponse(context.version, { highWatermark: 0n })
     })
-    const p = planner(c, { rack: '', maxWaitMs: 2_000 })
+    const p = planner(c, { rack: '', fetchMaxWaitMs: 2_000 })
     p.assign([{ topic: TOPIC, partition: 0, offset: { kind: 'offset', offset: 0n } }])
     await waitFor(() => c.leader.fetchOffsets.length > 0 || c.leader.broker.received.some((r) => r.apiKey === FetchApi.apiKey), 5_000, 'a fetch')
     const pending = p.poll({ maxWaitMs: 10_000 })

@@ -444,7 +444,7 @@ export class FetchPlanner implements FetchSourceHost {
   hasBufferSpace(): boolean {
     let active = 0
     for (const entry of this.buffer) if (!entry.cursor.paused) active++
-    return active < this.options.maxBufferedBatches
+    return active < this.options.bufferMaxBatches
   }
 
   waitForBufferSpace(): Promise<void> {

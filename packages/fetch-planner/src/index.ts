@@ -3,6 +3,7 @@ export {
   fetchPlannerDefaults,
   resolveFetchPlannerOptions,
   type AutoOffsetReset,
+  type FetchOptions,
   type FetchPlannerOptions,
   type IsolationLevel,
   type ResolvedFetchPlannerOptions,

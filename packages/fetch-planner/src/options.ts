@@ -5,7 +5,32 @@ import { ConfigError } from '@kafkats/protocol'
 export type IsolationLevel = 'read_uncommitted' | 'read_committed'
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
 
-export interface FetchPlannerOptions {
+/**
+ * How records are fetched: the same flat options on `FetchPlanner`, `DirectConsumer` and
+ * `GroupConsumer` (and `kafka.consumer()`).
+ */
+export interface FetchOptions {
+  /** Default 'read_uncommitted'. Java: isolation.level */
+  isolationLevel?: IsolationLevel
+  /** Longest a broker holds a Fetch waiting for `fetchMinBytes`. Default 500. Java: fetch.max.wait.ms */
+  fetchMaxWaitMs?: number
+  /** Bytes a broker waits for before answering a Fetch. Default 1. Java: fetch.min.bytes */
+  fetchMinBytes?: number
+  /** Largest Fetch response asked for (a broker still returns one whole batch above it). Default 50 MiB. Java: fetch.max.bytes */
+  fetchMaxBytes?: number
+  /** Largest data asked for per partition per Fetch. Default 1 MiB. Java: max.partition.fetch.bytes */
+  partitionMaxBytes?: number
+  /** How long a preferred (closest) replica is used before the leader is asked again. Default 300 000. Java: metadata.max.age.ms */
+  preferredReplicaLeaseMs?: number
+  /** What to do without a valid offset: leader OFFSET_OUT_OF_RANGE, nothing committed. Default 'latest'. Java: auto.offset.reset */
+  autoOffsetReset?: AutoOffsetReset
+  /** Fetched batches (one per partition per response) held for `poll` before the planner stops fetching. Default 32. */
+  bufferMaxBatches?: number
+  /** Wait before retrying a partition after a retriable error. Default 100. Java: retry.backoff.ms */
+  retryBackoffMs?: number
+}
+
+export interface FetchPlannerOptions extends FetchOptions {
   /** The client's cluster view; the planner adds the topics it is assigned. */
   metadata: ClusterMetadata
   /** The client's connections: Fetch uses the `fetch` connection of each broker, ListOffsets and OffsetForLeaderEpoch the `metadata` one. */
@@ -14,48 +39,30 @@ export interface FetchPlannerOptions {
   logger?: Logger
   /** The client's rack: sent with every Fetch so the leader can name a replica in the same rack (KIP-392). Default none. Java: client.rack */
   rack?: string
-  /** Default 'read_uncommitted'. Java: isolation.level */
-  isolationLevel?: IsolationLevel
-  /** Longest a broker holds a Fetch waiting for `minBytes`. Default 500. Java: fetch.max.wait.ms */
-  maxWaitMs?: number
-  /** Bytes a broker waits for before answering a Fetch. Default 1. Java: fetch.min.bytes */
-  minBytes?: number
-  /** Largest Fetch response asked for (a broker still returns one whole batch above it). Default 50 MiB. Java: fetch.max.bytes */
-  maxBytes?: number
-  /** Largest data asked for per partition per Fetch. Default 1 MiB. Java: max.partition.fetch.bytes */
-  partitionMaxBytes?: number
-  /** How long a preferred (closest) replica is used before the leader is asked again. Default 300 000. Java: metadata.max.age.ms */
-  preferredReplicaLeaseMs?: number
-  /** What to do without a valid offset: leader OFFSET_OUT_OF_RANGE, nothing committed. Default 'latest'. Java: auto.offset.reset */
-  autoOffsetReset?: AutoOffsetReset
-  /** Fetched batches (one per partition per response) held for `poll` before the planner stops fetching. Default 32. */
-  maxBufferedBatches?: number
-  /** Wait before retrying a partition after a retriable error. Default 100. Java: retry.backoff.ms */
-  retryBackoffMs?: number
 }
 
 export const fetchPlannerDefaults = {
   isolationLevel: 'read_uncommitted',
-  maxWaitMs: 500,
-  minBytes: 1,
-  maxBytes: 50 * 1024 * 1024,
+  fetchMaxWaitMs: 500,
+  fetchMinBytes: 1,
+  fetchMaxBytes: 50 * 1024 * 1024,
   partitionMaxBytes: 1024 * 1024,
   preferredReplicaLeaseMs: 300_000,
   autoOffsetReset: 'latest',
-  maxBufferedBatches: 32,
+  bufferMaxBatches: 32,
   retryBackoffMs: 100,
 } as const
 
 export interface ResolvedFetchPlannerOptions {
   rack: string
   isolationLevel: IsolationLevel
-  maxWaitMs: number
-  minBytes: number
-  maxBytes: number
+  fetchMaxWaitMs: number
+  fetchMinBytes: number
+  fetchMaxBytes: number
   partitionMaxBytes: number
   preferredReplicaLeaseMs: number
   autoOffsetReset: AutoOffsetReset
-  maxBufferedBatches: number
+  bufferMaxBatches: number
   retryBackoffMs: number
 }
 
@@ -81,13 +88,13 @@ export function resolveFetchPlannerOptions(options: FetchPlannerOptions): Resolv
   return {
     rack: options.rack ?? '',
     isolationLevel,
-    maxWaitMs: integer('maxWaitMs', options.maxWaitMs ?? fetchPlannerDefaults.maxWaitMs, 0),
-    minBytes: integer('minBytes', options.minBytes ?? fetchPlannerDefaults.minBytes, 0),
-    maxBytes: integer('maxBytes', options.maxBytes ?? fetchPlannerDefaults.maxBytes, 1),
+    fetchMaxWaitMs: integer('fetchMaxWaitMs', options.fetchMaxWaitMs ?? fetchPlannerDefaults.fetchMaxWaitMs, 0),
+    fetchMinBytes: integer('fetchMinBytes', options.fetchMinBytes ?? fetchPlannerDefaults.fetchMinBytes, 0),
+    fetchMaxBytes: integer('fetchMaxBytes', options.fetchMaxBytes ?? fetchPlannerDefaults.fetchMaxBytes, 1),
     partitionMaxBytes: integer('partitionMaxBytes', options.partitionMaxBytes ?? fetchPlannerDefaults.partitionMaxBytes, 1),
     preferredReplicaLeaseMs: integer('preferredReplicaLeaseMs', options.preferredReplicaLeaseMs ?? fetchPlannerDefaults.preferredReplicaLeaseMs, 0, Number.MAX_SAFE_INTEGER),
     autoOffsetReset,
-    maxBufferedBatches: integer('maxBufferedBatches', options.maxBufferedBatches ?? fetchPlannerDefaults.maxBufferedBatches, 1),
+    bufferMaxBatches: integer('bufferMaxBatches', options.bufferMaxBatches ?? fetchPlannerDefaults.bufferMaxBatches, 1),
     retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? fetchPlannerDefaults.retryBackoffMs, 0),
   }
 }

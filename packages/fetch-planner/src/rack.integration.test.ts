@@ -36,7 +36,7 @@ afterAll(() => {
 })
 
 function planner(options: Partial<FetchPlannerOptions>): FetchPlanner {
-  return new FetchPlanner({ metadata, pool, maxWaitMs: 200, ...options })
+  return new FetchPlanner({ metadata, pool, fetchMaxWaitMs: 200, ...options })
 }
 
 function assignEarliest(p: FetchPlanner): void {

@@ -226,9 +226,9 @@ export class FetchSource {
     const request = FetchApi.createRequest({
       replicaId: -1,
       replicaState: { replicaId: -1, replicaEpoch: -1n },
-      maxWaitMs: options.maxWaitMs,
-      minBytes: options.minBytes,
-      maxBytes: options.maxBytes,
+      maxWaitMs: options.fetchMaxWaitMs,
+      minBytes: options.fetchMinBytes,
+      maxBytes: options.fetchMaxBytes,
       isolationLevel: options.isolationLevel === 'read_committed' ? 1 : 0,
       sessionId: session.sessionId,
       sessionEpoch: session.sessionEpoch,

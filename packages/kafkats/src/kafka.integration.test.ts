@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, ConnectionError, Kafka, KafkaProtocolError, Offset } from './index.js'
 
 const cluster = clusterInfo()
-const kafka = new Kafka({ brokers: cluster.bootstrap.plaintext, clientId: 'umbrella-test', rack: 'rack-2' })
+const kafka = new Kafka({ bootstrapBrokers: cluster.bootstrap.plaintext, clientId: 'umbrella-test', rack: 'rack-2' })
 afterAll(() => kafka.close())
 
 describe('Kafka (umbrella) against the real cluster', () => {
@@ -50,10 +50,10 @@ describe('Kafka (umbrella) against the real cluster', () => {
   })
 
   it('gives typed errors that say what to do for bad input', async () => {
-    expect(() => new Kafka({ brokers: [] })).toThrow(ConfigError)
-    expect(() => new Kafka({ brokers: ['no-port-here'] })).toThrow(/host:port/)
+    expect(() => new Kafka({ bootstrapBrokers: [] })).toThrow(ConfigError)
+    expect(() => new Kafka({ bootstrapBrokers: ['no-port-here'] })).toThrow(/host:port/)
 
-    const unreachable = new Kafka({ brokers: ['127.0.0.1:1'], connectTimeoutMs: 500 })
+    const unreachable = new Kafka({ bootstrapBrokers: ['127.0.0.1:1'], connectTimeoutMs: 500 })
     const error = await unreachable.admin().listTopics().catch((caught: unknown) => caught)
     await unreachable.close()
     expect(ConnectionError.isInstance(error)).toBe(true)

@@ -8,7 +8,7 @@ import { ConfigError } from '@kafkats/protocol'
 
 export interface KafkaOptions {
   /** Bootstrap brokers as `host:port`. Java: bootstrap.servers */
-  brokers: readonly string[]
+  bootstrapBrokers: readonly string[]
   /** Default 'kafkats'. Java: client.id */
   clientId?: string
   /** The rack (zone) this client runs in: consumers fetch from the closest replica (KIP-392). Default none. Java: client.rack */
@@ -41,7 +41,7 @@ interface Closable {
  * consumer and admin it creates.
  *
  * ```ts
- * const kafka = new Kafka({ brokers: ['127.0.0.1:19092'], clientId: 'billing', rack: 'rack-2' })
+ * const kafka = new Kafka({ bootstrapBrokers: ['127.0.0.1:19092'], clientId: 'billing', rack: 'rack-2' })
  * const producer = kafka.producer()
  * await producer.send({ topic: 'orders', key: 'customer-42', value: 'hello' })
  * await kafka.close()
@@ -56,12 +56,12 @@ export class Kafka {
   private closed = false
 
   constructor(options: KafkaOptions) {
-    if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
-      throw new ConfigError('brokers', 'give at least one bootstrap broker as "host:port", e.g. brokers: ["127.0.0.1:9092"]')
+    if (!Array.isArray(options.bootstrapBrokers) || options.bootstrapBrokers.length === 0) {
+      throw new ConfigError('bootstrapBrokers', 'give at least one bootstrap broker as "host:port", e.g. bootstrapBrokers: ["127.0.0.1:9092"]')
     }
-    for (const broker of options.brokers) {
+    for (const broker of options.bootstrapBrokers) {
       if (typeof broker !== 'string' || !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(broker.trim())) {
-        throw new ConfigError('brokers', `"${String(broker)}" is not "host:port" (for example "kafka-1.internal:9092")`)
+        throw new ConfigError('bootstrapBrokers', `"${String(broker)}" is not "host:port" (for example "kafka-1.internal:9092")`)
       }
     }
     this.options = options
@@ -75,7 +75,7 @@ export class Kafka {
       logger: this.logger,
     })
     this.metadata = new ClusterMetadata({
-      bootstrapBrokers: options.brokers,
+      bootstrapBrokers: options.bootstrapBrokers,
       pool: this.pool,
       logger: this.logger,
       ...(options.metadataMaxAgeMs !== undefined ? { metadataMaxAgeMs: options.metadataMaxAgeMs } : {}),

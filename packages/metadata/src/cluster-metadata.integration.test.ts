@@ -7,7 +7,7 @@ import type { LeaderChangedEvent } from './events.js'
 
 const cluster = clusterInfo()
 const pool = new ConnectionPool({ clientId: 'metadata-test', requestTimeoutMs: 10_000 })
-const metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool, minRefreshIntervalMs: 50 })
+const metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool, refreshMinIntervalMs: 50 })
 afterAll(() => {
   metadata.close()
   pool.close()

@@ -28,7 +28,7 @@ async function fakeBroker(): Promise<FakeBroker> {
 
 function setup(bootstrap: string[]): ClusterMetadata {
   const pool = new ConnectionPool({ clientId: 'metadata-unit', requestTimeoutMs: 2_000, reconnectBackoffMs: 10 })
-  const metadata = new ClusterMetadata({ bootstrapBrokers: bootstrap, pool, minRefreshIntervalMs: 0 })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: bootstrap, pool, refreshMinIntervalMs: 0 })
   cleanups.push(() => {
     metadata.close()
     pool.close()

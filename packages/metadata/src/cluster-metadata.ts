@@ -17,7 +17,7 @@ export interface ClusterMetadataOptions {
   /** Refresh at least this often even without errors. Default 300 000. Java: metadata.max.age.ms */
   metadataMaxAgeMs?: number
   /** Minimum time between two refreshes triggered by errors. Default 100. Java: retry.backoff.ms */
-  minRefreshIntervalMs?: number
+  refreshMinIntervalMs?: number
   /** Let Metadata requests create missing topics (needs the broker's auto.create.topics.enable). Default false. Java: allow.auto.create.topics */
   allowAutoTopicCreation?: boolean
   /** Default silent. */
@@ -26,7 +26,7 @@ export interface ClusterMetadataOptions {
 
 export const clusterMetadataDefaults = {
   metadataMaxAgeMs: 300_000,
-  minRefreshIntervalMs: 100,
+  refreshMinIntervalMs: 100,
   allowAutoTopicCreation: false,
 } as const
 
@@ -93,7 +93,7 @@ export class ClusterMetadata extends MetadataEvents {
   private readonly options: ClusterMetadataOptions
   private readonly logger: Logger
   private readonly maxAgeMs: number
-  private readonly minRefreshIntervalMs: number
+  private readonly refreshMinIntervalMs: number
   private current: ClusterSnapshot = emptySnapshot
   /** Topics the client cares about; `null` means every topic. */
   private interest = new Set<string>()
@@ -114,7 +114,7 @@ export class ClusterMetadata extends MetadataEvents {
     this.options = options
     this.logger = (options.logger ?? silentLogger).child({ component: 'metadata' })
     this.maxAgeMs = options.metadataMaxAgeMs ?? clusterMetadataDefaults.metadataMaxAgeMs
-    this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? clusterMetadataDefaults.minRefreshIntervalMs
+    this.refreshMinIntervalMs = options.refreshMinIntervalMs ?? clusterMetadataDefaults.refreshMinIntervalMs
   }
 
   /** The latest snapshot (empty before the first refresh). */
@@ -210,7 +210,7 @@ export class ClusterMetadata extends MetadataEvents {
   /** Asks for a refresh soon (after the minimum interval); errors are logged, not thrown. */
   requestRefresh(reason: string): void {
     if (this.closed) return
-    const wait = this.lastRefreshAt + this.minRefreshIntervalMs - Date.now()
+    const wait = this.lastRefreshAt + this.refreshMinIntervalMs - Date.now()
     const run = (): void => {
       this.refresh().catch((error: unknown) => this.logger.warn({ reason, error: String(error) }, 'metadata refresh failed'))
     }

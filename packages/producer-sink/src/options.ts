@@ -11,7 +11,7 @@ export interface ProducerOptions {
   /** Default 'all'; idempotence requires 'all'. Java: acks */
   acks?: Acks
   /** Produce requests in flight per broker; 1..5 with idempotence. Default 5. Java: max.in.flight.requests.per.connection */
-  maxInFlightPerBroker?: number
+  inFlightMaxRequestsPerBroker?: number
   /** How long a batch waits for more records before it is sent. Default 5. Java: linger.ms */
   lingerMs?: number
   /** Largest batch (bytes of records) per partition. Default 1 MiB. Java: batch.size */
@@ -24,8 +24,12 @@ export interface ProducerOptions {
   bufferMaxRecords?: number
   /** Time from `send` until a record must be acknowledged or fail. Default 120 000. Java: delivery.timeout.ms */
   deliveryTimeoutMs?: number
-  /** The broker's wait for acknowledgements (Produce TimeoutMs). Default 30 000. Java: request.timeout.ms */
-  requestTimeoutMs?: number
+  /**
+   * How long the leader waits for the in-sync replicas to acknowledge (Produce TimeoutMs; the
+   * connection's `ackTimeoutMs` is added to it for the client-side deadline). Default 30 000.
+   * Java: request.timeout.ms (which the Java producer uses for both)
+   */
+  ackTimeoutMs?: number
   /** Wait before resending a batch after a retriable error. Default 100. Java: retry.backoff.ms */
   retryBackoffMs?: number
   /** Chooses a partition for records that name none. Default: murmur2 for keys (Java-compatible), uniform sticky otherwise. Java: partitioner.class */
@@ -37,14 +41,14 @@ export interface ProducerOptions {
 export const producerDefaults = {
   idempotent: true,
   acks: 'all',
-  maxInFlightPerBroker: 5,
+  inFlightMaxRequestsPerBroker: 5,
   lingerMs: 5,
   batchMaxBytes: 1024 * 1024,
   compression: 'none',
   bufferMaxBytes: 32 * 1024 * 1024,
   bufferMaxRecords: 1_000_000,
   deliveryTimeoutMs: 120_000,
-  requestTimeoutMs: 30_000,
+  ackTimeoutMs: 30_000,
   retryBackoffMs: 100,
 } as const satisfies Omit<Required<ProducerOptions>, 'partitioner' | 'logger'>
 
@@ -58,14 +62,14 @@ export interface ResolvedProducerOptions {
   idempotent: boolean
   /** -1, 0 or 1 as on the wire. */
   acks: -1 | 0 | 1
-  maxInFlightPerBroker: number
+  inFlightMaxRequestsPerBroker: number
   lingerMs: number
   batchMaxBytes: number
   compression: CompressionCodec
   bufferMaxBytes: number
   bufferMaxRecords: number
   deliveryTimeoutMs: number
-  requestTimeoutMs: number
+  ackTimeoutMs: number
   retryBackoffMs: number
 }
 
@@ -75,7 +79,7 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   const acksOption = options.acks ?? producerDefaults.acks
   const acks = acksOption === 'all' ? -1 : acksOption
   if (acks !== -1 && acks !== 0 && acks !== 1) throw new ConfigError('acks', `expected 'all', -1, 0 or 1, got ${String(acksOption)}`)
-  const maxInFlightPerBroker = options.maxInFlightPerBroker ?? producerDefaults.maxInFlightPerBroker
+  const inFlightMaxRequestsPerBroker = options.inFlightMaxRequestsPerBroker ?? producerDefaults.inFlightMaxRequestsPerBroker
   if (idempotent && acks !== -1) {
     throw new ConfigError(
       'acks',
@@ -88,10 +92,10 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     }
     return value
   }
-  if (idempotent && (maxInFlightPerBroker < 1 || maxInFlightPerBroker > MAX_IN_FLIGHT_IDEMPOTENT)) {
+  if (idempotent && (inFlightMaxRequestsPerBroker < 1 || inFlightMaxRequestsPerBroker > MAX_IN_FLIGHT_IDEMPOTENT)) {
     throw new ConfigError(
-      'maxInFlightPerBroker',
-      `an idempotent producer allows 1 to ${MAX_IN_FLIGHT_IDEMPOTENT} requests in flight per broker (got ${maxInFlightPerBroker}): a broker remembers only the last ${MAX_IN_FLIGHT_IDEMPOTENT} batches per partition, so a retry of an older one could be written twice; lower it or set idempotent: false`,
+      'inFlightMaxRequestsPerBroker',
+      `an idempotent producer allows 1 to ${MAX_IN_FLIGHT_IDEMPOTENT} requests in flight per broker (got ${inFlightMaxRequestsPerBroker}): a broker remembers only the last ${MAX_IN_FLIGHT_IDEMPOTENT} batches per partition, so a retry of an older one could be written twice; lower it or set idempotent: false`,
     )
   }
   const compression = options.compression ?? producerDefaults.compression
@@ -101,14 +105,14 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   return {
     idempotent,
     acks,
-    maxInFlightPerBroker: integer('maxInFlightPerBroker', maxInFlightPerBroker, 1, 1000),
+    inFlightMaxRequestsPerBroker: integer('inFlightMaxRequestsPerBroker', inFlightMaxRequestsPerBroker, 1, 1000),
     lingerMs: integer('lingerMs', options.lingerMs ?? producerDefaults.lingerMs, 0),
     batchMaxBytes: integer('batchMaxBytes', options.batchMaxBytes ?? producerDefaults.batchMaxBytes, 1),
     compression,
     bufferMaxBytes: integer('bufferMaxBytes', options.bufferMaxBytes ?? producerDefaults.bufferMaxBytes, 1),
     bufferMaxRecords: integer('bufferMaxRecords', options.bufferMaxRecords ?? producerDefaults.bufferMaxRecords, 1),
     deliveryTimeoutMs: integer('deliveryTimeoutMs', options.deliveryTimeoutMs ?? producerDefaults.deliveryTimeoutMs, 1),
-    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs ?? producerDefaults.requestTimeoutMs, 1, 2 ** 31 - 1),
+    ackTimeoutMs: integer('ackTimeoutMs', options.ackTimeoutMs ?? producerDefaults.ackTimeoutMs, 1, 2 ** 31 - 1),
     retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? producerDefaults.retryBackoffMs, 0),
   }
 }

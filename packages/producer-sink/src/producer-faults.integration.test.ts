@@ -18,7 +18,7 @@ afterAll(async () => {
 
 function client(mapAddress?: (address: string) => string): { pool: ConnectionPool; metadata: ClusterMetadata } {
   const pool = new ConnectionPool({ clientId: 'producer-faults', requestTimeoutMs: 15_000, ...(mapAddress ? { mapAddress } : {}) })
-  const metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool, minRefreshIntervalMs: 50 })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: cluster.bootstrap.plaintext, pool, refreshMinIntervalMs: 50 })
   cleanups.push(() => {
     metadata.close()
     pool.close()

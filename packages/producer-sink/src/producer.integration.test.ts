@@ -43,7 +43,7 @@ describe('Producer against the real cluster', () => {
   it('writes 200,000 records with 5 requests in flight: every acknowledged record once, in order, at its offset', async () => {
     const topic = `producer-bulk-${Date.now()}`
     await createTopic(metadata, pool, topic, 6, 3)
-    const producer = new Producer({ metadata, pool, maxInFlightPerBroker: 5, lingerMs: 5, batchMaxBytes: 64 * 1024 })
+    const producer = new Producer({ metadata, pool, inFlightMaxRequestsPerBroker: 5, lingerMs: 5, batchMaxBytes: 64 * 1024 })
     const count = 200_000
     const pending: Array<Promise<RecordMetadata>> = []
     for (let i = 0; i < count; i++) pending.push(producer.send({ topic, key: `key-${i % 997}`, value: `value-${i}` }))
@@ -103,8 +103,8 @@ describe('Producer against the real cluster', () => {
   it('rejects idempotence with acks=1 or more than 5 requests in flight with a ConfigError that says why', () => {
     expect(() => new Producer({ metadata, pool, acks: 1 })).toThrow(ConfigError)
     expect(() => new Producer({ metadata, pool, acks: 1 })).toThrow(/acks 'all'/)
-    expect(() => new Producer({ metadata, pool, maxInFlightPerBroker: 6 })).toThrow(/1 to 5 requests in flight/)
-    expect(() => new Producer({ metadata, pool, idempotent: false, acks: 1, maxInFlightPerBroker: 6 })).not.toThrow()
+    expect(() => new Producer({ metadata, pool, inFlightMaxRequestsPerBroker: 6 })).toThrow(/1 to 5 requests in flight/)
+    expect(() => new Producer({ metadata, pool, idempotent: false, acks: 1, inFlightMaxRequestsPerBroker: 6 })).not.toThrow()
   })
 
   it('refuses records after close with ProducerClosedError', async () => {
@@ -121,7 +121,7 @@ describe('Producer against the real cluster', () => {
     await createTopic(metadata, pool, topic, 2, 3)
     const sent: Array<{ value: string; metadata: RecordMetadata }> = []
     for (const acks of [1, 'all'] as const) {
-      const producer = new Producer({ metadata, pool, idempotent: false, acks, maxInFlightPerBroker: 1 })
+      const producer = new Producer({ metadata, pool, idempotent: false, acks, inFlightMaxRequestsPerBroker: 1 })
       for (let i = 0; i < 100; i++) sent.push({ value: `${acks}-${i}`, metadata: await producer.send({ topic, key: `${i}`, value: `${acks}-${i}` }) })
       await producer.close()
     }

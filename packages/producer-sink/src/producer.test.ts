@@ -240,7 +240,7 @@ describe('Producer leader hints, delivery timeout and back-pressure (fake broker
       if (request.producerId >= 0n) bumps++
       return InitProducerIdApi.createResponse({ producerId: 7n, producerEpoch: request.producerId >= 0n ? request.producerEpoch + 1 : 0 })
     })
-    const producer = new Producer({ metadata, pool, deliveryTimeoutMs: 800, requestTimeoutMs: 50, retryBackoffMs: 20 })
+    const producer = new Producer({ metadata, pool, deliveryTimeoutMs: 800, ackTimeoutMs: 50, retryBackoffMs: 20 })
     const started = Date.now()
     const error = await producer.send({ topic: 'orders', value: 'lost?' }).catch((caught: unknown) => caught)
     expect(DeliveryTimeoutError.isInstance(error)).toBe(true)

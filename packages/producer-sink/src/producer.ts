@@ -54,7 +54,7 @@ const NO_PRODUCER_ID = -1n
 /**
  * An idempotent (by default) Kafka producer. Records are appended to per-partition batches; a
  * sink per broker drains ready batches into Produce requests (at most one batch per partition per
- * request, up to `maxInFlightPerBroker` requests in flight) and handles the responses in order.
+ * request, up to `inFlightMaxRequestsPerBroker` requests in flight) and handles the responses in order.
  * See the package README for why this never reorders, duplicates or loses acknowledged records.
  */
 export class Producer {

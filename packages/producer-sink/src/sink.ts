@@ -56,7 +56,7 @@ export interface SinkHost {
 
 /**
  * A broker's outbox: collects the ready batches of the partitions this broker leads into Produce
- * requests (at most one batch per partition per request), keeps up to `maxInFlightPerBroker`
+ * requests (at most one batch per partition per request), keeps up to `inFlightMaxRequestsPerBroker`
  * requests in flight on its one produce connection, and handles the responses in send order (the
  * connection resolves them in that order): acknowledges, retries or fails batches and completes
  * each partition's head.
@@ -87,7 +87,7 @@ export class Sink {
 
   private drain(): void {
     const options = this.host.options
-    while (this.inFlight < options.maxInFlightPerBroker) {
+    while (this.inFlight < options.inFlightMaxRequestsPerBroker) {
       const now = Date.now()
       const { entries, nextWakeAt } = this.collect(now)
       if (nextWakeAt !== Number.POSITIVE_INFINITY) this.wakeLater(nextWakeAt, now)
@@ -187,7 +187,7 @@ export class Sink {
     const request = ProduceApi.createRequest({
       transactionalId: null,
       acks: options.acks,
-      timeoutMs: options.requestTimeoutMs,
+      timeoutMs: options.ackTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: host.metadata.topic(name)?.topicId ?? '', partitionData })),
     })
     host.logger.debug({ broker: this.nodeId, partitions: entries.length, inFlight: this.inFlight }, 'produce request')
@@ -207,7 +207,7 @@ export class Sink {
         const pending =
           options.acks === 0
             ? connection.requestWithoutResponse(ProduceApi, request, { version, sizeHint }).then(() => null)
-            : connection.request(ProduceApi, request, { version, serverTimeoutMs: options.requestTimeoutMs, sizeHint })
+            : connection.request(ProduceApi, request, { version, serverTimeoutMs: options.ackTimeoutMs, sizeHint })
         markWritten()
         return await pending
       } finally {

@@ -152,7 +152,7 @@ describe('GroupConsumer against the real cluster', () => {
           autoCommit: false,
           autoOffsetReset: 'earliest',
           ...(groupProtocol === 'classic' ? { heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000 } : {}),
-          fetch: { partitionMaxBytes: 1 }, // one 100-record batch per partition per fetch
+          partitionMaxBytes: 1, // one 100-record batch per partition per fetch
           listeners: tracker.listeners(name),
         }).run(handle(name))
 

@@ -28,7 +28,7 @@ export function compressionCodecFromId(id: number): CompressionCodec {
 /**
  * Default bound on the output of one decompression (one record batch): 128 MiB. Kafka's own limits
  * apply to compressed sizes, so legitimate batches rarely come near it; raise it per call with
- * `maxOutputBytes` / `maxDecompressedBytes` if yours do.
+ * `outputMaxBytes` / `decompressedMaxBytes` if yours do.
  */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 128 * 1024 * 1024
 
@@ -42,17 +42,17 @@ export interface CompressOptions {
 
 export interface DecompressOptions {
   /** Fail with a `CompressionError` (reason `limit`) beyond this many output bytes. Default `DEFAULT_MAX_DECOMPRESSED_BYTES`. */
-  maxOutputBytes?: number
+  outputMaxBytes?: number
 }
 
 /**
  * A codec implementation, to replace a built-in one with `setCompressionCodecImplementation`
  * (for example a native addon in a Node-only application). `decompress` must never produce more
- * than `maxOutputBytes` bytes (throw instead) and should throw `CompressionError` on bad input.
+ * than `outputMaxBytes` bytes (throw instead) and should throw `CompressionError` on bad input.
  */
 export interface CompressionCodecImplementation {
   compress(data: Uint8Array, options: CompressOptions): Uint8Array
-  decompress(data: Uint8Array, maxOutputBytes: number): Uint8Array
+  decompress(data: Uint8Array, outputMaxBytes: number): Uint8Array
 }
 
 const overrides = new Map<CompressionCodec, CompressionCodecImplementation>()
@@ -95,9 +95,9 @@ export function compressSync(codec: CompressionCodec, data: Uint8Array, options:
   }
 }
 
-/** Decompresses `data` compressed with `codec`, bounded by `maxOutputBytes`. */
+/** Decompresses `data` compressed with `codec`, bounded by `outputMaxBytes`. */
 export function decompressSync(codec: CompressionCodec, data: Uint8Array, options: DecompressOptions = {}): Uint8Array {
-  return decompressWith(codec, data, options.maxOutputBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, true)
+  return decompressWith(codec, data, options.outputMaxBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, true)
 }
 
 /** Like `compressSync`, loading the codec first when it needs it. */
@@ -116,36 +116,36 @@ export async function decompress(codec: CompressionCodec, data: Uint8Array, opti
  * Internal: decompression with the legacy lz4 switch (`verifyLz4HeaderChecksum` false for magic v0
  * message sets, whose lz4 frame header checksum Kafka computed wrongly).
  */
-export function decompressWith(codec: CompressionCodec, data: Uint8Array, maxOutputBytes: number, verifyLz4HeaderChecksum: boolean): Uint8Array {
-  if (!(maxOutputBytes >= 0)) throw new CompressionError(codec, 'limit', `invalid output limit ${maxOutputBytes}`)
+export function decompressWith(codec: CompressionCodec, data: Uint8Array, outputMaxBytes: number, verifyLz4HeaderChecksum: boolean): Uint8Array {
+  if (!(outputMaxBytes >= 0)) throw new CompressionError(codec, 'limit', `invalid output limit ${outputMaxBytes}`)
   if (codec === 'none') {
-    if (data.length > maxOutputBytes) throw new CompressionError(codec, 'limit', `size exceeds the limit of ${maxOutputBytes} bytes`)
+    if (data.length > outputMaxBytes) throw new CompressionError(codec, 'limit', `size exceeds the limit of ${outputMaxBytes} bytes`)
     return data
   }
   const override = overrides.get(codec)
   let output: Uint8Array
   if (override !== undefined) {
-    output = override.decompress(data, maxOutputBytes)
+    output = override.decompress(data, outputMaxBytes)
   } else {
     switch (codec) {
       case 'gzip':
-        output = gzipDecompress(data, maxOutputBytes)
+        output = gzipDecompress(data, outputMaxBytes)
         break
       case 'snappy':
-        output = snappyDecompress(data, maxOutputBytes)
+        output = snappyDecompress(data, outputMaxBytes)
         break
       case 'lz4':
-        output = lz4DecompressFrame(data, maxOutputBytes, { verifyHeaderChecksum: verifyLz4HeaderChecksum })
+        output = lz4DecompressFrame(data, outputMaxBytes, { verifyHeaderChecksum: verifyLz4HeaderChecksum })
         break
       case 'zstd':
-        output = zstdDecompress(data, maxOutputBytes)
+        output = zstdDecompress(data, outputMaxBytes)
         break
       default:
         throw new CompressionError(String(codec), 'unsupported', `unknown compression codec ${String(codec)}`)
     }
   }
-  if (output.length > maxOutputBytes) {
-    throw new CompressionError(codec, 'limit', `decompressed size exceeds the limit of ${maxOutputBytes} bytes`)
+  if (output.length > outputMaxBytes) {
+    throw new CompressionError(codec, 'limit', `decompressed size exceeds the limit of ${outputMaxBytes} bytes`)
   }
   return output
 }

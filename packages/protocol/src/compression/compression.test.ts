@@ -81,7 +81,7 @@ describe('codec registry', () => {
     const data = utf8('abc')
     expect(compressSync('none', data)).toBe(data)
     expect(decompressSync('none', data)).toBe(data)
-    expectCompressionError(() => decompressSync('none', data, { maxOutputBytes: 2 }), 'limit')
+    expectCompressionError(() => decompressSync('none', data, { outputMaxBytes: 2 }), 'limit')
   })
 
   it('takes a replacement implementation', () => {
@@ -115,9 +115,9 @@ describe.each(CODECS)('%s', (codec) => {
   it('refuses output beyond the limit (decompression bomb)', async () => {
     const bomb = await compress(codec, new Uint8Array(4 * 1024 * 1024))
     expect(bomb.length).toBeLessThan(300_000)
-    expectCompressionError(() => decompressSync(codec, bomb, { maxOutputBytes: 1024 * 1024 }), 'limit')
-    expectCompressionError(() => decompressSync(codec, bomb, { maxOutputBytes: 4 * 1024 * 1024 - 1 }), 'limit')
-    expect(decompressSync(codec, bomb, { maxOutputBytes: 4 * 1024 * 1024 }).length).toBe(4 * 1024 * 1024)
+    expectCompressionError(() => decompressSync(codec, bomb, { outputMaxBytes: 1024 * 1024 }), 'limit')
+    expectCompressionError(() => decompressSync(codec, bomb, { outputMaxBytes: 4 * 1024 * 1024 - 1 }), 'limit')
+    expect(decompressSync(codec, bomb, { outputMaxBytes: 4 * 1024 * 1024 }).length).toBe(4 * 1024 * 1024)
   })
 
   it('fails with CompressionError on garbage, truncation and mutation, never anything else', async () => {
@@ -141,7 +141,7 @@ describe.each(CODECS)('%s', (codec) => {
         mutated[at] = noise[i * 3 + f] as number
       }
       try {
-        const out = decompressSync(codec, mutated, { maxOutputBytes: 1 << 20 })
+        const out = decompressSync(codec, mutated, { outputMaxBytes: 1 << 20 })
         expect(out.length).toBeLessThanOrEqual(1 << 20)
       } catch (error) {
         expect(CompressionError.isInstance(error), `${codec} mutation ${i}: ${String(error)}`).toBe(true)
@@ -168,7 +168,7 @@ describe('gzip interop', () => {
       expect(new TextDecoder().decode(decompressSync('gzip', twoMembers))).toBe('abcd')
       // and our output is a standard gzip stream
       expect(Buffer.from(nodeGunzipSync(compressSync('gzip', data))).equals(Buffer.from(data))).toBe(true)
-      expectCompressionError(() => decompressSync('gzip', nodeGzipSync(new Uint8Array(100_000)), { maxOutputBytes: 99_999 }), 'limit')
+      expectCompressionError(() => decompressSync('gzip', nodeGzipSync(new Uint8Array(100_000)), { outputMaxBytes: 99_999 }), 'limit')
     } finally {
       forcePureJsGzip(false)
     }
@@ -222,7 +222,7 @@ describe('snappy interop (snappy-java xerial framing)', () => {
     expectCompressionError(() => decompressSync('snappy', hex('82534e41505059000000000100000001 7fffffff 00')), 'corrupt')
     // raw block declaring 1 GiB from 3 bytes
     expectCompressionError(() => decompressSync('snappy', hex('8080808004 00 00')), 'limit')
-    expectCompressionError(() => decompressSync('snappy', hex('80808020 00 00'), { maxOutputBytes: 1 << 30 }), 'corrupt')
+    expectCompressionError(() => decompressSync('snappy', hex('80808020 00 00'), { outputMaxBytes: 1 << 30 }), 'corrupt')
   })
 })
 
@@ -262,7 +262,7 @@ describe.each(['wasm', 'pure JS'])('lz4 interop (LZ4 frame format), %s block cod
     const badContent = cliDefault.slice()
     badContent[badContent.length - 1] = (badContent[badContent.length - 1] as number) ^ 1
     expectCompressionError(() => decompressSync('lz4', badContent), 'corrupt')
-    expectCompressionError(() => decompressSync('lz4', cliChecksums, { maxOutputBytes: 126 }), 'limit')
+    expectCompressionError(() => decompressSync('lz4', cliChecksums, { outputMaxBytes: 126 }), 'limit')
   })
 
   it("writes Kafka's frame header: FLG 0x60, BD 0x40 (64 KiB), HC 0x82", () => {
@@ -340,8 +340,8 @@ describe('zstd interop', () => {
   it('decodes frames with and without a declared content size', () => {
     expect(new TextDecoder().decode(decompressSync('zstd', withSize))).toBe(FIXTURE_TEXT)
     expect(new TextDecoder().decode(decompressSync('zstd', streaming))).toBe(FIXTURE_TEXT)
-    expectCompressionError(() => decompressSync('zstd', withSize, { maxOutputBytes: 100 }), 'limit')
-    expectCompressionError(() => decompressSync('zstd', streaming, { maxOutputBytes: 100 }), 'limit')
+    expectCompressionError(() => decompressSync('zstd', withSize, { outputMaxBytes: 100 }), 'limit')
+    expectCompressionError(() => decompressSync('zstd', streaming, { outputMaxBytes: 100 }), 'limit')
   })
 
   it('decodes concatenated frames and skips skippable frames', () => {
@@ -352,7 +352,7 @@ describe('zstd interop', () => {
 
   it('rejects a declared size no block structure can produce', () => {
     // single-segment frame declaring 2^32-1 bytes with one raw block of 1 byte
-    expectCompressionError(() => decompressSync('zstd', hex('28b52ffd a0 ffffffff 090000 41'), { maxOutputBytes: 2 ** 33 }), 'corrupt')
+    expectCompressionError(() => decompressSync('zstd', hex('28b52ffd a0 ffffffff 090000 41'), { outputMaxBytes: 2 ** 33 }), 'corrupt')
   })
 })
 

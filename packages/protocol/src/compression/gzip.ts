@@ -51,23 +51,23 @@ export function gzipCompress(data: Uint8Array, level = 6): Uint8Array {
   return gzipSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 })
 }
 
-/** Decompresses a gzip stream (several members allowed), producing at most `maxOutputBytes` bytes. */
-export function gzipDecompress(data: Uint8Array, maxOutputBytes: number): Uint8Array {
+/** Decompresses a gzip stream (several members allowed), producing at most `outputMaxBytes` bytes. */
+export function gzipDecompress(data: Uint8Array, outputMaxBytes: number): Uint8Array {
   const zlib = getNodeZlib()
   if (zlib !== null) {
     try {
-      return zlib.gunzipSync(data, { maxOutputLength: Math.max(1, maxOutputBytes) })
+      return zlib.gunzipSync(data, { maxOutputLength: Math.max(1, outputMaxBytes) })
     } catch (error) {
       const code = (error as { code?: unknown }).code
-      if (code === 'ERR_BUFFER_TOO_LARGE') throw limit(maxOutputBytes, error)
+      if (code === 'ERR_BUFFER_TOO_LARGE') throw limit(outputMaxBytes, error)
       throw new CompressionError('gzip', 'corrupt', error instanceof Error ? error.message : String(error), { cause: error })
     }
   }
-  return gunzipBounded(data, maxOutputBytes)
+  return gunzipBounded(data, outputMaxBytes)
 }
 
 /** fflate's streaming inflater, stopped as soon as the output passes the limit. */
-function gunzipBounded(data: Uint8Array, maxOutputBytes: number): Uint8Array {
+function gunzipBounded(data: Uint8Array, outputMaxBytes: number): Uint8Array {
   const chunks: Uint8Array[] = []
   let total = 0
   let overflow = false
@@ -75,9 +75,9 @@ function gunzipBounded(data: Uint8Array, maxOutputBytes: number): Uint8Array {
   const members: Array<{ start: number; outputStart: number }> = [{ start: 0, outputStart: 0 }]
   const inflater = new Gunzip((chunk) => {
     total += chunk.length
-    if (total > maxOutputBytes) {
+    if (total > outputMaxBytes) {
       overflow = true
-      throw limit(maxOutputBytes)
+      throw limit(outputMaxBytes)
     }
     chunks.push(chunk)
   })
@@ -87,7 +87,7 @@ function gunzipBounded(data: Uint8Array, maxOutputBytes: number): Uint8Array {
   try {
     inflater.push(data, true)
   } catch (error) {
-    if (overflow) throw limit(maxOutputBytes)
+    if (overflow) throw limit(outputMaxBytes)
     throw new CompressionError('gzip', 'corrupt', error instanceof Error ? error.message : String(error), { cause: error })
   }
   let out: Uint8Array
@@ -125,6 +125,6 @@ function verifyTrailer(data: Uint8Array, out: Uint8Array): void {
   }
 }
 
-function limit(maxOutputBytes: number, cause?: unknown): CompressionError {
-  return new CompressionError('gzip', 'limit', `decompressed size exceeds the limit of ${maxOutputBytes} bytes`, { cause })
+function limit(outputMaxBytes: number, cause?: unknown): CompressionError {
+  return new CompressionError('gzip', 'limit', `decompressed size exceeds the limit of ${outputMaxBytes} bytes`, { cause })
 }

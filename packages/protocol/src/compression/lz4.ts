@@ -151,14 +151,14 @@ function wasmSink(wasm: Lz4Wasm, data: Uint8Array, initial: number): Sink {
   }
 }
 
-/** Decompresses one or more concatenated LZ4 frames, producing at most `maxOutputBytes` bytes. */
-export function lz4DecompressFrame(data: Uint8Array, maxOutputBytes: number, options: Lz4DecompressOptions = {}): Uint8Array {
+/** Decompresses one or more concatenated LZ4 frames, producing at most `outputMaxBytes` bytes. */
+export function lz4DecompressFrame(data: Uint8Array, outputMaxBytes: number, options: Lz4DecompressOptions = {}): Uint8Array {
   const verifyHeaderChecksum = options.verifyHeaderChecksum ?? true
-  const initial = Math.min(maxOutputBytes, Math.max(BLOCK_SIZE, data.length * 4))
+  const initial = Math.min(outputMaxBytes, Math.max(BLOCK_SIZE, data.length * 4))
   const wasm = lz4Wasm()
   const out = wasm === null ? jsSink(data, initial) : wasmSink(wasm, data, initial)
   const ensure = (used: number, needed: number): void => {
-    if (needed > out.capacity) out.grow(used, Math.min(maxOutputBytes, Math.max(out.capacity * 2, needed)))
+    if (needed > out.capacity) out.grow(used, Math.min(outputMaxBytes, Math.max(out.capacity * 2, needed)))
   }
   let op = 0
   let ip = 0
@@ -181,7 +181,7 @@ export function lz4DecompressFrame(data: Uint8Array, maxOutputBytes: number, opt
     }
     if ((flg & FLG_CONTENT_SIZE) !== 0) {
       const contentSize = readLE32(data, ip + 6) + readLE32(data, ip + 10) * 2 ** 32
-      if (contentSize > maxOutputBytes - op) throw limit(maxOutputBytes)
+      if (contentSize > outputMaxBytes - op) throw limit(outputMaxBytes)
       // sized from the header only when the data could plausibly hold it (LZ4 expands at most ~255x)
       if (contentSize <= (data.length - ip) * 256) ensure(op, op + contentSize)
     }
@@ -200,17 +200,17 @@ export function lz4DecompressFrame(data: Uint8Array, maxOutputBytes: number, opt
       if (size > data.length - ip - (blockChecksums ? 4 : 0)) throw corrupt('truncated block')
       if (blockChecksums && readLE32(data, ip + size) !== xxhash32(data, ip, ip + size)) throw corrupt('block checksum mismatch')
       if (stored) {
-        if (size > maxOutputBytes - op) throw limit(maxOutputBytes)
+        if (size > outputMaxBytes - op) throw limit(outputMaxBytes)
         ensure(op, op + size)
         out.copy(ip, size, op)
         op += size
       } else {
-        const room = Math.min(blockMax, maxOutputBytes - op)
+        const room = Math.min(blockMax, outputMaxBytes - op)
         ensure(op, op + room)
         const result = out.block(ip, size, op, room, op - frameStart)
         if (result === LZ4_MALFORMED) throw corrupt('malformed block')
         if (result === LZ4_OUTPUT_OVERFLOW) {
-          throw room < blockMax ? limit(maxOutputBytes) : corrupt(`block decompresses beyond the ${blockMax}-byte maximum`)
+          throw room < blockMax ? limit(outputMaxBytes) : corrupt(`block decompresses beyond the ${blockMax}-byte maximum`)
         }
         op += result
       }
@@ -230,8 +230,8 @@ function corrupt(message: string): CompressionError {
   return new CompressionError('lz4', 'corrupt', message)
 }
 
-function limit(maxOutputBytes: number): CompressionError {
-  return new CompressionError('lz4', 'limit', `decompressed size exceeds the limit of ${maxOutputBytes} bytes`)
+function limit(outputMaxBytes: number): CompressionError {
+  return new CompressionError('lz4', 'limit', `decompressed size exceeds the limit of ${outputMaxBytes} bytes`)
 }
 
 function readLE32(data: Uint8Array, i: number): number {

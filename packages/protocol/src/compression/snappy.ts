@@ -61,9 +61,9 @@ export function isXerialSnappy(data: Uint8Array): boolean {
   return true
 }
 
-/** Decompresses xerial-framed or raw Snappy, producing at most `maxOutputBytes` bytes. */
-export function snappyDecompress(data: Uint8Array, maxOutputBytes: number): Uint8Array {
-  if (!isXerialSnappy(data)) return decompressRaw(data, 0, data.length, maxOutputBytes)
+/** Decompresses xerial-framed or raw Snappy, producing at most `outputMaxBytes` bytes. */
+export function snappyDecompress(data: Uint8Array, outputMaxBytes: number): Uint8Array {
+  if (!isXerialSnappy(data)) return decompressRaw(data, 0, data.length, outputMaxBytes)
   if (data.length < XERIAL_HEADER_SIZE) throw corrupt('truncated xerial header')
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   // first pass: block boundaries and decompressed sizes, so the output is allocated once
@@ -74,17 +74,17 @@ export function snappyDecompress(data: Uint8Array, maxOutputBytes: number): Uint
     const length = view.getInt32(position)
     if (length < 0 || length > data.length - position - 4) throw corrupt(`xerial block length ${length} exceeds the data`)
     const size = rawLength(data, position + 4, position + 4 + length)
-    if (size > maxOutputBytes - total) throw limit(maxOutputBytes)
+    if (size > outputMaxBytes - total) throw limit(outputMaxBytes)
     total += size
     blocks.push(position + 4, length, size)
     position += 4 + length
   }
-  if (blocks.length === 3) return decompressRaw(data, blocks[0] as number, (blocks[0] as number) + (blocks[1] as number), maxOutputBytes)
+  if (blocks.length === 3) return decompressRaw(data, blocks[0] as number, (blocks[0] as number) + (blocks[1] as number), outputMaxBytes)
   const out = new Uint8Array(total)
   let op = 0
   for (let i = 0; i < blocks.length; i += 3) {
     const start = blocks[i] as number
-    const block = decompressRaw(data, start, start + (blocks[i + 1] as number), maxOutputBytes)
+    const block = decompressRaw(data, start, start + (blocks[i + 1] as number), outputMaxBytes)
     out.set(block, op)
     op += block.length
   }
@@ -103,9 +103,9 @@ function rawLength(data: Uint8Array, start: number, end: number): number {
   throw corrupt('snappy length preamble longer than 5 bytes')
 }
 
-function decompressRaw(data: Uint8Array, start: number, end: number, maxOutputBytes: number): Uint8Array {
+function decompressRaw(data: Uint8Array, start: number, end: number, outputMaxBytes: number): Uint8Array {
   const size = rawLength(data, start, end)
-  if (size > maxOutputBytes) throw limit(maxOutputBytes)
+  if (size > outputMaxBytes) throw limit(outputMaxBytes)
   // a raw Snappy block expands at most ~64x (a 2-byte copy element yields at most 64 bytes)
   if (size > (end - start) * 64 + 64) throw corrupt(`declared length ${size} is impossible for ${end - start} compressed bytes`)
   uncompressor ??= snappyUncompressor()
@@ -120,6 +120,6 @@ function corrupt(message: string, cause?: unknown): CompressionError {
   return new CompressionError('snappy', 'corrupt', message, { cause })
 }
 
-function limit(maxOutputBytes: number): CompressionError {
-  return new CompressionError('snappy', 'limit', `decompressed size exceeds the limit of ${maxOutputBytes} bytes`)
+function limit(outputMaxBytes: number): CompressionError {
+  return new CompressionError('snappy', 'limit', `decompressed size exceeds the limit of ${outputMaxBytes} bytes`)
 }

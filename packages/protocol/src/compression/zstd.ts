@@ -74,13 +74,13 @@ interface Frame {
   bound: number
 }
 
-/** Decompresses one or more zstd frames, producing at most `maxOutputBytes` bytes. */
-export function zstdDecompress(data: Uint8Array, maxOutputBytes: number): Uint8Array {
+/** Decompresses one or more zstd frames, producing at most `outputMaxBytes` bytes. */
+export function zstdDecompress(data: Uint8Array, outputMaxBytes: number): Uint8Array {
   const module = loaded()
   const frames = walkFrames(data)
   let declared = 0
   for (const frame of frames) {
-    if (frame.contentSize > maxOutputBytes - declared) throw limit(maxOutputBytes)
+    if (frame.contentSize > outputMaxBytes - declared) throw limit(outputMaxBytes)
     if (frame.contentSize > 0) declared += frame.contentSize
   }
   const outputs: Uint8Array[] = []
@@ -97,7 +97,7 @@ export function zstdDecompress(data: Uint8Array, maxOutputBytes: number): Uint8A
       if (output.length !== frame.contentSize) throw corrupt('frame size does not match its declared content size')
     } else {
       // unknown size: grow the capacity 4x a try, never past the limit
-      const ceiling = Math.min(maxOutputBytes - total, frame.bound)
+      const ceiling = Math.min(outputMaxBytes - total, frame.bound)
       let capacity = Math.min(ceiling, Math.max(64 * 1024, bytes.length * 8))
       for (;;) {
         try {
@@ -105,13 +105,13 @@ export function zstdDecompress(data: Uint8Array, maxOutputBytes: number): Uint8A
           break
         } catch (error) {
           if (!(error instanceof TooSmall)) throw error
-          if (capacity >= ceiling) throw ceiling < frame.bound ? limit(maxOutputBytes) : corrupt('frame regenerates more than its blocks allow')
+          if (capacity >= ceiling) throw ceiling < frame.bound ? limit(outputMaxBytes) : corrupt('frame regenerates more than its blocks allow')
           capacity = Math.min(ceiling, capacity * 4)
         }
       }
     }
     total += output.length
-    if (total > maxOutputBytes) throw limit(maxOutputBytes)
+    if (total > outputMaxBytes) throw limit(outputMaxBytes)
     outputs.push(output)
   }
   if (outputs.length === 1) return outputs[0] as Uint8Array
@@ -206,6 +206,6 @@ function corrupt(message: string, cause?: unknown): CompressionError {
   return new CompressionError('zstd', 'corrupt', message, { cause })
 }
 
-function limit(maxOutputBytes: number): CompressionError {
-  return new CompressionError('zstd', 'limit', `decompressed size exceeds the limit of ${maxOutputBytes} bytes`)
+function limit(outputMaxBytes: number): CompressionError {
+  return new CompressionError('zstd', 'limit', `decompressed size exceeds the limit of ${outputMaxBytes} bytes`)
 }

@@ -9,7 +9,7 @@ const symbol = Symbol.for(marker)
  */
 export class ConfigError extends KafkaError {
   private readonly [symbol] = true
-  /** The option's name, as in the options object (`maxInFlightPerBroker`). */
+  /** The option's name, as in the options object (`inFlightMaxRequestsPerBroker`). */
   readonly option: string
 
   constructor(option: string, message: string) {

@@ -396,10 +396,10 @@ function recordTargets(): Target[] {
     name: `decodeRecordBatchesSync (verifyCrc: ${verifyCrc})`,
     seeds,
     randomParam: (rng) => rng.int(RECORD_LIMITS.length),
-    decode: (input, param) => decodeRecordBatchesSync(input, { verifyCrc, maxDecompressedBytes: RECORD_LIMITS[param] as number }),
+    decode: (input, param) => decodeRecordBatchesSync(input, { verifyCrc, decompressedMaxBytes: RECORD_LIMITS[param] as number }),
     allocationLimit: (inputLength, param) => 4 * (RECORD_LIMITS[param] as number) + 64 * inputLength + MiB,
     ...(verifyCrc ? { fixup: fixRecordCrcs } : {}),
-    reproduce: (hex, param) => `decodeRecordBatchesSync(${hex}, { verifyCrc: ${verifyCrc}, maxDecompressedBytes: ${RECORD_LIMITS[param]} })`,
+    reproduce: (hex, param) => `decodeRecordBatchesSync(${hex}, { verifyCrc: ${verifyCrc}, decompressedMaxBytes: ${RECORD_LIMITS[param]} })`,
     budgetMicrosPerInput: 1000,
   })
   return [target(true), target(false)]
@@ -526,9 +526,9 @@ function compressionTargets(): Target[] {
       ...common,
       name: `decompressSync('${codec}')`,
       seeds,
-      decode: (input, param) => decompressSync(codec, input, { maxOutputBytes: OUTPUT_LIMITS[param] as number }),
+      decode: (input, param) => decompressSync(codec, input, { outputMaxBytes: OUTPUT_LIMITS[param] as number }),
       ...(codec === 'lz4' ? { fixup: fixLz4HeaderChecksum } : {}),
-      reproduce: (hex, param) => `decompressSync('${codec}', ${hex}, { maxOutputBytes: ${OUTPUT_LIMITS[param]} })`,
+      reproduce: (hex, param) => `decompressSync('${codec}', ${hex}, { outputMaxBytes: ${OUTPUT_LIMITS[param]} })`,
     })
     if (codec === 'gzip') {
       // what browsers and other non-Node runtimes use
@@ -536,8 +536,8 @@ function compressionTargets(): Target[] {
         ...common,
         name: `decompressSync('gzip') (pure JS, fflate)`,
         seeds,
-        decode: (input, param) => decompressSync('gzip', input, { maxOutputBytes: OUTPUT_LIMITS[param] as number }),
-        reproduce: (hex, param) => `forcePureJsGzip(true); decompressSync('gzip', ${hex}, { maxOutputBytes: ${OUTPUT_LIMITS[param]} })`,
+        decode: (input, param) => decompressSync('gzip', input, { outputMaxBytes: OUTPUT_LIMITS[param] as number }),
+        reproduce: (hex, param) => `forcePureJsGzip(true); decompressSync('gzip', ${hex}, { outputMaxBytes: ${OUTPUT_LIMITS[param]} })`,
         setUp: () => forcePureJsGzip(true),
         tearDown: () => forcePureJsGzip(false),
       })
@@ -548,9 +548,9 @@ function compressionTargets(): Target[] {
         ...common,
         name: `decompressSync('lz4') (pure-JS block codec)`,
         seeds,
-        decode: (input, param) => decompressSync('lz4', input, { maxOutputBytes: OUTPUT_LIMITS[param] as number }),
+        decode: (input, param) => decompressSync('lz4', input, { outputMaxBytes: OUTPUT_LIMITS[param] as number }),
         fixup: fixLz4HeaderChecksum,
-        reproduce: (hex, param) => `disableLz4Wasm(true); decompressSync('lz4', ${hex}, { maxOutputBytes: ${OUTPUT_LIMITS[param]} })`,
+        reproduce: (hex, param) => `disableLz4Wasm(true); decompressSync('lz4', ${hex}, { outputMaxBytes: ${OUTPUT_LIMITS[param]} })`,
         setUp: () => disableLz4Wasm(true),
         tearDown: () => disableLz4Wasm(false),
       })

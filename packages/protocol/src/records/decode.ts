@@ -12,7 +12,7 @@ export interface DecodeRecordBatchesOptions extends RecordBatchContext {
   /** Verify each batch's CRC-32C (CRC-32 for legacy messages). Default true. */
   verifyCrc?: boolean
   /** Bound on the decompressed size of one batch (default `DEFAULT_MAX_DECOMPRESSED_BYTES`, 128 MiB). */
-  maxDecompressedBytes?: number
+  decompressedMaxBytes?: number
 }
 
 /** A partial batch at the end of a fetched blob (normal: brokers cut responses at a size limit). */
@@ -119,7 +119,7 @@ function decodeBatchV2(bytes: Uint8Array, view: DataView, p: number, end: number
   let start = p + RECORD_BATCH_OVERHEAD
   let stop = end
   if (compression !== 'none') {
-    data = decompressWith(compression, bytes.subarray(start, end), options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, true)
+    data = decompressWith(compression, bytes.subarray(start, end), options.decompressedMaxBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, true)
     start = 0
     stop = data.length
   }

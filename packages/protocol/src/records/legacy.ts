@@ -20,7 +20,7 @@ import type { Record, RecordBatch, TimestampType } from './types.js'
 
 interface Options extends RecordBatchContext {
   verifyCrc?: boolean
-  maxDecompressedBytes?: number
+  decompressedMaxBytes?: number
 }
 
 interface Message {
@@ -44,7 +44,7 @@ export function decodeLegacyMessage(bytes: Uint8Array, view: DataView, p: number
   } else {
     if (compression === 'zstd') throw new CompressionError('zstd', 'unsupported', `zstd is not allowed in magic v${magic} messages`)
     if (message.value === null) throw new DecodeError('compressed message without a value', p)
-    const inner = decompressWith(compression, message.value, options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, magic !== 0)
+    const inner = decompressWith(compression, message.value, options.decompressedMaxBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, magic !== 0)
     records = decodeInnerMessages(inner, message, timestampType, options)
   }
   if (records.length === 0) throw new DecodeError('compressed message holds no messages', p)

@@ -458,7 +458,7 @@ describe('malformed input', () => {
       for (let f = 0, n = 1 + (random() % 3); f < n; f++) mutated[random() % mutated.length] = random() & 0xff
       const input = random() % 4 === 0 ? mutated.subarray(0, random() % mutated.length) : mutated
       try {
-        decodeRecordBatchesSync(input, { verifyCrc: random() % 2 === 0, maxDecompressedBytes: 1 << 20 })
+        decodeRecordBatchesSync(input, { verifyCrc: random() % 2 === 0, decompressedMaxBytes: 1 << 20 })
       } catch (error) {
         expect(isTyped(error), `mutation ${i}: ${String(error)}`).toBe(true)
       }
