@@ -15,6 +15,9 @@
 //   undeclared-import   all     importing a workspace package missing from package.json
 //   layering            pkg     a workspace dependency that is not below the package (see LAYERS);
 //                               tools/* (test infrastructure) are allowed as devDependencies
+//   typed-error         style   `errorName: 'INVALID_ARGUMENT' | 'INVALID_CONFIG' | 'INVALID_STATE' |
+//                               'CLOSED'` outside the file of the class that owns that name: throw
+//                               InvalidArgumentError / ConfigError / InvalidStateError / ClosedError
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -34,6 +37,15 @@ const LAYERS = {
   admin: ['protocol', 'connection', 'metadata'],
   consumer: ['protocol', 'connection', 'metadata', 'fetch-planner', 'admin'],
   kafkats: ['protocol', 'connection', 'metadata', 'fetch-planner', 'producer-sink', 'admin', 'consumer'],
+}
+
+/** Client-side error names that have their own class in @kafkats/protocol (src/errors/<file>). */
+const TYPED_ERRORS = {
+  INVALID_ARGUMENT: { name: 'InvalidArgumentError', file: 'invalid-argument-error.ts' },
+  INVALID_CONFIG: { name: 'ConfigError', file: 'config-error.ts' },
+  INVALID_STATE: { name: 'InvalidStateError', file: 'invalid-state-error.ts' },
+  CLOSED: { name: 'ClosedError', file: 'closed-error.ts' },
+  PRODUCER_CLOSED: { name: 'ClosedError', file: 'closed-error.ts' },
 }
 
 const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']
@@ -120,6 +132,11 @@ function checkFile(file, pkgDir, pkg, workspace, report) {
       report(rel, line, 'no-explicit-any', `${found.join(', ')}: use unknown or a real type`)
     }
     if (rel === 'src/index.ts') checkIndex(noComments, rel, report)
+    for (const m of noComments.matchAll(/\berrorName\s*:\s*(['"`])(INVALID_ARGUMENT|INVALID_CONFIG|INVALID_STATE|CLOSED|PRODUCER_CLOSED)\1/g)) {
+      const owner = TYPED_ERRORS[m[2]]
+      if (owner !== undefined && rel === `src/errors/${owner.file}`) continue
+      report(rel, lineOf(m.index), 'typed-error', `errorName '${m[2]}' as a string: throw ${owner?.name ?? 'ClosedError'} from @kafkats/protocol instead`)
+    }
   }
 
   const declared = new Set(

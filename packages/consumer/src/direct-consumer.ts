@@ -8,7 +8,7 @@ import {
   type StartOffset,
   type TopicPartition,
 } from '@kafkats/fetch-planner'
-import { KafkaError } from '@kafkats/protocol'
+import { InvalidArgumentError, InvalidStateError, KafkaError } from '@kafkats/protocol'
 
 /**
  * An offset exactly as the admin API returns it: ListOffsets results
@@ -38,9 +38,9 @@ export interface DirectConsumerOptions extends FetchPlannerOptions {
 
 /** Turns either shape into a `StartOffset` (no other conversion: the fields mean the same thing). */
 export function toStartOffset(start: PartitionStart): StartOffset {
-  if (typeof start !== 'object' || start === null) throw new KafkaError(`expected a StartOffset or an admin offset, got ${String(start)}`, { errorName: 'INVALID_ARGUMENT' })
+  if (typeof start !== 'object' || start === null) throw new InvalidArgumentError('offset', start, 'a StartOffset (Offset.earliest(), Offset.at(42n), …) or an admin offset { offset, leaderEpoch }')
   if ('kind' in start) return start
-  if (typeof start.offset !== 'bigint') throw new KafkaError(`an admin offset needs a bigint offset, got ${String(start.offset)}`, { errorName: 'INVALID_ARGUMENT' })
+  if (typeof start.offset !== 'bigint') throw new InvalidArgumentError('offset.offset', start.offset, 'a bigint')
   return start.leaderEpoch >= 0 ? { kind: 'offset', offset: start.offset, leaderEpoch: start.leaderEpoch } : { kind: 'offset', offset: start.offset }
 }
 
@@ -49,7 +49,7 @@ function flatten(assignment: Assignment): Array<{ topic: string; partition: numb
   for (const [topic, partitions] of Object.entries(assignment)) {
     for (const [key, start] of Object.entries(partitions)) {
       const partition = Number(key)
-      if (!Number.isInteger(partition) || partition < 0) throw new KafkaError(`invalid partition ${key} of ${topic}`, { errorName: 'INVALID_ARGUMENT' })
+      if (!Number.isInteger(partition) || partition < 0) throw new InvalidArgumentError(`partition of ${topic}`, key, 'an integer >= 0')
       out.push({ topic, partition, offset: toStartOffset(start) })
     }
   }
@@ -129,7 +129,7 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
   batches(options: { signal?: AbortSignal } = {}): AsyncIterable<FetchedBatch> {
     return {
       [Symbol.asyncIterator]: (): AsyncIterator<FetchedBatch> => {
-        if (this.iterating) throw new KafkaError('a DirectConsumer can be iterated by one loop at a time', { errorName: 'INVALID_STATE' })
+        if (this.iterating) throw new InvalidStateError('a DirectConsumer can be iterated by one loop at a time')
         this.iterating = true
         let done = false
         const finish = (): IteratorResult<FetchedBatch> => {

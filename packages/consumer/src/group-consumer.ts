@@ -1,7 +1,7 @@
 import { type ConnectionPool, type Logger, silentLogger } from '@kafkats/connection'
 import { FetchPlanner, type FetchOptions, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
 import type { ClusterMetadata } from '@kafkats/metadata'
-import { ConfigError, ErrorCode, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
+import { ConfigError, ErrorCode, InvalidStateError, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
 import { builtinAssignors } from './group/assignors/builtin.js'
 import type { Assignor, TopicPartition } from './group/assignors/types.js'
 import { ClassicMembership } from './group/classic-membership.js'
@@ -279,7 +279,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   seek(topic: string, partition: number, offset: StartOffset): void {
     const owned = this.owned.get(tpKey(topic, partition))
     if (owned === undefined || this.fetcher.seek === undefined) {
-      throw new KafkaError(`cannot seek ${topic}-${partition}: it is not assigned to this consumer`, { errorName: 'INVALID_STATE' })
+      throw new InvalidStateError(`cannot seek ${topic}-${partition}: it is not assigned to this consumer`)
     }
     this.queue = this.queue.filter((batch) => batch.topic !== topic || batch.partition !== partition)
     owned.expected = offset.kind === 'offset' && offset.offset >= 0n ? offset.offset : null
@@ -318,7 +318,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   batches(options: { signal?: AbortSignal } = {}): AsyncIterable<FetchedBatch> {
     return {
       [Symbol.asyncIterator]: (): AsyncIterator<FetchedBatch> => {
-        if (this.iterating) throw new KafkaError('a GroupConsumer can be iterated by one loop at a time', { errorName: 'INVALID_STATE' })
+        if (this.iterating) throw new InvalidStateError('a GroupConsumer can be iterated by one loop at a time')
         this.iterating = true
         let done = false
         const finish = (): IteratorResult<FetchedBatch> => {

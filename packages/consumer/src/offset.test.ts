@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@kafkats/protocol'
 import { describe, expect, it } from 'vitest'
 import { toStartOffset } from './direct-consumer.js'
 import { Offset } from './offset.js'
@@ -17,7 +18,16 @@ describe('Offset', () => {
   it('rejects what cannot be an offset', () => {
     expect(() => Offset.at(-1)).toThrow(/>= 0/)
     expect(() => Offset.at(1.5)).toThrow(/integer/)
-    expect(() => Offset.atTimestamp(new Date(Number.NaN))).toThrow(/invalid Date/)
+    expect(() => Offset.atTimestamp(new Date(Number.NaN))).toThrow(/invalid time: .*got a Date \(invalid\)/)
+    for (const bad of [() => Offset.at(-1), () => Offset.at(Number.NaN), () => Offset.at('7' as unknown as number)]) {
+      try {
+        bad()
+        expect.unreachable()
+      } catch (error) {
+        expect(InvalidArgumentError.isInstance(error)).toBe(true)
+        expect((error as InvalidArgumentError).field).toBe('offset')
+      }
+    }
     expect(() => Offset.relative(Offset.atTimestamp(1), 1)).toThrow(/timestamp/)
   })
 

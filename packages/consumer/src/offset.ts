@@ -1,11 +1,11 @@
 import type { StartOffset } from '@kafkats/fetch-planner'
-import { KafkaError } from '@kafkats/protocol'
+import { InvalidArgumentError } from '@kafkats/protocol'
 
 export type { StartOffset } from '@kafkats/fetch-planner'
 
 function toBigInt(value: bigint | number, what: string): bigint {
   if (typeof value === 'bigint') return value
-  if (!Number.isSafeInteger(value)) throw new KafkaError(`${what} must be an integer (a bigint or a safe integer number), got ${String(value)}`, { errorName: 'INVALID_ARGUMENT' })
+  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(what, value, 'a bigint or a safe integer number')
   return BigInt(value)
 }
 
@@ -37,18 +37,18 @@ export const Offset = {
    */
   at(offset: bigint | number, options: { leaderEpoch?: number } = {}): StartOffset {
     const value = toBigInt(offset, 'offset')
-    if (value < 0n) throw new KafkaError(`offset must be >= 0, got ${value}`, { errorName: 'INVALID_ARGUMENT' })
+    if (value < 0n) throw new InvalidArgumentError('offset', value, 'an offset >= 0')
     const epoch = options.leaderEpoch
-    if (epoch !== undefined && !Number.isInteger(epoch)) throw new KafkaError(`leaderEpoch must be an integer, got ${String(epoch)}`, { errorName: 'INVALID_ARGUMENT' })
+    if (epoch !== undefined && !Number.isInteger(epoch)) throw new InvalidArgumentError('leaderEpoch', epoch, 'an integer')
     return epoch !== undefined && epoch >= 0 ? { kind: 'offset', offset: value, leaderEpoch: epoch } : { kind: 'offset', offset: value }
   },
 
   /** The first offset whose timestamp is at or after `time` (milliseconds since the epoch, or a Date); the log end when there is none. */
   atTimestamp(time: bigint | number | Date): StartOffset {
     const ms = time instanceof Date ? time.getTime() : time
-    if (typeof ms === 'number' && Number.isNaN(ms)) throw new KafkaError('atTimestamp: invalid Date', { errorName: 'INVALID_ARGUMENT' })
+    if (typeof ms === 'number' && Number.isNaN(ms)) throw new InvalidArgumentError('time', time, 'a valid Date or milliseconds since the epoch')
     const value = toBigInt(ms, 'timestamp')
-    if (value < 0n) throw new KafkaError(`timestamp must be >= 0, got ${value}`, { errorName: 'INVALID_ARGUMENT' })
+    if (value < 0n) throw new InvalidArgumentError('time', value, 'a timestamp >= 0')
     return { kind: 'timestamp', timestamp: value }
   },
 
@@ -75,7 +75,7 @@ export const Offset = {
         return total === 0n ? { kind: base.kind } : { kind: base.kind, delta: total }
       }
       case 'timestamp':
-        throw new KafkaError('Offset.relative cannot move a timestamp offset by records', { errorName: 'INVALID_ARGUMENT' })
+        throw new InvalidArgumentError('offset', base, 'an exact, earliest or latest offset (a timestamp offset cannot be moved by records)')
     }
   },
 } as const

@@ -1,9 +1,11 @@
 import { type BrokerConnection, type ConnectionPool, type ConnectionPurpose, ConnectionError, type Logger, silentLogger } from '@kafkats/connection'
 import type { BrokerInfo, ClusterMetadata, LeaderChangedEvent, ReplicasChangedEvent } from '@kafkats/metadata'
 import {
+  ClosedError,
   ErrorCode,
   type FetchResponse,
   type FetchResponsePartitionData,
+  InvalidArgumentError,
   KafkaError,
   KafkaProtocolError,
   ListOffsetsApi,
@@ -1056,12 +1058,12 @@ export class FetchPlanner implements FetchSourceHost {
 
   private requireCursor(topic: string, partition: number): Cursor {
     const cursor = this.cursors.get(partitionKey(topic, partition))
-    if (cursor === undefined) throw new KafkaError(`${topic}-${partition} is not assigned`, { errorName: 'INVALID_ARGUMENT' })
+    if (cursor === undefined) throw new InvalidArgumentError('partition', `${topic}-${partition}`, 'an assigned partition')
     return cursor
   }
 
   private ensureOpen(): void {
-    if (this.isClosed) throw new KafkaError('the fetch planner is closed', { errorName: 'CLOSED' })
+    if (this.isClosed) throw new ClosedError('fetch planner')
   }
 }
 
@@ -1073,25 +1075,23 @@ function primaryTimestamp(cursor: Cursor): bigint {
 }
 
 function checkStartOffset(topic: string, partition: number, offset: StartOffset): void {
-  const bad = (why: string): never => {
-    throw new KafkaError(`invalid start offset for ${topic}-${partition}: ${why}`, { errorName: 'INVALID_ARGUMENT' })
-  }
-  if (typeof topic !== 'string' || topic === '') bad('the topic must be a non-empty string')
-  if (!Number.isInteger(partition) || partition < 0) bad('the partition must be an integer >= 0')
-  if (typeof offset !== 'object' || offset === null) bad('expected a StartOffset ({ kind: ... })')
+  if (typeof topic !== 'string' || topic === '') throw new InvalidArgumentError('topic', topic, 'a non-empty string')
+  if (!Number.isInteger(partition) || partition < 0) throw new InvalidArgumentError(`partition of ${topic}`, partition, 'an integer >= 0')
+  const where = `offset of ${topic}-${partition}`
+  if (typeof offset !== 'object' || offset === null) throw new InvalidArgumentError(where, offset, 'a StartOffset (Offset.earliest(), Offset.at(42n), …)')
   switch (offset.kind) {
     case 'offset':
-      if (typeof offset.offset !== 'bigint') bad('offset must be a bigint')
-      if (offset.leaderEpoch !== undefined && !Number.isInteger(offset.leaderEpoch)) bad('leaderEpoch must be an integer')
+      if (typeof offset.offset !== 'bigint' || offset.offset < 0n) throw new InvalidArgumentError(`${where}.offset`, offset.offset, 'a bigint >= 0')
+      if (offset.leaderEpoch !== undefined && !Number.isInteger(offset.leaderEpoch)) throw new InvalidArgumentError(`${where}.leaderEpoch`, offset.leaderEpoch, 'an integer')
       return
     case 'earliest':
     case 'latest':
-      if (offset.delta !== undefined && typeof offset.delta !== 'bigint') bad('delta must be a bigint')
+      if (offset.delta !== undefined && typeof offset.delta !== 'bigint') throw new InvalidArgumentError(`${where}.delta`, offset.delta, 'a bigint')
       return
     case 'timestamp':
-      if (typeof offset.timestamp !== 'bigint') bad('timestamp must be a bigint')
+      if (typeof offset.timestamp !== 'bigint' || offset.timestamp < 0n) throw new InvalidArgumentError(`${where}.timestamp`, offset.timestamp, 'a bigint >= 0')
       return
     default:
-      bad(`unknown kind ${String((offset as { kind: unknown }).kind)}`)
+      throw new InvalidArgumentError(`${where}.kind`, (offset as { kind: unknown }).kind, "'offset', 'earliest', 'latest' or 'timestamp'")
   }
 }

@@ -1,5 +1,7 @@
 import { type ConnectionPool, ConnectionError, type Logger, silentLogger } from '@kafkats/connection'
 import {
+  ClosedError,
+  ConfigError,
   ErrorCode,
   KafkaError,
   KafkaProtocolError,
@@ -109,7 +111,7 @@ export class ClusterMetadata extends MetadataEvents {
   constructor(options: ClusterMetadataOptions) {
     super()
     if (options.bootstrapBrokers.length === 0) {
-      throw new KafkaError('at least one bootstrap broker is needed', { errorName: 'INVALID_CONFIG' })
+      throw new ConfigError('bootstrapBrokers', 'at least one bootstrap broker is needed')
     }
     this.options = options
     this.logger = (options.logger ?? silentLogger).child({ component: 'metadata' })
@@ -191,7 +193,7 @@ export class ClusterMetadata extends MetadataEvents {
    * follow-up request, so a burst of errors costs at most two Metadata requests.
    */
   refresh(): Promise<ClusterSnapshot> {
-    if (this.closed) return Promise.reject(new KafkaError('metadata is closed', { errorName: 'CLOSED' }))
+    if (this.closed) return Promise.reject(new ClosedError('metadata'))
     if (this.inFlight === null) {
       this.inFlight = this.runRefresh()
       return this.inFlight

@@ -1,6 +1,6 @@
 import { type BrokerConnection, type ConnectionPool, ConnectionError, type Logger } from '@kafkats/connection'
 import type { ClusterMetadata } from '@kafkats/metadata'
-import { ErrorCode, FindCoordinatorApi, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
+import { ClosedError, ErrorCode, FindCoordinatorApi, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
 import { backoff, sleep } from './util.js'
 
 /** Error codes after which the coordinator must be looked up again (Java: markCoordinatorUnknown). */
@@ -86,7 +86,7 @@ export class GroupCoordinator {
   private async lookup(): Promise<CoordinatorNode> {
     const { metadata, pool, groupId, logger } = this.options
     for (let attempt = 0; ; attempt++) {
-      if (this.options.isClosed()) throw new KafkaError('the group consumer is closed', { errorName: 'CLOSED' })
+      if (this.options.isClosed()) throw new ClosedError('group consumer')
       try {
         let brokers = [...metadata.snapshot.brokers.values()]
         if (brokers.length === 0) brokers = [...(await metadata.refresh()).brokers.values()]

@@ -1,0 +1,24 @@
+import { KafkaError, hasMarker } from './kafka-error.js'
+
+const marker = 'kafkats.error.ClosedError'
+const symbol = Symbol.for(marker)
+
+/**
+ * A call on a client object (producer, consumer, admin, metadata, fetch planner) after its
+ * `close()`: nothing was done. Never retriable on the same object; create a new one.
+ */
+export class ClosedError extends KafkaError {
+  private readonly [symbol] = true
+  /** Which object was closed (`producer`, `group consumer`, `metadata`). */
+  readonly component: string
+
+  constructor(component: string, message?: string) {
+    super(message ?? `the ${component} is closed`, { errorName: 'CLOSED', retriable: false })
+    this.name = 'ClosedError'
+    this.component = component
+  }
+
+  static override isInstance(error: unknown): error is ClosedError {
+    return hasMarker(error, marker)
+  }
+}
