@@ -219,7 +219,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       groupId: options.groupId,
       topics: [...options.topics],
       groupInstanceId: options.groupInstanceId ?? null,
-      rack: options.rack ?? null,
+      rack: options.rack === undefined || options.rack === '' ? null : options.rack,
       rebalanceTimeoutMs: this.rebalanceTimeoutMs,
       retryBackoffMs: this.retryBackoffMs,
       metadata: options.metadata,

@@ -1,62 +1,22 @@
 import { type BrokerConnection, type ConnectionPool, type ConnectionPurpose, ConnectionError, type Logger, silentLogger } from '@kafkats/connection'
 import type { BrokerInfo, ClusterMetadata, LeaderChangedEvent, ReplicasChangedEvent } from '@kafkats/metadata'
-import {
-  ClosedError,
-  ErrorCode,
-  type FetchResponse,
-  type FetchResponsePartitionData,
-  InvalidArgumentError,
-  KafkaError,
-  KafkaProtocolError,
-  ListOffsetsApi,
-  OffsetForLeaderEpochApi,
-  ZERO_UUID,
-} from '@kafkats/protocol'
+import { ClosedError, InvalidArgumentError, KafkaError } from '@kafkats/protocol'
 import { type Cursor, createCursor } from './cursor.js'
 import { DataLossError } from './data-loss-error.js'
 import type { FetchPlannerEventMap, FetchPlannerListener } from './events.js'
 import { partitionKey } from './fetch-session.js'
-import { OffsetOutOfRangeError } from './offset-out-of-range-error.js'
+import { OffsetResolver } from './offsets.js'
 import { type FetchPlannerOptions, type ResolvedFetchPlannerOptions, resolveFetchPlannerOptions } from './options.js'
-import { type ExtractedRecords, decodeBatches, extractRecords } from './records.js'
-import { chooseReplica, decideFetchAnswer, decideValidation, formatMoves, onBrokerRemoved, onLeaderChange, onReplicasChange, onSourceFailure, pinToLeader, rackForRequest } from './rules.js'
-import { type FetchPlan, FetchSource, type FetchSourceHost } from './source.js'
+import { chooseReplica, onBrokerRemoved, onLeaderChange, onReplicasChange } from './rules.js'
+import { FetchSource, type FetchSourceHost } from './source.js'
 import type { BrokerCounters, FetchedBatch, StartOffset, TopicPartition } from './types.js'
 
 /** How long `poll()` waits for data when no `maxWaitMs` is given. */
 export const DEFAULT_POLL_WAIT_MS = 1000
-/** Back-off after an error that retrying soon will not fix (authentication, unsupported versions). */
-const SLOW_RETRY_MS = 1000
-/** Back-off before asking again about a topic metadata does not know. */
-const TOPIC_RETRY_MS = 1000
-
-const LIST_OFFSETS_EARLIEST = -2n
-const LIST_OFFSETS_LATEST = -1n
-
-/** ListOffsets partition errors worth retrying after a metadata refresh. */
-const LIST_OFFSETS_RETRIABLE = new Set<number>([
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.FENCED_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_LEADER_EPOCH,
-  ErrorCode.LEADER_NOT_AVAILABLE,
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.UNKNOWN_TOPIC_ID,
-  ErrorCode.OFFSET_NOT_AVAILABLE,
-  ErrorCode.REPLICA_NOT_AVAILABLE,
-  ErrorCode.KAFKA_STORAGE_ERROR,
-  ErrorCode.REQUEST_TIMED_OUT,
-])
-
 interface BufferedBatch {
   cursor: Cursor
   generation: number
   batch: FetchedBatch
-}
-
-interface PartitionOffset {
-  errorCode: number
-  offset: bigint
-  leaderEpoch: number
 }
 
 /**
@@ -65,7 +25,7 @@ interface PartitionOffset {
  * replica when `rack` is set, KIP-320 validation of offsets that carry a leader epoch, and a
  * buffer of fetched batches that `poll()` drains. The decisions live in `rules.ts`.
  */
-export class FetchPlanner implements FetchSourceHost {
+export class FetchPlanner {
   readonly options: ResolvedFetchPlannerOptions
   private readonly metadata: ClusterMetadata
   private readonly pool: ConnectionPool
@@ -79,10 +39,8 @@ export class FetchPlanner implements FetchSourceHost {
   private spaceWaiters = new Set<() => void>()
   private readonly unsubscribe: Array<() => void> = []
   private isClosed = false
-  private maintenanceTimer: ReturnType<typeof setTimeout> | undefined
-  private maintenanceAt = Infinity
-  private readonly topicsLoading = new Set<string>()
-  private readonly topicRetryAt = new Map<string, number>()
+  private readonly sourceHost: FetchSourceHost
+  private readonly offsets: OffsetResolver
 
   constructor(options: FetchPlannerOptions) {
     this.options = resolveFetchPlannerOptions(options)
@@ -94,6 +52,50 @@ export class FetchPlanner implements FetchSourceHost {
       this.metadata.on('replicasChanged', (event) => this.onReplicasChanged(event)),
       this.metadata.on('brokerRemoved', (event) => this.onBrokerRemoved(event)),
     )
+    // The fetch sources and the offset resolver see the planner through these narrow views.
+    const planner = this
+    this.sourceHost = {
+      get closed() {
+        return planner.isClosed
+      },
+      get poolClosed() {
+        return planner.pool.isClosed
+      },
+      options: this.options,
+      metadata: this.metadata,
+      logger: this.logger,
+      collect: (source, now) => planner.collect(source, now),
+      hasBufferSpace: () => planner.hasBufferSpace(),
+      waitForBufferSpace: () => planner.waitForBufferSpace(),
+      connect: (brokerId) => planner.connect(brokerId, 'fetch'),
+      countersFor: (brokerId) => planner.countersFor(brokerId),
+      isAssigned: (cursor) => planner.cursors.get(cursor.key) === cursor,
+      buffer: (cursor, batch) => planner.bufferBatch(cursor, batch),
+      place: (cursor, now) => planner.place(cursor, now),
+      startValidation: (cursor) => planner.startValidation(cursor),
+      truncate: (cursor, endOffset, endOffsetEpoch, detectedBy) => planner.truncate(cursor, endOffset, endOffsetEpoch, detectedBy),
+      resetToPolicy: (cursor, previousOffset, reason) => planner.resetToPolicy(cursor, previousOffset, reason),
+      fail: (cursor, error) => planner.fail(cursor, error),
+      reportError: (error) => planner.emit('error', error),
+      close: () => planner.close(),
+    }
+    this.offsets = new OffsetResolver({
+      get closed() {
+        return planner.isClosed
+      },
+      options: this.options,
+      metadata: this.metadata,
+      logger: this.logger,
+      cursors: () => planner.cursors.values(),
+      isAssigned: (cursor) => planner.cursors.get(cursor.key) === cursor,
+      connect: (brokerId, purpose) => planner.connect(brokerId, purpose),
+      place: (cursor, now) => planner.place(cursor, now),
+      startFetchingAt: (cursor, offset, epoch) => planner.startFetchingAt(cursor, offset, epoch),
+      truncate: (cursor, endOffset, endOffsetEpoch, detectedBy) => planner.truncate(cursor, endOffset, endOffsetEpoch, detectedBy),
+      fail: (cursor, error) => planner.fail(cursor, error),
+      offsetReset: (event) => planner.emit('offsetReset', event),
+      reportError: (error) => planner.emit('error', error),
+    })
   }
 
   get closed(): boolean {
@@ -116,7 +118,7 @@ export class FetchPlanner implements FetchSourceHost {
       }
       this.start(cursor, offset)
     }
-    this.kick()
+    this.offsets.kick()
   }
 
   /** Stops fetching partitions and drops their buffered data. */
@@ -141,7 +143,7 @@ export class FetchPlanner implements FetchSourceHost {
     checkStartOffset(topic, partition, offset)
     const cursor = this.requireCursor(topic, partition)
     this.start(cursor, offset)
-    this.kick()
+    this.offsets.kick()
   }
 
   /** Stops fetching (and returning buffered data of) partitions until `resume`. */
@@ -236,7 +238,7 @@ export class FetchPlanner implements FetchSourceHost {
   async close(): Promise<void> {
     if (this.isClosed) return
     this.isClosed = true
-    clearTimeout(this.maintenanceTimer)
+    this.offsets.stop()
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe()
     for (const source of this.sources.values()) source.stop()
     this.sources.clear()
@@ -315,7 +317,7 @@ export class FetchPlanner implements FetchSourceHost {
     }
     cursor.state = 'validating'
     cursor.retryAt = 0
-    this.kick()
+    this.offsets.kick()
   }
 
   /** The leader's OFFSET_OUT_OF_RANGE (or no offset): the reset policy applies (in the next maintenance pass). */
@@ -329,7 +331,7 @@ export class FetchPlanner implements FetchSourceHost {
     cursor.resetFrom = previousOffset
     cursor.position = null
     cursor.retryAt = 0
-    this.kick()
+    this.offsets.kick()
   }
 
   /** Log truncation (KIP-320): report it and continue from the leader's end offset for our epoch. */
@@ -397,16 +399,16 @@ export class FetchPlanner implements FetchSourceHost {
     const broker = this.chooseBroker(cursor, now)
     if (broker < 0) {
       this.detach(cursor)
-      if (this.metadata.topic(cursor.topic) === undefined) this.loadTopic(cursor.topic)
+      if (this.metadata.topic(cursor.topic) === undefined) this.offsets.loadTopic(cursor.topic)
       else this.metadata.requestRefresh(`no leader for ${cursor.topic}-${cursor.partition}`)
-      this.scheduleMaintenance(this.options.retryBackoffMs)
+      this.offsets.scheduleMaintenance(this.options.retryBackoffMs)
       return
     }
     if (cursor.source === broker) return
     this.detach(cursor)
     let source = this.sources.get(broker)
     if (source === undefined) {
-      source = new FetchSource(this, broker)
+      source = new FetchSource(this.sourceHost, broker)
       this.sources.set(broker, source)
     }
     source.add(cursor)
@@ -418,9 +420,9 @@ export class FetchPlanner implements FetchSourceHost {
   }
 
   // -------------------------------------------------------------------------------------------
-  // FetchSourceHost
+  // For the fetch sources
 
-  collect(source: FetchSource, now: number): { cursors: Cursor[]; wakeAt: number } {
+  private collect(source: FetchSource, now: number): { cursors: Cursor[]; wakeAt: number } {
     const cursors: Cursor[] = []
     let wakeAt = Infinity
     for (const cursor of [...source.cursors]) {
@@ -443,249 +445,31 @@ export class FetchPlanner implements FetchSourceHost {
     return { cursors, wakeAt }
   }
 
-  hasBufferSpace(): boolean {
+  private hasBufferSpace(): boolean {
     let active = 0
     for (const entry of this.buffer) if (!entry.cursor.paused) active++
     return active < this.options.bufferMaxBatches
   }
 
-  waitForBufferSpace(): Promise<void> {
+  private waitForBufferSpace(): Promise<void> {
     return new Promise((resolve) => this.spaceWaiters.add(resolve))
   }
 
-  connect(brokerId: number, purpose: ConnectionPurpose = 'fetch'): Promise<BrokerConnection> {
+  private connect(brokerId: number, purpose: ConnectionPurpose): Promise<BrokerConnection> {
     const broker = this.metadata.broker(brokerId)
     if (broker === undefined) return Promise.reject(new ConnectionError(`broker ${brokerId} is not in the cluster metadata`, `node ${brokerId}`))
     return this.pool.get(broker.address, purpose)
   }
 
-  rackFor(cursors: readonly Cursor[], now: number): string {
-    return rackForRequest(this.options.rack, cursors, now)
-  }
-
-  describe(cursor: Cursor): { topicId: string; leaderEpoch: number } {
-    return {
-      topicId: this.metadata.topic(cursor.topic)?.topicId ?? ZERO_UUID,
-      leaderEpoch: this.metadata.partition(cursor.topic, cursor.partition)?.leaderEpoch ?? -1,
-    }
-  }
-
-  countRequest(brokerId: number): void {
-    this.countersFor(brokerId).requests++
-  }
-
-  handleFailure(source: FetchSource, error: unknown): void {
-    if (this.isClosed) return
-    if (this.pool.isClosed) {
-      // Nothing can be fetched any more: stop instead of retrying forever (and keeping timers alive).
-      this.logger.warn({ broker: source.brokerId }, 'the connection pool was closed; the fetch planner stops')
-      void this.close()
-      return
-    }
-    const now = Date.now()
-    const retriable = !KafkaError.isInstance(error) || error.retriable
-    const moved: Array<{ topic: string; partition: number; to: number }> = []
-    let refresh = false
-    for (const cursor of [...source.cursors]) {
-      const leader = this.metadata.partition(cursor.topic, cursor.partition)?.leader ?? -1
-      const decision = onSourceFailure(cursor, source.brokerId, leader)
-      if (decision.action === 'to-leader') {
-        cursor.preferredReplica = -1
-        cursor.followerOutOfRangeCount = 0
-        cursor.leaderPinnedUntil = pinToLeader(now, this.options.preferredReplicaLeaseMs)
-        moved.push({ topic: cursor.topic, partition: cursor.partition, to: leader })
-        this.place(cursor, now)
-      } else {
-        cursor.retryAt = now + (retriable ? this.options.retryBackoffMs : SLOW_RETRY_MS)
-        refresh = true
-      }
-    }
-    const fields = { broker: source.brokerId, error: String(error) }
-    if (moved.length > 0) this.logger.info({ ...fields, moves: formatMoves(moved) }, 'fetch from a preferred replica failed; fetching from the leaders again')
-    else this.logger.debug(fields, 'fetch failed; retrying')
-    if (refresh) this.metadata.requestRefresh(`fetch from broker ${source.brokerId} failed`)
-    if (!retriable && KafkaError.isInstance(error)) this.emit('error', error)
-  }
-
-  async handleResponse(source: FetchSource, plan: FetchPlan, response: FetchResponse): Promise<void> {
-    const broker = source.brokerId
-    const now = Date.now()
-    if (response.errorCode !== ErrorCode.NONE) {
-      source.session.reset()
-      const code = response.errorCode
-      if (code === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || code === ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
-        this.logger.debug({ broker, sessionId: plan.session.sessionId, sessionEpoch: plan.session.sessionEpoch, errorCode: code }, 'fetch session lost; sending a full fetch')
-        return
-      }
-      this.logger.warn({ broker, error: KafkaProtocolError.fromCode(code, { apiName: 'Fetch' }).message }, 'fetch failed')
-      for (const { cursor } of plan.cursors.values()) cursor.retryAt = now + this.options.retryBackoffMs
-      this.metadata.requestRefresh(`Fetch error ${code}`)
-      return
-    }
-    source.session.succeeded(plan.session, response.sessionId)
-    const endpoints = new Map(response.nodeEndpoints.map((endpoint) => [endpoint.nodeId, endpoint]))
-    const moves: Array<{ topic: string; partition: number; to: number }> = []
-    const isKnownBroker = (id: number): boolean => this.metadata.broker(id) !== undefined
-    for (const topicResponse of response.responses) {
-      const topic = plan.useTopicIds ? plan.topicNames.get(topicResponse.topicId) : topicResponse.topic
-      if (topic === undefined) continue
-      for (const answer of topicResponse.partitions) {
-        const entry = plan.cursors.get(partitionKey(topic, answer.partitionIndex))
-        if (entry === undefined || !this.isCurrent(entry, broker)) continue
-        const cursor = entry.cursor
-        const leader = this.metadata.partition(topic, answer.partitionIndex)?.leader ?? -1
-        const decision = decideFetchAnswer(answer, {
-          responder: broker,
-          leader,
-          fetchOffset: entry.fetchOffset,
-          now,
-          leaseMs: this.options.preferredReplicaLeaseMs,
-          isKnownBroker,
-          followerOutOfRangeCount: cursor.followerOutOfRangeCount,
-        })
-        switch (decision.action) {
-          case 'deliver':
-            await this.deliver(entry, broker, topic, answer)
-            break
-          case 'redirect':
-            cursor.preferredReplica = decision.to
-            cursor.leaseExpiresAt = decision.leaseExpiresAt
-            cursor.followerOutOfRangeCount = 0
-            moves.push({ topic, partition: cursor.partition, to: decision.to })
-            this.place(cursor, now)
-            break
-          case 'stay-on-leader':
-            this.logger.debug({ topic, partition: cursor.partition, replica: decision.unknownReplica }, 'preferred replica is not in the metadata; refreshing, fetching from the leader')
-            this.metadata.requestRefresh(`preferred replica ${decision.unknownReplica} unknown`)
-            cursor.retryAt = now + this.options.retryBackoffMs
-            break
-          case 'to-leader':
-            this.logger.debug({ topic, partition: cursor.partition, replica: broker, leader, reason: decision.reason }, 'fetching from the leader again')
-            this.applyLeaderHint(topic, answer, endpoints)
-            if (decision.refreshMetadata) this.metadata.requestRefresh(decision.reason)
-            // The replica failed us (an error answer), unless it only lacks the offset: stay on the leader for a lease.
-            if (answer.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) cursor.leaderPinnedUntil = pinToLeader(now, this.options.preferredReplicaLeaseMs)
-            cursor.preferredReplica = -1
-            cursor.followerOutOfRangeCount = 0
-            this.place(cursor, now)
-            break
-          case 'validate':
-            this.logger.debug({ topic, partition: cursor.partition, replica: broker, reason: decision.reason }, 'validating the offset with the leader')
-            if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) cursor.followerOutOfRangeCount++
-            this.startValidation(cursor)
-            break
-          case 'truncated':
-            this.truncate(cursor, decision.endOffset, decision.endOffsetEpoch, 'diverging-epoch')
-            break
-          case 'reset':
-            this.logger.info({ topic, partition: cursor.partition, offset: entry.fetchOffset, policy: this.options.autoOffsetReset }, 'offset out of range on the leader; applying the reset policy')
-            this.resetToPolicy(cursor, entry.fetchOffset, decision.reason)
-            break
-          case 'retry':
-            this.logger.debug({ topic, partition: cursor.partition, broker, reason: decision.reason }, 'retrying the partition')
-            this.applyLeaderHint(topic, answer, endpoints)
-            if (decision.refreshMetadata) this.metadata.requestRefresh(decision.reason)
-            cursor.retryAt = now + this.options.retryBackoffMs
-            break
-          case 'fail':
-            this.fail(cursor, KafkaProtocolError.fromCode(decision.errorCode, { apiName: 'Fetch', topic, partition: cursor.partition }))
-            break
-        }
-      }
-    }
-    if (moves.length > 0) this.logger.info({ fromBroker: broker, moves: formatMoves(moves) }, 'fetch partitions returned preferred replicas')
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Fetch answers
-
-  private isCurrent(entry: { cursor: Cursor; generation: number; fetchOffset: bigint }, broker: number): boolean {
-    const cursor = entry.cursor
-    return (
-      !this.isClosed &&
-      this.cursors.get(cursor.key) === cursor &&
-      cursor.generation === entry.generation &&
-      cursor.state === 'fetching' &&
-      cursor.source === broker &&
-      cursor.fetchOffset === entry.fetchOffset
-    )
-  }
-
-  private async deliver(
-    entry: { cursor: Cursor; generation: number; fetchOffset: bigint },
-    broker: number,
-    topic: string,
-    answer: FetchResponsePartitionData,
-  ): Promise<void> {
-    const cursor = entry.cursor
-    const bytes = answer.records
-    cursor.followerOutOfRangeCount = 0
-    if (bytes === null || bytes.length === 0) return
-    const counters = this.countersFor(broker)
-    counters.bytes += bytes.length
-    let extracted: ExtractedRecords
-    try {
-      const pending = decodeBatches(bytes, { topic, partition: cursor.partition })
-      const decoded = pending instanceof Promise ? await pending : pending
-      if (!this.isCurrent(entry, broker)) return
-      if (decoded.batches.length === 0) {
-        if (decoded.truncated !== null) {
-          this.logger.debug({ topic, partition: cursor.partition, offset: entry.fetchOffset, size: decoded.truncated.size }, 'only a partial batch arrived; fetching again')
-        }
-        return
-      }
-      extracted = extractRecords({
-        topic,
-        partition: cursor.partition,
-        fetchOffset: entry.fetchOffset,
-        isolationLevel: this.options.isolationLevel,
-        abortedTransactions: answer.abortedTransactions,
-        batches: decoded.batches,
-      })
-    } catch (error) {
-      if (!this.isCurrent(entry, broker)) return
-      this.fail(cursor, KafkaError.isInstance(error) ? error : new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error }))
-      return
-    }
-    if (extracted.records.length > 0) {
-      counters.partitionsServed++
-      counters.records += extracted.records.length
-    }
-    const advanced = extracted.nextOffset > cursor.fetchOffset
-    cursor.fetchOffset = extracted.nextOffset
-    if (extracted.lastEpoch >= 0) cursor.offsetEpoch = extracted.lastEpoch
-    if (extracted.records.length === 0) {
-      if (!advanced) return
-      if (cursor.buffered === 0) {
-        // Only control or aborted batches: nothing to hand out, the position moves past them.
-        cursor.position = cursor.fetchOffset
-        cursor.positionEpoch = cursor.offsetEpoch
-        return
-      }
-    }
-    const batch: FetchedBatch = {
-      topic,
-      partition: cursor.partition,
-      records: extracted.records,
-      highWatermark: answer.highWatermark,
-      lastStableOffset: answer.lastStableOffset,
-      logStartOffset: answer.logStartOffset,
-      nextOffset: cursor.fetchOffset,
-      leaderEpoch: cursor.offsetEpoch,
-      servedBy: broker,
-    }
+  /** A fetch source delivers a batch for `poll`. */
+  private bufferBatch(cursor: Cursor, batch: FetchedBatch): void {
     this.buffer.push({ cursor, generation: cursor.generation, batch })
     cursor.buffered++
     this.wakeData()
   }
 
-  private applyLeaderHint(topic: string, answer: FetchResponsePartitionData, endpoints: Map<number, { host: string; port: number; rack: string | null }>): void {
-    const hint = answer.currentLeader
-    if (answer.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && answer.errorCode !== ErrorCode.FENCED_LEADER_EPOCH) return
-    if (hint.leaderId < 0 || hint.leaderEpoch < 0) return
-    const endpoint = endpoints.get(hint.leaderId)
-    this.metadata.applyLeaderHint(topic, answer.partitionIndex, hint.leaderId, hint.leaderEpoch, endpoint === undefined ? undefined : { host: endpoint.host, port: endpoint.port, rack: endpoint.rack })
-  }
+  // -------------------------------------------------------------------------------------------
+  // The buffer
 
   /** Buffered batches of partitions that are not paused; moves their positions. */
   private drain(limit = Infinity): FetchedBatch[] {
@@ -727,274 +511,6 @@ export class FetchPlanner implements FetchSourceHost {
     const waiters = [...this.spaceWaiters]
     this.spaceWaiters.clear()
     for (const wake of waiters) wake()
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Maintenance: metadata, ListOffsets and OffsetForLeaderEpoch (always to the leader)
-
-  private kick(): void {
-    this.scheduleMaintenance(0)
-  }
-
-  private scheduleMaintenance(delayMs: number): void {
-    if (this.isClosed) return
-    const at = Date.now() + Math.max(0, delayMs)
-    if (this.maintenanceTimer !== undefined && this.maintenanceAt <= at) return
-    clearTimeout(this.maintenanceTimer)
-    this.maintenanceAt = at
-    this.maintenanceTimer = setTimeout(() => {
-      this.maintenanceTimer = undefined
-      this.maintenanceAt = Infinity
-      this.maintain()
-    }, Math.max(0, delayMs))
-    this.maintenanceTimer.unref?.()
-  }
-
-  private maintain(): void {
-    if (this.isClosed) return
-    const now = Date.now()
-    let next = Infinity
-    const resolveByLeader = new Map<number, Cursor[]>()
-    const validateByLeader = new Map<number, Cursor[]>()
-    for (const cursor of this.cursors.values()) {
-      if (cursor.state === 'failed') continue
-      const info = this.metadata.partition(cursor.topic, cursor.partition)
-      if (info === undefined) {
-        this.loadTopic(cursor.topic)
-        next = Math.min(next, Math.max(now + this.options.retryBackoffMs, this.topicRetryAt.get(cursor.topic) ?? 0))
-        continue
-      }
-      if (cursor.state === 'fetching') {
-        if (cursor.source < 0) this.place(cursor, now)
-        if (cursor.source < 0) next = Math.min(next, now + this.options.retryBackoffMs)
-        continue
-      }
-      if (cursor.busy) continue
-      if (cursor.retryAt > now) {
-        next = Math.min(next, cursor.retryAt)
-        continue
-      }
-      if (cursor.resolve?.kind === 'policy') {
-        const policy = this.options.autoOffsetReset
-        if (policy === 'none') {
-          this.fail(cursor, new OffsetOutOfRangeError(cursor.topic, cursor.partition, cursor.resetFrom))
-          continue
-        }
-        cursor.resolve = { kind: policy, delta: 0n, policy: true }
-      }
-      const leader = info.leader
-      if (leader < 0 || this.metadata.broker(leader) === undefined) {
-        this.metadata.requestRefresh(`no leader for ${cursor.topic}-${cursor.partition}`)
-        next = Math.min(next, now + this.options.retryBackoffMs)
-        continue
-      }
-      const groups = cursor.state === 'resolving' ? resolveByLeader : validateByLeader
-      const list = groups.get(leader) ?? []
-      list.push(cursor)
-      groups.set(leader, list)
-    }
-    for (const [leader, cursors] of resolveByLeader) void this.resolveOffsets(leader, cursors)
-    for (const [leader, cursors] of validateByLeader) void this.validateOffsets(leader, cursors)
-    if (next < Infinity) this.scheduleMaintenance(next - now)
-  }
-
-  private loadTopic(topic: string): void {
-    if (this.topicsLoading.has(topic) || (this.topicRetryAt.get(topic) ?? 0) > Date.now()) return
-    this.topicsLoading.add(topic)
-    this.metadata
-      .addTopics([topic])
-      .catch((error: unknown) => {
-        this.topicRetryAt.set(topic, Date.now() + TOPIC_RETRY_MS)
-        this.logger.warn({ topic, error: String(error) }, 'cannot load topic metadata; retrying')
-      })
-      .finally(() => {
-        this.topicsLoading.delete(topic)
-        this.kick()
-      })
-  }
-
-  /** ListOffsets to the leader for cursors that need an offset (earliest, latest, timestamp, reset policy). */
-  private async resolveOffsets(leader: number, cursors: Cursor[]): Promise<void> {
-    const generations = cursors.map((cursor) => cursor.generation)
-    for (const cursor of cursors) cursor.busy = true
-    try {
-      const connection = await this.connect(leader, 'metadata')
-      const first = await this.listOffsets(connection, cursors.map((cursor) => ({ cursor, timestamp: primaryTimestamp(cursor) })))
-      // A delta is clamped to the log: latest - n needs the log start, earliest + n the log end.
-      const bounds = cursors
-        .filter((cursor) => (cursor.resolve?.kind === 'earliest' || cursor.resolve?.kind === 'latest') && cursor.resolve.delta !== 0n)
-        .map((cursor) => ({ cursor, timestamp: cursor.resolve?.kind === 'latest' ? LIST_OFFSETS_EARLIEST : LIST_OFFSETS_LATEST }))
-      const second = bounds.length > 0 ? await this.listOffsets(connection, bounds) : new Map<string, PartitionOffset>()
-      const now = Date.now()
-      let refresh = false
-      cursors.forEach((cursor, i) => {
-        cursor.busy = false
-        const target = cursor.resolve
-        if (this.cursors.get(cursor.key) !== cursor || cursor.generation !== generations[i] || cursor.state !== 'resolving') return
-        if (target === null || target.kind === 'policy') return
-        const answer = first.get(cursor.key)
-        if (answer === undefined || answer.errorCode !== ErrorCode.NONE) {
-          const code = answer?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-          if (LIST_OFFSETS_RETRIABLE.has(code)) {
-            cursor.retryAt = now + this.options.retryBackoffMs
-            refresh = true
-          } else {
-            this.fail(cursor, KafkaProtocolError.fromCode(code, { apiName: 'ListOffsets', topic: cursor.topic, partition: cursor.partition }))
-          }
-          return
-        }
-        let offset = answer.offset
-        let epoch = answer.leaderEpoch
-        if (target.kind === 'timestamp') {
-          if (offset < 0n) {
-            // No record at or after the timestamp: start at the log end (as Java's reset by timestamp).
-            cursor.resolve = { kind: 'latest', delta: 0n, policy: false }
-            cursor.retryAt = 0
-            return
-          }
-        } else if (target.delta !== 0n) {
-          const bound = second.get(cursor.key)
-          if (bound === undefined || bound.errorCode !== ErrorCode.NONE) {
-            cursor.retryAt = now + this.options.retryBackoffMs
-            refresh = true
-            return
-          }
-          const shifted = offset + target.delta
-          offset = target.kind === 'latest' ? (shifted < bound.offset ? bound.offset : shifted) : shifted > bound.offset ? bound.offset : shifted
-          epoch = -1
-        }
-        const wasPolicy = target.kind !== 'timestamp' && target.policy
-        const previousOffset = cursor.resetFrom
-        const reason = cursor.resetReason
-        this.startFetchingAt(cursor, offset, epoch)
-        if (wasPolicy && (target.kind === 'earliest' || target.kind === 'latest')) {
-          this.logger.info({ topic: cursor.topic, partition: cursor.partition, previousOffset, offset, policy: target.kind, reason }, 'offset reset')
-          this.emit('offsetReset', { topic: cursor.topic, partition: cursor.partition, previousOffset, offset, policy: target.kind, reason: reason ?? 'reset policy' })
-        }
-      })
-      if (refresh) this.metadata.requestRefresh('ListOffsets answered a retriable error')
-    } catch (error) {
-      this.requestFailed('ListOffsets', leader, cursors, generations, error)
-    } finally {
-      for (const cursor of cursors) cursor.busy = false
-      this.kick()
-    }
-  }
-
-  private async listOffsets(connection: BrokerConnection, items: Array<{ cursor: Cursor; timestamp: bigint }>): Promise<Map<string, PartitionOffset>> {
-    const topics = new Map<string, Array<{ partitionIndex: number; currentLeaderEpoch: number; timestamp: bigint }>>()
-    for (const { cursor, timestamp } of items) {
-      const list = topics.get(cursor.topic) ?? []
-      list.push({ partitionIndex: cursor.partition, currentLeaderEpoch: this.describe(cursor).leaderEpoch, timestamp })
-      topics.set(cursor.topic, list)
-    }
-    const response = await connection.request(
-      ListOffsetsApi,
-      ListOffsetsApi.createRequest({
-        replicaId: -1,
-        isolationLevel: this.options.isolationLevel === 'read_committed' ? 1 : 0,
-        topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-        timeoutMs: 30_000,
-      }),
-    )
-    const answers = new Map<string, PartitionOffset>()
-    for (const topic of response.topics) {
-      for (const partition of topic.partitions) {
-        answers.set(partitionKey(topic.name, partition.partitionIndex), { errorCode: partition.errorCode, offset: partition.offset, leaderEpoch: partition.leaderEpoch })
-      }
-    }
-    return answers
-  }
-
-  /** OffsetForLeaderEpoch to the leader (KIP-320) for cursors whose position must be checked. */
-  private async validateOffsets(leader: number, cursors: Cursor[]): Promise<void> {
-    const generations = cursors.map((cursor) => cursor.generation)
-    for (const cursor of cursors) cursor.busy = true
-    try {
-      const connection = await this.connect(leader, 'metadata')
-      const topics = new Map<string, Array<{ partition: number; currentLeaderEpoch: number; leaderEpoch: number }>>()
-      const asked = new Map<string, number>()
-      for (const cursor of cursors) {
-        const currentLeaderEpoch = this.describe(cursor).leaderEpoch
-        // Without an epoch for the offset, the current epoch's end offset (the leader's log end) still bounds it.
-        const leaderEpoch = cursor.offsetEpoch >= 0 ? cursor.offsetEpoch : currentLeaderEpoch
-        asked.set(cursor.key, leaderEpoch)
-        if (leaderEpoch < 0) continue
-        const list = topics.get(cursor.topic) ?? []
-        list.push({ partition: cursor.partition, currentLeaderEpoch, leaderEpoch })
-        topics.set(cursor.topic, list)
-      }
-      const answers = new Map<string, { errorCode: number; leaderEpoch: number; endOffset: bigint }>()
-      if (topics.size > 0) {
-        const response = await connection.request(
-          OffsetForLeaderEpochApi,
-          OffsetForLeaderEpochApi.createRequest({ replicaId: -1, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) }),
-        )
-        for (const topic of response.topics) {
-          for (const partition of topic.partitions) {
-            answers.set(partitionKey(topic.topic, partition.partition), { errorCode: partition.errorCode, leaderEpoch: partition.leaderEpoch, endOffset: partition.endOffset })
-          }
-        }
-      }
-      const now = Date.now()
-      let refresh = false
-      cursors.forEach((cursor, i) => {
-        cursor.busy = false
-        if (this.cursors.get(cursor.key) !== cursor || cursor.generation !== generations[i] || cursor.state !== 'validating') return
-        const answer = answers.get(cursor.key) ?? (asked.get(cursor.key)! < 0 ? { errorCode: ErrorCode.NONE, leaderEpoch: -1, endOffset: -1n } : undefined)
-        if (answer === undefined) {
-          cursor.retryAt = now + this.options.retryBackoffMs
-          return
-        }
-        const decision = decideValidation(cursor.fetchOffset, cursor.offsetEpoch, answer)
-        switch (decision.action) {
-          case 'valid':
-            this.logger.debug({ topic: cursor.topic, partition: cursor.partition, offset: cursor.fetchOffset, leaderEpoch: cursor.offsetEpoch, leader }, 'offset validated with the leader')
-            cursor.offsetEpoch = decision.offsetEpoch
-            if (cursor.position === cursor.fetchOffset) cursor.positionEpoch = decision.offsetEpoch
-            cursor.state = 'fetching'
-            // Back to a lagging follower (it answered OFFSET_OUT_OF_RANGE): give it a moment.
-            cursor.retryAt = cursor.preferredReplica >= 0 ? now + this.options.retryBackoffMs : 0
-            this.place(cursor, now)
-            break
-          case 'truncated':
-            this.truncate(cursor, decision.endOffset, decision.endOffsetEpoch, 'validation')
-            break
-          case 'fetch-from-leader':
-            this.logger.debug({ topic: cursor.topic, partition: cursor.partition, reason: decision.reason }, 'offset not confirmed by the leader; fetching from the leader')
-            cursor.preferredReplica = -1
-            cursor.state = 'fetching'
-            cursor.retryAt = 0
-            this.place(cursor, now)
-            break
-          case 'retry':
-            cursor.retryAt = now + this.options.retryBackoffMs
-            if (decision.refreshMetadata) refresh = true
-            break
-          case 'fail':
-            this.fail(cursor, KafkaProtocolError.fromCode(decision.errorCode, { apiName: 'OffsetForLeaderEpoch', topic: cursor.topic, partition: cursor.partition }))
-            break
-        }
-      })
-      if (refresh) this.metadata.requestRefresh('OffsetForLeaderEpoch answered a retriable error')
-    } catch (error) {
-      this.requestFailed('OffsetForLeaderEpoch', leader, cursors, generations, error)
-    } finally {
-      for (const cursor of cursors) cursor.busy = false
-      this.kick()
-    }
-  }
-
-  private requestFailed(api: string, leader: number, cursors: Cursor[], generations: number[], error: unknown): void {
-    if (this.isClosed) return
-    const retriable = !KafkaError.isInstance(error) || error.retriable
-    const retryAt = Date.now() + (retriable ? this.options.retryBackoffMs : SLOW_RETRY_MS)
-    cursors.forEach((cursor, i) => {
-      if (cursor.generation === generations[i]) cursor.retryAt = retryAt
-    })
-    this.logger.debug({ api, broker: leader, error: String(error) }, 'request to the leader failed; retrying')
-    this.metadata.requestRefresh(`${api} to broker ${leader} failed`)
-    if (!retriable && KafkaError.isInstance(error)) this.emit('error', error)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1065,13 +581,6 @@ export class FetchPlanner implements FetchSourceHost {
   private ensureOpen(): void {
     if (this.isClosed) throw new ClosedError('fetch planner')
   }
-}
-
-function primaryTimestamp(cursor: Cursor): bigint {
-  const target = cursor.resolve
-  if (target === null || target.kind === 'policy') return LIST_OFFSETS_LATEST
-  if (target.kind === 'timestamp') return target.timestamp
-  return target.kind === 'earliest' ? LIST_OFFSETS_EARLIEST : LIST_OFFSETS_LATEST
 }
 
 function checkStartOffset(topic: string, partition: number, offset: StartOffset): void {

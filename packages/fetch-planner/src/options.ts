@@ -54,7 +54,8 @@ export const fetchPlannerDefaults = {
 } as const
 
 export interface ResolvedFetchPlannerOptions {
-  rack: string
+  /** null: no rack (the one spelling inside the packages; the Fetch request carries it as ''). */
+  rack: string | null
   isolationLevel: IsolationLevel
   fetchMaxWaitMs: number
   fetchMinBytes: number
@@ -86,7 +87,7 @@ export function resolveFetchPlannerOptions(options: FetchPlannerOptions): Resolv
   }
   if (options.rack !== undefined && typeof options.rack !== 'string') throw new ConfigError('rack', 'expected a string')
   return {
-    rack: options.rack ?? '',
+    rack: options.rack === undefined || options.rack === '' ? null : options.rack,
     isolationLevel,
     fetchMaxWaitMs: integer('fetchMaxWaitMs', options.fetchMaxWaitMs ?? fetchPlannerDefaults.fetchMaxWaitMs, 0),
     fetchMinBytes: integer('fetchMinBytes', options.fetchMinBytes ?? fetchPlannerDefaults.fetchMinBytes, 0),

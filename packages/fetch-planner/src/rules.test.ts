@@ -95,13 +95,13 @@ describe('KIP-392: after the preferred replica failed', () => {
   it('the partition is pinned to its leader for one lease: its requests carry no rack, so the leader serves instead of redirecting', () => {
     const pinnedUntil = pinToLeader(1_000, 3_000)
     expect(pinnedUntil).toBe(4_000)
-    expect(rackForRequest('rack-2', [{ leaderPinnedUntil: 0 }, { leaderPinnedUntil: pinnedUntil }], 3_999)).toBe('')
+    expect(rackForRequest('rack-2', [{ leaderPinnedUntil: 0 }, { leaderPinnedUntil: pinnedUntil }], 3_999)).toBe(null)
   })
 
   it('once the lease expires the rack is sent again (and the leader may redirect again)', () => {
     expect(rackForRequest('rack-2', [{ leaderPinnedUntil: 4_000 }], 4_000)).toBe('rack-2')
     expect(rackForRequest('rack-2', [{ leaderPinnedUntil: 0 }], 0)).toBe('rack-2')
-    expect(rackForRequest('', [{ leaderPinnedUntil: 0 }], 0)).toBe('')
+    expect(rackForRequest(null, [{ leaderPinnedUntil: 0 }], 0)).toBe(null)
   })
 })
 

@@ -281,10 +281,10 @@ export function pinToLeader(now: number, leaseMs: number): number {
   return now + leaseMs
 }
 
-/** The rackId of a Fetch request: the client's rack, or none while a partition in it is pinned to its leader. */
-export function rackForRequest(rack: string, cursors: ReadonlyArray<Pick<CursorView, 'leaderPinnedUntil'>>, now: number): string {
-  if (rack === '') return ''
-  for (const cursor of cursors) if (cursor.leaderPinnedUntil > now) return ''
+/** The rack of a Fetch request: the client's rack, or none (null) while a partition in it is pinned to its leader. */
+export function rackForRequest(rack: string | null, cursors: ReadonlyArray<Pick<CursorView, 'leaderPinnedUntil'>>, now: number): string | null {
+  if (rack === null) return null
+  for (const cursor of cursors) if (cursor.leaderPinnedUntil > now) return null
   return rack
 }
 

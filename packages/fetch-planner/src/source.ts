@@ -1,19 +1,40 @@
-// A fetch source: the Fetch loop of one broker. It holds the cursors fetched from that broker,
-// keeps one Fetch in flight at a time on the pool's `fetch` connection to it, and an incremental
-// fetch session (KIP-227). Decisions about the answers belong to the planner (and its pure rules).
-import type { BrokerConnection } from '@kafkats/connection'
-import { FetchApi, type FetchRequest, type FetchResponse, ZERO_UUID } from '@kafkats/protocol'
+// A fetch source: the Fetch cycle of one broker. It holds the cursors fetched from that broker,
+// keeps one Fetch in flight at a time on the pool's `fetch` connection to it and an incremental
+// fetch session (KIP-227), and handles its own answers: each partition's answer is decided by the
+// pure rules (rules.ts) and delivered to the buffer or handed to the planner as a cursor
+// transition (the planner owns the cursors' state machine).
+import type { BrokerConnection, Logger } from '@kafkats/connection'
+import type { ClusterMetadata } from '@kafkats/metadata'
+import {
+  ErrorCode,
+  FetchApi,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponsePartitionData,
+  KafkaError,
+  KafkaProtocolError,
+  ZERO_UUID,
+} from '@kafkats/protocol'
 import type { Cursor } from './cursor.js'
-import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js'
+import { FetchSession, type SessionPartition, type SessionRequest, partitionKey } from './fetch-session.js'
 import type { ResolvedFetchPlannerOptions } from './options.js'
+import { type ExtractedRecords, decodeBatches, extractRecords } from './records.js'
+import { decideFetchAnswer, formatMoves, onSourceFailure, pinToLeader, rackForRequest } from './rules.js'
+import type { BrokerCounters, FetchedBatch } from './types.js'
 
 /** Fetch v13 replaced topic names with topic ids. */
 const FIRST_TOPIC_ID_VERSION = 13
+/** Back-off after an error that retrying soon will not fix (authentication, unsupported versions). */
+export const SLOW_RETRY_MS = 1000
 
-/** What a source needs from its planner. */
+/** What a source needs from its planner: the shared state and the cursor transitions. */
 export interface FetchSourceHost {
   readonly closed: boolean
   readonly options: ResolvedFetchPlannerOptions
+  readonly metadata: ClusterMetadata
+  readonly logger: Logger
+  /** True once the connection pool is closed: nothing can be fetched any more. */
+  readonly poolClosed: boolean
   /** Cursors of `source` to fetch now (lease checks may move others away), and when to look again. */
   collect(source: FetchSource, now: number): { cursors: Cursor[]; wakeAt: number }
   /** False while the application has not polled enough buffered data. */
@@ -21,13 +42,20 @@ export interface FetchSourceHost {
   waitForBufferSpace(): Promise<void>
   /** The connection to broker `brokerId` (rejects when it is unknown or unreachable). */
   connect(brokerId: number): Promise<BrokerConnection>
-  /** The rackId for a request carrying `cursors`. */
-  rackFor(cursors: readonly Cursor[], now: number): string
-  /** Topic id and current leader epoch of a cursor's partition, from metadata. */
-  describe(cursor: Cursor): { topicId: string; leaderEpoch: number }
-  countRequest(brokerId: number): void
-  handleResponse(source: FetchSource, plan: FetchPlan, response: FetchResponse): Promise<void>
-  handleFailure(source: FetchSource, error: unknown): void
+  countersFor(brokerId: number): BrokerCounters
+  /** Whether `cursor` is still the planner's cursor for its partition (not unassigned or replaced). */
+  isAssigned(cursor: Cursor): boolean
+  /** Buffers a fetched batch for `poll`. */
+  buffer(cursor: Cursor, batch: FetchedBatch): void
+  /** Cursor transitions, owned by the planner. */
+  place(cursor: Cursor, now?: number): void
+  startValidation(cursor: Cursor): void
+  truncate(cursor: Cursor, endOffset: bigint, endOffsetEpoch: number, detectedBy: 'validation' | 'diverging-epoch'): void
+  resetToPolicy(cursor: Cursor, previousOffset: bigint | null, reason: string): void
+  fail(cursor: Cursor, error: KafkaError): void
+  /** A non-retriable error for the application (the planner's `error` event). */
+  reportError(error: KafkaError): void
+  close(): Promise<void>
 }
 
 /** A Fetch request as sent, with what each partition in the session was fetched at. */
@@ -109,7 +137,7 @@ export class FetchSource {
           connection = await this.host.connect(this.brokerId)
         } catch (error) {
           this.session.reset()
-          this.host.handleFailure(this, error)
+          this.handleFailure(error)
           continue
         }
         if (this.stopped || this.host.closed) break
@@ -118,22 +146,22 @@ export class FetchSource {
           plan = this.buildPlan(connection, cursors)
         } catch (error) {
           this.session.reset()
-          this.host.handleFailure(this, error)
+          this.handleFailure(error)
           continue
         }
-        this.host.countRequest(this.brokerId)
+        this.host.countersFor(this.brokerId).requests++
         let response: FetchResponse
         try {
           response = await connection.request(FetchApi, plan.request, { version: plan.version, serverTimeoutMs: plan.request.maxWaitMs })
         } catch (error) {
           if (this.stopped || this.host.closed) break
           this.session.reset()
-          this.host.handleFailure(this, error)
+          this.handleFailure(error)
           continue
         }
         // After close, a late answer is ignored; the connection belongs to the pool.
         if (this.stopped || this.host.closed) break
-        await this.host.handleResponse(this, plan, response)
+        await this.handleResponse(plan, response)
         // KIP-219: the broker muted this connection for throttleTimeMs; send nothing before it ends.
         if (response.throttleTimeMs > 0) await new Promise((resolve) => setTimeout(resolve, response.throttleTimeMs).unref?.())
       }
@@ -175,7 +203,8 @@ export class FetchSource {
     const topicNames = new Map<string, string>()
     let missingTopicId = false
     for (const cursor of cursors) {
-      const { topicId, leaderEpoch } = this.host.describe(cursor)
+      const topicId = this.host.metadata.topic(cursor.topic)?.topicId ?? ZERO_UUID
+      const leaderEpoch = this.host.metadata.partition(cursor.topic, cursor.partition)?.leaderEpoch ?? -1
       if (topicId === ZERO_UUID) missingTopicId = true
       topicNames.set(topicId, cursor.topic)
       wanted.push({
@@ -234,8 +263,222 @@ export class FetchSource {
       sessionEpoch: session.sessionEpoch,
       topics: [...topics.values()],
       forgottenTopicsData: [...forgotten.values()],
-      rackId: this.host.rackFor(cursors, Date.now()),
+      // The wire's "no rack" is the empty string.
+      rackId: rackForRequest(options.rack, cursors, Date.now()) ?? '',
     })
     return { version, useTopicIds, session, cursors: byKey, topicNames, request }
+  }
+
+  // ---- answers ----
+
+  /** The request failed (no connection, dropped, timed out): retry, or leave a failed preferred replica for the leader. */
+  private handleFailure(error: unknown): void {
+    if (this.host.closed) return
+    if (this.host.poolClosed) {
+      // Nothing can be fetched any more: stop instead of retrying forever (and keeping timers alive).
+      this.host.logger.warn({ broker: this.brokerId }, 'the connection pool was closed; the fetch planner stops')
+      void this.host.close()
+      return
+    }
+    const now = Date.now()
+    const retriable = !KafkaError.isInstance(error) || error.retriable
+    const moved: Array<{ topic: string; partition: number; to: number }> = []
+    let refresh = false
+    for (const cursor of [...this.cursors]) {
+      const leader = this.host.metadata.partition(cursor.topic, cursor.partition)?.leader ?? -1
+      const decision = onSourceFailure(cursor, this.brokerId, leader)
+      if (decision.action === 'to-leader') {
+        cursor.preferredReplica = -1
+        cursor.followerOutOfRangeCount = 0
+        cursor.leaderPinnedUntil = pinToLeader(now, this.host.options.preferredReplicaLeaseMs)
+        moved.push({ topic: cursor.topic, partition: cursor.partition, to: leader })
+        this.host.place(cursor, now)
+      } else {
+        cursor.retryAt = now + (retriable ? this.host.options.retryBackoffMs : SLOW_RETRY_MS)
+        refresh = true
+      }
+    }
+    const fields = { broker: this.brokerId, error: String(error) }
+    if (moved.length > 0) this.host.logger.info({ ...fields, moves: formatMoves(moved) }, 'fetch from a preferred replica failed; fetching from the leaders again')
+    else this.host.logger.debug(fields, 'fetch failed; retrying')
+    if (refresh) this.host.metadata.requestRefresh(`fetch from broker ${this.brokerId} failed`)
+    if (!retriable && KafkaError.isInstance(error)) this.host.reportError(error)
+  }
+
+  /** One Fetch answer: each partition's answer goes through `decideFetchAnswer` (rules.ts) and the planner applies the outcome. */
+  private async handleResponse(plan: FetchPlan, response: FetchResponse): Promise<void> {
+    const broker = this.brokerId
+    const now = Date.now()
+    if (response.errorCode !== ErrorCode.NONE) {
+      this.session.reset()
+      const code = response.errorCode
+      if (code === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || code === ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
+        this.host.logger.debug({ broker, sessionId: plan.session.sessionId, sessionEpoch: plan.session.sessionEpoch, errorCode: code }, 'fetch session lost; sending a full fetch')
+        return
+      }
+      this.host.logger.warn({ broker, error: KafkaProtocolError.fromCode(code, { apiName: 'Fetch' }).message }, 'fetch failed')
+      for (const { cursor } of plan.cursors.values()) cursor.retryAt = now + this.host.options.retryBackoffMs
+      this.host.metadata.requestRefresh(`Fetch error ${code}`)
+      return
+    }
+    this.session.succeeded(plan.session, response.sessionId)
+    const endpoints = new Map(response.nodeEndpoints.map((endpoint) => [endpoint.nodeId, endpoint]))
+    const moves: Array<{ topic: string; partition: number; to: number }> = []
+    const isKnownBroker = (id: number): boolean => this.host.metadata.broker(id) !== undefined
+    for (const topicResponse of response.responses) {
+      const topic = plan.useTopicIds ? plan.topicNames.get(topicResponse.topicId) : topicResponse.topic
+      if (topic === undefined) continue
+      for (const answer of topicResponse.partitions) {
+        const entry = plan.cursors.get(partitionKey(topic, answer.partitionIndex))
+        if (entry === undefined || !this.isCurrent(entry)) continue
+        const cursor = entry.cursor
+        const leader = this.host.metadata.partition(topic, answer.partitionIndex)?.leader ?? -1
+        const decision = decideFetchAnswer(answer, {
+          responder: broker,
+          leader,
+          fetchOffset: entry.fetchOffset,
+          now,
+          leaseMs: this.host.options.preferredReplicaLeaseMs,
+          isKnownBroker,
+          followerOutOfRangeCount: cursor.followerOutOfRangeCount,
+        })
+        switch (decision.action) {
+          case 'deliver':
+            await this.deliver(entry, broker, topic, answer)
+            break
+          case 'redirect':
+            cursor.preferredReplica = decision.to
+            cursor.leaseExpiresAt = decision.leaseExpiresAt
+            cursor.followerOutOfRangeCount = 0
+            moves.push({ topic, partition: cursor.partition, to: decision.to })
+            this.host.place(cursor, now)
+            break
+          case 'stay-on-leader':
+            this.host.logger.debug({ topic, partition: cursor.partition, replica: decision.unknownReplica }, 'preferred replica is not in the metadata; refreshing, fetching from the leader')
+            this.host.metadata.requestRefresh(`preferred replica ${decision.unknownReplica} unknown`)
+            cursor.retryAt = now + this.host.options.retryBackoffMs
+            break
+          case 'to-leader':
+            this.host.logger.debug({ topic, partition: cursor.partition, replica: broker, leader, reason: decision.reason }, 'fetching from the leader again')
+            this.applyLeaderHint(topic, answer, endpoints)
+            if (decision.refreshMetadata) this.host.metadata.requestRefresh(decision.reason)
+            // The replica failed us (an error answer), unless it only lacks the offset: stay on the leader for a lease.
+            if (answer.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) cursor.leaderPinnedUntil = pinToLeader(now, this.host.options.preferredReplicaLeaseMs)
+            cursor.preferredReplica = -1
+            cursor.followerOutOfRangeCount = 0
+            this.host.place(cursor, now)
+            break
+          case 'validate':
+            this.host.logger.debug({ topic, partition: cursor.partition, replica: broker, reason: decision.reason }, 'validating the offset with the leader')
+            if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) cursor.followerOutOfRangeCount++
+            this.host.startValidation(cursor)
+            break
+          case 'truncated':
+            this.host.truncate(cursor, decision.endOffset, decision.endOffsetEpoch, 'diverging-epoch')
+            break
+          case 'reset':
+            this.host.logger.info({ topic, partition: cursor.partition, offset: entry.fetchOffset, policy: this.host.options.autoOffsetReset }, 'offset out of range on the leader; applying the reset policy')
+            this.host.resetToPolicy(cursor, entry.fetchOffset, decision.reason)
+            break
+          case 'retry':
+            this.host.logger.debug({ topic, partition: cursor.partition, broker, reason: decision.reason }, 'retrying the partition')
+            this.applyLeaderHint(topic, answer, endpoints)
+            if (decision.refreshMetadata) this.host.metadata.requestRefresh(decision.reason)
+            cursor.retryAt = now + this.host.options.retryBackoffMs
+            break
+          case 'fail':
+            this.host.fail(cursor, KafkaProtocolError.fromCode(decision.errorCode, { apiName: 'Fetch', topic, partition: cursor.partition }))
+            break
+        }
+      }
+    }
+    if (moves.length > 0) this.host.logger.info({ fromBroker: broker, moves: formatMoves(moves) }, 'fetch partitions returned preferred replicas')
+  }
+
+  /** Whether an answer still applies: same cursor, same generation, still fetched here at the same offset. */
+  private isCurrent(entry: { cursor: Cursor; generation: number; fetchOffset: bigint }): boolean {
+    const cursor = entry.cursor
+    return (
+      !this.host.closed &&
+      this.host.isAssigned(cursor) &&
+      cursor.generation === entry.generation &&
+      cursor.state === 'fetching' &&
+      cursor.source === this.brokerId &&
+      cursor.fetchOffset === entry.fetchOffset
+    )
+  }
+
+  private async deliver(
+    entry: { cursor: Cursor; generation: number; fetchOffset: bigint },
+    broker: number,
+    topic: string,
+    answer: FetchResponsePartitionData,
+  ): Promise<void> {
+    const cursor = entry.cursor
+    const bytes = answer.records
+    cursor.followerOutOfRangeCount = 0
+    if (bytes === null || bytes.length === 0) return
+    const counters = this.host.countersFor(broker)
+    counters.bytes += bytes.length
+    let extracted: ExtractedRecords
+    try {
+      const pending = decodeBatches(bytes, { topic, partition: cursor.partition })
+      const decoded = pending instanceof Promise ? await pending : pending
+      if (!this.isCurrent(entry)) return
+      if (decoded.batches.length === 0) {
+        if (decoded.truncated !== null) {
+          this.host.logger.debug({ topic, partition: cursor.partition, offset: entry.fetchOffset, size: decoded.truncated.size }, 'only a partial batch arrived; fetching again')
+        }
+        return
+      }
+      extracted = extractRecords({
+        topic,
+        partition: cursor.partition,
+        fetchOffset: entry.fetchOffset,
+        isolationLevel: this.host.options.isolationLevel,
+        abortedTransactions: answer.abortedTransactions,
+        batches: decoded.batches,
+      })
+    } catch (error) {
+      if (!this.isCurrent(entry)) return
+      this.host.fail(cursor, KafkaError.isInstance(error) ? error : new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error }))
+      return
+    }
+    if (extracted.records.length > 0) {
+      counters.partitionsServed++
+      counters.records += extracted.records.length
+    }
+    const advanced = extracted.nextOffset > cursor.fetchOffset
+    cursor.fetchOffset = extracted.nextOffset
+    if (extracted.lastEpoch >= 0) cursor.offsetEpoch = extracted.lastEpoch
+    if (extracted.records.length === 0) {
+      if (!advanced) return
+      if (cursor.buffered === 0) {
+        // Only control or aborted batches: nothing to hand out, the position moves past them.
+        cursor.position = cursor.fetchOffset
+        cursor.positionEpoch = cursor.offsetEpoch
+        return
+      }
+    }
+    const batch: FetchedBatch = {
+      topic,
+      partition: cursor.partition,
+      records: extracted.records,
+      highWatermark: answer.highWatermark,
+      lastStableOffset: answer.lastStableOffset,
+      logStartOffset: answer.logStartOffset,
+      nextOffset: cursor.fetchOffset,
+      leaderEpoch: cursor.offsetEpoch,
+      servedBy: broker,
+    }
+    this.host.buffer(cursor, batch)
+  }
+
+  private applyLeaderHint(topic: string, answer: FetchResponsePartitionData, endpoints: Map<number, { host: string; port: number; rack: string | null }>): void {
+    const hint = answer.currentLeader
+    if (answer.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && answer.errorCode !== ErrorCode.FENCED_LEADER_EPOCH) return
+    if (hint.leaderId < 0 || hint.leaderEpoch < 0) return
+    const endpoint = endpoints.get(hint.leaderId)
+    this.host.metadata.applyLeaderHint(topic, answer.partitionIndex, hint.leaderId, hint.leaderEpoch, endpoint === undefined ? undefined : { host: endpoint.host, port: endpoint.port, rack: endpoint.rack })
   }
 }
