@@ -1,0 +1,42 @@
+// The umbrella is the only import a user needs: every class, helper and type used with the client
+// comes from 'kafkats'. (Types are checked by the compiler: this file does not build without them.)
+import { describe, expect, it } from 'vitest'
+import * as kafkats from './index.js'
+import type { AdminOptions, ConsumerRecord, FetchOptions, GroupConsumerConfig, ProducerEvents, RebalanceListeners, TopicDescription, TopicPartition } from './index.js'
+
+describe('the kafkats umbrella exports', () => {
+  it('exports the classes, errors and record helpers a user reaches for', () => {
+    const values = [
+      'Kafka',
+      'CommitFailedError',
+      'ConfigError',
+      'InvalidArgumentError',
+      'ClosedError',
+      'ProducerClosedError',
+      'DeliveryTimeoutError',
+      'DataLossError',
+      'KafkaProtocolError',
+      'ConnectionError',
+      'valueString',
+      'keyString',
+      'headerString',
+      'headerValue',
+      'Admin',
+    ] as const
+    for (const name of values) expect(typeof kafkats[name], name).toBe('function')
+    expect(typeof kafkats.Offset.earliest).toBe('function')
+    expect(kafkats.cooperativeStickyAssignor.name).toBe('cooperative-sticky')
+  })
+
+  it('exports the types of listeners, options and admin results', () => {
+    const revoked: TopicPartition[] = []
+    const listeners: RebalanceListeners = { revoked: (partitions) => void revoked.push(...partitions) }
+    const fetch: FetchOptions = { fetchMaxWaitMs: 100, partitionMaxBytes: 1 }
+    const group: GroupConsumerConfig = { groupId: 'g', topics: ['t'], listeners, ...fetch }
+    const event: ProducerEvents['possibleDataLoss'] = { topic: 't', partition: 0, errorName: 'UNKNOWN_PRODUCER_ID' }
+    const described: Pick<TopicDescription, 'topic'> = { topic: 't' }
+    const record: Pick<ConsumerRecord, 'offset'> = { offset: 0n }
+    const admin: Partial<AdminOptions> = { operationTimeoutMs: 1000 }
+    expect([group.groupId, event.topic, described.topic, record.offset, admin.operationTimeoutMs]).toEqual(['g', 't', 't', 0n, 1000])
+  })
+})
