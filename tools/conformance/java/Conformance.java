@@ -114,6 +114,11 @@ public final class Conformance {
             out.write('\n');
             out.flush();
         }
+        // CPU time of this JVM (all threads, JIT and GC included), for the run summary
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            System.err.println("java-cpu-ms " + ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1_000_000);
+        }
     }
 
     private static String describe(Throwable t) {

@@ -112,8 +112,14 @@ export class JavaSide {
     return results
   }
 
-  close(): void {
+  /** Ends the input and resolves with the JVM's CPU time in ms (as it reports on exit), or null. */
+  async close(): Promise<number | null> {
+    if (this.failure !== null) return null
+    const exited = new Promise<void>((resolveExit) => this.child.once('exit', () => resolveExit()))
     this.child.stdin.end()
+    await exited
+    const match = /java-cpu-ms (\d+)/.exec(this.stderr)
+    return match === null ? null : Number(match[1])
   }
 }
 

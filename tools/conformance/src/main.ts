@@ -8,7 +8,7 @@
 //   --skip-batches     no record batch part
 //   --json FILE        write a vitest-JSON-shaped report (for .ci/suites)
 //   --markdown FILE    rewrite the generated table of FILE (packages/protocol/CONFORMANCE.md)
-import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { checkBatches, type BatchCounts } from './batches.js'
 import { JavaSide, prepareJava, readDefinitionFromJar } from './java.js'
 import { type Counts, type Failure, type Target, allTargets, checkTarget, checkVersions, javaMs } from './messages.js'
@@ -26,6 +26,11 @@ interface Options {
   batches: boolean
   json: string | null
   markdown: string | null
+}
+
+/** Paths are relative to where `npm run` was typed (npm runs the script in this workspace). */
+function fromCaller(path: string): string {
+  return resolve(process.env['INIT_CWD'] ?? process.cwd(), path)
 }
 
 function parseArgs(argv: string[]): Options {
@@ -58,8 +63,8 @@ function parseArgs(argv: string[]): Options {
       options.onlyVersion = version === undefined ? null : Number(version)
     } else if (arg === '--index') options.index = Number(value())
     else if (arg === '--skip-batches') options.batches = false
-    else if (arg === '--json') options.json = value()
-    else if (arg === '--markdown') options.markdown = value()
+    else if (arg === '--json') options.json = fromCaller(value())
+    else if (arg === '--markdown') options.markdown = fromCaller(value())
     else throw new Error(`unknown option ${arg}`)
   }
   if (!Number.isInteger(options.perVersion) || options.perVersion < 1) throw new Error('--per-version must be a positive integer')
@@ -86,7 +91,7 @@ async function main(): Promise<number> {
   try {
     for (const target of targets) {
       const spec = parseSpec(texts.get(target.name) as string)
-      const versionProblem = checkVersions(target, spec)
+      const versionProblem = options.onlyVersion === null ? checkVersions(target, spec) : null
       if (versionProblem !== null) setup.push(versionProblem)
       await checkTarget(java, target, spec, { seed: options.seed, perVersion: options.perVersion, index: options.index, generate }, counts, failures)
     }
@@ -111,7 +116,9 @@ async function main(): Promise<number> {
     if (options.markdown !== null) writeMarkdown(options.markdown, counts, batchCounts, targets, options)
     return failures.length === 0 && setup.length === 0 ? 0 : 1
   } finally {
-    java.close()
+    const javaCpuMs = await java.close()
+    const usage = process.cpuUsage()
+    log(`CPU time: Node ${((usage.user + usage.system) / 1e6).toFixed(1)} s, Java ${javaCpuMs === null ? '?' : (javaCpuMs / 1000).toFixed(1)} s`)
   }
 }
 
