@@ -82,7 +82,7 @@ async function main(): Promise<number> {
     if (targets.length === 0) throw new Error(`no target ${options.only}`)
     if (options.onlyVersion !== null) targets = targets.map((t) => ({ ...t, versions: t.versions.filter((v) => v === options.onlyVersion) }))
   }
-  const texts = readDefinitionFromJar(classpath, targets.map((t) => t.name))
+  const texts = readDefinitionFromJar(classpath, [...new Set(targets.flatMap((t) => (t.direction === 'response' ? [t.name, `${t.row}Request`] : [t.name])))])
   const java = new JavaSide(classpath)
   const counts: Counts = new Map()
   const failures: Failure[] = []
@@ -91,7 +91,9 @@ async function main(): Promise<number> {
   try {
     for (const target of targets) {
       const spec = parseSpec(texts.get(target.name) as string)
-      const versionProblem = options.onlyVersion === null ? checkVersions(target, spec) : null
+      // a response's stable versions are its request's (only requests mark `latestVersionUnstable`)
+      const requestSpec = target.direction === 'response' ? parseSpec(texts.get(`${target.row}Request`) as string) : spec
+      const versionProblem = options.onlyVersion === null ? checkVersions(target, spec, requestSpec) : null
       if (versionProblem !== null) setup.push(versionProblem)
       await checkTarget(java, target, spec, { seed: options.seed, perVersion: options.perVersion, index: options.index, generate }, counts, failures)
     }

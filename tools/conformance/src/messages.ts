@@ -131,9 +131,9 @@ export function allTargets(): Target[] {
  * Our version table must cover exactly the definition's stable versions (all of `validVersions`
  * except a latest version marked unstable): a stale or short table fails the run.
  */
-export function checkVersions(target: Target, spec: MessageSpec & { latestVersionUnstable?: boolean }): string | null {
+export function checkVersions(target: Target, spec: MessageSpec, requestSpec: MessageSpec): string | null {
   const valid = parseVersions(spec.validVersions)
-  const stableMax = spec.latestVersionUnstable === true ? valid.max - 1 : valid.max
+  const stableMax = requestSpec.latestVersionUnstable === true ? valid.max - 1 : valid.max
   const min = target.versions[0] as number
   const max = target.versions[target.versions.length - 1] as number
   if (min !== valid.min || max !== stableMax) {

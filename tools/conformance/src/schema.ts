@@ -20,6 +20,8 @@ export interface MessageSpec {
   type: string
   validVersions: string
   flexibleVersions?: string
+  /** Requests only: the highest version is still in development. */
+  latestVersionUnstable?: boolean
   fields: FieldSpec[]
   commonStructs?: { name: string; versions: string; fields: FieldSpec[] }[]
 }
