@@ -9,6 +9,8 @@
 // Rules (style rules skip *.test.ts, *.test-data.ts and src/generated/**):
 //   no-default-export   style   `export default`
 //   index-reexports     style   src/index.ts holds nothing but `export … from '…'` (and comments)
+//   option-name         style   `interface …Options` properties follow DESIGN.md's vocabulary:
+//                               `<thing>Max<Unit>` limits, `…Ms` durations, `…Bytes` sizes
 //   no-explicit-any     style   `: any`, `<any>`, `any[]`, `as any`, `, any>` in code
 //   no-deep-import      all     `@kafkats/<x>/src/…`, or any subpath `<x>` does not export
 //   no-outside-import   all     a relative import that resolves outside the package directory
@@ -132,6 +134,7 @@ function checkFile(file, pkgDir, pkg, workspace, report) {
       report(rel, line, 'no-explicit-any', `${found.join(', ')}: use unknown or a real type`)
     }
     if (rel === 'src/index.ts') checkIndex(noComments, rel, report)
+    checkOptionNames(noComments, rel, lineOf, report)
     for (const m of noComments.matchAll(/\berrorName\s*:\s*(['"`])(INVALID_ARGUMENT|INVALID_CONFIG|INVALID_STATE|CLOSED|PRODUCER_CLOSED)\1/g)) {
       const owner = TYPED_ERRORS[m[2]]
       if (owner !== undefined && rel === `src/errors/${owner.file}`) continue
@@ -168,6 +171,41 @@ function checkFile(file, pkgDir, pkg, workspace, report) {
       report(rel, line, 'undeclared-import', `${name} is not in package.json ${where}`)
     }
   }
+}
+
+/**
+ * The vocabulary of DESIGN.md for option names, on every `interface …Options` (the objects users
+ * pass): a limit is `<thing>Max<Unit>` / `<thing>Min<Unit>` (never a leading `max`/`min`), a
+ * duration ends in `Ms`, and a size ends in `Bytes`.
+ */
+function checkOptionNames(noComments, rel, lineOf, report) {
+  for (const m of noComments.matchAll(/\binterface\s+(\w*Options)\b[^{]*\{/g)) {
+    let depth = 1
+    let i = m.index + m[0].length
+    let lineStart = i
+    for (; i < noComments.length && depth > 0; i++) {
+      const c = noComments[i]
+      if (c === '{' || c === '(' || c === '[') depth++
+      else if (c === '}' || c === ')' || c === ']') depth--
+      else if (c === '\n') lineStart = i + 1
+      if (depth !== 1 || (c !== ':' && c !== '?')) continue
+      const prop = /^\s*(?:readonly\s+)?([A-Za-z_$][\w$]*)\s*\??\s*$/.exec(noComments.slice(lineStart, i))
+      if (prop === null) continue
+      const name = prop[1]
+      const problem = optionNameProblem(name)
+      if (problem !== null) report(rel, lineOf(lineStart), 'option-name', `${m[1]}.${name}: ${problem} (see the vocabulary table in DESIGN.md)`)
+      lineStart = noComments.length // one report per property line
+    }
+  }
+}
+
+function optionNameProblem(name) {
+  // Kafka's own field names stay as Kafka spells them (RecordBatch MaxTimestamp is a value, not a limit).
+  if (name === 'maxTimestamp') return null
+  if (/^(max|min)[A-Z]/.test(name)) return 'a limit is <thing>Max<Unit> or <thing>Min<Unit>, e.g. batchMaxBytes, fetchMaxWaitMs'
+  if (/(Timeout|Interval|Backoff|Delay|Linger|Lease|Age|Wait|Period|Duration)$/.test(name) || /^(timeout|interval|delay|linger)$/.test(name)) return 'a duration ends in its unit: …Ms'
+  if (/(Size|Memory|Length)$/.test(name) && !/Bytes$/.test(name)) return 'a size ends in its unit: …Bytes (or …Records, …Batches)'
+  return null
 }
 
 /** src/index.ts: after removing `export … from '…'` statements only whitespace may remain. */
