@@ -356,7 +356,9 @@ describe('zstd interop', () => {
   })
 })
 
-describe('reference command-line tools decode our output (skipped where the tool is absent)', () => {
+// The reference tools are the independent check of our encoders: a missing tool fails the test
+// (it never passes silently). .ci/run installs them; locally: apt-get install gzip lz4 zstd.
+describe('reference command-line tools decode our output', () => {
   const hasTool = (tool: string): boolean => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0
   const data = recordLike(200_000)
 
@@ -365,7 +367,7 @@ describe('reference command-line tools decode our output (skipped where the tool
     ['lz4', 'lz4', ['-d', '-c']],
     ['zstd', 'zstd', ['-d', '-c']],
   ])('%s via `%s`', async (codec, tool, args) => {
-    if (!hasTool(tool)) return
+    expect(hasTool(tool), `the reference \`${tool}\` command-line tool is not installed (apt-get install ${tool})`).toBe(true)
     const result = spawnSync(tool, args, { input: await compress(codec, data), maxBuffer: 1 << 24 })
     expect(result.status).toBe(0)
     expect(Buffer.from(result.stdout).equals(Buffer.from(data))).toBe(true)
