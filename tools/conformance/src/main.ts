@@ -98,7 +98,7 @@ async function main(): Promise<number> {
       await checkTarget(java, target, spec, { seed: options.seed, perVersion: options.perVersion, index: options.index, generate }, counts, failures)
     }
     let batchCounts: BatchCounts | null = null
-    if (options.batches && options.only === null) batchCounts = await checkBatches(java, options.seed, options.nightly ? 20 : 4, failures)
+    if (options.batches && options.only === null) batchCounts = await checkBatches(java, options.seed, options.nightly ? 40 : 10, failures)
     const elapsedMs = Date.now() - started
     let checked = 0
     for (const perVersion of counts.values()) for (const count of perVersion.values()) checked += count.checked

@@ -71,9 +71,9 @@ function versionsText(versions: number[]): string {
 
 /** Rewrites the generated table between the markers of `file`. */
 export function writeMarkdown(file: string, counts: Counts, batches: BatchCounts | null, targets: Target[], options: { seed: string; perVersion: number }): void {
-  const rows = new Map<string, { request: number[]; response: number[]; data: number[]; messages: number; failed: number }>()
+  const rows = new Map<string, { request: number[]; response: number[]; data: number[]; messages: number; failed: number; rejected: number }>()
   for (const target of targets) {
-    const row = rows.get(target.row) ?? { request: [], response: [], data: [], messages: 0, failed: 0 }
+    const row = rows.get(target.row) ?? { request: [], response: [], data: [], messages: 0, failed: 0, rejected: 0 }
     rows.set(target.row, row)
     const perVersion = counts.get(target.name)
     for (const version of target.versions) {
@@ -82,21 +82,22 @@ export function writeMarkdown(file: string, counts: Counts, batches: BatchCounts
       row[target.direction].push(version)
       row.messages += count.checked
       row.failed += count.failed
+      row.rejected += count.bothRejected
     }
   }
   const lines = [
     BEGIN,
     '',
-    `Seed \`${options.seed}\`, ${options.perVersion} random messages per message type × version. Each message is checked four ways: our bytes = Java's bytes, Java's bytes decode (ours) to the generated value, our bytes decode (Java's) to Java's value, and both decoders consume every byte.`,
+    `Seed \`${options.seed}\`, ${options.perVersion} random messages per message type × version. Each message is checked four ways: our bytes = Java's bytes, Java's bytes decode (ours) to the generated value, our bytes decode (Java's) to Java's value, and both decoders consume every byte. One message in four also sets fields its version lacks; *refused by both* counts those that both sides refused to write (a non-ignorable field the version cannot carry) — refusing on one side only is a mismatch.`,
     '',
-    '| API | request versions | response versions | messages checked | mismatches |',
-    '| --- | --- | --- | ---: | ---: |',
+    '| API | request versions | response versions | messages checked | refused by both | mismatches |',
+    '| --- | --- | --- | ---: | ---: | ---: |',
   ]
   let total = 0
   for (const [name, row] of rows) {
     total += row.messages
-    if (row.data.length > 0) lines.push(`| ${name} | ${versionsText(row.data)} (structure) | — | ${row.messages} | ${row.failed} |`)
-    else lines.push(`| ${name} | ${versionsText(row.request)} | ${versionsText(row.response)} | ${row.messages} | ${row.failed} |`)
+    if (row.data.length > 0) lines.push(`| ${name} | ${versionsText(row.data)} (structure) | — | ${row.messages} | ${row.rejected} | ${row.failed} |`)
+    else lines.push(`| ${name} | ${versionsText(row.request)} | ${versionsText(row.response)} | ${row.messages} | ${row.rejected} | ${row.failed} |`)
   }
   lines.push('', `Total: ${total} messages.`)
   if (batches !== null) {

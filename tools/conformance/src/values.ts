@@ -12,9 +12,17 @@ export class Float64 {
 /** JSON as sent to Java: like JSON values, plus bigint (written as a bare integer) and Float64. */
 export type JavaJson = null | boolean | number | bigint | string | Float64 | JavaJson[] | { [key: string]: JavaJson }
 
+interface Value {
+  ts: unknown
+  expected: unknown
+  json: JavaJson
+}
+
 export interface Generated {
   /** The message as our codecs take it (every field, defaults where the version has none). */
   ts: Record<string, unknown>
+  /** What a decoder must give back: `ts` with every field the version lacks at its default. */
+  expected: Record<string, unknown>
   /** The fields of this version, keyed and typed for Kafka's JSON converter. */
   json: { [key: string]: JavaJson }
 }
@@ -54,9 +62,14 @@ export class MessageGenerator {
     for (const struct of spec.commonStructs ?? []) this.structs.set(struct.name, struct.fields)
   }
 
-  generate(random: Random, version: number): Generated {
+  /**
+   * A random message of `version`. With `extras`, fields the version lacks sometimes get values
+   * too (`ts` and `json` carry them, `expected` does not): Kafka drops such a value when the field
+   * is ignorable and rejects the message otherwise, and so must we.
+   */
+  generate(random: Random, version: number, extras = false): Generated {
     const flexible = inRange(this.spec.flexibleVersions, version)
-    return this.struct(this.spec.fields, random, version, flexible, 0)
+    return this.struct(this.spec.fields, random, version, flexible, 0, extras)
   }
 
   private fieldsOf(field: FieldSpec, typeName: string): FieldSpec[] {
@@ -65,40 +78,58 @@ export class MessageGenerator {
     return fields
   }
 
-  private struct(fields: readonly FieldSpec[], random: Random, version: number, flexible: boolean, depth: number): Generated {
+  private struct(fields: readonly FieldSpec[], random: Random, version: number, flexible: boolean, depth: number, extras: boolean): Generated {
     const ts: Record<string, unknown> = {}
+    const expected: Record<string, unknown> = {}
     const json: { [key: string]: JavaJson } = {}
     for (const field of fields) {
+      const name = tsFieldName(field.name)
       const present = inRange(field.versions, version)
       if (!present) {
-        ts[tsFieldName(field.name)] = this.defaultOf(field, version, flexible)
+        const fallback = this.defaultOf(field, version, flexible)
+        expected[name] = fallback
+        // (not for struct-typed fields: Kafka's JSON reader cannot even read a struct outside its versions)
+        if (extras && isPrimitive(field.type.replace(/^\[\]/, '')) && random.chance(0.3)) {
+          const value = this.value(field, random, version, flexible, depth, extras)
+          ts[name] = value.ts
+          json[javaFieldName(field.name)] = value.json
+        } else {
+          ts[name] = fallback
+        }
         continue
       }
       const tagged = flexible && inRange(field.taggedVersions, version)
       // defaults often, so that "tagged fields are written only when not default" is exercised
       // (never a null default where the version cannot carry null: Kafka's own writer rejects that too)
       const useDefault = random.chance(tagged ? 0.35 : 0.1) && (this.nullable(field, version) || !defaultIsNull(field))
-      const value = useDefault
-        ? { ts: this.defaultOf(field, version, flexible), json: undefined }
-        : this.value(field, random, version, flexible, depth)
-      ts[tsFieldName(field.name)] = value.ts
-      json[javaFieldName(field.name)] = value.json === undefined ? this.jsonOf(field, value.ts, version, flexible) : value.json
+      if (useDefault) {
+        const fallback = this.defaultOf(field, version, flexible)
+        ts[name] = fallback
+        expected[name] = fallback
+        json[javaFieldName(field.name)] = this.jsonOf(field, fallback, version, flexible)
+      } else {
+        const value = this.value(field, random, version, flexible, depth, extras)
+        ts[name] = value.ts
+        expected[name] = value.expected
+        json[javaFieldName(field.name)] = value.json
+      }
     }
-    return { ts, json }
+    return { ts, expected, json }
   }
 
   private nullable(field: FieldSpec, version: number): boolean {
     return inRange(field.nullableVersions, version)
   }
 
-  private value(field: FieldSpec, random: Random, version: number, flexible: boolean, depth: number): { ts: unknown; json: JavaJson } {
-    if (this.nullable(field, version) && random.chance(0.15)) return { ts: null, json: null }
+  private value(field: FieldSpec, random: Random, version: number, flexible: boolean, depth: number, extras: boolean): Value {
+    if (this.nullable(field, version) && random.chance(0.15)) return { ts: null, expected: null, json: null }
     const type = field.type
     if (type.startsWith('[]')) {
       const elementType = type.slice(2)
       const large = depth < this.options.largeArrayDepth && random.chance(this.options.largeArrayChance)
       const length = large ? random.int(40, 400) : random.chance(0.25) ? 0 : random.int(1, 4)
       const ts: unknown[] = []
+      const expected: unknown[] = []
       const json: JavaJson[] = []
       const keys = new Set<string>()
       const keyFields = isPrimitive(elementType) ? [] : this.fieldsOf(field, elementType).filter((f) => f.mapKey === true && inRange(f.versions, version))
@@ -106,9 +137,10 @@ export class MessageGenerator {
         if (isPrimitive(elementType)) {
           const element = this.primitive(elementType, random, false)
           ts.push(element.ts)
+          expected.push(element.ts)
           json.push(element.json)
         } else {
-          const element = this.struct(this.fieldsOf(field, elementType), random, version, flexible, depth + 1)
+          const element = this.struct(this.fieldsOf(field, elementType), random, version, flexible, depth + 1, extras)
           if (keyFields.length > 0) {
             // map-keyed collections (Java's ImplicitLinkedHashMultiCollection) keep one element per key
             const key = keyFields.map((f) => String(element.ts[tsFieldName(f.name)])).join('\u0001')
@@ -116,16 +148,15 @@ export class MessageGenerator {
             keys.add(key)
           }
           ts.push(element.ts)
+          expected.push(element.expected)
           json.push(element.json)
         }
       }
-      return { ts, json }
+      return { ts, expected, json }
     }
-    if (!isPrimitive(type)) {
-      const element = this.struct(this.fieldsOf(field, type), random, version, flexible, depth + 1)
-      return element
-    }
-    return this.primitive(type, random, depth < 2)
+    if (!isPrimitive(type)) return this.struct(this.fieldsOf(field, type), random, version, flexible, depth + 1, extras)
+    const primitive = this.primitive(type, random, depth < 2)
+    return { ts: primitive.ts, expected: primitive.ts, json: primitive.json }
   }
 
   private primitive(type: string, random: Random, allowLong: boolean): { ts: unknown; json: JavaJson } {
@@ -190,7 +221,7 @@ export class MessageGenerator {
     if (raw === 'null') return null
     const type = field.type
     if (type.startsWith('[]')) return []
-    if (!isPrimitive(type)) return this.struct(this.fieldsOf(field, type), NO_RANDOM, -1, flexible, 99).ts
+    if (!isPrimitive(type)) return this.struct(this.fieldsOf(field, type), NO_RANDOM, -1, flexible, 99, false).ts
     switch (type) {
       case 'bool':
         return raw === 'true'
@@ -224,7 +255,7 @@ export class MessageGenerator {
     if (Array.isArray(value)) return []
     if (typeof value === 'object') {
       // a default struct: every field of this version at its default
-      return this.struct(this.fieldsOf(field, field.type), NO_RANDOM, version, flexible, 99).json
+      return this.struct(this.fieldsOf(field, field.type), NO_RANDOM, version, flexible, 99, false).json
     }
     return value as JavaJson
   }
