@@ -103,7 +103,8 @@ describe('SCRAM credentials', () => {
       connection.close()
     }
     const wrong = await saslConnect({ mechanism: 'SCRAM-SHA-512', username: user, password: 'wrong' }).catch((caught: unknown) => caught)
-    expect(AuthenticationError.isInstance(wrong)).toBe(true)
+    expect(AuthenticationError.isInstance(wrong), String(wrong)).toBe(true)
+    expect((wrong as AuthenticationError).errorName).toBe('SASL_AUTHENTICATION_FAILED')
 
     expect(await admin.deleteUserScramCredentials([{ user, mechanism: 'SCRAM-SHA-512' }, { user, mechanism: 'SCRAM-SHA-256' }])).toEqual([{ user }])
     await eventually(async () => {
@@ -119,6 +120,7 @@ describe('SCRAM credentials', () => {
         (caught: unknown) => caught,
       )
       expect(AuthenticationError.isInstance(error), String(error)).toBe(true)
+      expect((error as AuthenticationError).errorName).toBe('SASL_AUTHENTICATION_FAILED')
     })
     const [again] = await admin.deleteUserScramCredentials([{ user, mechanism: 'SCRAM-SHA-512' }])
     expect(again!.error?.errorName).toBe('RESOURCE_NOT_FOUND')

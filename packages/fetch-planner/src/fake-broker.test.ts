@@ -439,18 +439,26 @@ describe('FetchPlanner with a fake leader and follower', () => {
 
   it('close() resolves promptly with a long poll in flight and a pending poll()', async () => {
     const c = await cluster({ logStart: 0n, highWatermark: 0n, epoch: LEADER_EPOCH }, { logStart: 0n, highWatermark: 0n, epoch: LEADER_EPOCH })
+    // The broker holds every Fetch until the test releases it: "promptly" means close() and the
+    // pending poll() settle while the long poll is still unanswered (not after it returned).
+    let release = (): void => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let answered = 0
     c.leader.broker.on(FetchApi, async (_request, context) => {
-      await sleep(2_000)
+      await held
+      answered += 1
       return fetchResponse(context.version, { highWatermark: 0n })
     })
     const p = planner(c, { rack: '', fetchMaxWaitMs: 2_000 })
     p.assign([{ topic: TOPIC, partition: 0, offset: { kind: 'offset', offset: 0n } }])
     await waitFor(() => c.leader.fetchOffsets.length > 0 || c.leader.broker.received.some((r) => r.apiKey === FetchApi.apiKey), 5_000, 'a fetch')
     const pending = p.poll({ maxWaitMs: 10_000 })
-    const started = Date.now()
     await p.close()
     expect(await pending).toEqual([])
-    expect(Date.now() - started).toBeLessThan(100)
+    expect(answered, 'close() waited for the in-flight long poll').toBe(0)
+    release()
   })
 
   it('poll() rejects with the abort reason when its signal aborts', async () => {

@@ -304,11 +304,29 @@ describe('GroupConsumer against the real cluster', () => {
     const options = { groupId, topics: [topic], autoOffsetReset: 'earliest' as const, autoCommitIntervalMs: 200, heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000 }
     let first = 0
     const one = new Member('auto-1', options)
+    const coordinator = new GroupCoordinator({ metadata, pool, groupId, logger: quiet, retryBackoffMs: 100, isClosed: () => false })
+    const committedTotal = async (): Promise<bigint> => {
+      const committed = await fetchCommittedOffsets(coordinator, metadata, { groupId, partitions: [0, 1, 2].map((partition) => ({ topic, partition })) })
+      return [...committed.values()].reduce((sum, c) => sum + (c.offset > 0n ? c.offset : 0n), 0n)
+    }
+    let committedWhileRunning = -1n
     for await (const batch of one.group) {
       first += batch.records.length
+      if (committedWhileRunning < 0n && first > batch.records.length && first < 900) {
+        // Still consuming, never closed: only the periodic auto-commit can have committed the
+        // batches handed back so far (all but the one in hand).
+        const handedBack = BigInt(first - batch.records.length)
+        for (let attempt = 0; attempt < 100 && committedWhileRunning !== handedBack; attempt++) {
+          committedWhileRunning = await committedTotal()
+          if (committedWhileRunning !== handedBack) await sleep(100)
+        }
+        expect(committedWhileRunning, 'committed periodically, before close').toBe(handedBack)
+      }
       if (first === 900) break
     }
+    expect(committedWhileRunning).toBeGreaterThan(0n)
     await one.stop()
+    expect(await committedTotal(), 'committed on close').toBe(900n)
     await produceValues(metadata, pool, topic, 30, { start: 900 })
     const values: string[] = []
     const two = new Member('auto-2', options).run((batch) => {

@@ -71,8 +71,14 @@ class FakeFetcher implements GroupFetcher {
     }
   }
 
-  pause(): void {}
-  resume(): void {}
+  /** Recorded: the group consumer pauses fetching when a revocation starts. */
+  pause(partitions: ReadonlyArray<TopicPartition>): void {
+    for (const p of partitions) this.calls.push(`pause ${p.partition}`)
+  }
+
+  resume(partitions: ReadonlyArray<TopicPartition>): void {
+    for (const p of partitions) this.calls.push(`resume ${p.partition}`)
+  }
 
   async poll(options: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<FetchedBatch[]> {
     if (this.pending.length === 0) {
@@ -285,8 +291,14 @@ describe('GroupConsumer, classic protocol (fake coordinator)', () => {
     expect(batch.partition).toBe(3)
     // The rebalance gives 2 and 3 to the other member: 3 waits for the application.
     await waitFor(() => requests<SyncGroupRequest>(SyncGroupApi).length === 2, 5_000, 'second generation')
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The revocation has started (fetching of 2 and 3 paused) and now waits for the batch the
+    // application holds: the `revoked` listener must not have run yet.
+    await waitFor(() => fetcher.calls.includes('pause 2') && fetcher.calls.includes('pause 3'), 5_000, 'revocation started')
+    // Heartbeats go on meanwhile; three more of them are ample for a revocation that did not wait.
+    const heartbeats = broker.received.filter((r) => r.apiKey === HeartbeatApi.apiKey).length
+    await waitFor(() => broker.received.filter((r) => r.apiKey === HeartbeatApi.apiKey).length >= heartbeats + 3, 5_000, 'heartbeats while revoking')
     expect(events).toEqual(['assigned 0,1,2,3'])
+    expect(fetcher.calls).not.toContain('unassign 3')
     await group.commit(batch)
     const commitIndex = broker.received.length
     const second = iterator.next() // hands the batch back

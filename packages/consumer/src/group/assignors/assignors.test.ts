@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { cooperativeStickyAssignor, stickyAssign } from './cooperative-sticky.js'
 import { rangeAssignor } from './range.js'
 import { roundRobinAssignor } from './round-robin.js'
-import { type AssignorInput, type AssignorMember, type AssignorPartition, type GroupAssignment, type TopicPartition, useRackAwareAssignment } from './types.js'
+import { type Assignor, type AssignorInput, type AssignorMember, type AssignorPartition, type GroupAssignment, type TopicPartition, useRackAwareAssignment } from './types.js'
 
 function member(memberId: string, topics: string[], init: Partial<AssignorMember> = {}): AssignorMember {
   return { memberId, groupInstanceId: null, topics, ownedPartitions: [], generationId: -1, rackId: null, ...init }
@@ -185,7 +185,9 @@ describe('sticky assignment', () => {
 /**
  * Drives members through classic cooperative rebalances as the group consumer does: each member
  * reports what it owns; after the assignment it revokes owned - assigned and, when it revoked
- * anything, asks for another rebalance. Checks at every step that no partition has two owners.
+ * anything, asks for another rebalance. Members apply an assignment concurrently, so before
+ * applying a round it checks that no partition newly given to a member is still owned by
+ * another one (that member has not revoked it yet: two owners).
  */
 class CooperativeGroup {
   readonly owned = new Map<string, Set<number>>()
@@ -194,7 +196,10 @@ class CooperativeGroup {
   generation = 0
   rebalances = 0
 
-  constructor(private readonly partitions: number) {}
+  constructor(
+    private readonly partitions: number,
+    private readonly assignor: Assignor = cooperativeStickyAssignor,
+  ) {}
 
   join(id: string): void {
     this.owned.set(id, new Set())
@@ -210,8 +215,16 @@ class CooperativeGroup {
       const members = [...this.owned].map(([id, parts]) =>
         member(id, ['t'], { ownedPartitions: [...parts].map((partition) => ({ topic: 't', partition })), generationId: this.generation }),
       )
-      const result = cooperativeStickyAssignor.assign({ members, topics: topics({ t: this.partitions }) })
+      const result = this.assignor.assign({ members, topics: topics({ t: this.partitions }) })
       this.generation++
+      // Before anything is applied: a partition handed to a new owner must be owned by nobody.
+      for (const [id, assignment] of result) {
+        for (const { partition } of assignment) {
+          if (this.owned.get(id)?.has(partition) === true) continue
+          const holder = [...this.owned].find(([other, parts]) => other !== id && parts.has(partition))
+          if (holder !== undefined) throw new Error(`two owners: partition ${partition} given to ${id} while ${holder[0]} still owns it`)
+        }
+      }
       let anyRevoked = false
       // Revocations first (a member drops before anyone else can take), then additions.
       for (const [id, parts] of this.owned) {
@@ -266,6 +279,15 @@ describe('cooperative-sticky (KIP-429)', () => {
       for (const p of group.owned.get(id)!) expect(before.get(id)!.has(p)).toBe(true)
     }
     expect(group.assigned.get('d')!.sort()).toEqual(['a', 'b', 'c'].map((id) => group.revoked.get(id)![0]!).sort())
+  })
+
+  it('control: an eager sticky assignment (no KIP-429 filter) moves owned partitions in one round: two owners', () => {
+    const eagerSticky: Assignor = { name: 'eager-sticky', rebalanceProtocol: 'eager', assign: stickyAssign }
+    const group = new CooperativeGroup(12, eagerSticky)
+    for (const id of ['a', 'b', 'c']) group.join(id)
+    group.rebalanceUntilStable()
+    group.join('d')
+    expect(() => group.rebalanceUntilStable()).toThrow(/two owners: partition \d+ given to d while [abc] still owns it/)
   })
 
   it('a leaving member’s partitions go out in one rebalance and nobody else revokes', () => {
