@@ -1,14 +1,13 @@
-import { type BrokerConnection, type ConnectionPool, ConnectionError, type Logger } from '@kafkats/connection'
+import { type BrokerConnection, type ConnectionPool, ConnectionError, type Logger, backoffMs } from '@kafkats/connection'
 import {
   ErrorCode,
-  FindCoordinatorApi,
   KafkaError,
   KafkaProtocolError,
   MetadataApi,
   type MetadataResponsePartition,
   ZERO_UUID,
 } from '@kafkats/protocol'
-import type { ClusterMetadata } from '@kafkats/metadata'
+import { type ClusterMetadata, isCoordinatorLookupError } from '@kafkats/metadata'
 import { CoordinatorType } from './enums.js'
 import { type ErrorPlace, protocolError } from './errors.js'
 
@@ -80,7 +79,6 @@ export interface ContextOptions {
 
 /** Unknown topics are retried only this often: long enough to ride out metadata propagation after a create, short for a typo. */
 const UNKNOWN_TOPIC_RETRIES = 2
-const JITTER = 0.2
 
 /** The client's own `retriable` flag, except that an unknown topic is retried only briefly. */
 export function defaultRetriable(error: KafkaError, attempt: number): boolean {
@@ -111,7 +109,6 @@ export class AdminContext {
   private readonly backoffMs: number
   private readonly backoffMaxMs: number
   private nextBroker = 0
-  private readonly coordinatorCache = new Map<string, { nodeId: number; address: string }>()
 
   constructor(options: ContextOptions) {
     this.metadata = options.metadata
@@ -360,59 +357,39 @@ export class AdminContext {
   forgetCoordinators<T>(type: CoordinatorType, keyOf: (task: T) => string): (retries: ReadonlyArray<[T, KafkaError]>) => void {
     return (retries) => {
       for (const [task, error] of retries) {
-        if (!KafkaProtocolError.isInstance(error) || COORDINATOR_GONE.has(error.errorCode)) this.coordinatorCache.delete(`${type}|${keyOf(task)}`)
+        if (!KafkaProtocolError.isInstance(error) || COORDINATOR_GONE.has(error.errorCode)) this.metadata.coordinators.forget(type, keyOf(task))
       }
     }
   }
 
-  /** Coordinators of `keys` (FindCoordinator v4+ batches them into one request). */
+  /** Coordinators of `keys`, from the client's one coordinator cache (`metadata.coordinators`; FindCoordinator v4+ batches keys). */
   async coordinators(type: CoordinatorType, keys: readonly string[]): Promise<Map<string, Result<{ nodeId: number; address: string }>>> {
+    const cache = this.metadata.coordinators
+    const answers = keys.every((key) => cache.get(type, key) !== undefined)
+      ? await cache.find(type, keys, () => Promise.reject(new Error('unreachable: every key is cached')))
+      : await this.call('FindCoordinator', () => this.anyBroker(), (connection) => cache.find(type, keys, () => Promise.resolve(connection)))
     const found = new Map<string, Result<{ nodeId: number; address: string }>>()
-    const missing: string[] = []
     for (const key of keys) {
-      const cached = this.coordinatorCache.get(`${type}|${key}`)
-      if (cached !== undefined) found.set(key, { value: cached })
-      else missing.push(key)
-    }
-    if (missing.length === 0) return found
-    const record = (key: string, code: number, message: string | null, nodeId: number, host: string, port: number): void => {
-      if (code !== 0) {
+      const answer = answers.get(key)
+      if (answer === undefined) {
+        found.set(key, { error: this.error(ErrorCode.COORDINATOR_NOT_AVAILABLE, { apiName: 'FindCoordinator', groupId: key }) })
+      } else if (isCoordinatorLookupError(answer)) {
         const place: ErrorPlace =
           type === CoordinatorType.group
-            ? { apiName: 'FindCoordinator', groupId: key, errorMessage: message }
-            : { apiName: 'FindCoordinator', resource: key, errorMessage: message }
-        found.set(key, { error: this.error(code, place) })
-        return
-      }
-      const coordinator = { nodeId, address: `${host}:${port}` }
-      this.coordinatorCache.set(`${type}|${key}`, coordinator)
-      found.set(key, { value: coordinator })
-    }
-    await this.call('FindCoordinator', () => this.anyBroker(), async (connection) => {
-      const version = connection.versionFor(FindCoordinatorApi)
-      if (version >= 4) {
-        const response = await connection.request(FindCoordinatorApi, FindCoordinatorApi.createRequest({ keyType: type, coordinatorKeys: missing }), { version })
-        for (const c of response.coordinators) record(c.key, c.errorCode, c.errorMessage, c.nodeId, c.host, c.port)
+            ? { apiName: 'FindCoordinator', groupId: key, errorMessage: answer.errorMessage }
+            : { apiName: 'FindCoordinator', resource: key, errorMessage: answer.errorMessage }
+        found.set(key, { error: this.error(answer.errorCode, place) })
       } else {
-        await Promise.all(
-          missing.map(async (key) => {
-            const response = await connection.request(FindCoordinatorApi, FindCoordinatorApi.createRequest({ key, keyType: type }), { version })
-            record(key, response.errorCode, response.errorMessage, response.nodeId, response.host, response.port)
-          }),
-        )
+        found.set(key, { value: answer })
       }
-    })
-    for (const key of missing) {
-      if (!found.has(key)) found.set(key, { error: this.error(ErrorCode.COORDINATOR_NOT_AVAILABLE, { apiName: 'FindCoordinator', groupId: key }) })
     }
     return found
   }
 
   async backoff(attempt: number): Promise<void> {
-    const base = Math.min(this.backoffMaxMs, this.backoffMs * 2 ** attempt)
-    const ms = base * (1 - JITTER + Math.random() * 2 * JITTER)
-    await new Promise((resolve) => setTimeout(resolve, ms))
+    await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, this.backoffMs, this.backoffMaxMs)))
   }
+
 
   private noteRetry(apiName: string, error: KafkaError, attempt: number, items?: number): void {
     this.logger.debug({ api: apiName, error: error.message, attempt: attempt + 1, ...(items === undefined ? {} : { items }) }, 'admin request failed; retrying')

@@ -1,3 +1,4 @@
+import { backoffMs } from './backoff.js'
 import { BrokerConnection, type ConnectionOptions } from './connection.js'
 import { ConnectionError } from './connection-error.js'
 
@@ -24,8 +25,6 @@ export const connectionPoolDefaults = {
   reconnectBackoffMaxMs: 1000,
 } as const
 
-/** ±20% jitter, as the Java client, so clients that lost a broker together do not return together. */
-const JITTER = 0.2
 
 interface Slot {
   connection: BrokerConnection | null
@@ -109,8 +108,7 @@ export class ConnectionPool {
       slot.failures++
       const base = this.options.reconnectBackoffMs ?? connectionPoolDefaults.reconnectBackoffMs
       const max = this.options.reconnectBackoffMaxMs ?? connectionPoolDefaults.reconnectBackoffMaxMs
-      const backoff = Math.min(max, base * 2 ** (slot.failures - 1))
-      slot.nextAttemptAt = Date.now() + backoff * (1 - JITTER + Math.random() * 2 * JITTER)
+      slot.nextAttemptAt = Date.now() + backoffMs(slot.failures - 1, base, max)
       throw error
     } finally {
       slot.connecting = null

@@ -1,4 +1,4 @@
-import { type ConnectionPool, type Logger, silentLogger } from '@kafkats/connection'
+import { type ConnectionPool, type Logger, backoffMs, silentLogger } from '@kafkats/connection'
 import { FetchPlanner, type FetchOptions, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
 import type { ClusterMetadata } from '@kafkats/metadata'
 import { ConfigError, ErrorCode, InvalidStateError, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
@@ -10,7 +10,7 @@ import { ConsumerMembership } from './group/consumer-membership.js'
 import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, GroupCoordinator } from './group/coordinator.js'
 import type { Membership, MembershipHost } from './group/membership.js'
 import { type CommittedOffset, type OffsetToCommit, commitOffsets, fetchCommittedOffsets } from './group/offsets.js'
-import { Signal, abortError, backoff, describePartitions, sleep, tpKey, within } from './group/util.js'
+import { RETRY_BACKOFF_MAX_MS, Signal, abortError, describePartitions, sleep, topicPartitionKey, within } from './group/util.js'
 
 /** Called around rebalances with the partitions concerned. May be async: the rebalance waits for it. */
 export interface RebalanceListeners {
@@ -200,7 +200,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     })
     // The planner moved a partition on its own (reset policy, log truncation): do not hold the new position against it.
     const moved = (topic: string, partition: number, offset: bigint | null): void => {
-      const owned = this.owned.get(tpKey(topic, partition))
+      const owned = this.owned.get(topicPartitionKey(topic, partition))
       if (owned !== undefined) owned.expected = offset
     }
     this.fetcher.on?.('offsetReset', (event) => moved(event.topic, event.partition, event.offset))
@@ -277,7 +277,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
    * dropped. Throws when the partition is not owned.
    */
   seek(topic: string, partition: number, offset: StartOffset): void {
-    const owned = this.owned.get(tpKey(topic, partition))
+    const owned = this.owned.get(topicPartitionKey(topic, partition))
     if (owned === undefined || this.fetcher.seek === undefined) {
       throw new InvalidStateError(`cannot seek ${topic}-${partition}: it is not assigned to this consumer`)
     }
@@ -295,7 +295,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   /** Stops handing out batches of these partitions (they stay assigned). */
   pause(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
-      const owned = this.owned.get(tpKey(tp.topic, tp.partition))
+      const owned = this.owned.get(topicPartitionKey(tp.topic, tp.partition))
       if (owned !== undefined) owned.paused = true
     }
     this.fetcher.pause([...partitions])
@@ -303,7 +303,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
 
   resume(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
-      const owned = this.owned.get(tpKey(tp.topic, tp.partition))
+      const owned = this.owned.get(topicPartitionKey(tp.topic, tp.partition))
       if (owned !== undefined) owned.paused = false
     }
     this.fetcher.resume([...partitions])
@@ -360,7 +360,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   async commit(what?: FetchedBatch | readonly CommitOffset[]): Promise<void> {
     const offsets: Array<OffsetToCommit & { ownership: number }> = []
     const add = (topic: string, partition: number, offset: bigint, leaderEpoch: number, metadata: string | null, ownership?: number): void => {
-      const owned = this.owned.get(tpKey(topic, partition))
+      const owned = this.owned.get(topicPartitionKey(topic, partition))
       if (owned === undefined || (ownership !== undefined && ownership !== owned.ownership)) {
         throw new CommitFailedError(`cannot commit ${topic}-${partition}: it is not assigned to this consumer (any more)`, [{ topic, partition }])
       }
@@ -373,7 +373,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       }
     } else if (isBatch(what)) {
       add(what.topic, what.partition, what.nextOffset, what.leaderEpoch, null, this.handedOut.get(what))
-      const owned = this.owned.get(tpKey(what.topic, what.partition))
+      const owned = this.owned.get(topicPartitionKey(what.topic, what.partition))
       if (owned !== undefined && (owned.consumed === null || owned.consumed.offset < what.nextOffset)) {
         owned.consumed = { offset: what.nextOffset, leaderEpoch: what.leaderEpoch }
       }
@@ -411,7 +411,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private takeQueued(): FetchedBatch | null {
     for (let i = 0; i < this.queue.length; i++) {
       const batch = this.queue[i]!
-      const owned = this.owned.get(tpKey(batch.topic, batch.partition))
+      const owned = this.owned.get(topicPartitionKey(batch.topic, batch.partition))
       if (owned !== undefined && owned.paused && !owned.revoking) continue
       this.queue.splice(i, 1)
       i--
@@ -466,7 +466,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     if (outstanding === null) return
     this.outstanding = null
     const { batch, ownership } = outstanding
-    const owned = this.owned.get(tpKey(batch.topic, batch.partition))
+    const owned = this.owned.get(topicPartitionKey(batch.topic, batch.partition))
     if (owned !== undefined && owned.ownership === ownership && (owned.consumed === null || owned.consumed.offset < batch.nextOffset)) {
       owned.consumed = { offset: batch.nextOffset, leaderEpoch: batch.leaderEpoch }
     }
@@ -480,7 +480,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   /** Where the application is in a partition: after the batch it holds, else after the last one it handed back. */
   private position(owned: OwnedPartition): { offset: bigint; leaderEpoch: number } | null {
     const outstanding = this.outstanding
-    if (outstanding !== null && outstanding.ownership === owned.ownership && tpKey(outstanding.batch.topic, outstanding.batch.partition) === owned.key) {
+    if (outstanding !== null && outstanding.ownership === owned.ownership && topicPartitionKey(outstanding.batch.topic, outstanding.batch.partition) === owned.key) {
       return { offset: outstanding.batch.nextOffset, leaderEpoch: outstanding.batch.leaderEpoch }
     }
     return owned.consumed
@@ -522,11 +522,11 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
 
   private async assignNow(partitions: TopicPartition[]): Promise<void> {
     if (this.closing) return
-    const fresh = partitions.filter((tp) => !this.owned.has(tpKey(tp.topic, tp.partition)))
+    const fresh = partitions.filter((tp) => !this.owned.has(topicPartitionKey(tp.topic, tp.partition)))
     if (fresh.length === 0) return
     const entries = fresh.map((tp): OwnedPartition => ({
       tp: { topic: tp.topic, partition: tp.partition },
-      key: tpKey(tp.topic, tp.partition),
+      key: topicPartitionKey(tp.topic, tp.partition),
       ownership: this.nextOwnership++,
       revoking: false,
       paused: false,
@@ -589,7 +589,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         } else if (code === ErrorCode.UNSTABLE_OFFSET_COMMIT || this.coordinator.retriable(error)) {
           this.logger.debug({ attempt, error: String(error) }, 'OffsetFetch failed; retrying')
           // UNSTABLE_OFFSET_COMMIT: a transaction with offsets for these partitions is still open (KIP-447).
-          await sleep(backoff(attempt, this.retryBackoffMs))
+          await sleep(backoffMs(attempt, this.retryBackoffMs, RETRY_BACKOFF_MAX_MS))
         } else {
           throw error
         }
@@ -600,14 +600,14 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
 
   /** Clean hand-over: stop handing out the partitions, wait for the batch the application holds, commit, `revoked`, stop fetching. */
   private async revokeNow(partitions: TopicPartition[]): Promise<void> {
-    const entries = partitions.map((tp) => this.owned.get(tpKey(tp.topic, tp.partition))).filter((owned) => owned !== undefined)
+    const entries = partitions.map((tp) => this.owned.get(topicPartitionKey(tp.topic, tp.partition))).filter((owned) => owned !== undefined)
     if (entries.length === 0) return
     const keys = new Set(entries.map((owned) => owned.key))
     for (const owned of entries) owned.revoking = true
-    this.queue = this.queue.filter((batch) => !keys.has(tpKey(batch.topic, batch.partition)))
+    this.queue = this.queue.filter((batch) => !keys.has(topicPartitionKey(batch.topic, batch.partition)))
     this.fetcher.pause(entries.map((owned) => owned.tp))
     const deadline = Date.now() + this.rebalanceTimeoutMs
-    while (!this.closing && this.outstanding !== null && keys.has(tpKey(this.outstanding.batch.topic, this.outstanding.batch.partition))) {
+    while (!this.closing && this.outstanding !== null && keys.has(topicPartitionKey(this.outstanding.batch.topic, this.outstanding.batch.partition))) {
       const left = deadline - Date.now()
       if (left <= 0) {
         this.logger.warn({ partitions: describePartitions(entries.map((owned) => owned.tp)) }, 'the application kept a batch past the rebalance timeout; revoking anyway')
@@ -627,12 +627,12 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private dropNow(partitions: TopicPartition[]): TopicPartition[] {
     const dropped: TopicPartition[] = []
     for (const tp of partitions) {
-      const key = tpKey(tp.topic, tp.partition)
+      const key = topicPartitionKey(tp.topic, tp.partition)
       if (this.owned.delete(key)) dropped.push({ topic: tp.topic, partition: tp.partition })
     }
     if (dropped.length === 0) return dropped
-    const keys = new Set(dropped.map((tp) => tpKey(tp.topic, tp.partition)))
-    this.queue = this.queue.filter((batch) => !keys.has(tpKey(batch.topic, batch.partition)))
+    const keys = new Set(dropped.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    this.queue = this.queue.filter((batch) => !keys.has(topicPartitionKey(batch.topic, batch.partition)))
     this.fetcher.unassign(dropped)
     this.wakeIterator()
     return dropped
@@ -690,7 +690,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     let pending = offsets
     const deadline = Date.now() + Math.max(this.rebalanceTimeoutMs, 30_000)
     for (let attempt = 0; ; attempt++) {
-      const gone = pending.filter((o) => this.owned.get(tpKey(o.topic, o.partition))?.ownership !== o.ownership)
+      const gone = pending.filter((o) => this.owned.get(topicPartitionKey(o.topic, o.partition))?.ownership !== o.ownership)
       if (gone.length > 0) {
         throw new CommitFailedError(`cannot commit ${describePartitions(gone)}: no longer assigned to this consumer`, gone.map((o) => ({ topic: o.topic, partition: o.partition })))
       }
@@ -700,16 +700,16 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         codes = await commitOffsets(this.coordinator, this.options.metadata, this.groupId, identity, pending)
       } catch (error) {
         if (!this.coordinator.retriable(error) || Date.now() > deadline) throw error
-        await sleep(backoff(attempt, this.retryBackoffMs))
+        await sleep(backoffMs(attempt, this.retryBackoffMs, RETRY_BACKOFF_MAX_MS))
         continue
       }
       const retry: typeof pending = []
       let settle = false
       let fenced: number | null = null
       for (const o of pending) {
-        const code = codes.get(tpKey(o.topic, o.partition)) ?? ErrorCode.UNKNOWN_SERVER_ERROR
+        const code = codes.get(topicPartitionKey(o.topic, o.partition)) ?? ErrorCode.UNKNOWN_SERVER_ERROR
         if (code === 0) {
-          const owned = this.owned.get(tpKey(o.topic, o.partition))
+          const owned = this.owned.get(topicPartitionKey(o.topic, o.partition))
           if (owned !== undefined && owned.ownership === o.ownership) owned.committed = o.offset
         } else if (COORDINATOR_RETRY_ERRORS.has(code) || code === ErrorCode.REQUEST_TIMED_OUT) {
           if (COORDINATOR_ERRORS.has(code)) this.coordinator.markUnknown(KafkaProtocolError.fromCode(code).errorName)
@@ -742,7 +742,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       }
       pending = retry
       if (settle) await this.membership.settled()
-      await sleep(backoff(attempt, this.retryBackoffMs))
+      await sleep(backoffMs(attempt, this.retryBackoffMs, RETRY_BACKOFF_MAX_MS))
     }
   }
 

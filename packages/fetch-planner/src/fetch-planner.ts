@@ -4,7 +4,7 @@ import { ClosedError, InvalidArgumentError, KafkaError } from '@kafkats/protocol
 import { type Cursor, createCursor } from './cursor.js'
 import { DataLossError } from './data-loss-error.js'
 import type { FetchPlannerEventMap, FetchPlannerListener } from './events.js'
-import { partitionKey } from './fetch-session.js'
+import { topicPartitionKey } from '@kafkats/metadata'
 import { OffsetResolver } from './offsets.js'
 import { type FetchPlannerOptions, type ResolvedFetchPlannerOptions, resolveFetchPlannerOptions } from './options.js'
 import { chooseReplica, onBrokerRemoved, onLeaderChange, onReplicasChange } from './rules.js'
@@ -110,7 +110,7 @@ export class FetchPlanner {
     this.ensureOpen()
     for (const { topic, partition, offset } of partitions) checkStartOffset(topic, partition, offset)
     for (const { topic, partition, offset } of partitions) {
-      const key = partitionKey(topic, partition)
+      const key = topicPartitionKey(topic, partition)
       let cursor = this.cursors.get(key)
       if (cursor === undefined) {
         cursor = createCursor(topic, partition, key)
@@ -124,7 +124,7 @@ export class FetchPlanner {
   /** Stops fetching partitions and drops their buffered data. */
   unassign(partitions: ReadonlyArray<TopicPartition>): void {
     for (const { topic, partition } of partitions) {
-      const cursor = this.cursors.get(partitionKey(topic, partition))
+      const cursor = this.cursors.get(topicPartitionKey(topic, partition))
       if (cursor === undefined) continue
       this.detach(cursor)
       this.dropBuffered(cursor)
@@ -149,14 +149,14 @@ export class FetchPlanner {
   /** Stops fetching (and returning buffered data of) partitions until `resume`. */
   pause(partitions: ReadonlyArray<TopicPartition>): void {
     for (const { topic, partition } of partitions) {
-      const cursor = this.cursors.get(partitionKey(topic, partition))
+      const cursor = this.cursors.get(topicPartitionKey(topic, partition))
       if (cursor !== undefined) cursor.paused = true
     }
   }
 
   resume(partitions: ReadonlyArray<TopicPartition>): void {
     for (const { topic, partition } of partitions) {
-      const cursor = this.cursors.get(partitionKey(topic, partition))
+      const cursor = this.cursors.get(topicPartitionKey(topic, partition))
       if (cursor === undefined || !cursor.paused) continue
       cursor.paused = false
       if (cursor.source >= 0) this.sources.get(cursor.source)?.notify()
@@ -171,7 +171,7 @@ export class FetchPlanner {
 
   /** The next offset to hand to the application and the epoch of the record before it; undefined while unknown. */
   position(topic: string, partition: number): { offset: bigint; leaderEpoch: number } | undefined {
-    const cursor = this.cursors.get(partitionKey(topic, partition))
+    const cursor = this.cursors.get(topicPartitionKey(topic, partition))
     if (cursor === undefined || cursor.position === null) return undefined
     return { offset: cursor.position, leaderEpoch: cursor.positionEpoch }
   }
@@ -216,7 +216,7 @@ export class FetchPlanner {
 
   /** The broker the partition is fetched from now (a follower after a KIP-392 redirect), or -1. */
   sourceOf(topic: string, partition: number): number {
-    const cursor = this.cursors.get(partitionKey(topic, partition))
+    const cursor = this.cursors.get(topicPartitionKey(topic, partition))
     return cursor === undefined || cursor.state !== 'fetching' ? -1 : cursor.source
   }
 
@@ -517,7 +517,7 @@ export class FetchPlanner {
   // Metadata events
 
   private onLeaderChanged(event: LeaderChangedEvent): void {
-    const cursor = this.cursors.get(partitionKey(event.topic, event.partition))
+    const cursor = this.cursors.get(topicPartitionKey(event.topic, event.partition))
     if (cursor === undefined) return
     cursor.preferredReplica = -1
     cursor.followerOutOfRangeCount = 0
@@ -532,7 +532,7 @@ export class FetchPlanner {
   }
 
   private onReplicasChanged(event: ReplicasChangedEvent): void {
-    const cursor = this.cursors.get(partitionKey(event.topic, event.partition))
+    const cursor = this.cursors.get(topicPartitionKey(event.topic, event.partition))
     if (cursor === undefined || !onReplicasChange(cursor, event.replicas).toLeader) return
     cursor.preferredReplica = -1
     this.place(cursor)
@@ -573,7 +573,7 @@ export class FetchPlanner {
   }
 
   private requireCursor(topic: string, partition: number): Cursor {
-    const cursor = this.cursors.get(partitionKey(topic, partition))
+    const cursor = this.cursors.get(topicPartitionKey(topic, partition))
     if (cursor === undefined) throw new InvalidArgumentError('partition', `${topic}-${partition}`, 'an assigned partition')
     return cursor
   }

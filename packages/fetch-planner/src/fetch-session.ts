@@ -3,6 +3,8 @@
 // carries only partitions whose fetch state changed, plus `forgottenTopicsData` for those to drop.
 // A partition the request leaves out is still fetched, from the offset the broker remembers.
 
+import { topicPartitionKey } from '@kafkats/metadata'
+
 /** The fetch state of one partition, as sent to (and remembered by) the broker. */
 export interface SessionPartition {
   topic: string
@@ -23,7 +25,7 @@ export interface SessionRequest {
   send: SessionPartition[]
   /** Partitions to put in `forgottenTopicsData`. */
   forget: SessionPartition[]
-  /** What the broker fetches for this request (sent or remembered), by `partitionKey`. */
+  /** What the broker fetches for this request (sent or remembered), by `topicPartitionKey`. */
   partitions: Map<string, SessionPartition>
 }
 
@@ -34,9 +36,7 @@ export const FINAL_EPOCH = -1
 /** Fetch sessions arrived with Fetch v7. */
 export const FIRST_SESSION_VERSION = 7
 
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
+
 
 function samePartitionState(a: SessionPartition, b: SessionPartition): boolean {
   return (
@@ -62,7 +62,7 @@ export class FetchSession {
   /** The request for `wanted` (in order), sent at `version`. */
   build(wanted: readonly SessionPartition[], version: number, useTopicIds: boolean): SessionRequest {
     const partitions = new Map<string, SessionPartition>()
-    for (const partition of wanted) partitions.set(partitionKey(partition.topic, partition.partition), partition)
+    for (const partition of wanted) partitions.set(topicPartitionKey(partition.topic, partition.partition), partition)
     const shape = `${version}/${useTopicIds}`
     if (version < FIRST_SESSION_VERSION) {
       return { sessionId: 0, sessionEpoch: FINAL_EPOCH, full: true, send: [...wanted], forget: [], partitions }
@@ -74,7 +74,7 @@ export class FetchSession {
     }
     const send: SessionPartition[] = []
     for (const partition of wanted) {
-      const known = this.remembered.get(partitionKey(partition.topic, partition.partition))
+      const known = this.remembered.get(topicPartitionKey(partition.topic, partition.partition))
       if (known === undefined || !samePartitionState(known, partition)) send.push(partition)
     }
     const forget: SessionPartition[] = []

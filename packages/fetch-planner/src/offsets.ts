@@ -7,7 +7,7 @@ import type { ClusterMetadata } from '@kafkats/metadata'
 import { ErrorCode, KafkaError, KafkaProtocolError, ListOffsetsApi, OffsetForLeaderEpochApi } from '@kafkats/protocol'
 import type { Cursor } from './cursor.js'
 import type { OffsetResetEvent } from './events.js'
-import { partitionKey } from './fetch-session.js'
+import { topicPartitionKey } from '@kafkats/metadata'
 import { OffsetOutOfRangeError } from './offset-out-of-range-error.js'
 import type { ResolvedFetchPlannerOptions } from './options.js'
 import { decideValidation } from './rules.js'
@@ -241,7 +241,7 @@ export class OffsetResolver {
     const answers = new Map<string, PartitionOffset>()
     for (const topic of response.topics) {
       for (const partition of topic.partitions) {
-        answers.set(partitionKey(topic.name, partition.partitionIndex), { errorCode: partition.errorCode, offset: partition.offset, leaderEpoch: partition.leaderEpoch })
+        answers.set(topicPartitionKey(topic.name, partition.partitionIndex), { errorCode: partition.errorCode, offset: partition.offset, leaderEpoch: partition.leaderEpoch })
       }
     }
     return answers
@@ -273,7 +273,7 @@ export class OffsetResolver {
         )
         for (const topic of response.topics) {
           for (const partition of topic.partitions) {
-            answers.set(partitionKey(topic.topic, partition.partition), { errorCode: partition.errorCode, leaderEpoch: partition.leaderEpoch, endOffset: partition.endOffset })
+            answers.set(topicPartitionKey(topic.topic, partition.partition), { errorCode: partition.errorCode, leaderEpoch: partition.leaderEpoch, endOffset: partition.endOffset })
           }
         }
       }

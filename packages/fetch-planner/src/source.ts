@@ -16,7 +16,8 @@ import {
   ZERO_UUID,
 } from '@kafkats/protocol'
 import type { Cursor } from './cursor.js'
-import { FetchSession, type SessionPartition, type SessionRequest, partitionKey } from './fetch-session.js'
+import { topicPartitionKey } from '@kafkats/metadata'
+import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js'
 import type { ResolvedFetchPlannerOptions } from './options.js'
 import { type ExtractedRecords, decodeBatches, extractRecords } from './records.js'
 import { decideFetchAnswer, formatMoves, onSourceFailure, pinToLeader, rackForRequest } from './rules.js'
@@ -329,7 +330,7 @@ export class FetchSource {
       const topic = plan.useTopicIds ? plan.topicNames.get(topicResponse.topicId) : topicResponse.topic
       if (topic === undefined) continue
       for (const answer of topicResponse.partitions) {
-        const entry = plan.cursors.get(partitionKey(topic, answer.partitionIndex))
+        const entry = plan.cursors.get(topicPartitionKey(topic, answer.partitionIndex))
         if (entry === undefined || !this.isCurrent(entry)) continue
         const cursor = entry.cursor
         const leader = this.host.metadata.partition(topic, answer.partitionIndex)?.leader ?? -1

@@ -61,7 +61,4 @@ export interface BrokerCounters {
   records: number
 }
 
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
+export type { TopicPartition } from '@kafkats/metadata'

@@ -9,6 +9,7 @@ import {
   type MetadataResponse,
   ZERO_UUID,
 } from '@kafkats/protocol'
+import { CoordinatorCache } from './coordinators.js'
 import { MetadataEvents } from './events.js'
 
 export interface ClusterMetadataOptions {
@@ -92,6 +93,8 @@ const RETRIABLE_TOPIC_ERRORS = new Set<number>([ErrorCode.LEADER_NOT_AVAILABLE, 
  * state (as the Java client does). Emits events for leader moves, broker and partition changes.
  */
 export class ClusterMetadata extends MetadataEvents {
+  /** The client's one coordinator cache (groups, transactional ids), shared by its admin and consumers. */
+  readonly coordinators = new CoordinatorCache()
   private readonly options: ClusterMetadataOptions
   private readonly logger: Logger
   private readonly maxAgeMs: number

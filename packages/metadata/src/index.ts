@@ -14,3 +14,12 @@ export {
   type PartitionsAddedEvent,
   type ReplicasChangedEvent,
 } from './events.js'
+export {
+  CoordinatorCache,
+  isCoordinatorLookupError,
+  type CoordinatorKeyType,
+  type CoordinatorLookup,
+  type CoordinatorLookupError,
+  type CoordinatorNode,
+} from './coordinators.js'
+export { topicPartitionKey, type TopicPartition } from './topic-partition.js'

@@ -1,4 +1,4 @@
-import { type BrokerConnection, type ConnectionPool, type Logger, silentLogger } from '@kafkats/connection'
+import { type BrokerConnection, type ConnectionPool, type Logger, backoffMs, silentLogger } from '@kafkats/connection'
 import type { ClusterMetadata, TopicInfo } from '@kafkats/metadata'
 import {
   ErrorCode,
@@ -450,7 +450,7 @@ export class Producer {
           if (KafkaError.isInstance(error) && !error.retriable && attempt > 0) throw error
           // A fresh cluster may answer COORDINATOR_LOAD_IN_PROGRESS for seconds: keep trying within the delivery timeout.
           if (Date.now() - started > this.options.deliveryTimeoutMs) throw error
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, this.options.retryBackoffMs * 2 ** Math.min(attempt, 4))))
+          await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, this.options.retryBackoffMs, 1000)))
         }
       }
     }

@@ -1,4 +1,4 @@
-import type { Logger } from '@kafkats/connection'
+import { type Logger, backoffMs } from '@kafkats/connection'
 import type { ClusterMetadata } from '@kafkats/metadata'
 import {
   ErrorCode,
@@ -19,7 +19,7 @@ import { CommitFailedError } from './commit-failed-error.js'
 import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, type GroupCoordinator } from './coordinator.js'
 import type { Membership, MembershipHost } from './membership.js'
 import type { CommitIdentity } from './offsets.js'
-import { Signal, backoff, byTopic, describePartitions, sleep, tpKey, within } from './util.js'
+import { RETRY_BACKOFF_MAX_MS, Signal, byTopic, describePartitions, sleep, topicPartitionKey, within } from './util.js'
 
 export interface ClassicMembershipOptions {
   groupId: string
@@ -199,7 +199,7 @@ export class ClassicMembership implements Membership {
           return
         }
         this.logger.warn({ attempt, error: String(error) }, 'joining the group failed; retrying')
-        await sleep(backoff(attempt++, this.options.retryBackoffMs), this.stop.signal)
+        await sleep(backoffMs(attempt++, this.options.retryBackoffMs, RETRY_BACKOFF_MAX_MS), this.stop.signal)
       }
     }
   }
@@ -269,7 +269,7 @@ export class ClassicMembership implements Membership {
         )
       } catch (error) {
         if (!coordinator.retriable(error)) throw error
-        await sleep(backoff(attempt, this.options.retryBackoffMs), this.stop.signal)
+        await sleep(backoffMs(attempt, this.options.retryBackoffMs, RETRY_BACKOFF_MAX_MS), this.stop.signal)
         continue
       }
       const code = response.errorCode
@@ -292,7 +292,7 @@ export class ClassicMembership implements Membership {
       }
       if (COORDINATOR_RETRY_ERRORS.has(code) || code === ErrorCode.REBALANCE_IN_PROGRESS) {
         if (COORDINATOR_ERRORS.has(code)) coordinator.markUnknown(error.errorName)
-        await sleep(backoff(attempt, this.options.retryBackoffMs), this.stop.signal)
+        await sleep(backoffMs(attempt, this.options.retryBackoffMs, RETRY_BACKOFF_MAX_MS), this.stop.signal)
         continue
       }
       throw error
@@ -390,7 +390,7 @@ export class ClassicMembership implements Membership {
     const seen = new Set<string>()
     for (const list of result.values()) {
       for (const tp of list) {
-        const key = tpKey(tp.topic, tp.partition)
+        const key = topicPartitionKey(tp.topic, tp.partition)
         if (seen.has(key)) throw new KafkaError(`assignor ${assignor.name} gave ${tp.topic}-${tp.partition} to two members`, { errorName: 'INVALID_ASSIGNMENT' })
         seen.add(key)
       }
@@ -411,11 +411,11 @@ export class ClassicMembership implements Membership {
   /** KIP-429 on the member side: revoke what left the assignment (then rejoin), add what is new. */
   private async applyAssignment(assignment: TopicPartition[]): Promise<void> {
     const { host } = this.options
-    const assigned = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)))
+    const assigned = new Set(assignment.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
     const owned = host.owned()
-    const ownedKeys = new Set(owned.map((tp) => tpKey(tp.topic, tp.partition)))
-    const revoked = owned.filter((tp) => !assigned.has(tpKey(tp.topic, tp.partition)))
-    const added = assignment.filter((tp) => !ownedKeys.has(tpKey(tp.topic, tp.partition)))
+    const ownedKeys = new Set(owned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    const revoked = owned.filter((tp) => !assigned.has(topicPartitionKey(tp.topic, tp.partition)))
+    const added = assignment.filter((tp) => !ownedKeys.has(topicPartitionKey(tp.topic, tp.partition)))
     if (revoked.length > 0) {
       await host.revoke(revoked)
       // The partitions can go to their new owners only in the next generation.

@@ -1,4 +1,4 @@
-import type { Logger } from '@kafkats/connection'
+import { type Logger, backoffMs } from '@kafkats/connection'
 import type { ClusterMetadata } from '@kafkats/metadata'
 import {
   ConsumerGroupHeartbeatApi,
@@ -14,7 +14,7 @@ import { CommitFailedError } from './commit-failed-error.js'
 import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, type GroupCoordinator } from './coordinator.js'
 import type { Membership, MembershipHost } from './membership.js'
 import type { CommitIdentity } from './offsets.js'
-import { Signal, backoff, byTopic, describePartitions, sleep, tpKey, within } from './util.js'
+import { RETRY_BACKOFF_MAX_MS, Signal, byTopic, describePartitions, sleep, topicPartitionKey, within } from './util.js'
 
 export interface ConsumerMembershipOptions {
   groupId: string
@@ -139,7 +139,7 @@ export class ConsumerMembership implements Membership {
           return
         }
         this.logger.debug({ attempt, error: String(error) }, 'heartbeat failed; retrying')
-        delay = backoff(attempt++, this.options.retryBackoffMs)
+        delay = backoffMs(attempt++, this.options.retryBackoffMs, RETRY_BACKOFF_MAX_MS)
         continue
       }
       const code = response.errorCode
@@ -158,7 +158,7 @@ export class ConsumerMembership implements Membership {
       } else if (COORDINATOR_RETRY_ERRORS.has(code) || code === ErrorCode.UNRELEASED_INSTANCE_ID) {
         this.logger.debug({ attempt, error: error.message }, 'heartbeat failed; retrying')
         if (COORDINATOR_ERRORS.has(code)) this.options.coordinator.markUnknown(error.errorName)
-        delay = backoff(attempt++, this.options.retryBackoffMs)
+        delay = backoffMs(attempt++, this.options.retryBackoffMs, RETRY_BACKOFF_MAX_MS)
       } else {
         this.fail(error)
         return
@@ -222,11 +222,11 @@ export class ConsumerMembership implements Membership {
         while (this.target !== null && !this.closing) {
           const target = this.target
           const { host } = this.options
-          const wanted = new Set(target.map((tp) => tpKey(tp.topic, tp.partition)))
+          const wanted = new Set(target.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
           const owned = host.owned()
-          const ownedKeys = new Set(owned.map((tp) => tpKey(tp.topic, tp.partition)))
-          const revoked = owned.filter((tp) => !wanted.has(tpKey(tp.topic, tp.partition)))
-          const added = target.filter((tp) => !ownedKeys.has(tpKey(tp.topic, tp.partition)))
+          const ownedKeys = new Set(owned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+          const revoked = owned.filter((tp) => !wanted.has(topicPartitionKey(tp.topic, tp.partition)))
+          const added = target.filter((tp) => !ownedKeys.has(topicPartitionKey(tp.topic, tp.partition)))
           if (revoked.length === 0 && added.length === 0) {
             if (this.target === target) this.target = null
             break

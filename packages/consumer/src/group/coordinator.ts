@@ -1,7 +1,7 @@
-import { type BrokerConnection, type ConnectionPool, ConnectionError, type Logger } from '@kafkats/connection'
-import type { ClusterMetadata } from '@kafkats/metadata'
-import { ClosedError, ErrorCode, FindCoordinatorApi, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
-import { backoff, sleep } from './util.js'
+import { type BrokerConnection, type ConnectionPool, ConnectionError, type Logger, backoffMs } from '@kafkats/connection'
+import { type ClusterMetadata, type CoordinatorNode, isCoordinatorLookupError } from '@kafkats/metadata'
+import { ClosedError, ErrorCode, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
+import { RETRY_BACKOFF_MAX_MS, sleep } from './util.js'
 
 /** Error codes after which the coordinator must be looked up again (Java: markCoordinatorUnknown). */
 export const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE])
@@ -13,10 +13,10 @@ export const COORDINATOR_RETRY_ERRORS: ReadonlySet<number> = new Set([
   ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
 ])
 
-export interface CoordinatorNode {
-  nodeId: number
-  address: string
-}
+export type { CoordinatorNode }
+
+/** FindCoordinator key type of a group. */
+const GROUP_KEY_TYPE = 0
 
 /**
  * Finds a group's coordinator (FindCoordinator key type GROUP; the batched `coordinatorKeys` form
@@ -51,6 +51,7 @@ export class GroupCoordinator {
     if (this.node === null) return
     this.options.logger.info({ coordinator: this.node.nodeId, reason }, 'group coordinator unknown; rediscovering')
     this.node = null
+    this.options.metadata.coordinators.forget(GROUP_KEY_TYPE, this.options.groupId)
   }
 
   /** The coordinator's `group` connection, looking the coordinator up (with back-off) when unknown. */
@@ -92,25 +93,18 @@ export class GroupCoordinator {
         if (brokers.length === 0) brokers = [...(await metadata.refresh()).brokers.values()]
         const broker = brokers[this.nextBroker++ % brokers.length]
         if (broker === undefined) throw new ConnectionError('no broker known', 'metadata')
-        const connection = await pool.get(broker.address, 'metadata')
-        const version = connection.versionFor(FindCoordinatorApi)
-        const response = await connection.request(
-          FindCoordinatorApi,
-          FindCoordinatorApi.createRequest(version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { keyType: 0, key: groupId }),
-        )
-        const answer =
-          version >= 4
-            ? response.coordinators.find((coordinator) => coordinator.key === groupId)
-            : { ...response, key: groupId }
+        // The client's one coordinator cache: the admin and other consumers of this client share it.
+        const answers = await metadata.coordinators.find(GROUP_KEY_TYPE, [groupId], () => pool.get(broker.address, 'metadata'))
+        const answer = answers.get(groupId)
         if (answer === undefined) throw new KafkaError('FindCoordinator answered without the group', { errorName: 'INVALID_RESPONSE', retriable: true })
-        if (answer.errorCode !== 0) throw KafkaProtocolError.fromCode(answer.errorCode, { apiName: 'FindCoordinator', groupId, errorMessage: answer.errorMessage })
-        this.node = { nodeId: answer.nodeId, address: `${answer.host}:${answer.port}` }
-        logger.debug({ coordinator: answer.nodeId, address: this.node.address }, 'group coordinator found')
+        if (isCoordinatorLookupError(answer)) throw KafkaProtocolError.fromCode(answer.errorCode, { apiName: 'FindCoordinator', groupId, errorMessage: answer.errorMessage })
+        this.node = answer
+        logger.debug({ coordinator: answer.nodeId, address: answer.address }, 'group coordinator found')
         return this.node
       } catch (error) {
         if (!(KafkaError.isInstance(error) && error.retriable)) throw error
         logger.debug({ attempt, error: String(error) }, 'FindCoordinator failed; retrying')
-        await sleep(backoff(attempt, this.options.retryBackoffMs))
+        await sleep(backoffMs(attempt, this.options.retryBackoffMs, RETRY_BACKOFF_MAX_MS))
       }
     }
   }

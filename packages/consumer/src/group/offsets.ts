@@ -2,7 +2,7 @@ import type { ClusterMetadata } from '@kafkats/metadata'
 import { ErrorCode, KafkaProtocolError, OffsetCommitApi, OffsetFetchApi, ZERO_UUID } from '@kafkats/protocol'
 import type { TopicPartition } from './assignors/types.js'
 import type { GroupCoordinator } from './coordinator.js'
-import { byTopic, tpKey } from './util.js'
+import { byTopic, topicPartitionKey } from './util.js'
 
 /** An offset stored for the group: the next record to read, and the leader epoch of the record before it. */
 export interface CommittedOffset {
@@ -68,7 +68,7 @@ export async function fetchCommittedOffsets(
   const take = (topic: string, p: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number }): void => {
     if (p.errorCode !== 0) throw KafkaProtocolError.fromCode(p.errorCode, { ...context, topic, partition: p.partitionIndex })
     if (p.committedOffset >= 0n) {
-      result.set(tpKey(topic, p.partitionIndex), { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.metadata })
+      result.set(topicPartitionKey(topic, p.partitionIndex), { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.metadata })
     }
   }
   if (version >= 8) {
@@ -133,8 +133,8 @@ export async function commitOffsets(
   const result = new Map<string, number>()
   for (const topic of response.topics) {
     const name = version >= 10 ? (nameOf.get(topic.topicId) ?? topic.name) : topic.name
-    for (const p of topic.partitions) result.set(tpKey(name, p.partitionIndex), p.errorCode)
+    for (const p of topic.partitions) result.set(topicPartitionKey(name, p.partitionIndex), p.errorCode)
   }
-  for (const o of offsets) if (!result.has(tpKey(o.topic, o.partition))) result.set(tpKey(o.topic, o.partition), ErrorCode.UNKNOWN_SERVER_ERROR)
+  for (const o of offsets) if (!result.has(topicPartitionKey(o.topic, o.partition))) result.set(topicPartitionKey(o.topic, o.partition), ErrorCode.UNKNOWN_SERVER_ERROR)
   return result
 }

@@ -1,6 +1,6 @@
 import type { TopicPartition } from './assignors/types.js'
 
-export { tpKey } from './assignors/types.js'
+export { topicPartitionKey } from '@kafkats/metadata'
 
 /** Resolves after `ms`, or early (without error) when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -47,11 +47,8 @@ export class Signal {
   }
 }
 
-/** `base` doubling per attempt up to `max`, ±20% jitter (Java's retry.backoff.ms / retry.backoff.max.ms). */
-export function backoff(attempt: number, base = 100, max = 1000): number {
-  const value = Math.min(max, base * 2 ** Math.min(attempt, 16))
-  return Math.round(value * (0.8 + Math.random() * 0.4))
-}
+/** The group consumer's back-off cap (Java's retry.backoff.max.ms default). */
+export const RETRY_BACKOFF_MAX_MS = 1000
 
 /** Groups partitions by topic, sorted, for requests. */
 export function byTopic(partitions: Iterable<TopicPartition>): Map<string, number[]> {

@@ -6,7 +6,7 @@ import {
   type TopicPartition,
   compareTopicPartitions,
   sortMembers,
-  tpKey,
+  topicPartitionKey,
   useRackAwareAssignment,
 } from './types.js'
 
@@ -42,7 +42,7 @@ export function stickyAssign(input: AssignorInput): GroupAssignment {
     })
     if (eligible.length === 0) continue
     for (const p of partitions) {
-      const key = tpKey(topic, p.partition)
+      const key = topicPartitionKey(topic, p.partition)
       slots.set(key, { tp: { topic, partition: p.partition }, key, racks: new Set(p.racks), eligible })
     }
   }
@@ -56,7 +56,7 @@ export function stickyAssign(input: AssignorInput): GroupAssignment {
   const claims = new Map<string, { generation: number; members: number[] }>()
   members.forEach((member, index) => {
     for (const tp of member.ownedPartitions) {
-      const key = tpKey(tp.topic, tp.partition)
+      const key = topicPartitionKey(tp.topic, tp.partition)
       const slot = slots.get(key)
       if (slot === undefined || !slot.eligible.includes(index)) continue
       const claim = claims.get(key)
@@ -177,7 +177,7 @@ export function withoutPartitionsStillOwnedElsewhere(members: readonly AssignorM
   const claimedBy = new Map<string, Set<string>>()
   for (const member of members) {
     for (const tp of member.ownedPartitions) {
-      const key = tpKey(tp.topic, tp.partition)
+      const key = topicPartitionKey(tp.topic, tp.partition)
       const set = claimedBy.get(key) ?? new Set()
       set.add(member.memberId)
       claimedBy.set(key, set)
@@ -188,7 +188,7 @@ export function withoutPartitionsStillOwnedElsewhere(members: readonly AssignorM
     adjusted.set(
       memberId,
       partitions.filter((tp) => {
-        const claimants = claimedBy.get(tpKey(tp.topic, tp.partition))
+        const claimants = claimedBy.get(topicPartitionKey(tp.topic, tp.partition))
         return claimants === undefined || [...claimants].every((claimant) => claimant === memberId)
       }),
     )

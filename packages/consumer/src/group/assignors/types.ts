@@ -1,8 +1,6 @@
-/** A partition of a topic. */
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
+import { type TopicPartition, topicPartitionKey } from '@kafkats/metadata'
+
+export type { TopicPartition }
 
 /** One member of a classic group, as its JoinGroup subscription describes it. */
 export interface AssignorMember {
@@ -46,9 +44,7 @@ export interface Assignor {
   assign(input: AssignorInput): GroupAssignment
 }
 
-export function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
+export { topicPartitionKey }
 
 export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
   return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition
