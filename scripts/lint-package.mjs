@@ -32,6 +32,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
  */
 const LAYERS = {
   protocol: [],
+  fake: ['protocol'],
   connection: ['protocol'],
   metadata: ['protocol', 'connection'],
   'fetch-planner': ['protocol', 'connection', 'metadata'],

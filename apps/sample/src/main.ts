@@ -3,10 +3,13 @@
 //   @kafkats/producer-sink  produces idempotently with 5 requests in flight per broker
 //   @kafkats/consumer       a direct consumer fetching from the closest replica (KIP-392, via
 //                           @kafkats/fetch-planner), then a small consumer group
-// With KAFKA_BROKERS unset it starts the local 3-rack test cluster and stops it at the end.
+// With KAFKA_BROKERS unset it starts the local 3-rack test cluster and stops it at the end; on a
+// machine without Java it starts an in-process @kafkats/fake cluster with the same racks instead.
+import { spawnSync } from 'node:child_process'
 import { Admin } from '@kafkats/admin'
 import { ConnectionPool } from '@kafkats/connection'
 import { DirectConsumer, GroupConsumer } from '@kafkats/consumer'
+import { FakeCluster } from '@kafkats/fake'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer } from '@kafkats/producer-sink'
 import { startCluster, stopCluster } from '@kafkats/testkit'
@@ -19,9 +22,24 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`)
 }
 
+/** `java -version` runs: the real cluster can be started. SAMPLE_BACKEND=fake|real overrides. */
+function javaInstalled(): boolean {
+  const forced = process.env.SAMPLE_BACKEND
+  if (forced === 'fake') return false
+  if (forced === 'real') return true
+  const result = spawnSync('java', ['-version'], { stdio: 'ignore' })
+  return result.error === undefined && result.status === 0
+}
+
 async function main(): Promise<void> {
   let startedCluster = false
+  let fake: FakeCluster | undefined
   let brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? []
+  if (brokers.length === 0 && !javaInstalled()) {
+    fake = await FakeCluster.start({ brokers: 3, racks: ['rack-1', 'rack-2', 'rack-3'] })
+    say(`Java is not installed: running against an in-process fake Kafka cluster (@kafkats/fake, 3 brokers, 3 racks) at ${fake.bootstrapServers}`)
+    brokers = fake.bootstrap
+  }
   if (brokers.length === 0) {
     say('starting the local 3-node, 3-rack Kafka cluster (first run downloads Kafka from Maven Central)…')
     const cluster = await startCluster({ log: (message) => say(`  ${message}`) })
@@ -123,6 +141,7 @@ async function main(): Promise<void> {
     await admin.deleteTopics([topic]).catch(() => undefined)
     metadata.close()
     pool.close()
+    await fake?.close()
     if (startedCluster) {
       say('stopping the local cluster…')
       await stopCluster()

@@ -1,0 +1,191 @@
+// One fake broker's TCP side: a listener on 127.0.0.1, Kafka framing, request decoding with the
+// generated codecs, in-order answers per connection (as a real broker: one request at a time per
+// connection), the request log and the fault rules (injected errors, dropped or delayed answers).
+import { createServer, type Server, type Socket } from 'node:net'
+import { ApiVersionsApi, ErrorCode, Reader, Writer, apiByKey, decodeRequestHeader, encodeResponseHeader, type ApiDefinition } from '@kafkats/protocol'
+import { errorResponse } from './error-response.js'
+import { HANDLERS, NO_RESPONSE, type FetchSession, type Services } from './handlers.js'
+import type { BrokerState } from './model.js'
+
+/** One request as the fake cluster received it. */
+export interface RequestLogEntry {
+  /** Broker that received it. */
+  broker: number
+  /** Kafka's API name, e.g. `Fetch`. */
+  api: string
+  apiKey: number
+  version: number
+  clientId: string | null
+  correlationId: number
+  /** The decoded request (the generated codec's shape). */
+  request: unknown
+  /** Date.now() when it arrived. */
+  receivedAtMs: number
+}
+
+/** Which requests a fault rule applies to. */
+export interface FaultMatch {
+  /** Broker id that receives the request (any when absent). */
+  broker?: number
+  /** Further condition on the request (e.g. its topic). */
+  where?: (entry: RequestLogEntry) => boolean
+}
+
+export interface FaultRule {
+  apiKey: number
+  kind: 'error' | 'drop' | 'delay' | 'close'
+  errorCode: number
+  delayMs: number
+  /** How many more requests it applies to (Infinity = until cleared). */
+  remaining: number
+  match: FaultMatch
+}
+
+export interface ServerHooks {
+  log: (entry: RequestLogEntry) => void
+  faults: FaultRule[]
+}
+
+export class BrokerServer {
+  readonly state: BrokerState
+  readonly sessions = new Map<number, FetchSession>()
+  private server: Server | null = null
+  private readonly sockets = new Set<Socket>()
+  private readonly services: Services
+  private readonly hooks: ServerHooks
+
+  constructor(state: BrokerState, services: Services, hooks: ServerHooks) {
+    this.state = state
+    this.services = services
+    this.hooks = hooks
+  }
+
+  /** Listens on `port` (0 = ephemeral on first start; the same port again on restart). */
+  async listen(port: number): Promise<void> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ port, host: this.state.host, exclusive: true }, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = server.address()
+    this.state.port = typeof address === 'object' && address !== null ? address.port : port
+    this.server = server
+  }
+
+  /** Stops listening and cuts every connection (what clients see when a broker process dies). */
+  async close(): Promise<void> {
+    const server = this.server
+    this.server = null
+    for (const socket of this.sockets) socket.destroy()
+    this.sockets.clear()
+    this.sessions.clear()
+    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+
+  /** Closes the client connections but keeps listening. */
+  dropConnections(): void {
+    for (const socket of this.sockets) socket.destroy()
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket)
+    socket.on('close', () => this.sockets.delete(socket))
+    socket.on('error', () => socket.destroy())
+    let pending: Buffer | null = null
+    let chain: Promise<void> = Promise.resolve()
+    socket.on('data', (chunk: Buffer) => {
+      let buffer: Buffer = pending === null ? chunk : Buffer.concat([pending, chunk])
+      pending = null
+      while (buffer.length >= 4) {
+        const size = buffer.readInt32BE(0)
+        if (size < 8 || size > 100 * 1024 * 1024) {
+          socket.destroy()
+          return
+        }
+        if (buffer.length < 4 + size) break
+        const frame = buffer.subarray(4, 4 + size)
+        buffer = buffer.subarray(4 + size)
+        chain = chain.then(() => this.handle(socket, frame)).catch(() => {
+          // A request the fake cannot decode or answer: close the connection, as Kafka does.
+          socket.destroy()
+        })
+      }
+      if (buffer.length > 0) pending = buffer
+    })
+  }
+
+  private async handle(socket: Socket, frame: Uint8Array): Promise<void> {
+    if (socket.destroyed || !this.state.alive) return
+    const apiKey = (frame[0]! << 8) | frame[1]!
+    const version = (frame[2]! << 8) | frame[3]!
+    const api = apiByKey(apiKey)
+    if (api === undefined) throw new Error(`unknown api key ${apiKey}`)
+    const handler = HANDLERS.get(api)
+    const reader = new Reader(frame)
+    if (api === ApiVersionsApi && version > api.maxVersion) {
+      // KIP-511: an ApiVersions request newer than the broker knows gets a v0 answer with UNSUPPORTED_VERSION.
+      const header = decodeRequestHeader(reader, 1)
+      const response = ApiVersionsApi.createResponse({
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+        apiKeys: [...HANDLERS.keys()].map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion })),
+      })
+      this.write(socket, api as ApiDefinition<unknown, unknown>, 0, header.correlationId, response)
+      return
+    }
+    if (handler === undefined || version < api.minVersion || version > api.maxVersion) throw new Error(`unsupported ${api.name} v${version}`)
+    const header = decodeRequestHeader(reader, api.requestHeaderVersion(version))
+    const request = api.decodeRequest(reader, version)
+    const entry: RequestLogEntry = {
+      broker: this.state.id,
+      api: api.name,
+      apiKey,
+      version,
+      clientId: header.clientId,
+      correlationId: header.correlationId,
+      request,
+      receivedAtMs: Date.now(),
+    }
+    this.hooks.log(entry)
+    const fault = this.takeFault(entry)
+    if (fault?.kind === 'close') {
+      socket.destroy()
+      return
+    }
+    if (fault?.kind === 'error') {
+      this.write(socket, api as ApiDefinition<unknown, unknown>, version, header.correlationId, errorResponse(api as ApiDefinition<unknown, unknown>, request, version, fault.errorCode))
+      return
+    }
+    const response = await handler(request as never, { broker: this.state, version, clientId: header.clientId ?? '', sessions: this.sessions }, this.services)
+    if (response === NO_RESPONSE || fault?.kind === 'drop') return
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+    if (!this.state.alive) return
+    this.write(socket, api as ApiDefinition<unknown, unknown>, version, header.correlationId, response)
+  }
+
+  private takeFault(entry: RequestLogEntry): FaultRule | undefined {
+    const faults = this.hooks.faults
+    for (let i = 0; i < faults.length; i++) {
+      const rule = faults[i]!
+      if (rule.apiKey !== entry.apiKey) continue
+      if (rule.match.broker !== undefined && rule.match.broker !== entry.broker) continue
+      if (rule.match.where !== undefined && !rule.match.where(entry)) continue
+      rule.remaining--
+      if (rule.remaining <= 0) faults.splice(i, 1)
+      return rule
+    }
+    return undefined
+  }
+
+  private write(socket: Socket, api: ApiDefinition<unknown, unknown>, version: number, correlationId: number, response: unknown): void {
+    if (socket.destroyed) return
+    const writer = new Writer(256)
+    const sizePosition = writer.reserveInt32()
+    encodeResponseHeader(writer, api.responseHeaderVersion(version), { correlationId })
+    api.encodeResponse(writer, version, response)
+    writer.setInt32(sizePosition, writer.offset - 4)
+    socket.write(writer.finish())
+  }
+}

@@ -1,0 +1,323 @@
+import { ErrorCode, apiByKey, apis, randomUuid, type ApiDefinition, type ErrorCodeName } from '@kafkats/protocol'
+import { BrokerServer, type FaultRule, type RequestLogEntry } from './broker-server.js'
+import { supportsInjectedError } from './error-response.js'
+import { FakeClusterError } from './fake-cluster-error.js'
+import { GroupCoordinator } from './groups.js'
+import { HANDLERS, ProducerIdManager, coordinatorFor, type Services } from './handlers.js'
+import { ClusterModel, wake, type PartitionState } from './model.js'
+
+export interface FakeClusterOptions {
+  /** Number of brokers (ids 1..n). Default 3. */
+  brokers?: number
+  /** broker.rack of each broker, in id order (shorter list: the rest have no rack). Default: none. */
+  racks?: ReadonlyArray<string | null>
+  /** Listener host. Default 127.0.0.1. */
+  host?: string
+  /** Fixed ports per broker, in id order (default: ephemeral ports). */
+  ports?: readonly number[]
+  /** Kafka's num.partitions for auto-created topics and CreateTopics with -1. Default 1. */
+  numPartitions?: number
+  /** Kafka's default.replication.factor (capped at the broker count). Default 1. */
+  defaultReplicationFactor?: number
+  /** Kafka's auto.create.topics.enable. Default true. */
+  autoCreateTopics?: boolean
+  /** Kafka's group.initial.rebalance.delay.ms. Default 0 (Kafka's default 3000 only slows tests). */
+  groupInitialRebalanceDelayMs?: number
+  /** Kafka's group.consumer.heartbeat.interval.ms. Default 500 (Kafka: 5000). */
+  consumerHeartbeatIntervalMs?: number
+  /** Kafka's group.consumer.session.timeout.ms. Default 45000. */
+  consumerSessionTimeoutMs?: number
+  /** The cluster id Metadata reports. Default: random. */
+  clusterId?: string
+  /** Topics to create before start() resolves. */
+  topics?: ReadonlyArray<{ name: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }>
+}
+
+/** Names an API by its Kafka name (`'Fetch'`) or its definition (`FetchApi`). */
+export type ApiSelector = string | ApiDefinition<unknown, unknown>
+
+export interface FaultOptions {
+  api: ApiSelector
+  /** How many matching requests it applies to. Default 1; Infinity until clearFaults(). */
+  times?: number
+  /** Only requests to this broker. */
+  broker?: number
+  /** Only requests this predicate accepts. */
+  match?: (entry: RequestLogEntry) => boolean
+}
+
+export interface InjectErrorOptions extends FaultOptions {
+  /** Kafka's error name (`'NOT_LEADER_OR_FOLLOWER'`) or code. */
+  error: ErrorCodeName | number
+}
+
+export interface DelayOptions extends FaultOptions {
+  ms: number
+}
+
+export interface TopicPartitionRef {
+  topic: string
+  partition: number
+}
+
+/** What a test sees of a partition (read-only snapshot). */
+export interface PartitionInfo {
+  topic: string
+  partition: number
+  leader: number
+  leaderEpoch: number
+  replicas: number[]
+  isr: number[]
+  logStartOffset: bigint
+  logEndOffset: bigint
+  highWatermark: bigint
+}
+
+/**
+ * An in-process Kafka cluster for tests: `brokers` brokers on real TCP listeners (127.0.0.1,
+ * ephemeral ports), answering with Kafka 4.3.1's semantics from memory. Any client connects to
+ * `bootstrap`; the controls (`kill`, `restart`, `moveLeader`, `setFollowerLag`, `injectError`,
+ * `dropResponse`, `delay`) and `requests` let a test steer and observe it.
+ */
+export class FakeCluster {
+  /** Every request received, oldest first (see `clearRequests`). */
+  readonly requests: RequestLogEntry[] = []
+  private readonly model: ClusterModel
+  private readonly servers: BrokerServer[]
+  private readonly coordinator: GroupCoordinator
+  private readonly faults: FaultRule[] = []
+  private closed = false
+
+  private constructor(model: ClusterModel, services: Services, brokers: number[], coordinator: GroupCoordinator) {
+    this.model = model
+    this.coordinator = coordinator
+    this.servers = brokers.map((id) => new BrokerServer(model.broker(id)!, services, { log: (entry) => this.requests.push(entry), faults: this.faults }))
+  }
+
+  static async start(options: FakeClusterOptions = {}): Promise<FakeCluster> {
+    const count = options.brokers ?? 3
+    if (!Number.isInteger(count) || count < 1 || count > 100) throw new FakeClusterError(`brokers must be an integer from 1 to 100, got ${String(count)}`)
+    if (options.racks !== undefined && options.racks.length > count) throw new FakeClusterError(`racks names ${options.racks.length} racks for ${count} brokers`)
+    if (options.ports !== undefined && options.ports.length !== count) throw new FakeClusterError(`ports must name one port per broker (${count}), got ${options.ports.length}`)
+    const model = new ClusterModel(options.clusterId ?? randomUuid())
+    const host = options.host ?? '127.0.0.1'
+    for (let i = 0; i < count; i++) model.brokers.push({ id: i + 1, rack: options.racks?.[i] ?? null, host, port: 0, alive: true })
+    const coordinator = new GroupCoordinator(model, {
+      initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 0,
+      consumerHeartbeatIntervalMs: options.consumerHeartbeatIntervalMs ?? 500,
+      consumerSessionTimeoutMs: options.consumerSessionTimeoutMs ?? 45_000,
+    })
+    const services: Services = {
+      model,
+      groups: coordinator,
+      producerIds: new ProducerIdManager(),
+      defaults: {
+        numPartitions: options.numPartitions ?? 1,
+        defaultReplicationFactor: options.defaultReplicationFactor ?? 1,
+        autoCreateTopics: options.autoCreateTopics ?? true,
+      },
+    }
+    const cluster = new FakeCluster(model, services, model.brokers.map((b) => b.id), coordinator)
+    try {
+      await Promise.all(cluster.servers.map((s, i) => s.listen(options.ports?.[i] ?? 0)))
+    } catch (error) {
+      await cluster.close()
+      throw error
+    }
+    for (const t of options.topics ?? []) cluster.createTopic(t.name, t)
+    return cluster
+  }
+
+  /** `host:port` of every broker, broker 1 first (alive or not: a client's bootstrap list). */
+  get bootstrap(): string[] {
+    return this.model.brokers.map((b) => `${b.host}:${b.port}`)
+  }
+
+  /** `bootstrap` joined with commas (for bootstrap.servers). */
+  get bootstrapServers(): string {
+    return this.bootstrap.join(',')
+  }
+
+  get clusterId(): string {
+    return this.model.clusterId
+  }
+
+  /** Brokers with id, address, rack and whether they run. */
+  get brokers(): Array<{ id: number; host: string; port: number; rack: string | null; alive: boolean }> {
+    return this.model.brokers.map((b) => ({ ...b }))
+  }
+
+  /** Creates a topic directly (as an admin client would). */
+  createTopic(name: string, options: { partitions?: number; replicationFactor?: number; configs?: Record<string, string>; replicas?: number[][] } = {}): void {
+    if (this.model.topics.has(name)) throw new FakeClusterError(`topic ${name} already exists`)
+    const partitions = options.replicas?.length ?? options.partitions ?? 1
+    const rf = options.replicas?.[0]?.length ?? options.replicationFactor ?? Math.min(3, this.model.brokers.length)
+    if (rf > this.model.brokers.length) throw new FakeClusterError(`replicationFactor ${rf} exceeds the ${this.model.brokers.length} brokers`)
+    this.model.createTopic(name, partitions, rf, new Map(Object.entries(options.configs ?? {})), options.replicas)
+  }
+
+  /** A snapshot of one partition's leader, replicas and offsets. */
+  partition(topic: string, partition: number): PartitionInfo {
+    const p = this.partitionState(topic, partition)
+    return {
+      topic,
+      partition,
+      leader: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicas: [...p.replicas],
+      isr: this.model.isr(p),
+      logStartOffset: BigInt(p.log.logStartOffset),
+      logEndOffset: BigInt(p.log.endOffset),
+      highWatermark: BigInt(p.log.endOffset),
+    }
+  }
+
+  /** Topic names. */
+  topics(): string[] {
+    return [...this.model.topics.keys()]
+  }
+
+  /**
+   * Crash `broker`: its listener closes and every connection to it is cut; the partitions it
+   * led get the next alive replica as leader (new leader epoch), as the controller would.
+   */
+  async kill(broker: number): Promise<void> {
+    const server = this.server(broker)
+    if (!server.state.alive) return
+    server.state.alive = false
+    await server.close()
+    for (const topic of this.model.topics.values()) {
+      for (const partition of topic.partitions) if (partition.leader === broker) this.model.electLeader(partition)
+    }
+    this.model.metadataVersion++
+  }
+
+  /** Restarts a killed broker on its old port; partitions without a leader get it back. */
+  async restart(broker: number): Promise<void> {
+    const server = this.server(broker)
+    if (server.state.alive) return
+    await server.listen(server.state.port)
+    server.state.alive = true
+    for (const topic of this.model.topics.values()) {
+      for (const partition of topic.partitions) if (partition.leader === -1 && partition.replicas.includes(broker)) this.model.electLeader(partition, broker)
+    }
+    this.model.metadataVersion++
+  }
+
+  /** Makes `broker` (a replica) the leader of the partition, with a new leader epoch. */
+  moveLeader(tp: TopicPartitionRef, broker: number): void {
+    const p = this.partitionState(tp.topic, tp.partition)
+    if (!p.replicas.includes(broker)) throw new FakeClusterError(`broker ${broker} is not a replica of ${tp.topic}-${tp.partition} (replicas ${p.replicas.join(', ')})`)
+    if (this.model.broker(broker)?.alive !== true) throw new FakeClusterError(`broker ${broker} is not running`)
+    p.followerLag.delete(broker)
+    this.model.electLeader(p, broker)
+  }
+
+  /**
+   * Makes the follower `broker` lag `records` behind the leader's log end (0 = caught up): it
+   * serves fetches only up to there, answers OFFSET_OUT_OF_RANGE past it, and leaves the ISR.
+   */
+  setFollowerLag(tp: TopicPartitionRef, broker: number, records: number): void {
+    const p = this.partitionState(tp.topic, tp.partition)
+    if (!p.replicas.includes(broker) || p.leader === broker) throw new FakeClusterError(`broker ${broker} is not a follower of ${tp.topic}-${tp.partition} (leader ${p.leader}, replicas ${p.replicas.join(', ')})`)
+    if (!Number.isInteger(records) || records < 0) throw new FakeClusterError(`records must be a non-negative integer, got ${records}`)
+    if (records === 0) p.followerLag.delete(broker)
+    else p.followerLag.set(broker, records)
+    wake(p)
+  }
+
+  /** Answers the next matching request(s) with `error` instead of handling them. */
+  injectError(options: InjectErrorOptions): void {
+    const api = this.api(options.api)
+    if (!supportsInjectedError(api)) throw new FakeClusterError(`cannot inject an error into ${api.name}: its response has no error code`)
+    const errorCode = typeof options.error === 'number' ? options.error : ErrorCode[options.error]
+    if (errorCode === undefined) throw new FakeClusterError(`unknown Kafka error ${String(options.error)}`)
+    this.addFault(options, api, 'error', errorCode, 0)
+  }
+
+  /** Handles the next matching request(s) but never answers (the client's request times out). */
+  dropResponse(options: FaultOptions): void {
+    this.addFault(options, this.api(options.api), 'drop', 0, 0)
+  }
+
+  /** Handles the next matching request(s) and answers after `ms`. */
+  delay(options: DelayOptions): void {
+    if (!(options.ms >= 0)) throw new FakeClusterError(`delay ms must be >= 0, got ${options.ms}`)
+    this.addFault(options, this.api(options.api), 'delay', 0, options.ms)
+  }
+
+  /** Closes the connection on the next matching request(s), without answering. */
+  closeConnection(options: FaultOptions): void {
+    this.addFault(options, this.api(options.api), 'close', 0, 0)
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0
+  }
+
+  /** Requests of one API (by Kafka name, e.g. 'Fetch'), optionally to one broker. */
+  requestsOf(api: ApiSelector, broker?: number): RequestLogEntry[] {
+    const key = this.api(api).apiKey
+    return this.requests.filter((r) => r.apiKey === key && (broker === undefined || r.broker === broker))
+  }
+
+  /** Broker that coordinates a group (FindCoordinator's answer). */
+  coordinatorOf(groupId: string): number {
+    return coordinatorFor(this.model, groupId)?.id ?? -1
+  }
+
+  /** Cuts every client connection of `broker` (it keeps running). */
+  dropConnections(broker: number): void {
+    this.server(broker).dropConnections()
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.coordinator.close()
+    for (const topic of this.model.topics.values()) for (const p of topic.partitions) wake(p)
+    await Promise.all(this.servers.map((s) => s.close()))
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  private server(broker: number): BrokerServer {
+    const server = this.servers.find((s) => s.state.id === broker)
+    if (server === undefined) throw new FakeClusterError(`no broker ${broker} (brokers are 1..${this.servers.length})`)
+    return server
+  }
+
+  private partitionState(topic: string, partition: number): PartitionState {
+    const t = this.model.topics.get(topic)
+    if (t === undefined) throw new FakeClusterError(`no topic ${topic}`)
+    const p = t.partitions[partition]
+    if (p === undefined) throw new FakeClusterError(`topic ${topic} has no partition ${partition} (it has ${t.partitions.length})`)
+    return p
+  }
+
+  private api(selector: ApiSelector): ApiDefinition<unknown, unknown> {
+    const api = typeof selector === 'string' ? apis.find((a) => a.name === selector) : apiByKey(selector.apiKey)
+    if (api === undefined) throw new FakeClusterError(`unknown Kafka API ${typeof selector === 'string' ? selector : selector.name}`)
+    if (!HANDLERS.has(api)) throw new FakeClusterError(`the fake cluster does not implement ${api.name}`)
+    return api
+  }
+
+  private addFault(options: FaultOptions, api: ApiDefinition<unknown, unknown>, kind: FaultRule['kind'], errorCode: number, delayMs: number): void {
+    const times = options.times ?? 1
+    if (!(times >= 1)) throw new FakeClusterError(`times must be >= 1, got ${times}`)
+    this.faults.push({
+      apiKey: api.apiKey,
+      kind,
+      errorCode,
+      delayMs,
+      remaining: times,
+      match: { ...(options.broker === undefined ? {} : { broker: options.broker }), ...(options.match === undefined ? {} : { where: options.match }) },
+    })
+  }
+}

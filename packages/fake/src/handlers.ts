@@ -1,0 +1,1104 @@
+// Request handlers: each takes a decoded request and answers what a Kafka 4.3.1 broker would,
+// from the shared cluster model. Where the broker's behaviour depends on which broker got the
+// request (leader or follower, coordinator or not), `ctx.broker` is that broker.
+import {
+  AlterConfigsApi,
+  ApiVersionsApi,
+  ConsumerGroupDescribeApi,
+  ConsumerGroupHeartbeatApi,
+  CreatePartitionsApi,
+  CreateTopicsApi,
+  DeleteGroupsApi,
+  DeleteRecordsApi,
+  DeleteTopicsApi,
+  DescribeClusterApi,
+  DescribeConfigsApi,
+  DescribeGroupsApi,
+  ErrorCode,
+  FetchApi,
+  FindCoordinatorApi,
+  HeartbeatApi,
+  IncrementalAlterConfigsApi,
+  InitProducerIdApi,
+  JoinGroupApi,
+  LeaveGroupApi,
+  ListGroupsApi,
+  ListOffsetsApi,
+  MetadataApi,
+  OffsetCommitApi,
+  OffsetFetchApi,
+  OffsetForLeaderEpochApi,
+  ProduceApi,
+  SyncGroupApi,
+  ZERO_UUID,
+  decodeRecordBatchesSync,
+  type ApiDefinition,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponsePartitionData,
+} from '@kafkats/protocol'
+import type { GroupCoordinator } from './groups.js'
+import { wake, type BrokerState, type ClusterModel, type PartitionState, type TopicState } from './model.js'
+import { parseBatches } from './partition-log.js'
+import { TOPIC_CONFIG_DEFAULTS } from './topic-configs.js'
+
+/** Answer nothing (acks=0 produce). */
+export const NO_RESPONSE: unique symbol = Symbol('no-response')
+
+export interface HandlerContext {
+  broker: BrokerState
+  version: number
+  clientId: string
+  /** Fetch sessions of the broker that got the request. */
+  sessions: Map<number, FetchSession>
+}
+
+export interface ClusterDefaults {
+  numPartitions: number
+  defaultReplicationFactor: number
+  autoCreateTopics: boolean
+}
+
+export interface Services {
+  model: ClusterModel
+  groups: GroupCoordinator
+  defaults: ClusterDefaults
+  producerIds: ProducerIdManager
+}
+
+// biome-ignore lint: handler tables are heterogeneous by nature
+export type Handler = (request: never, ctx: HandlerContext, services: Services) => unknown
+
+interface SessionPartition {
+  topic: string
+  topicId: string
+  partition: number
+  fetchOffset: bigint
+  partitionMaxBytes: number
+  currentLeaderEpoch: number
+  lastHighWatermark: bigint
+  lastLogStartOffset: bigint
+}
+
+export interface FetchSession {
+  id: number
+  epoch: number
+  partitions: Map<string, SessionPartition>
+}
+
+export class ProducerIdManager {
+  private nextId = 1000n
+  private readonly transactional = new Map<string, { producerId: bigint; epoch: number }>()
+  private readonly epochs = new Map<bigint, number>()
+
+  init(transactionalId: string | null, producerId: bigint, producerEpoch: number): { errorCode: number; producerId: bigint; producerEpoch: number } {
+    if (transactionalId !== null) {
+      const known = this.transactional.get(transactionalId)
+      // Every InitProducerId of a transactional id bumps the epoch, fencing older producers.
+      const next = known === undefined || known.epoch >= 32766 ? { producerId: this.nextId++, epoch: 0 } : { producerId: known.producerId, epoch: known.epoch + 1 }
+      this.transactional.set(transactionalId, next)
+      return { errorCode: ErrorCode.NONE, producerId: next.producerId, producerEpoch: next.epoch }
+    }
+    if (producerId >= 0n) {
+      // KIP-360: an idempotent producer bumps its own epoch after a sequence problem.
+      const known = this.epochs.get(producerId)
+      if (known !== undefined && producerEpoch !== known) return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, producerId: -1n, producerEpoch: -1 }
+      if (known !== undefined && known < 32766) {
+        this.epochs.set(producerId, known + 1)
+        return { errorCode: ErrorCode.NONE, producerId, producerEpoch: known + 1 }
+      }
+    }
+    const id = this.nextId++
+    this.epochs.set(id, 0)
+    return { errorCode: ErrorCode.NONE, producerId: id, producerEpoch: 0 }
+  }
+}
+
+/** APIs the fake answers (advertised in ApiVersions with Kafka 4.3.1's version ranges). */
+export const HANDLERS = new Map<ApiDefinition<unknown, unknown>, Handler>()
+
+function handle<Req, Res>(api: ApiDefinition<Req, Res>, fn: (request: Req, ctx: HandlerContext, services: Services) => Res | Promise<Res> | typeof NO_RESPONSE): void {
+  HANDLERS.set(api as ApiDefinition<unknown, unknown>, fn as Handler)
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function findTopic(model: ClusterModel, name: string | null, topicId: string | null): TopicState | undefined {
+  if (topicId !== null && topicId !== ZERO_UUID) return model.topicsById.get(topicId)
+  return name === null ? undefined : model.topics.get(name)
+}
+
+function leaderEndpoint(model: ClusterModel, partition: PartitionState): { leaderId: number; leaderEpoch: number } {
+  return { leaderId: partition.leader, leaderEpoch: partition.leaderEpoch }
+}
+
+function nodeEndpoints(model: ClusterModel, ids: Iterable<number>): Array<{ nodeId: number; host: string; port: number; rack: string | null }> {
+  const out = []
+  for (const id of new Set(ids)) {
+    const broker = model.broker(id)
+    if (broker !== undefined && broker.alive) out.push({ nodeId: broker.id, host: broker.host, port: broker.port, rack: broker.rack })
+  }
+  return out
+}
+
+/** KIP-320 epoch check of a request's currentLeaderEpoch. */
+function epochError(partition: PartitionState, currentLeaderEpoch: number): number {
+  if (currentLeaderEpoch === -1) return ErrorCode.NONE
+  if (currentLeaderEpoch < partition.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH
+  if (currentLeaderEpoch > partition.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH
+  return ErrorCode.NONE
+}
+
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/
+
+function topicNameError(name: string): string | null {
+  if (name === '') return 'Topic name is illegal, it can\'t be empty'
+  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."'
+  if (name.length > 249) return `Topic name is illegal, it can't be longer than 249 characters, topic name: ${name}`
+  if (!LEGAL_TOPIC.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`
+  return null
+}
+
+/** The coordinator of a group or transactional id: the leader of its __consumer_offsets partition (50 of them). */
+export function coordinatorFor(model: ClusterModel, key: string): BrokerState | undefined {
+  let hash = 0
+  for (let i = 0; i < key.length; i++) hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0
+  const partition = (hash & 0x7fffffff) % 50
+  const brokers = model.brokers
+  for (let i = 0; i < brokers.length; i++) {
+    const candidate = brokers[(partition + i) % brokers.length]!
+    if (candidate.alive) return candidate
+  }
+  return undefined
+}
+
+function notCoordinator(services: Services, ctx: HandlerContext, groupId: string): boolean {
+  return coordinatorFor(services.model, groupId)?.id !== ctx.broker.id
+}
+
+// ---------------------------------------------------------------------------------------------
+// ApiVersions, Metadata, DescribeCluster
+
+handle(ApiVersionsApi, (_request, _ctx) =>
+  ApiVersionsApi.createResponse({
+    apiKeys: [...HANDLERS.keys()].map((api) => ({ apiKey: api.apiKey, minVersion: api.minVersion, maxVersion: api.maxVersion })).sort((a, b) => a.apiKey - b.apiKey),
+    finalizedFeaturesEpoch: 1n,
+    supportedFeatures: [
+      { name: 'metadata.version', minVersion: 7, maxVersion: 29 },
+      { name: 'group.version', minVersion: 0, maxVersion: 1 },
+      { name: 'transaction.version', minVersion: 0, maxVersion: 2 },
+    ],
+    finalizedFeatures: [
+      { name: 'metadata.version', maxVersionLevel: 29, minVersionLevel: 29 },
+      { name: 'group.version', maxVersionLevel: 1, minVersionLevel: 1 },
+    ],
+  }),
+)
+
+handle(MetadataApi, (request, _ctx, { model, defaults }) => {
+  const topics: TopicState[] = []
+  const errors: Array<{ name: string | null; topicId: string; errorCode: number }> = []
+  if (request.topics === null) {
+    topics.push(...model.topics.values())
+  } else {
+    for (const wanted of request.topics) {
+      const topic = findTopic(model, wanted.name, wanted.topicId)
+      if (topic !== undefined) {
+        topics.push(topic)
+        continue
+      }
+      if (wanted.name !== null && (wanted.topicId === ZERO_UUID || wanted.topicId === null) && request.allowAutoTopicCreation && defaults.autoCreateTopics && topicNameError(wanted.name) === null) {
+        // Auto-creation: the broker answers LEADER_NOT_AVAILABLE while the topic is being created.
+        model.createTopic(wanted.name, defaults.numPartitions, Math.min(defaults.defaultReplicationFactor, model.brokers.length), new Map())
+        errors.push({ name: wanted.name, topicId: ZERO_UUID, errorCode: ErrorCode.LEADER_NOT_AVAILABLE })
+        continue
+      }
+      const byId = wanted.topicId !== null && wanted.topicId !== ZERO_UUID
+      errors.push({
+        name: wanted.name,
+        topicId: wanted.topicId ?? ZERO_UUID,
+        errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : wanted.name !== null && topicNameError(wanted.name) !== null ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      })
+    }
+  }
+  return MetadataApi.createResponse({
+    brokers: model.aliveBrokers().map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack })),
+    clusterId: model.clusterId,
+    controllerId: model.controllerId(),
+    clusterAuthorizedOperations: -2147483648,
+    topics: [
+      ...errors.map((e) => ({ errorCode: e.errorCode, name: e.name, topicId: e.topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 })),
+      ...topics.map((topic) => ({
+        errorCode: ErrorCode.NONE,
+        name: topic.name,
+        topicId: topic.id,
+        isInternal: false,
+        topicAuthorizedOperations: request.includeTopicAuthorizedOperations ? 0x0ff8 : -2147483648,
+        partitions: topic.partitions.map((p) => {
+          const isr = model.isr(p)
+          return {
+            errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+            partitionIndex: p.index,
+            leaderId: p.leader,
+            leaderEpoch: p.leaderEpoch,
+            replicaNodes: [...p.replicas],
+            isrNodes: isr,
+            offlineReplicas: p.replicas.filter((id) => model.broker(id)?.alive !== true),
+          }
+        }),
+      })),
+    ],
+  })
+})
+
+handle(DescribeClusterApi, (_request, _ctx, { model }) =>
+  DescribeClusterApi.createResponse({
+    clusterId: model.clusterId,
+    controllerId: model.controllerId(),
+    endpointType: 1,
+    brokers: model.aliveBrokers().map((b) => ({ brokerId: b.id, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
+    clusterAuthorizedOperations: -2147483648,
+  }),
+)
+
+// ---------------------------------------------------------------------------------------------
+// topics and configs
+
+handle(CreateTopicsApi, (request, _ctx, { model, defaults }) => {
+  const alive = model.aliveBrokers().length
+  return CreateTopicsApi.createResponse({
+    topics: request.topics.map((t) => {
+      const fail = (errorCode: number, errorMessage: string) => ({
+        name: t.name,
+        topicId: ZERO_UUID,
+        errorCode,
+        errorMessage,
+        topicConfigErrorCode: ErrorCode.NONE,
+        numPartitions: -1,
+        replicationFactor: -1,
+        configs: null,
+      })
+      const nameError = topicNameError(t.name)
+      if (nameError !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError)
+      if (model.topics.has(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`)
+      const assignments = t.assignments.length > 0 ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : undefined
+      const partitions = assignments?.length ?? (t.numPartitions === -1 ? defaults.numPartitions : t.numPartitions)
+      const replicationFactor = assignments?.[0]?.length ?? (t.replicationFactor === -1 ? defaults.defaultReplicationFactor : t.replicationFactor)
+      if (partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.')
+      if (replicationFactor < 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.')
+      if (replicationFactor > alive) {
+        return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${alive} broker(s) are registered.`)
+      }
+      if (assignments?.some((a) => a.some((id) => model.broker(id) === undefined))) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Replica assignment names an unknown broker.')
+      const configs = new Map<string, string>()
+      for (const c of t.configs) {
+        if (!TOPIC_CONFIG_DEFAULTS.has(c.name)) return fail(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${c.name}`)
+        if (c.value !== null) configs.set(c.name, c.value)
+      }
+      const topic = request.validateOnly ? undefined : model.createTopic(t.name, partitions, replicationFactor, configs, assignments)
+      return {
+        name: t.name,
+        topicId: topic?.id ?? ZERO_UUID,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        topicConfigErrorCode: ErrorCode.NONE,
+        numPartitions: partitions,
+        replicationFactor,
+        configs: describeTopicConfigs(configs, null).map((c) => ({ name: c.name, value: c.value, readOnly: false, configSource: c.configSource, isSensitive: false })),
+      }
+    }),
+  })
+})
+
+handle(DeleteTopicsApi, (request, ctx, { model }) => {
+  const wanted = ctx.version >= 6 ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }))
+  return DeleteTopicsApi.createResponse({
+    responses: wanted.map((w) => {
+      const topic = findTopic(model, w.name, w.topicId)
+      if (topic === undefined) {
+        const byId = w.topicId !== ZERO_UUID && w.topicId !== null
+        return { name: w.name, topicId: w.topicId ?? ZERO_UUID, errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null }
+      }
+      model.deleteTopic(topic)
+      return { name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null }
+    }),
+  })
+})
+
+handle(CreatePartitionsApi, (request, _ctx, { model }) =>
+  CreatePartitionsApi.createResponse({
+    results: request.topics.map((t) => {
+      const topic = model.topics.get(t.name)
+      if (topic === undefined) return { name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${t.name}' does not exist.` }
+      const current = topic.partitions.length
+      if (t.count < current) return { name: t.name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.` }
+      if (t.count === current) return { name: t.name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic already has ${current} partitions.` }
+      if (t.assignments !== null && t.assignments.length !== t.count - current) {
+        return { name: t.name, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Attempted to add ${t.count - current} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.` }
+      }
+      if (!request.validateOnly) {
+        const rf = topic.partitions[0]?.replicas.length ?? 1
+        for (let p = current; p < t.count; p++) model.addPartition(topic, t.assignments?.[p - current]?.brokerIds ?? model.assignReplicas(p, rf))
+      }
+      return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null }
+    }),
+  }),
+)
+
+interface DescribedConfig {
+  name: string
+  value: string | null
+  configSource: number
+  configType: number
+}
+
+function describeTopicConfigs(overrides: Map<string, string>, keys: string[] | null): DescribedConfig[] {
+  const out: DescribedConfig[] = []
+  for (const [name, info] of TOPIC_CONFIG_DEFAULTS) {
+    if (keys !== null && !keys.includes(name)) continue
+    const override = overrides.get(name)
+    // configSource: 1 DYNAMIC_TOPIC_CONFIG, 5 DEFAULT_CONFIG
+    out.push({ name, value: override ?? info.value, configSource: override === undefined ? 5 : 1, configType: info.type })
+  }
+  return out
+}
+
+const RESOURCE_TOPIC = 2
+const RESOURCE_BROKER = 4
+
+handle(DescribeConfigsApi, (request, _ctx, { model }) =>
+  DescribeConfigsApi.createResponse({
+    results: request.resources.map((r) => {
+      const result = { errorCode: ErrorCode.NONE, errorMessage: null as string | null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] as DescribedConfig[] }
+      if (r.resourceType === RESOURCE_TOPIC) {
+        const topic = model.topics.get(r.resourceName)
+        if (topic === undefined) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.`, configs: [] }
+        result.configs = describeTopicConfigs(topic.configs, r.configurationKeys)
+      } else if (r.resourceType === RESOURCE_BROKER) {
+        const broker = r.resourceName === '' ? model.brokers[0] : model.broker(Number(r.resourceName))
+        if (broker === undefined) return { ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${r.resourceName}`, configs: [] }
+        const all: DescribedConfig[] = [
+          { name: 'broker.id', value: String(broker.id), configSource: 4, configType: 3 },
+          { name: 'node.id', value: String(broker.id), configSource: 4, configType: 3 },
+          { name: 'broker.rack', value: broker.rack, configSource: 4, configType: 2 },
+          { name: 'num.partitions', value: '1', configSource: 5, configType: 3 },
+          { name: 'auto.create.topics.enable', value: 'true', configSource: 5, configType: 1 },
+          { name: 'replica.selector.class', value: 'org.apache.kafka.common.replica.RackAwareReplicaSelector', configSource: 4, configType: 8 },
+          { name: 'message.max.bytes', value: '1048588', configSource: 5, configType: 3 },
+        ]
+        result.configs = all.filter((c) => r.configurationKeys === null || r.configurationKeys.includes(c.name))
+      } else {
+        return { ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType} in the fake cluster`, configs: [] }
+      }
+      return {
+        ...result,
+        configs: result.configs.map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: false,
+          configSource: c.configSource,
+          isSensitive: false,
+          synonyms: request.includeSynonyms ? [{ name: c.name, value: c.value, source: c.configSource }] : [],
+          configType: c.configType,
+          documentation: null,
+        })),
+      }
+    }),
+  }),
+)
+
+function checkTopicConfigs(names: Iterable<string>): string | null {
+  for (const name of names) if (!TOPIC_CONFIG_DEFAULTS.has(name)) return `Unknown topic config name: ${name}`
+  return null
+}
+
+handle(AlterConfigsApi, (request, _ctx, { model }) =>
+  AlterConfigsApi.createResponse({
+    responses: request.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName }
+      if (r.resourceType !== RESOURCE_TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'The fake cluster alters topic configs only' }
+      const topic = model.topics.get(r.resourceName)
+      if (topic === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.` }
+      const invalid = checkTopicConfigs(r.configs.map((c) => c.name))
+      if (invalid !== null) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: invalid }
+      if (!request.validateOnly) {
+        // AlterConfigs replaces the whole set of overrides.
+        topic.configs.clear()
+        for (const c of r.configs) if (c.value !== null) topic.configs.set(c.name, c.value)
+      }
+      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null }
+    }),
+  }),
+)
+
+handle(IncrementalAlterConfigsApi, (request, _ctx, { model }) =>
+  IncrementalAlterConfigsApi.createResponse({
+    responses: request.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName }
+      if (r.resourceType !== RESOURCE_TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'The fake cluster alters topic configs only' }
+      const topic = model.topics.get(r.resourceName)
+      if (topic === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.` }
+      const invalid = checkTopicConfigs(r.configs.map((c) => c.name))
+      if (invalid !== null) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: invalid }
+      if (!request.validateOnly) {
+        for (const c of r.configs) {
+          const current = topic.configs.get(c.name) ?? TOPIC_CONFIG_DEFAULTS.get(c.name)!.value
+          const list = current === '' ? [] : current.split(',')
+          // configOperation: 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT
+          if (c.configOperation === 0 && c.value !== null) topic.configs.set(c.name, c.value)
+          else if (c.configOperation === 1) topic.configs.delete(c.name)
+          else if (c.configOperation === 2 && c.value !== null) topic.configs.set(c.name, [...new Set([...list, ...c.value.split(',')])].join(','))
+          else if (c.configOperation === 3 && c.value !== null) topic.configs.set(c.name, list.filter((v) => !c.value!.split(',').includes(v)).join(','))
+        }
+      }
+      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null }
+    }),
+  }),
+)
+
+// ---------------------------------------------------------------------------------------------
+// produce
+
+handle(ProduceApi, (request, ctx, { model }) => {
+  const leaders = new Set<number>()
+  const responses = request.topicData.map((t) => {
+    const topic = findTopic(model, t.name, t.topicId)
+    return {
+      name: t.name,
+      topicId: t.topicId,
+      partitionResponses: t.partitionData.map((pd) => {
+        const result = {
+          index: pd.index,
+          errorCode: ErrorCode.NONE as number,
+          baseOffset: -1n,
+          logAppendTimeMs: -1n,
+          logStartOffset: -1n,
+          recordErrors: [] as Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>,
+          errorMessage: null as string | null,
+          currentLeader: { leaderId: -1, leaderEpoch: -1 },
+        }
+        const partition = topic?.partitions[pd.index]
+        if (topic === undefined || partition === undefined) {
+          result.errorCode = t.topicId !== ZERO_UUID && t.topicId !== null && topic === undefined ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+          return result
+        }
+        if (partition.leader !== ctx.broker.id) {
+          result.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER
+          result.currentLeader = leaderEndpoint(model, partition)
+          leaders.add(partition.leader)
+          return result
+        }
+        if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
+          result.errorCode = ErrorCode.INVALID_REQUIRED_ACKS
+          return result
+        }
+        if (request.acks === -1) {
+          const minIsr = Number(partition.topic.configs.get('min.insync.replicas') ?? '1')
+          if (model.isr(partition).length < minIsr) {
+            result.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS
+            return result
+          }
+        }
+        const records = pd.records ?? new Uint8Array(0)
+        const headers = parseBatches(records)
+        if (typeof headers === 'string') {
+          result.errorCode = ErrorCode[headers]
+          return result
+        }
+        const maxMessageBytes = Number(partition.topic.configs.get('max.message.bytes') ?? '1048588')
+        for (const header of headers) {
+          if (header.size > maxMessageBytes) {
+            result.errorCode = ErrorCode.MESSAGE_TOO_LARGE
+            return result
+          }
+          if (header.isTransactional || request.transactionalId !== null) {
+            // No transaction coordinator in the fake: a transactional batch was never added to a transaction.
+            result.errorCode = ErrorCode.INVALID_TXN_STATE
+            result.errorMessage = 'The fake cluster does not support transactions'
+            return result
+          }
+        }
+        for (let i = 0; i < headers.length; i++) {
+          const appended = partition.log.append(records, headers[i]!, partition.leaderEpoch)
+          if (!appended.ok) {
+            result.errorCode = ErrorCode[appended.error]
+            result.errorMessage = appended.message
+            return result
+          }
+          if (i === 0) result.baseOffset = BigInt(appended.baseOffset)
+        }
+        result.logStartOffset = BigInt(partition.log.logStartOffset)
+        wake(partition)
+        return result
+      }),
+    }
+  })
+  if (request.acks === 0) return NO_RESPONSE
+  return ProduceApi.createResponse({ responses, nodeEndpoints: ctx.version >= 10 ? nodeEndpoints(model, leaders) : [] })
+})
+
+handle(InitProducerIdApi, (request, _ctx, { producerIds }) =>
+  InitProducerIdApi.createResponse({ ...producerIds.init(request.transactionalId, request.producerId, request.producerEpoch) }),
+)
+
+// ---------------------------------------------------------------------------------------------
+// ListOffsets, OffsetForLeaderEpoch, DeleteRecords
+
+function exactOffsetForTimestamp(partition: PartitionState, timestamp: number, maxTimestamp: boolean): { offset: number; timestamp: number } | null {
+  const log = partition.log
+  let best: { offset: number; timestamp: number } | null = null
+  const batches = maxTimestamp ? log.batches : log.offsetForTimestamp(timestamp) === null ? [] : log.batches.slice(log.batches.indexOf(log.offsetForTimestamp(timestamp)!))
+  for (const batch of batches) {
+    if (!maxTimestamp && best !== null) break
+    if (maxTimestamp && best !== null && batch.maxTimestamp < best.timestamp) continue
+    try {
+      for (const b of decodeRecordBatchesSync(batch.bytes).batches) {
+        for (const r of b.records) {
+          const ts = Number(r.timestamp)
+          if (maxTimestamp ? best === null || ts > best.timestamp : ts >= timestamp && best === null) best = { offset: Number(r.offset), timestamp: ts }
+        }
+      }
+    } catch {
+      // a codec not loaded synchronously: fall back to batch granularity
+      if (best === null) best = { offset: batch.baseOffset, timestamp: batch.maxTimestamp }
+    }
+  }
+  return best
+}
+
+handle(ListOffsetsApi, (request, ctx, { model }) =>
+  ListOffsetsApi.createResponse({
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const result = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 }
+        const partition = model.topics.get(t.name)?.partitions[p.partitionIndex]
+        if (partition === undefined) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+        if (partition.leader !== ctx.broker.id) return { ...result, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }
+        const epochCheck = epochError(partition, p.currentLeaderEpoch)
+        if (epochCheck !== ErrorCode.NONE) return { ...result, errorCode: epochCheck }
+        const log = partition.log
+        const ts = Number(p.timestamp)
+        let offset: number
+        let timestamp = -1
+        if (ts === -1) offset = model.highWatermark(partition, ctx.broker.id)
+        else if (ts === -2 || ts === -4 || ts === -5) offset = log.logStartOffset
+        else if (ts === -3 || ts >= 0) {
+          const found = exactOffsetForTimestamp(partition, ts, ts === -3)
+          if (found === null) return result
+          offset = found.offset
+          timestamp = found.timestamp
+        } else return { ...result, errorCode: ErrorCode.UNSUPPORTED_VERSION }
+        return { ...result, offset: BigInt(offset), timestamp: BigInt(timestamp), leaderEpoch: log.epochAt(offset) }
+      }),
+    })),
+  }),
+)
+
+handle(OffsetForLeaderEpochApi, (request, ctx, { model }) =>
+  OffsetForLeaderEpochApi.createResponse({
+    topics: request.topics.map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p) => {
+        const result = { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: -1, endOffset: -1n }
+        const partition = model.topics.get(t.topic)?.partitions[p.partition]
+        if (partition === undefined) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+        if (partition.leader !== ctx.broker.id) return { ...result, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }
+        const epochCheck = epochError(partition, p.currentLeaderEpoch)
+        if (epochCheck !== ErrorCode.NONE) return { ...result, errorCode: epochCheck }
+        const found = partition.log.endOffsetForEpoch(p.leaderEpoch)
+        return { ...result, leaderEpoch: found.epoch, endOffset: BigInt(found.endOffset) }
+      }),
+    })),
+  }),
+)
+
+handle(DeleteRecordsApi, (request, ctx, { model }) =>
+  DeleteRecordsApi.createResponse({
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const partition = model.topics.get(t.name)?.partitions[p.partitionIndex]
+        if (partition === undefined) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+        if (partition.leader !== ctx.broker.id) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }
+        const offset = p.offset === -1n ? partition.log.endOffset : Number(p.offset)
+        if (offset > partition.log.endOffset) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }
+        partition.log.deleteBefore(offset)
+        return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(partition.log.logStartOffset), errorCode: ErrorCode.NONE }
+      }),
+    })),
+  }),
+)
+
+// ---------------------------------------------------------------------------------------------
+// fetch (sessions, KIP-392)
+
+/**
+ * Kafka's RackAwareReplicaSelector as the leader applies it: among in-sync replicas that hold
+ * `fetchOffset`, one in the client's rack (the leader itself if it is in that rack, else the one
+ * with the highest log end); -1 (the leader) when the client has no rack or none matches.
+ */
+function preferredReadReplica(model: ClusterModel, partition: PartitionState, clientRack: string, fetchOffset: number): number {
+  if (clientRack === '') return -1
+  const leader = model.broker(partition.leader)
+  if (leader?.rack === clientRack) return -1
+  let best = -1
+  let bestEnd = -1
+  for (const id of model.isr(partition)) {
+    if (id === partition.leader) continue
+    const broker = model.broker(id)
+    if (broker?.rack !== clientRack) continue
+    const end = model.replicaEndOffset(partition, id)
+    if (end < fetchOffset || partition.log.logStartOffset > fetchOffset) continue
+    if (end > bestEnd) {
+      best = id
+      bestEnd = end
+    }
+  }
+  return best
+}
+
+interface PartitionRead {
+  key: string
+  data: FetchResponsePartitionData
+  topic: string
+  topicId: string
+  bytes: number
+}
+
+const EMPTY_RECORDS = new Uint8Array(0)
+
+function readPartition(
+  services: Services,
+  ctx: HandlerContext,
+  request: FetchRequest,
+  want: SessionPartition,
+  budget: { remaining: number; minOneBatch: boolean },
+): PartitionRead {
+  const { model } = services
+  const data: FetchResponsePartitionData = {
+    partitionIndex: want.partition,
+    errorCode: ErrorCode.NONE,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    divergingEpoch: { epoch: -1, endOffset: -1n },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1n, epoch: -1 },
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY_RECORDS,
+  }
+  const read: PartitionRead = { key: `${want.topicId}:${want.topic}:${want.partition}`, data, topic: want.topic, topicId: want.topicId, bytes: 0 }
+  const topic = findTopic(model, want.topic, ctx.version >= 13 ? want.topicId : null)
+  const partition = topic?.partitions[want.partition]
+  if (partition === undefined) {
+    data.errorCode = ctx.version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+    return read
+  }
+  const brokerId = ctx.broker.id
+  const isLeader = partition.leader === brokerId
+  // KIP-392: followers serve consumers from Fetch v11 on.
+  const isFollower = !isLeader && partition.replicas.includes(brokerId) && ctx.version >= 11
+  if (!isLeader && !isFollower) {
+    data.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER
+    data.currentLeader = leaderEndpoint(model, partition)
+    return read
+  }
+  const epochCheck = epochError(partition, want.currentLeaderEpoch)
+  if (epochCheck !== ErrorCode.NONE) {
+    data.errorCode = epochCheck
+    data.currentLeader = leaderEndpoint(model, partition)
+    return read
+  }
+  const log = partition.log
+  const highWatermark = model.highWatermark(partition, brokerId)
+  const endOffset = model.replicaEndOffset(partition, brokerId)
+  data.highWatermark = BigInt(highWatermark)
+  data.lastStableOffset = BigInt(highWatermark)
+  data.logStartOffset = BigInt(log.logStartOffset)
+  data.abortedTransactions = request.isolationLevel === 1 ? [] : null
+  const offset = Number(want.fetchOffset)
+  if (offset < log.logStartOffset || offset > endOffset) {
+    data.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE
+    return read
+  }
+  if (isLeader && ctx.version >= 11) {
+    const preferred = preferredReadReplica(model, partition, request.rackId, offset)
+    if (preferred !== -1) {
+      // The leader sends no data, only where to fetch from.
+      data.preferredReadReplica = preferred
+      return read
+    }
+  }
+  const maxBytes = Math.min(want.partitionMaxBytes, budget.remaining)
+  const chunks = log.read(offset, highWatermark, Math.max(0, maxBytes), budget.minOneBatch)
+  if (chunks.length > 0) {
+    const records = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    data.records = records
+    read.bytes = records.length
+    budget.remaining -= records.length
+    budget.minOneBatch = false
+  }
+  return read
+}
+
+function sessionKey(topic: string, topicId: string, partition: number): string {
+  return `${topicId}:${topic}:${partition}`
+}
+
+handle(FetchApi, async (request, ctx, services) => {
+  const { model } = services
+  const v13 = ctx.version >= 13
+  const resolveName = (topic: string, topicId: string): { topic: string; topicId: string } => {
+    if (v13) return { topic: model.topicsById.get(topicId)?.name ?? '', topicId }
+    return { topic, topicId: model.topics.get(topic)?.id ?? ZERO_UUID }
+  }
+  const requested: SessionPartition[] = []
+  for (const t of request.topics) {
+    const names = resolveName(t.topic, t.topicId)
+    for (const p of t.partitions) {
+      requested.push({
+        topic: v13 ? names.topic : t.topic,
+        topicId: v13 ? t.topicId : names.topicId,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        lastHighWatermark: -2n,
+        lastLogStartOffset: -2n,
+      })
+    }
+  }
+  // KIP-227 fetch sessions.
+  let session: FetchSession | undefined
+  let incremental = false
+  let responseSessionId = 0
+  const sessionFail = (errorCode: number): FetchResponse => FetchApi.createResponse({ errorCode, sessionId: 0, responses: [] })
+  if (ctx.version >= 7) {
+    if (request.sessionId === 0) {
+      if (request.sessionEpoch === 0) {
+        session = { id: newSessionId(ctx.sessions), epoch: 1, partitions: new Map() }
+        ctx.sessions.set(session.id, session)
+        responseSessionId = session.id
+      }
+      // epoch -1: a sessionless full fetch
+    } else {
+      const existing = ctx.sessions.get(request.sessionId)
+      if (request.sessionEpoch === -1) {
+        ctx.sessions.delete(request.sessionId)
+      } else if (existing === undefined) {
+        return sessionFail(ErrorCode.FETCH_SESSION_ID_NOT_FOUND)
+      } else if (existing.epoch !== request.sessionEpoch) {
+        return sessionFail(ErrorCode.INVALID_FETCH_SESSION_EPOCH)
+      } else {
+        session = existing
+        incremental = true
+        responseSessionId = existing.id
+      }
+    }
+  }
+  let wanted: SessionPartition[]
+  if (session !== undefined && incremental) {
+    for (const f of request.forgottenTopicsData) {
+      const names = resolveName(f.topic, f.topicId)
+      for (const p of f.partitions) session.partitions.delete(sessionKey(v13 ? names.topic : f.topic, v13 ? f.topicId : names.topicId, p))
+    }
+    for (const r of requested) {
+      const key = sessionKey(r.topic, r.topicId, r.partition)
+      const previous = session.partitions.get(key)
+      if (previous !== undefined) {
+        previous.fetchOffset = r.fetchOffset
+        previous.partitionMaxBytes = r.partitionMaxBytes
+        previous.currentLeaderEpoch = r.currentLeaderEpoch
+      } else session.partitions.set(key, r)
+    }
+    session.epoch = session.epoch === 2147483647 ? 1 : session.epoch + 1
+    wanted = [...session.partitions.values()]
+  } else {
+    if (session !== undefined) for (const r of requested) session.partitions.set(sessionKey(r.topic, r.topicId, r.partition), r)
+    wanted = requested
+  }
+
+  const evaluate = (): PartitionRead[] => {
+    const budget = { remaining: request.maxBytes, minOneBatch: true }
+    return wanted.map((w) => readPartition(services, ctx, request, w, budget))
+  }
+  let reads = evaluate()
+  const deadline = Date.now() + request.maxWaitMs
+  const enough = (rs: PartitionRead[]) => rs.some((r) => r.data.errorCode !== ErrorCode.NONE || r.data.preferredReadReplica !== -1) || rs.reduce((s, r) => s + r.bytes, 0) >= Math.max(1, request.minBytes)
+  // Long poll: wait for an append (or a leader change) on any wanted partition, up to maxWaitMs.
+  while (!enough(reads) && Date.now() < deadline && ctx.broker.alive) {
+    const partitions = wanted.map((w) => findTopic(model, w.topic, v13 ? w.topicId : null)?.partitions[w.partition]).filter((p): p is PartitionState => p !== undefined)
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()))
+      function done(): void {
+        clearTimeout(timer)
+        for (const p of partitions) p.waiters.delete(done)
+        resolve()
+      }
+      for (const p of partitions) p.waiters.add(done)
+    })
+    reads = evaluate()
+  }
+
+  const responses: FetchResponse['responses'] = []
+  const byTopic = new Map<string, FetchResponse['responses'][number]>()
+  const leaders = new Set<number>()
+  for (const read of reads) {
+    let include = true
+    if (session !== undefined) {
+      const state = session.partitions.get(read.key)
+      if (state !== undefined) {
+        const changed = read.data.highWatermark !== state.lastHighWatermark || read.data.logStartOffset !== state.lastLogStartOffset
+        // An incremental answer carries only partitions with news (KIP-227).
+        include = !incremental || read.bytes > 0 || read.data.errorCode !== ErrorCode.NONE || read.data.preferredReadReplica !== -1 || changed
+        state.lastHighWatermark = read.data.highWatermark
+        state.lastLogStartOffset = read.data.logStartOffset
+      }
+    }
+    if (!include) continue
+    if (read.data.currentLeader.leaderId >= 0) leaders.add(read.data.currentLeader.leaderId)
+    if (read.data.preferredReadReplica >= 0) leaders.add(read.data.preferredReadReplica)
+    const topicKey = `${read.topicId}:${read.topic}`
+    let entry = byTopic.get(topicKey)
+    if (entry === undefined) {
+      entry = { topic: read.topic, topicId: read.topicId, partitions: [] }
+      byTopic.set(topicKey, entry)
+      responses.push(entry)
+    }
+    entry.partitions.push(read.data)
+  }
+  return FetchApi.createResponse({
+    errorCode: ErrorCode.NONE,
+    sessionId: responseSessionId,
+    responses,
+    nodeEndpoints: ctx.version >= 16 ? nodeEndpoints(model, leaders) : [],
+  })
+})
+
+function newSessionId(sessions: Map<number, FetchSession>): number {
+  for (;;) {
+    const id = 1 + Math.floor(Math.random() * 2147483646)
+    if (!sessions.has(id)) return id
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// groups
+
+handle(FindCoordinatorApi, (request, ctx, { model }) => {
+  const keys = ctx.version >= 4 ? request.coordinatorKeys : [request.key]
+  const coordinators = keys.map((key) => {
+    const broker = coordinatorFor(model, key)
+    if (request.keyType !== 0 && request.keyType !== 1) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${request.keyType}` }
+    if (broker === undefined) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null }
+    return { key, nodeId: broker.id, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null }
+  })
+  if (ctx.version >= 4) return FindCoordinatorApi.createResponse({ coordinators })
+  const first = coordinators[0]!
+  return FindCoordinatorApi.createResponse({ errorCode: first.errorCode, errorMessage: first.errorMessage, nodeId: first.nodeId, host: first.host, port: first.port })
+})
+
+handle(JoinGroupApi, async (request, ctx, services) => {
+  if (notCoordinator(services, ctx, request.groupId)) return JoinGroupApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR, generationId: -1, memberId: request.memberId })
+  const result = await services.groups.join(request, ctx.version, ctx.clientId)
+  return JoinGroupApi.createResponse(result)
+})
+
+handle(SyncGroupApi, async (request, ctx, services) => {
+  if (notCoordinator(services, ctx, request.groupId)) return SyncGroupApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR })
+  return SyncGroupApi.createResponse(await services.groups.sync(request))
+})
+
+handle(HeartbeatApi, (request, ctx, services) => {
+  if (notCoordinator(services, ctx, request.groupId)) return HeartbeatApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR })
+  return HeartbeatApi.createResponse({ errorCode: services.groups.heartbeat(request) })
+})
+
+handle(LeaveGroupApi, (request, ctx, services) => {
+  if (notCoordinator(services, ctx, request.groupId)) return LeaveGroupApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR })
+  const identities = ctx.version >= 3 ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: request.memberId, groupInstanceId: null }]
+  const result = services.groups.leave(request.groupId, identities)
+  if (ctx.version < 3) return LeaveGroupApi.createResponse({ errorCode: result.members[0]?.errorCode ?? ErrorCode.NONE })
+  return LeaveGroupApi.createResponse(result)
+})
+
+handle(ConsumerGroupHeartbeatApi, (request, ctx, services) => {
+  if (notCoordinator(services, ctx, request.groupId)) return ConsumerGroupHeartbeatApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR, memberEpoch: -1 })
+  const result = services.groups.consumerHeartbeat(request, ctx.clientId)
+  return ConsumerGroupHeartbeatApi.createResponse({
+    errorCode: result.errorCode,
+    errorMessage: result.errorMessage,
+    memberId: result.memberId,
+    memberEpoch: result.memberEpoch,
+    heartbeatIntervalMs: result.errorCode === ErrorCode.NONE ? services.groups.consumerHeartbeatIntervalMs : 0,
+    assignment: result.assignment === null ? null : { topicPartitions: result.assignment },
+  })
+})
+
+handle(OffsetCommitApi, (request, ctx, services) => {
+  const { model, groups } = services
+  const wrongCoordinator = notCoordinator(services, ctx, request.groupId)
+  const group = groups.group(request.groupId, false)
+  const memberError = wrongCoordinator ? ErrorCode.NOT_COORDINATOR : groups.validateCommit(group, request.generationIdOrMemberEpoch, request.memberId, request.groupInstanceId)
+  const target = memberError === ErrorCode.NONE ? groups.group(request.groupId, true)! : undefined
+  return OffsetCommitApi.createResponse({
+    topics: request.topics.map((t) => {
+      const topic = findTopic(model, t.name, ctx.version >= 10 ? t.topicId : null)
+      return {
+        name: t.name,
+        topicId: t.topicId,
+        partitions: t.partitions.map((p) => {
+          if (memberError !== ErrorCode.NONE) return { partitionIndex: p.partitionIndex, errorCode: memberError }
+          if (topic === undefined || topic.partitions[p.partitionIndex] === undefined) {
+            return { partitionIndex: p.partitionIndex, errorCode: ctx.version >= 10 && topic === undefined ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+          }
+          target!.offsets.set(`${topic.name}:${p.partitionIndex}`, { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata })
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE }
+        }),
+      }
+    }),
+  })
+})
+
+handle(OffsetFetchApi, (request, ctx, services) => {
+  const { model, groups } = services
+  const fetchGroup = (groupId: string, topics: Array<{ name: string; topicId: string; partitionIndexes: number[] }> | null) => {
+    if (notCoordinator(services, ctx, groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] as Array<{ name: string; topicId: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number }> }> }
+    const group = groups.group(groupId, false)
+    const offsets = group?.offsets ?? new Map()
+    let wanted = topics
+    if (wanted === null) {
+      const byTopic = new Map<string, number[]>()
+      for (const key of offsets.keys()) {
+        const cut = key.lastIndexOf(':')
+        const name = key.slice(0, cut)
+        const list = byTopic.get(name) ?? []
+        list.push(Number(key.slice(cut + 1)))
+        byTopic.set(name, list)
+      }
+      wanted = [...byTopic].map(([name, partitionIndexes]) => ({ name, topicId: model.topics.get(name)?.id ?? ZERO_UUID, partitionIndexes: partitionIndexes.sort((a, b) => a - b) }))
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: wanted.map((t) => {
+        const name = ctx.version >= 10 && t.topicId !== ZERO_UUID ? (model.topicsById.get(t.topicId)?.name ?? t.name) : t.name
+        return {
+          name: t.name,
+          topicId: t.topicId,
+          partitions: t.partitionIndexes.map((partitionIndex) => {
+            const committed = offsets.get(`${name}:${partitionIndex}`)
+            return {
+              partitionIndex,
+              committedOffset: committed?.offset ?? -1n,
+              committedLeaderEpoch: committed?.leaderEpoch ?? -1,
+              metadata: committed?.metadata ?? '',
+              errorCode: ErrorCode.NONE,
+            }
+          }),
+        }
+      }),
+    }
+  }
+  if (ctx.version >= 8) {
+    return OffsetFetchApi.createResponse({
+      groups: request.groups.map((g) => {
+        const result = fetchGroup(g.groupId, g.topics === null ? null : g.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitionIndexes: t.partitionIndexes })))
+        return { groupId: g.groupId, errorCode: result.errorCode, topics: result.topics }
+      }),
+    })
+  }
+  const result = fetchGroup(request.groupId, request.topics === null ? null : request.topics.map((t) => ({ name: t.name, topicId: ZERO_UUID, partitionIndexes: t.partitionIndexes })))
+  return OffsetFetchApi.createResponse({ errorCode: result.errorCode, topics: result.topics.map((t) => ({ name: t.name, partitions: t.partitions })) })
+})
+
+handle(ListGroupsApi, (request, _ctx, { groups }) =>
+  ListGroupsApi.createResponse({
+    groups: [...groups.groups.values()]
+      .filter((g) => g.type === 'consumer' || g.members.size > 0 || g.offsets.size > 0)
+      .map((g) => ({ groupId: g.groupId, protocolType: g.type === 'consumer' ? 'consumer' : (g.protocolType ?? ''), groupState: groups.groupStateName(g), groupType: g.type }))
+      .filter((g) => request.statesFilter.length === 0 || request.statesFilter.some((s) => s.toLowerCase() === g.groupState.toLowerCase()))
+      .filter((g) => request.typesFilter.length === 0 || request.typesFilter.some((s) => s.toLowerCase() === g.groupType)),
+  }),
+)
+
+handle(DescribeGroupsApi, (request, ctx, services) =>
+  DescribeGroupsApi.createResponse({
+    groups: request.groups.map((groupId) => {
+      const base = { errorCode: ErrorCode.NONE, errorMessage: null, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] as never[], authorizedOperations: -2147483648 }
+      if (notCoordinator(services, ctx, groupId)) return { ...base, errorCode: ErrorCode.NOT_COORDINATOR }
+      const group = services.groups.group(groupId, false)
+      if (group === undefined) return base
+      if (group.type === 'consumer') return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a classic group.` }
+      return {
+        ...base,
+        groupState: services.groups.groupStateName(group),
+        protocolType: group.protocolType ?? '',
+        protocolData: group.protocolName ?? '',
+        members: services.groups.describeMembers(group).map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: '/127.0.0.1',
+          memberMetadata: m.metadata,
+          memberAssignment: m.assignment,
+        })),
+      }
+    }),
+  }),
+)
+
+handle(ConsumerGroupDescribeApi, (request, ctx, services) =>
+  ConsumerGroupDescribeApi.createResponse({
+    groups: request.groupIds.map((groupId) => {
+      const group = services.groups.group(groupId, false)
+      const base = ConsumerGroupDescribeApi.createResponse({}).groups[0]
+      void base
+      if (notCoordinator(services, ctx, groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648 }
+      if (group === undefined || group.type !== 'consumer') {
+        return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648 }
+      }
+      const toAssignment = (m: Map<string, number[]>) => ({
+        topicPartitions: [...m].map(([topicId, partitions]) => ({ topicId, topicName: services.model.topicsById.get(topicId)?.name ?? '', partitions })),
+      })
+      return {
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        groupId,
+        groupState: services.groups.groupStateName(group),
+        groupEpoch: group.groupEpoch,
+        assignmentEpoch: group.groupEpoch,
+        assignorName: 'uniform',
+        authorizedOperations: -2147483648,
+        members: services.groups.consumerMembers(group).map((m) => ({
+          memberId: m.memberId,
+          instanceId: m.instanceId,
+          rackId: m.rackId,
+          memberEpoch: m.memberEpoch,
+          clientId: m.clientId,
+          clientHost: '/127.0.0.1',
+          subscribedTopicNames: m.subscribedTopicNames,
+          subscribedTopicRegex: m.subscribedTopicRegex,
+          assignment: toAssignment(m.assigned),
+          targetAssignment: toAssignment(group.targetAssignment.get(m.memberId) ?? new Map()),
+          memberType: 1,
+        })),
+      }
+    }),
+  }),
+)
+
+handle(DeleteGroupsApi, (request, ctx, services) =>
+  DeleteGroupsApi.createResponse({
+    results: request.groupsNames.map((groupId) => {
+      if (notCoordinator(services, ctx, groupId)) return { groupId, errorCode: ErrorCode.NOT_COORDINATOR }
+      const group = services.groups.group(groupId, false)
+      if (group === undefined) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND }
+      if (!services.groups.isEmpty(group)) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP }
+      services.groups.groups.delete(groupId)
+      return { groupId, errorCode: ErrorCode.NONE }
+    }),
+  }),
+)

@@ -1,0 +1,262 @@
+// One partition's log, kept in memory as the record batches producers sent (magic v2), with
+// their offsets and leader epoch written in. Records are never decoded on the produce or fetch
+// path: a fetch returns the stored batch bytes, which is what makes the fake fast.
+import { crc32c } from '@kafkats/protocol'
+
+/** Byte positions in a magic v2 record batch header. */
+const BASE_OFFSET = 0
+const BATCH_LENGTH = 8
+const PARTITION_LEADER_EPOCH = 12
+const MAGIC = 16
+const CRC = 17
+const ATTRIBUTES = 21
+const LAST_OFFSET_DELTA = 23
+const MAX_TIMESTAMP = 35
+const PRODUCER_ID = 43
+const PRODUCER_EPOCH = 51
+const BASE_SEQUENCE = 53
+const RECORDS_COUNT = 57
+export const BATCH_HEADER_SIZE = 61
+
+/** What the broker reads from a batch header (the records stay opaque). */
+export interface BatchHeader {
+  /** Where the batch starts in the produce request's records bytes. */
+  position: number
+  size: number
+  lastOffsetDelta: number
+  maxTimestamp: number
+  producerId: bigint
+  producerEpoch: number
+  baseSequence: number
+  recordCount: number
+  isTransactional: boolean
+  isControl: boolean
+}
+
+export interface StoredBatch {
+  baseOffset: number
+  lastOffset: number
+  /** The batch as stored, baseOffset and partitionLeaderEpoch rewritten (both outside the CRC). */
+  bytes: Uint8Array
+  leaderEpoch: number
+  maxTimestamp: number
+}
+
+/** Why a produced records field was rejected (Kafka's error name). */
+export type BatchParseError = 'CORRUPT_MESSAGE' | 'UNSUPPORTED_FOR_MESSAGE_FORMAT' | 'INVALID_RECORD'
+
+/** Splits a produce request's records into batch headers; validates magic, sizes and CRC-32C like the broker. */
+export function parseBatches(records: Uint8Array): BatchHeader[] | BatchParseError {
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength)
+  const headers: BatchHeader[] = []
+  let position = 0
+  while (position < records.length) {
+    if (records.length - position < BATCH_HEADER_SIZE) return 'CORRUPT_MESSAGE'
+    const size = view.getInt32(position + BATCH_LENGTH) + 12
+    if (size < BATCH_HEADER_SIZE || position + size > records.length) return 'CORRUPT_MESSAGE'
+    // Kafka 4 accepts only magic v2 from producers (KIP-724 removed v0/v1 writes).
+    if (view.getInt8(position + MAGIC) !== 2) return 'UNSUPPORTED_FOR_MESSAGE_FORMAT'
+    const crc = view.getUint32(position + CRC)
+    if (crc32c(records.subarray(position + ATTRIBUTES, position + size)) !== crc) return 'CORRUPT_MESSAGE'
+    const attributes = view.getInt16(position + ATTRIBUTES)
+    const recordCount = view.getInt32(position + RECORDS_COUNT)
+    const lastOffsetDelta = view.getInt32(position + LAST_OFFSET_DELTA)
+    if (recordCount <= 0 || lastOffsetDelta !== recordCount - 1) return 'INVALID_RECORD'
+    headers.push({
+      position,
+      size,
+      lastOffsetDelta,
+      maxTimestamp: Number(view.getBigInt64(position + MAX_TIMESTAMP)),
+      producerId: view.getBigInt64(position + PRODUCER_ID),
+      producerEpoch: view.getInt16(position + PRODUCER_EPOCH),
+      baseSequence: view.getInt32(position + BASE_SEQUENCE),
+      recordCount,
+      isTransactional: (attributes & 0x10) !== 0,
+      isControl: (attributes & 0x20) !== 0,
+    })
+    position += size
+  }
+  return headers
+}
+
+/** One batch's place in a producer's recent history (for duplicate detection). */
+interface BatchMetadata {
+  firstSeq: number
+  lastSeq: number
+  firstOffset: number
+  lastOffset: number
+}
+
+/** Per producer id: its epoch and last 5 batches (Kafka keeps 5 = max in-flight requests). */
+interface ProducerState {
+  epoch: number
+  batches: BatchMetadata[]
+}
+
+const NUM_BATCHES_TO_RETAIN = 5
+const INT32_MAX = 2147483647
+
+export type AppendResult =
+  | { ok: true; baseOffset: number; duplicate: boolean }
+  | { ok: false; error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' | 'INVALID_PRODUCER_EPOCH'; message: string }
+
+export class PartitionLog {
+  readonly batches: StoredBatch[] = []
+  logStartOffset = 0
+  /** Next offset to assign (log end offset). */
+  endOffset = 0
+  /** Leader epoch cache: (epoch, first offset written in it), ascending. */
+  readonly epochs: Array<{ epoch: number; startOffset: number }> = []
+  private readonly producers = new Map<bigint, ProducerState>()
+  bytes = 0
+
+  /** Records that `epoch` starts at the current end offset (Kafka does it when a leader is elected). */
+  assignEpoch(epoch: number): void {
+    // Entries that start at or past this offset are replaced, as Kafka's LeaderEpochFileCache.assign does.
+    while (this.epochs.length > 0 && this.epochs[this.epochs.length - 1]!.startOffset >= this.endOffset) this.epochs.pop()
+    this.epochs.push({ epoch, startOffset: this.endOffset })
+  }
+
+  /**
+   * Appends one batch (from `records` at `header.position`) with Kafka's idempotent-producer
+   * checks: a retry of one of the producer's last 5 batches gets its original offset, a gap in
+   * sequence numbers is OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch is fenced.
+   */
+  append(records: Uint8Array, header: BatchHeader, leaderEpoch: number): AppendResult {
+    let state: ProducerState | undefined
+    let metadata: BatchMetadata | undefined
+    if (header.producerId >= 0n) {
+      state = this.producers.get(header.producerId)
+      const firstSeq = header.baseSequence
+      const lastSeq = (firstSeq + header.lastOffsetDelta) % (INT32_MAX + 1)
+      if (state !== undefined) {
+        if (header.producerEpoch < state.epoch) {
+          return {
+            ok: false,
+            error: 'INVALID_PRODUCER_EPOCH',
+            message: `Epoch of producer ${header.producerId} at offset ${this.endOffset} is ${header.producerEpoch}, which is smaller than the last seen epoch ${state.epoch}`,
+          }
+        }
+        if (header.producerEpoch === state.epoch) {
+          const duplicate = state.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq)
+          if (duplicate !== undefined) return { ok: true, baseOffset: duplicate.firstOffset, duplicate: true }
+          const last = state.batches[state.batches.length - 1]
+          const expected = last === undefined ? 0 : last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1
+          if (last !== undefined && firstSeq !== expected) {
+            return {
+              ok: false,
+              error: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+              message: `Out of order sequence number for producer ${header.producerId} at offset ${this.endOffset}: ${firstSeq} (incoming seq. number), ${last.lastSeq} (current end sequence number)`,
+            }
+          }
+        } else if (firstSeq !== 0) {
+          return {
+            ok: false,
+            error: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+            message: `Invalid sequence number for new epoch of producer ${header.producerId}: ${header.producerEpoch} (request epoch), ${firstSeq} (seq. number), ${state.epoch} (current producer epoch)`,
+          }
+        }
+      }
+      // An unknown producer id may start at any sequence (its state may have been removed).
+      metadata = { firstSeq, lastSeq, firstOffset: 0, lastOffset: 0 }
+    }
+    const baseOffset = this.endOffset
+    const bytes = records.slice(header.position, header.position + header.size)
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    view.setBigInt64(BASE_OFFSET, BigInt(baseOffset))
+    view.setInt32(PARTITION_LEADER_EPOCH, leaderEpoch)
+    const lastOffset = baseOffset + header.lastOffsetDelta
+    this.batches.push({ baseOffset, lastOffset, bytes, leaderEpoch, maxTimestamp: header.maxTimestamp })
+    this.endOffset = lastOffset + 1
+    this.bytes += bytes.length
+    if (metadata !== undefined) {
+      metadata.firstOffset = baseOffset
+      metadata.lastOffset = lastOffset
+      if (state === undefined || state.epoch !== header.producerEpoch) {
+        state = { epoch: header.producerEpoch, batches: [] }
+        this.producers.set(header.producerId, state)
+      }
+      state.batches.push(metadata)
+      if (state.batches.length > NUM_BATCHES_TO_RETAIN) state.batches.shift()
+    }
+    return { ok: true, baseOffset, duplicate: false }
+  }
+
+  /** Index of the batch holding `offset` (or the first batch after it); batches.length if none. */
+  batchIndexFor(offset: number): number {
+    let low = 0
+    let high = this.batches.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (this.batches[mid]!.lastOffset < offset) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  /**
+   * Whole batches from the one holding `offset` up to (not including) `endOffset`, at most
+   * `maxBytes` — but always the first batch, however large (KIP-74), when `minOneBatch`.
+   */
+  read(offset: number, endOffset: number, maxBytes: number, minOneBatch: boolean): Uint8Array[] {
+    const out: Uint8Array[] = []
+    let size = 0
+    for (let i = this.batchIndexFor(offset); i < this.batches.length; i++) {
+      const batch = this.batches[i]!
+      if (batch.lastOffset >= endOffset) break
+      if (size + batch.bytes.length > maxBytes && !(minOneBatch && out.length === 0)) break
+      out.push(batch.bytes)
+      size += batch.bytes.length
+    }
+    return out
+  }
+
+  /** End offset of the last whole batch at or below `offset` (replicas copy whole batches). */
+  batchAlignedEnd(offset: number): number {
+    if (offset >= this.endOffset) return this.endOffset
+    const index = this.batchIndexFor(offset)
+    const batch = this.batches[index]
+    if (batch === undefined) return this.endOffset
+    return batch.baseOffset === offset ? offset : Math.max(batch.baseOffset, this.logStartOffset)
+  }
+
+  /** Epoch in effect at `offset`, from the epoch cache (-1 if none). */
+  epochAt(offset: number): number {
+    let epoch = -1
+    for (const entry of this.epochs) {
+      if (entry.startOffset <= offset) epoch = entry.epoch
+      else break
+    }
+    return epoch
+  }
+
+  /** Kafka's `endOffsetForEpoch`: (largest epoch <= requested, the offset where the next epoch starts or the LEO). */
+  endOffsetForEpoch(requested: number): { epoch: number; endOffset: number } {
+    const latest = this.epochs[this.epochs.length - 1]
+    if (latest === undefined) return { epoch: -1, endOffset: -1 }
+    if (requested === latest.epoch) return { epoch: latest.epoch, endOffset: this.endOffset }
+    let floor = -1
+    for (let i = 0; i < this.epochs.length; i++) {
+      if (this.epochs[i]!.epoch <= requested) floor = i
+      else break
+    }
+    if (floor < 0) return { epoch: -1, endOffset: -1 }
+    const next = this.epochs[floor + 1]
+    return { epoch: this.epochs[floor]!.epoch, endOffset: next === undefined ? this.endOffset : next.startOffset }
+  }
+
+  /** First offset whose batch holds a timestamp >= `timestamp` (batch granularity), or null. */
+  offsetForTimestamp(timestamp: number): StoredBatch | null {
+    for (const batch of this.batches) if (batch.maxTimestamp >= timestamp) return batch
+    return null
+  }
+
+  /** DeleteRecords: moves the log start offset (whole batches below it are dropped). */
+  deleteBefore(offset: number): void {
+    this.logStartOffset = Math.max(this.logStartOffset, Math.min(offset, this.endOffset))
+    while (this.batches.length > 0 && this.batches[0]!.lastOffset < this.logStartOffset) {
+      this.bytes -= this.batches[0]!.bytes.length
+      this.batches.shift()
+    }
+  }
+}
