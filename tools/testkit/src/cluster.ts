@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path'
 import { certPaths, ensureCerts } from './certs.js'
 import { scramSalt, scramSaltedPassword, upsertScramUsers } from './scram-users.js'
 import { CONF_DIR, ensureKafkaLibs, kafkaDist, TESTKIT_DIR, type KafkaDist } from './dist.js'
+import { controlFakeNode, fakeBackendInfo, fakeBackendSelected } from './fake-backend.js'
 
 export { DEFAULT_KAFKA_VERSION, KAFKA_39_VERSION, resolveKafkaVersion } from './dist.js'
 
@@ -245,14 +246,19 @@ function readClusterId(ctx: Ctx): string | undefined {
 /** Static description of the cluster for the selected version (it need not be running). */
 export function clusterInfo(options: ClusterOptions = {}): ClusterInfo {
   const ctx = context(options)
+  // KAFKATS_TEST_BACKEND=fake: the same layout, served by the in-process fake cluster. It has one
+  // listener (PLAINTEXT); the SASL/SSL entries name it too, so tests of those fail loudly there.
+  const fake = fakeBackendSelected() ? fakeBackendInfo() : null
   const nodes: NodeInfo[] = NODE_IDS.map((id) => {
     const p = nodePaths(ctx, id)
-    return { id, rack: `rack-${id}`, host: HOST, ports: nodePorts(id), dir: p.dir, logPath: p.log }
+    const port = fake?.ports[id - 1]
+    const ports = port === undefined ? nodePorts(id) : { plaintext: port, controller: port, saslPlaintext: port, ssl: port, saslSsl: port }
+    return { id, rack: `rack-${id}`, host: HOST, ports, dir: p.dir, logPath: p.log }
   })
   const addrs = (k: keyof NodePorts) => nodes.map((n) => `${HOST}:${n.ports[k]}`)
   return {
     kafkaVersion: ctx.dist.version,
-    clusterId: readClusterId(ctx),
+    clusterId: fake?.clusterId ?? readClusterId(ctx),
     runDir: ctx.runDir,
     libsDir: ctx.dist.libsDir,
     caPath: certPaths(join(ctx.runDir, 'certs')).caPath,
@@ -754,12 +760,25 @@ async function statusOf(ctx: Ctx): Promise<ClusterStatus> {
 
 /** Which nodes run (pid alive and PLAINTEXT port open) and are ready. */
 export async function clusterStatus(options: ClusterOptions = {}): Promise<ClusterStatus> {
-  return statusOf(context(options))
+  const ctx = context(options)
+  if (fakeBackendSelected()) {
+    const fake = fakeBackendInfo()
+    const nodes = await Promise.all(
+      NODE_IDS.map(async (id): Promise<NodeStatus> => {
+        const open = await portOpen(fake.ports[id - 1]!)
+        return { id, pid: process.pid, alive: open, portOpen: open, running: open, ready: open }
+      }),
+    )
+    const running = nodes.filter((n) => n.running).length
+    return { kafkaVersion: ctx.dist.version, runDir: ctx.runDir, formatted: true, nodes, running, ready: running === NODE_IDS.length }
+  }
+  return statusOf(ctx)
 }
 
 /** Graceful stop of one node (SIGTERM, wait for exit; SIGKILL after `graceMs`, default 30 s). */
 export async function stopNode(id: number, options: StopOptions = {}): Promise<void> {
   checkNodeId(id)
+  if (fakeBackendSelected()) return controlFakeNode('kill', id)
   const ctx = context(options)
   await withLock(ctx, () => stopNodeProcess(ctx, nodePaths(ctx, id), 'SIGTERM', options.graceMs ?? 30_000))
   ctx.log(`node ${id}: stopped`)
@@ -768,6 +787,7 @@ export async function stopNode(id: number, options: StopOptions = {}): Promise<v
 /** Crash one node: SIGKILL, wait until the process is gone. */
 export async function killNode(id: number, options: ClusterOptions = {}): Promise<void> {
   checkNodeId(id)
+  if (fakeBackendSelected()) return controlFakeNode('kill', id)
   const ctx = context(options)
   await withLock(ctx, () => stopNodeProcess(ctx, nodePaths(ctx, id), 'SIGKILL', 10_000))
   ctx.log(`node ${id}: killed`)
@@ -780,6 +800,7 @@ export async function killNode(id: number, options: ClusterOptions = {}): Promis
  */
 export async function startNode(id: number, options: ClusterOptions = {}): Promise<void> {
   checkNodeId(id)
+  if (fakeBackendSelected()) return controlFakeNode('restart', id)
   const ctx = context(options)
   await withLock(ctx, async () => {
     if (!isFormatted(nodePaths(ctx, id))) {

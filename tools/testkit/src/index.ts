@@ -27,6 +27,7 @@ export type {
 export { startFaultProxy, FaultProxy } from './fault-proxy.js'
 export type { FaultProxyOptions, FaultProxyStats } from './fault-proxy.js'
 export { FakeBroker } from './fake-broker.js'
+export { fakeBackendSelected } from './fake-backend.js'
 export type { FakeAction, FakeHandler, FakeRequestContext, ReceivedRequest } from './fake-broker.js'
 export { ensureKafkaLibs, kafkaDist } from './dist.js'
 export type { KafkaDist } from './dist.js'
