@@ -94,26 +94,38 @@ export class BrokerServer {
     this.sockets.add(socket)
     socket.on('close', () => this.sockets.delete(socket))
     socket.on('error', () => socket.destroy())
-    let pending: Buffer | null = null
+    // Chunks of an incomplete frame are kept apart and joined once the frame is complete (a
+    // 1 MiB produce request arrives in many chunks; joining at every chunk would copy it over and over).
+    let chunks: Buffer[] = []
+    let buffered = 0
+    let frameSize = -1
     let chain: Promise<void> = Promise.resolve()
     socket.on('data', (chunk: Buffer) => {
-      let buffer: Buffer = pending === null ? chunk : Buffer.concat([pending, chunk])
-      pending = null
-      while (buffer.length >= 4) {
-        const size = buffer.readInt32BE(0)
-        if (size < 8 || size > 100 * 1024 * 1024) {
-          socket.destroy()
-          return
+      chunks.push(chunk)
+      buffered += chunk.length
+      for (;;) {
+        if (frameSize < 0) {
+          if (buffered < 4) return
+          if (chunks[0]!.length < 4) chunks = [Buffer.concat(chunks, buffered)]
+          frameSize = chunks[0]!.readInt32BE(0)
+          if (frameSize < 8 || frameSize > 100 * 1024 * 1024) {
+            socket.destroy()
+            return
+          }
         }
-        if (buffer.length < 4 + size) break
-        const frame = buffer.subarray(4, 4 + size)
-        buffer = buffer.subarray(4 + size)
-        chain = chain.then(() => this.handle(socket, frame)).catch(() => {
+        if (buffered < 4 + frameSize) return
+        const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered)
+        const frame = joined.subarray(4, 4 + frameSize)
+        const rest = joined.subarray(4 + frameSize)
+        chunks = rest.length > 0 ? [rest] : []
+        buffered = rest.length
+        frameSize = -1
+        chain = chain.then(() => this.handle(socket, frame)).catch((error: unknown) => {
           // A request the fake cannot decode or answer: close the connection, as Kafka does.
+          if (process.env['KAFKATS_FAKE_DEBUG']) process.stderr.write(`[fake broker ${this.state.id}] closing a connection: ${String(error)}\n`)
           socket.destroy()
         })
       }
-      if (buffer.length > 0) pending = buffer
     })
   }
 

@@ -485,8 +485,10 @@ handle(ProduceApi, (request, ctx, { model }) => {
         }
         if (partition.leader !== ctx.broker.id) {
           result.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER
-          result.currentLeader = leaderEndpoint(model, partition)
-          leaders.add(partition.leader)
+          if (ctx.version >= 10) {
+            result.currentLeader = leaderEndpoint(model, partition)
+            leaders.add(partition.leader)
+          }
           return result
         }
         if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
@@ -703,13 +705,13 @@ function readPartition(
   const isFollower = !isLeader && partition.replicas.includes(brokerId) && ctx.version >= 11
   if (!isLeader && !isFollower) {
     data.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER
-    data.currentLeader = leaderEndpoint(model, partition)
+    if (ctx.version >= 12) data.currentLeader = leaderEndpoint(model, partition)
     return read
   }
   const epochCheck = epochError(partition, want.currentLeaderEpoch)
   if (epochCheck !== ErrorCode.NONE) {
     data.errorCode = epochCheck
-    data.currentLeader = leaderEndpoint(model, partition)
+    if (ctx.version >= 12) data.currentLeader = leaderEndpoint(model, partition)
     return read
   }
   const log = partition.log

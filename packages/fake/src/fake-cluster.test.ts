@@ -1,0 +1,393 @@
+import {
+  ConsumerGroupHeartbeatApi,
+  CreateTopicsApi,
+  DescribeConfigsApi,
+  ErrorCode,
+  FetchApi,
+  FindCoordinatorApi,
+  HeartbeatApi,
+  IncrementalAlterConfigsApi,
+  InitProducerIdApi,
+  JoinGroupApi,
+  ListOffsetsApi,
+  MetadataApi,
+  OffsetCommitApi,
+  OffsetFetchApi,
+  OffsetForLeaderEpochApi,
+  ProduceApi,
+  SyncGroupApi,
+  ZERO_UUID,
+  decodeRecordBatchesSync,
+  encodeRecordBatchSync,
+  type FetchResponse,
+} from '@kafkats/protocol'
+import { afterEach, describe, expect, it } from 'vitest'
+import { FakeCluster } from './fake-cluster.js'
+import { FakeClusterError } from './fake-cluster-error.js'
+import { RawClient } from './raw-client.test-data.js'
+
+const clusters: FakeCluster[] = []
+const clients: RawClient[] = []
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  for (const c of clusters.splice(0)) await c.close()
+})
+
+async function start(options: Parameters<typeof FakeCluster.start>[0] = {}): Promise<FakeCluster> {
+  const cluster = await FakeCluster.start({ brokers: 3, racks: ['a', 'b', 'c'], ...options })
+  clusters.push(cluster)
+  return cluster
+}
+
+async function client(cluster: FakeCluster, broker: number, clientId?: string): Promise<RawClient> {
+  const c = await RawClient.connect(cluster.bootstrap[broker - 1]!, clientId)
+  clients.push(c)
+  return c
+}
+
+const text = (s: string) => new TextEncoder().encode(s)
+
+function batch(values: string[], options: { producerId?: bigint; producerEpoch?: number; baseSequence?: number; timestamp?: number } = {}): Uint8Array {
+  return encodeRecordBatchSync(
+    values.map((v) => ({ value: text(v), ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }) })),
+    { producerId: options.producerId ?? -1n, producerEpoch: options.producerEpoch ?? -1, baseSequence: options.baseSequence ?? -1 },
+  )
+}
+
+async function produce(c: RawClient, topic: string, partition: number, records: Uint8Array, acks = -1) {
+  const response = await c.send(ProduceApi, 11, { acks, timeoutMs: 5000, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: partition, records }] }] })
+  return response.responses[0]!.partitionResponses[0]!
+}
+
+function fetchRequest(topic: string, partition: number, fetchOffset: bigint, extra: { rackId?: string; maxWaitMs?: number; sessionId?: number; sessionEpoch?: number } = {}) {
+  return {
+    replicaId: -1,
+    maxWaitMs: extra.maxWaitMs ?? 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: extra.sessionId ?? 0,
+    sessionEpoch: extra.sessionEpoch ?? -1,
+    rackId: extra.rackId ?? '',
+    topics: [
+      {
+        topic,
+        topicId: ZERO_UUID,
+        partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: ZERO_UUID, highWatermark: -1n }],
+      },
+    ],
+    forgottenTopicsData: [],
+  }
+}
+
+function values(response: FetchResponse): string[] {
+  const out: string[] = []
+  for (const t of response.responses) {
+    for (const p of t.partitions) {
+      if (p.records === null) continue
+      for (const b of decodeRecordBatchesSync(p.records).batches) for (const r of b.records) out.push(new TextDecoder().decode(r.value!))
+    }
+  }
+  return out
+}
+
+describe('FakeCluster', () => {
+  it('starts 3 brokers on ephemeral ports and reports racks, leader epochs and topic ids in Metadata', async () => {
+    const cluster = await start()
+    expect(cluster.bootstrap).toHaveLength(3)
+    expect(new Set(cluster.bootstrap).size).toBe(3)
+    cluster.createTopic('orders', { partitions: 3, replicationFactor: 3 })
+    const c = await client(cluster, 2)
+    const metadata = await c.send(MetadataApi, 12, { topics: null })
+    expect(metadata.brokers.map((b) => [b.nodeId, b.rack])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ])
+    const topic = metadata.topics.find((t) => t.name === 'orders')!
+    expect(topic.topicId).not.toBe(ZERO_UUID)
+    expect(topic.partitions.map((p) => [p.partitionIndex, p.leaderId, p.leaderEpoch, p.replicaNodes.length])).toEqual([
+      [0, 1, 0, 3],
+      [1, 2, 0, 3],
+      [2, 3, 0, 3],
+    ])
+  })
+
+  it('creates topics through CreateTopics with Kafka errors for bad input, and alters/describes configs', async () => {
+    const cluster = await start()
+    const c = await client(cluster, 1)
+    const created = await c.send(CreateTopicsApi, 7, {
+      timeoutMs: 1000,
+      topics: [
+        { name: 't1', numPartitions: 2, replicationFactor: 2, assignments: [], configs: [{ name: 'retention.ms', value: '1000' }] },
+        { name: 'bad/name', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+        { name: 't2', numPartitions: 1, replicationFactor: 4, assignments: [], configs: [] },
+        { name: 't3', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'no.such.config', value: 'x' }] },
+      ],
+    })
+    expect(created.topics.map((t) => [t.name, t.errorCode])).toEqual([
+      ['t1', ErrorCode.NONE],
+      ['bad/name', ErrorCode.INVALID_TOPIC_EXCEPTION],
+      ['t2', ErrorCode.INVALID_REPLICATION_FACTOR],
+      ['t3', ErrorCode.INVALID_CONFIG],
+    ])
+    const again = await c.send(CreateTopicsApi, 7, { timeoutMs: 1000, topics: [{ name: 't1', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] })
+    expect(again.topics[0]!.errorCode).toBe(ErrorCode.TOPIC_ALREADY_EXISTS)
+    await c.send(IncrementalAlterConfigsApi, 1, { resources: [{ resourceType: 2, resourceName: 't1', configs: [{ name: 'cleanup.policy', configOperation: 0, value: 'compact' }] }] })
+    const described = await c.send(DescribeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: 't1', configurationKeys: ['retention.ms', 'cleanup.policy', 'segment.ms'] }] })
+    expect(described.results[0]!.configs.map((e) => [e.name, e.value, e.configSource])).toEqual([
+      ['cleanup.policy', 'compact', 1],
+      ['retention.ms', '1000', 1],
+      ['segment.ms', '604800000', 5],
+    ])
+  })
+
+  it('answers acks=0 with nothing, acks=1 and acks=all with offsets, and fetches the records back', async () => {
+    const cluster = await start()
+    cluster.createTopic('t', { partitions: 1, replicationFactor: 3 })
+    const c = await client(cluster, 1)
+    c.fire(ProduceApi, 11, { acks: 0, timeoutMs: 1000, topicData: [{ name: 't', topicId: ZERO_UUID, partitionData: [{ index: 0, records: batch(['a0']) }] }] })
+    expect((await produce(c, 't', 0, batch(['b0', 'b1']), 1)).baseOffset).toBe(1n)
+    expect((await produce(c, 't', 0, batch(['c0']), -1)).baseOffset).toBe(3n)
+    const fetched = await c.send(FetchApi, 12, fetchRequest('t', 0, 0n))
+    expect(values(fetched)).toEqual(['a0', 'b0', 'b1', 'c0'])
+    expect(fetched.responses[0]!.partitions[0]!.highWatermark).toBe(4n)
+    // a follower is not the leader for produce
+    const follower = await client(cluster, 2)
+    expect((await produce(follower, 't', 0, batch(['x']))).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+  })
+
+  it('deduplicates retries of the last 5 batches with their original offsets, rejects gaps and fences old epochs', async () => {
+    const cluster = await start()
+    cluster.createTopic('idem', { partitions: 1, replicationFactor: 1 })
+    const c = await client(cluster, 1)
+    const { producerId, producerEpoch } = await c.send(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: -1, producerId: -1n, producerEpoch: -1 })
+    const offsets: bigint[] = []
+    for (let seq = 0; seq < 7; seq++) offsets.push((await produce(c, 'idem', 0, batch([`r${seq}`], { producerId, producerEpoch, baseSequence: seq }))).baseOffset)
+    expect(offsets).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n])
+    // retries of any of the last 5 batches (seq 2..6) answer with the original offset and append nothing
+    for (let seq = 2; seq < 7; seq++) {
+      const retry = await produce(c, 'idem', 0, batch([`r${seq}`], { producerId, producerEpoch, baseSequence: seq }))
+      expect([retry.errorCode, retry.baseOffset]).toEqual([ErrorCode.NONE, BigInt(seq)])
+    }
+    // seq 1 is older than the retained 5: an out-of-order sequence, not a duplicate
+    expect((await produce(c, 'idem', 0, batch(['r1'], { producerId, producerEpoch, baseSequence: 1 }))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    // a gap
+    expect((await produce(c, 'idem', 0, batch(['r9'], { producerId, producerEpoch, baseSequence: 9 }))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    // epoch bump (KIP-360): the same producer id with epoch + 1 restarts at sequence 0 and fences the old epoch
+    const bumped = await c.send(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: -1, producerId, producerEpoch })
+    expect([bumped.producerId, bumped.producerEpoch]).toEqual([producerId, producerEpoch + 1])
+    expect((await produce(c, 'idem', 0, batch(['n0'], { producerId, producerEpoch: bumped.producerEpoch, baseSequence: 0 }))).baseOffset).toBe(7n)
+    expect((await produce(c, 'idem', 0, batch(['old'], { producerId, producerEpoch, baseSequence: 7 }))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH)
+    expect(cluster.partition('idem', 0).logEndOffset).toBe(8n)
+  })
+
+  it('appends a retry twice when the guarantee is switched off (no producer id): the dedup above is real', async () => {
+    const cluster = await start()
+    cluster.createTopic('plain', { partitions: 1, replicationFactor: 1 })
+    const c = await client(cluster, 1)
+    const first = await produce(c, 'plain', 0, batch(['same']))
+    const retry = await produce(c, 'plain', 0, batch(['same']))
+    expect([first.baseOffset, retry.baseOffset]).toEqual([0n, 1n])
+    expect(values(await c.send(FetchApi, 12, fetchRequest('plain', 0, 0n)))).toEqual(['same', 'same'])
+  })
+
+  it('KIP-392: the leader names the same-rack follower, which serves up to its own high watermark; a lagging follower answers OFFSET_OUT_OF_RANGE', async () => {
+    const cluster = await start()
+    cluster.createTopic('rack', { partitions: 1, replicationFactor: 3 }) // leader 1 (rack a), followers 2 (b), 3 (c)
+    const leader = await client(cluster, 1, 'rack-consumer')
+    for (let i = 0; i < 4; i++) await produce(leader, 'rack', 0, batch([`v${i}`]))
+    const atLeader = await leader.send(FetchApi, 12, fetchRequest('rack', 0, 0n, { rackId: 'c' }))
+    const part = atLeader.responses[0]!.partitions[0]!
+    expect(part.preferredReadReplica).toBe(3)
+    expect(part.records === null || part.records.length === 0).toBe(true)
+    // no rack or the leader's own rack: the leader serves
+    expect((await leader.send(FetchApi, 12, fetchRequest('rack', 0, 0n, { rackId: 'a' }))).responses[0]!.partitions[0]!.preferredReadReplica).toBe(-1)
+    const follower = await client(cluster, 3, 'rack-consumer')
+    expect(values(await follower.send(FetchApi, 12, fetchRequest('rack', 0, 0n, { rackId: 'c' })))).toEqual(['v0', 'v1', 'v2', 'v3'])
+    // Fetch v10 (before KIP-392) from a follower is refused
+    expect((await follower.send(FetchApi, 10, fetchRequest('rack', 0, 0n))).responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    // the follower lags 2 records: it serves 2, and the offset the leader has is out of range there
+    cluster.setFollowerLag({ topic: 'rack', partition: 0 }, 3, 2)
+    const lagging = await follower.send(FetchApi, 12, fetchRequest('rack', 0, 0n))
+    expect(values(lagging)).toEqual(['v0', 'v1'])
+    expect(lagging.responses[0]!.partitions[0]!.highWatermark).toBe(2n)
+    expect((await follower.send(FetchApi, 12, fetchRequest('rack', 0, 4n))).responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+    // out of the ISR and behind the fetch offset: the leader no longer names it
+    expect((await leader.send(FetchApi, 12, fetchRequest('rack', 0, 4n, { rackId: 'c' }))).responses[0]!.partitions[0]!.preferredReadReplica).toBe(-1)
+    // the request log shows who served what
+    expect(cluster.requestsOf('Fetch', 3).length).toBe(4)
+    expect(cluster.requestsOf('Fetch', 3).every((r) => r.clientId === 'rack-consumer')).toBe(true)
+  })
+
+  it('keeps incremental fetch sessions: only partitions with news, bad epochs refused', async () => {
+    const cluster = await start()
+    cluster.createTopic('s', { partitions: 2, replicationFactor: 1, replicas: [[1], [1]] })
+    const c = await client(cluster, 1)
+    await produce(c, 's', 0, batch(['p0']))
+    const request = fetchRequest('s', 0, 0n, { sessionId: 0, sessionEpoch: 0 })
+    request.topics[0]!.partitions.push({ ...request.topics[0]!.partitions[0]!, partition: 1 })
+    const full = await c.send(FetchApi, 12, request)
+    expect(full.sessionId).toBeGreaterThan(0)
+    expect(full.responses[0]!.partitions.map((p) => p.partitionIndex)).toEqual([0, 1])
+    await produce(c, 's', 1, batch(['p1']))
+    // incremental: partition 0 moves on to offset 1, partition 1 is unchanged in the request
+    const incremental = await c.send(FetchApi, 12, { ...fetchRequest('s', 0, 1n, { sessionId: full.sessionId, sessionEpoch: 1 }) })
+    expect(incremental.responses.flatMap((t) => t.partitions.map((p) => p.partitionIndex))).toEqual([1])
+    expect(values(incremental)).toEqual(['p1'])
+    const stale = await c.send(FetchApi, 12, { ...fetchRequest('s', 0, 1n, { sessionId: full.sessionId, sessionEpoch: 1 }) })
+    expect(stale.errorCode).toBe(ErrorCode.INVALID_FETCH_SESSION_EPOCH)
+    const unknown = await c.send(FetchApi, 12, { ...fetchRequest('s', 0, 1n, { sessionId: 12345, sessionEpoch: 3 }) })
+    expect(unknown.errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND)
+  })
+
+  it('long-polls a fetch until a record arrives', async () => {
+    const cluster = await start()
+    cluster.createTopic('poll', { partitions: 1, replicationFactor: 1 })
+    const consumer = await client(cluster, 1)
+    const producer = await client(cluster, 1)
+    const pending = consumer.send(FetchApi, 12, fetchRequest('poll', 0, 0n, { maxWaitMs: 30_000 }))
+    await produce(producer, 'poll', 0, batch(['late']))
+    expect(values(await pending)).toEqual(['late'])
+  })
+
+  it('moves leaders with new epochs (kill, moveLeader), answers OffsetForLeaderEpoch and fences stale epochs', async () => {
+    const cluster = await start()
+    cluster.createTopic('e', { partitions: 1, replicationFactor: 3 })
+    const c1 = await client(cluster, 1)
+    await produce(c1, 'e', 0, batch(['a', 'b']))
+    cluster.moveLeader({ topic: 'e', partition: 0 }, 2)
+    expect(cluster.partition('e', 0)).toMatchObject({ leader: 2, leaderEpoch: 1 })
+    const c2 = await client(cluster, 2)
+    await produce(c2, 'e', 0, batch(['c']))
+    const epochs = await c2.send(OffsetForLeaderEpochApi, 4, {
+      replicaId: -1,
+      topics: [{ topic: 'e', partitions: [{ partition: 0, currentLeaderEpoch: 1, leaderEpoch: 0 }] }],
+    })
+    expect(epochs.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderEpoch: 0, endOffset: 2n })
+    const fenced = await c2.send(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'e', partitions: [{ partitionIndex: 0, currentLeaderEpoch: 0, timestamp: -1n }] }] })
+    expect(fenced.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH)
+    await cluster.kill(2)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(c2.closed).toBe(true)
+    const after = cluster.partition('e', 0)
+    expect(after.leader).not.toBe(2)
+    expect(after.leaderEpoch).toBe(2)
+    const metadata = await c1.send(MetadataApi, 12, { topics: [{ name: 'e', topicId: ZERO_UUID }] })
+    expect(metadata.brokers.map((b) => b.nodeId)).toEqual([1, 3])
+    expect(metadata.topics[0]!.partitions[0]!.offlineReplicas).toEqual([2])
+    await cluster.restart(2)
+    const again = await client(cluster, 2)
+    expect((await again.send(MetadataApi, 12, { topics: null })).brokers).toHaveLength(3)
+  })
+
+  it('injects errors, drops and delays answers for matching requests only', async () => {
+    const cluster = await start()
+    cluster.createTopic('f', { partitions: 1, replicationFactor: 1 })
+    const c = await client(cluster, 1)
+    cluster.injectError({ api: 'Produce', error: 'NOT_ENOUGH_REPLICAS', times: 2, broker: 1 })
+    expect((await produce(c, 'f', 0, batch(['x']))).errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS)
+    expect((await produce(c, 'f', 0, batch(['x']))).errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS)
+    expect((await produce(c, 'f', 0, batch(['x']))).errorCode).toBe(ErrorCode.NONE)
+    cluster.dropResponse({ api: 'Metadata' })
+    let answered = false
+    void c.send(MetadataApi, 12, { topics: null }).then(() => {
+      answered = true
+    })
+    // answers on one connection are in order: the next answer comes, the dropped one never does
+    await c.send(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'f', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })
+    expect(answered).toBe(false)
+    cluster.delay({ api: 'ListOffsets', ms: 50 })
+    const order: string[] = []
+    const slow = c.send(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'f', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] }).then((r) => {
+      order.push('delayed')
+      return r
+    })
+    const other = await client(cluster, 1)
+    await other.send(MetadataApi, 12, { topics: null })
+    order.push('other connection')
+    expect((await slow).topics[0]!.partitions[0]!.offset).toBe(1n)
+    expect(order).toEqual(['other connection', 'delayed'])
+    expect(() => cluster.injectError({ api: 'NoSuchApi', error: 'NONE' })).toThrow(FakeClusterError)
+    expect(() => cluster.moveLeader({ topic: 'f', partition: 0 }, 3)).toThrow(/not a replica/)
+  })
+
+  it('runs a classic group: MEMBER_ID_REQUIRED, join, sync, heartbeat, rebalance on a second member, offsets', async () => {
+    const cluster = await start()
+    cluster.createTopic('g', { partitions: 2, replicationFactor: 1 })
+    const any = await client(cluster, 1)
+    const found = await any.send(FindCoordinatorApi, 4, { keyType: 0, coordinatorKeys: ['grp'] })
+    const coordinator = found.coordinators[0]!.nodeId
+    expect(coordinator).toBe(cluster.coordinatorOf('grp'))
+    const a = await client(cluster, coordinator, 'a')
+    const b = await client(cluster, coordinator, 'b')
+    const join = (c: RawClient, memberId: string) =>
+      c.send(JoinGroupApi, 9, { groupId: 'grp', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: text('m') }], reason: null })
+    const first = await join(a, '')
+    expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED)
+    const joined = await join(a, first.memberId)
+    expect([joined.errorCode, joined.generationId, joined.leader]).toEqual([ErrorCode.NONE, 1, first.memberId])
+    const synced = await a.send(SyncGroupApi, 5, { groupId: 'grp', generationId: 1, memberId: first.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: first.memberId, assignment: text('all') }] })
+    expect(new TextDecoder().decode(synced.assignment)).toBe('all')
+    // a second member: the first learns of the rebalance from its heartbeat and rejoins
+    const bId = (await join(b, '')).memberId
+    const bJoin = join(b, bId)
+    expect((await a.send(HeartbeatApi, 4, { groupId: 'grp', generationId: 1, memberId: first.memberId, groupInstanceId: null })).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS)
+    const [aAgain, bJoined] = await Promise.all([join(a, first.memberId), bJoin])
+    expect([aAgain.generationId, bJoined.generationId]).toEqual([2, 2])
+    expect(aAgain.members).toHaveLength(2)
+    const commit = await a.send(OffsetCommitApi, 8, { groupId: 'grp', generationIdOrMemberEpoch: 1, memberId: first.memberId, groupInstanceId: null, topics: [{ name: 'g', topicId: ZERO_UUID, partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })
+    expect(commit.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION)
+    // sync generation 2, then commit and read back
+    const bSync = b.send(SyncGroupApi, 5, { groupId: 'grp', generationId: 2, memberId: bId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] })
+    await a.send(SyncGroupApi, 5, { groupId: 'grp', generationId: 2, memberId: first.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: first.memberId, assignment: text('p0') }, { memberId: bId, assignment: text('p1') }] })
+    expect(new TextDecoder().decode((await bSync).assignment)).toBe('p1')
+    await a.send(OffsetCommitApi, 8, { groupId: 'grp', generationIdOrMemberEpoch: 2, memberId: first.memberId, groupInstanceId: null, topics: [{ name: 'g', topicId: ZERO_UUID, partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: 0, committedMetadata: 'md' }] }] })
+    const fetched = await a.send(OffsetFetchApi, 8, { groups: [{ groupId: 'grp', memberId: null, memberEpoch: -1, topics: [{ name: 'g', topicId: ZERO_UUID, partitionIndexes: [0, 1] }] }], requireStable: false })
+    expect(fetched.groups[0]!.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.metadata])).toEqual([
+      [0, 5n, 'md'],
+      [1, -1n, ''],
+    ])
+  })
+
+  it('runs a KIP-848 consumer group: server-side assignment, revoke before assign', async () => {
+    const cluster = await start()
+    cluster.createTopic('k', { partitions: 4, replicationFactor: 1 })
+    const coordinator = cluster.coordinatorOf('cg')
+    const c = await client(cluster, coordinator)
+    const heartbeat = (memberId: string, memberEpoch: number, owned: Array<{ topicId: string; partitions: number[] }> | null) =>
+      c.send(ConsumerGroupHeartbeatApi, 1, {
+        groupId: 'cg',
+        memberId,
+        memberEpoch,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames: memberEpoch === 0 ? ['k'] : null,
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        topicPartitions: owned,
+      })
+    const a = await heartbeat('member-a', 0, [])
+    expect(a.errorCode).toBe(ErrorCode.NONE)
+    const all = a.assignment!.topicPartitions
+    expect(all[0]!.partitions).toEqual([0, 1, 2, 3])
+    const b = await heartbeat('member-b', 0, [])
+    // b gets nothing yet: a still owns everything
+    expect(b.assignment!.topicPartitions).toEqual([])
+    const aRevoke = await heartbeat('member-a', a.memberEpoch, all)
+    const kept = aRevoke.assignment!.topicPartitions[0]!.partitions
+    expect(kept.length).toBe(2)
+    // a acknowledges the revocation; b then receives the released partitions
+    await heartbeat('member-a', aRevoke.memberEpoch, [{ topicId: all[0]!.topicId, partitions: kept }])
+    const bNow = await heartbeat('member-b', b.memberEpoch, [])
+    expect(bNow.assignment!.topicPartitions[0]!.partitions.length).toBe(2)
+    expect([...kept, ...bNow.assignment!.topicPartitions[0]!.partitions].sort()).toEqual([0, 1, 2, 3])
+    expect((await heartbeat('member-a', 99, null)).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH)
+  })
+
+  it('rejects bad options with a typed error', async () => {
+    await expect(FakeCluster.start({ brokers: 0 })).rejects.toThrow(FakeClusterError)
+    await expect(FakeCluster.start({ brokers: 1, racks: ['a', 'b'] })).rejects.toThrow(/racks/)
+  })
+})
