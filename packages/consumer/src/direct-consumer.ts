@@ -8,7 +8,7 @@ import {
   type StartOffset,
   type TopicPartition,
 } from '@kafkats/fetch-planner'
-import { InvalidArgumentError, InvalidStateError, KafkaError } from '@kafkats/protocol'
+import { ConfigError, ErrorCode, InvalidArgumentError, InvalidStateError, KafkaProtocolError } from '@kafkats/protocol'
 
 /**
  * An offset exactly as the admin API returns it: ListOffsets results
@@ -25,8 +25,11 @@ export interface AdminOffset {
   metadata?: string | null
 }
 
-/** A hand-built `StartOffset` (see `Offset`) or an offset the admin API returned. */
-export type PartitionStart = StartOffset | AdminOffset
+/**
+ * A hand-built `StartOffset` (see `Offset`), an offset the admin API returned, or a bare offset
+ * (`42n` or `42`, the same as `Offset.at(42n)`).
+ */
+export type PartitionStart = StartOffset | AdminOffset | bigint | number
 
 /** `{ [topic]: { [partition]: PartitionStart } }`: what `assign`, `addPartitions` and admin offset calls use. */
 export type Assignment = Readonly<Record<string, Readonly<Record<number, PartitionStart>>>>
@@ -37,20 +40,32 @@ export interface DirectConsumerOptions extends FetchPlannerOptions {
 }
 
 /** Turns either shape into a `StartOffset` (no other conversion: the fields mean the same thing). */
-export function toStartOffset(start: PartitionStart): StartOffset {
-  if (typeof start !== 'object' || start === null) throw new InvalidArgumentError('offset', start, 'a StartOffset (Offset.earliest(), Offset.at(42n), …) or an admin offset { offset, leaderEpoch }')
+export function toStartOffset(start: PartitionStart, field = 'offset'): StartOffset {
+  if (typeof start === 'bigint' || typeof start === 'number') {
+    if (typeof start === 'number' ? Number.isSafeInteger(start) && start >= 0 : start >= 0n) return { kind: 'offset', offset: BigInt(start) }
+    throw new InvalidArgumentError(field, start, 'an offset >= 0 (42n), Offset.earliest(), Offset.latest() or Offset.at(42n)')
+  }
+  if (typeof start !== 'object' || start === null) {
+    throw new InvalidArgumentError(field, start, 'an offset (42n), a StartOffset (Offset.earliest(), Offset.at(42n), …) or an admin offset { offset, leaderEpoch }')
+  }
   if ('kind' in start) return start
-  if (typeof start.offset !== 'bigint') throw new InvalidArgumentError('offset.offset', start.offset, 'a bigint')
+  if (typeof start.offset !== 'bigint') throw new InvalidArgumentError(`${field}.offset`, start.offset, 'a bigint')
   return start.leaderEpoch >= 0 ? { kind: 'offset', offset: start.offset, leaderEpoch: start.leaderEpoch } : { kind: 'offset', offset: start.offset }
 }
 
 function flatten(assignment: Assignment): Array<{ topic: string; partition: number; offset: StartOffset }> {
   const out: Array<{ topic: string; partition: number; offset: StartOffset }> = []
+  if (typeof assignment !== 'object' || assignment === null || Array.isArray(assignment)) {
+    throw new InvalidArgumentError('assignment', assignment, '{ [topic]: { [partition]: offset } }, e.g. { orders: { 0: Offset.earliest() } }')
+  }
   for (const [topic, partitions] of Object.entries(assignment)) {
+    if (typeof partitions !== 'object' || partitions === null || Array.isArray(partitions)) {
+      throw new InvalidArgumentError(`assignment.${topic}`, partitions, '{ [partition]: offset }, e.g. { 0: Offset.earliest() }')
+    }
     for (const [key, start] of Object.entries(partitions)) {
       const partition = Number(key)
-      if (!Number.isInteger(partition) || partition < 0) throw new InvalidArgumentError(`partition of ${topic}`, key, 'an integer >= 0')
-      out.push({ topic, partition, offset: toStartOffset(start) })
+      if (!Number.isInteger(partition) || partition < 0) throw new InvalidArgumentError(`assignment.${topic}`, key, 'partition numbers (integers >= 0) as keys')
+      out.push({ topic, partition, offset: toStartOffset(start, `assignment.${topic}[${partition}]`) })
     }
   }
   return out
@@ -71,10 +86,26 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
   private readonly planner: FetchPlanner
   private iterating = false
 
+  /** A partition found missing (UNKNOWN_TOPIC_OR_PARTITION), not yet reported to an iteration. */
+  private missingPartition: KafkaProtocolError | undefined
+  private abortIteration: AbortController | undefined
+
   constructor(options: DirectConsumerOptions) {
     const { assign, ...plannerOptions } = options
+    let initial: ReturnType<typeof flatten> | undefined
+    try {
+      if (assign !== undefined) initial = flatten(assign)
+    } catch (error) {
+      // A bad assignment in the options is a configuration problem: say so, with the same text.
+      throw InvalidArgumentError.isInstance(error) ? new ConfigError('assign', error.message.replace(/^invalid /, '')) : error
+    }
     this.planner = new FetchPlanner(plannerOptions)
-    if (assign !== undefined) this.planner.assign(flatten(assign))
+    this.planner.on('error', (error) => {
+      if (!KafkaProtocolError.isInstance(error) || error.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return
+      if (this.abortIteration !== undefined) this.abortIteration.abort(error)
+      else this.missingPartition = error
+    })
+    if (initial !== undefined) this.planner.assign(initial)
   }
 
   /** Adds partitions (a partition already assigned restarts at the new offset). */
@@ -132,9 +163,17 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
         if (this.iterating) throw new InvalidStateError('a DirectConsumer can be iterated by one loop at a time')
         this.iterating = true
         let done = false
+        // A partition that does not exist fails the waiting next() (the error names it), not a silent wait.
+        const missing = new AbortController()
+        this.abortIteration = missing
+        const stopWatching = (): void => {
+          if (this.abortIteration === missing) this.abortIteration = undefined
+        }
+        const signal = options.signal === undefined ? missing.signal : AbortSignal.any([missing.signal, options.signal])
         const finish = (): IteratorResult<FetchedBatch> => {
           done = true
           this.iterating = false
+          stopWatching()
           return { done: true, value: undefined }
         }
         return {
@@ -143,8 +182,13 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
             try {
               for (;;) {
                 if (this.planner.closed) return finish()
+                const failure = this.missingPartition
+                if (failure !== undefined) {
+                  this.missingPartition = undefined
+                  throw failure
+                }
                 // One batch at a time, so positions move only past what the loop has received.
-                const [batch] = await this.planner.poll({ ...(options.signal === undefined ? {} : { signal: options.signal }), maxWaitMs: 5_000, maxBatches: 1 })
+                const [batch] = await this.planner.poll({ signal, maxWaitMs: 5_000, maxBatches: 1 })
                 if (batch !== undefined) return { done: false, value: batch }
               }
             } catch (error) {

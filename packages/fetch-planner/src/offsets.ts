@@ -15,6 +15,8 @@ import { SLOW_RETRY_MS } from './source.js'
 
 /** Back-off before asking again about a topic metadata does not know. */
 const TOPIC_RETRY_MS = 1000
+/** How long a partition may be missing from the cluster's metadata before it fails (see failIfMissing). */
+const MISSING_PARTITION_MS = 5000
 
 const LIST_OFFSETS_EARLIEST = -2n
 const LIST_OFFSETS_LATEST = -1n
@@ -62,6 +64,8 @@ export class OffsetResolver {
   private maintenanceAt = Infinity
   private readonly topicsLoading = new Set<string>()
   private readonly topicRetryAt = new Map<string, number>()
+  /** When each partition was first seen missing from the metadata (see failIfMissing). */
+  private readonly missingSince = new Map<string, number>()
 
   constructor(host: OffsetResolverHost) {
     this.host = host
@@ -100,10 +104,12 @@ export class OffsetResolver {
       if (cursor.state === 'failed') continue
       const info = this.host.metadata.partition(cursor.topic, cursor.partition)
       if (info === undefined) {
+        if (this.failIfMissing(cursor, now)) continue
         this.loadTopic(cursor.topic)
         next = Math.min(next, Math.max(now + this.host.options.retryBackoffMs, this.topicRetryAt.get(cursor.topic) ?? 0))
         continue
       }
+      this.missingSince.delete(cursor.key)
       if (cursor.state === 'fetching') {
         if (cursor.source < 0) this.host.place(cursor, now)
         if (cursor.source < 0) next = Math.min(next, now + this.host.options.retryBackoffMs)
@@ -136,6 +142,35 @@ export class OffsetResolver {
     for (const [leader, cursors] of resolveByLeader) void this.resolveOffsets(leader, cursors)
     for (const [leader, cursors] of validateByLeader) void this.validateOffsets(leader, cursors)
     if (next < Infinity) this.scheduleMaintenance(next - now)
+  }
+
+  /**
+   * A partition the cluster says does not exist (its topic is unknown to the brokers, or has fewer
+   * partitions) fails with an error event naming it once it has stayed missing for
+   * MISSING_PARTITION_MS across metadata refreshes, instead of waiting silently for ever. A topic
+   * being created, or partitions being added, usually show up well within that bound.
+   */
+  private failIfMissing(cursor: Cursor, now: number): boolean {
+    const metadata = this.host.metadata
+    const topic = metadata.topic(cursor.topic)
+    const confirmed = topic === undefined ? this.topicRetryAt.has(cursor.topic) : cursor.partition >= topic.partitions.length
+    if (!confirmed) {
+      this.missingSince.delete(cursor.key)
+      return false
+    }
+    const since = this.missingSince.get(cursor.key)
+    if (since === undefined) this.missingSince.set(cursor.key, now)
+    if (since === undefined || now - since < MISSING_PARTITION_MS) {
+      if (topic !== undefined) metadata.requestRefresh(`${cursor.topic}-${cursor.partition} is not in the metadata`)
+      return false
+    }
+    this.missingSince.delete(cursor.key)
+    const errorMessage =
+      topic === undefined
+        ? `Topic "${cursor.topic}" does not exist: create it or check the name, then seek() to read partition ${cursor.partition}.`
+        : `Topic "${cursor.topic}" has ${topic.partitions.length} partitions (0 to ${topic.partitions.length - 1}), so partition ${cursor.partition} does not exist: add partitions or fix the assignment, then seek().`
+    this.host.fail(cursor, KafkaProtocolError.fromCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, { topic: cursor.topic, partition: cursor.partition, errorMessage }))
+    return true
   }
 
   /** Loads a topic the metadata does not know yet (with a back-off after a failure). */

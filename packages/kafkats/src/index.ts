@@ -1,6 +1,6 @@
 // Everything a user of `kafkats` needs comes from here: the client, the errors it can throw, the
 // option, record and event types, the record helpers and the admin types. No second import.
-export { Kafka, type KafkaOptions, type DirectConsumerConfig, type GroupConsumerConfig } from './kafka.js'
+export { Kafka, type KafkaOptions, type ConnectOptions, type DirectConsumerConfig, type GroupConsumerConfig } from './kafka.js'
 export {
   KafkaError,
   KafkaProtocolError,
@@ -27,6 +27,7 @@ export {
   UnsupportedVersionError,
   AuthenticationError,
   type Logger,
+  type LoggerLike,
   type SaslOptions,
   type SaslMechanism,
   type OAuthBearerToken,

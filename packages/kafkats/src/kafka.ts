@@ -1,10 +1,10 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { Admin, type AdminOptions } from '@kafkats/admin'
-import { ConnectionPool, type Logger, type SaslOptions, silentLogger } from '@kafkats/connection'
+import { ConnectionPool, type Logger, type LoggerLike, type SaslOptions, toLogger } from '@kafkats/connection'
 import { type Assignment, DirectConsumer, type DirectConsumerOptions, GroupConsumer, type GroupConsumerOptions } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerOptions } from '@kafkats/producer-sink'
-import { ConfigError } from '@kafkats/protocol'
+import { ClosedError, ConfigError, InvalidArgumentError, KafkaError } from '@kafkats/protocol'
 
 export interface KafkaOptions {
   /** Bootstrap brokers as `host:port`. Java: bootstrap.servers */
@@ -17,14 +17,26 @@ export interface KafkaOptions {
   sasl?: SaslOptions
   /** `true` for TLS with the system CAs, or Node's TLS options (ca, cert, key…). Default off. Java: security.protocol=SSL */
   tls?: boolean | TlsConnectionOptions
-  /** A pino logger or anything with the same methods. Default silent. */
-  logger?: Logger
+  /** A pino logger, `console`, or anything with debug, info, warn and error methods. Default silent. */
+  logger?: LoggerLike
   /** Default 10 000. Java: socket.connection.setup.timeout.ms */
   connectTimeoutMs?: number
   /** Default 30 000. Java: request.timeout.ms */
   requestTimeoutMs?: number
   /** Default 300 000. Java: metadata.max.age.ms */
   metadataMaxAgeMs?: number
+  /**
+   * Let the brokers create a topic the first time a producer asks for it (only where the cluster
+   * allows it, `auto.create.topics.enable`). Default false: sending to a missing topic fails with
+   * a message saying to create it. Java: allow.auto.create.topics
+   */
+  allowAutoTopicCreation?: boolean
+}
+
+/** Options of `kafka.connect()`. */
+export interface ConnectOptions {
+  /** How long to try bootstrap, authentication and the first metadata before failing. Default 10 000. */
+  timeoutMs?: number
 }
 
 /** Options of `kafka.consumer()` for a direct consumer: the application assigns partitions. */
@@ -56,16 +68,9 @@ export class Kafka {
   private closed = false
 
   constructor(options: KafkaOptions) {
-    if (!Array.isArray(options.bootstrapBrokers) || options.bootstrapBrokers.length === 0) {
-      throw new ConfigError('bootstrapBrokers', 'give at least one bootstrap broker as "host:port", e.g. bootstrapBrokers: ["127.0.0.1:9092"]')
-    }
-    for (const broker of options.bootstrapBrokers) {
-      if (typeof broker !== 'string' || !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(broker.trim())) {
-        throw new ConfigError('bootstrapBrokers', `"${String(broker)}" is not "host:port" (for example "kafka-1.internal:9092")`)
-      }
-    }
+    checkKafkaOptions(options)
     this.options = options
-    this.logger = options.logger ?? silentLogger
+    this.logger = toLogger(options.logger)
     this.pool = new ConnectionPool({
       ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
       ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
@@ -79,7 +84,35 @@ export class Kafka {
       pool: this.pool,
       logger: this.logger,
       ...(options.metadataMaxAgeMs !== undefined ? { metadataMaxAgeMs: options.metadataMaxAgeMs } : {}),
+      ...(options.allowAutoTopicCreation !== undefined ? { allowAutoTopicCreation: options.allowAutoTopicCreation } : {}),
     })
+  }
+
+  /**
+   * Checks now that the cluster is usable: connects to a bootstrap broker, authenticates, and
+   * reads the cluster metadata, within `timeoutMs`. Rejects at once with the typed error
+   * (ConnectionError, AuthenticationError, a TLS hint, ...) instead of letting the first `send`
+   * wait for its delivery timeout. Optional: clients connect lazily without it.
+   */
+  async connect(options: ConnectOptions = {}): Promise<void> {
+    this.checkOpen()
+    const timeoutMs = options.timeoutMs ?? 10_000
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new InvalidArgumentError('timeoutMs', timeoutMs, 'an integer >= 1 (milliseconds)')
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new KafkaError(`no answer from the cluster (${this.options.bootstrapBrokers.join(', ')}) within ${timeoutMs} ms`, { errorName: 'REQUEST_TIMED_OUT', retriable: true })),
+        timeoutMs,
+      )
+    })
+    const refreshed = this.metadata.refresh()
+    // The loser of the race must not become an unhandled rejection.
+    refreshed.catch(() => undefined)
+    try {
+      await Promise.race([refreshed, deadline])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** An idempotent producer (acks=all, up to 5 requests in flight per broker) unless told otherwise. */
@@ -128,6 +161,43 @@ export class Kafka {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new ConfigError('kafka', 'this Kafka client is closed: create a new one')
+    if (this.closed) throw new ClosedError('Kafka client', 'this Kafka client is closed: create a new one')
+  }
+}
+
+const BROKER = /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/
+
+/** Every option of `new Kafka()` that could be wrong is checked here, once, as a ConfigError. */
+function checkKafkaOptions(options: KafkaOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('options', `expected { bootstrapBrokers: ["host:port", ...] }, got ${String(options)}`)
+  }
+  if (!Array.isArray(options.bootstrapBrokers) || options.bootstrapBrokers.length === 0) {
+    const legacy = 'brokers' in options ? ' (KafkaJS calls it brokers)' : ''
+    throw new ConfigError('bootstrapBrokers', `give at least one bootstrap broker as "host:port"${legacy}, e.g. bootstrapBrokers: ["127.0.0.1:9092"]`)
+  }
+  for (const broker of options.bootstrapBrokers) {
+    if (typeof broker !== 'string' || !BROKER.test(broker.trim())) {
+      throw new ConfigError('bootstrapBrokers', `"${String(broker)}" is not "host:port" (for example "kafka-1.internal:9092")`)
+    }
+  }
+  for (const name of ['clientId', 'rack'] as const) {
+    const value = options[name]
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new ConfigError(name, `expected a non-empty string, got ${String(value)}`)
+  }
+  for (const name of ['connectTimeoutMs', 'requestTimeoutMs', 'metadataMaxAgeMs'] as const) {
+    const value = options[name]
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1)) {
+      throw new ConfigError(name, `expected an integer number of milliseconds from 1 to ${2 ** 31 - 1}, got ${String(value)}`)
+    }
+  }
+  if (options.tls !== undefined && typeof options.tls !== 'boolean' && (typeof options.tls !== 'object' || options.tls === null)) {
+    throw new ConfigError('tls', `expected true, false or Node TLS options ({ ca, cert, key, ... }), got ${String(options.tls)}`)
+  }
+  if (options.sasl !== undefined && (typeof options.sasl !== 'object' || options.sasl === null)) {
+    throw new ConfigError('sasl', `expected { mechanism, ... }, got ${String(options.sasl)}`)
+  }
+  if (options.allowAutoTopicCreation !== undefined && typeof options.allowAutoTopicCreation !== 'boolean') {
+    throw new ConfigError('allowAutoTopicCreation', `expected true or false, got ${String(options.allowAutoTopicCreation)}`)
   }
 }

@@ -168,7 +168,7 @@ export class PartitionQueue {
   /** The open batch new records go to, if any. */
   get openBatch(): ProducerBatch | undefined {
     const last = this.batches[this.batches.length - 1]
-    return last !== undefined && !last.isFrozen ? last : undefined
+    return last !== undefined && !last.isFrozen && last.failure === null ? last : undefined
   }
 
   /** The first batch that is neither in flight nor settled: the next to (re)send. */

@@ -32,6 +32,12 @@ export interface ProducerOptions {
   ackTimeoutMs?: number
   /** Wait before resending a batch after a retriable error. Default 100. Java: retry.backoff.ms */
   retryBackoffMs?: number
+  /**
+   * How long `send` waits for metadata of a topic the producer does not know yet (a topic being
+   * created, or not existing) before failing with UNKNOWN_TOPIC_OR_PARTITION. Capped by
+   * deliveryTimeoutMs. Default 60 000. Java: max.block.ms
+   */
+  metadataWaitMaxMs?: number
   /** Chooses a partition for records that name none. Default: murmur2 for keys (Java-compatible), uniform sticky otherwise. Java: partitioner.class */
   partitioner?: Partitioner
   /** Default silent. */
@@ -50,6 +56,7 @@ export const producerDefaults = {
   deliveryTimeoutMs: 120_000,
   ackTimeoutMs: 30_000,
   retryBackoffMs: 100,
+  metadataWaitMaxMs: 60_000,
 } as const satisfies Omit<Required<ProducerOptions>, 'partitioner' | 'logger'>
 
 /**
@@ -71,10 +78,18 @@ export interface ResolvedProducerOptions {
   deliveryTimeoutMs: number
   ackTimeoutMs: number
   retryBackoffMs: number
+  metadataWaitMaxMs: number
 }
 
 /** Validates options once, at construction; every problem is a ConfigError that says what to do. */
 export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('options', `expected an options object, got ${String(options)}`)
+  if (options.idempotent !== undefined && typeof options.idempotent !== 'boolean') {
+    throw new ConfigError('idempotent', `expected true or false, got ${String(options.idempotent)}`)
+  }
+  if (options.partitioner !== undefined && typeof options.partitioner !== 'function') {
+    throw new ConfigError('partitioner', `expected a function (record, partitionCount, availablePartitions) => partition, got ${typeof options.partitioner}`)
+  }
   const idempotent = options.idempotent ?? producerDefaults.idempotent
   const acksOption = options.acks ?? producerDefaults.acks
   const acks = acksOption === 'all' ? -1 : acksOption
@@ -114,5 +129,6 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     deliveryTimeoutMs: integer('deliveryTimeoutMs', options.deliveryTimeoutMs ?? producerDefaults.deliveryTimeoutMs, 1),
     ackTimeoutMs: integer('ackTimeoutMs', options.ackTimeoutMs ?? producerDefaults.ackTimeoutMs, 1, 2 ** 31 - 1),
     retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? producerDefaults.retryBackoffMs, 0),
+    metadataWaitMaxMs: integer('metadataWaitMaxMs', options.metadataWaitMaxMs ?? producerDefaults.metadataWaitMaxMs, 0),
   }
 }

@@ -3,11 +3,10 @@ import type { ClusterMetadata, TopicInfo } from '@kafkats/metadata'
 import {
   ErrorCode,
   InitProducerIdApi,
+  InvalidArgumentError,
   KafkaError,
   KafkaProtocolError,
-  type RecordHeader,
   type RecordInput,
-  encodeUtf8,
   loadCompressionCodec,
 } from '@kafkats/protocol'
 import { PartitionQueue, ProducerBatch, type RecordMetadata } from './accumulator.js'
@@ -16,6 +15,7 @@ import { DeliveryTimeoutError } from './delivery-timeout-error.js'
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js'
 import { DefaultPartitioner, type Partitioner } from './partitioner.js'
 import { ProducerClosedError } from './producer-closed-error.js'
+import { checkTopicName, toRecordInput } from './record-input.js'
 import { Sink, type SinkHost } from './sink.js'
 import { WaitQueue } from './wait-queue.js'
 
@@ -82,7 +82,7 @@ export class Producer {
   private bufferedRecords = 0
   private readonly bufferWaiters = new WaitQueue()
   /** True once the producer id is known and the codec loaded (the synchronous path may run). */
-  private ready = false
+  private isReady = false
   /** Records on the asynchronous path; while any is, new records take it too (order). */
   private slowInProgress = 0
   private flushing = 0
@@ -158,7 +158,7 @@ export class Producer {
       return Promise.reject(error)
     }
     const size = ProducerBatch.recordSize(input)
-    const topic = this.ready && this.slowInProgress === 0 && this.bufferWaiters.length === 0 ? this.metadata.topic(record.topic) : undefined
+    const topic = this.isReady && this.slowInProgress === 0 && this.bufferWaiters.length === 0 ? this.metadata.topic(record.topic) : undefined
     if (topic !== undefined && !this.bufferFull(size)) {
       let partition: number
       try {
@@ -200,7 +200,7 @@ export class Producer {
       try {
         if (this.started === null) this.started = this.start()
         await this.started
-        const topic = this.metadata.topic(record.topic) ?? (await this.ensureTopic(record.topic))
+        const topic = this.metadata.topic(record.topic) ?? (checkTopicName(record.topic), await this.ensureTopic(record.topic))
         const partition = this.choosePartition(record, input, topic)
         appended = new Promise<RecordMetadata>((resolve, reject) => this.append(topic, partition, input, size, resolve, reject))
       } catch (error) {
@@ -214,8 +214,34 @@ export class Producer {
     return appended
   }
 
+  /**
+   * Starts the producer now (compression codec, producer id from the cluster) instead of on the
+   * first `send`, and resolves when it can send; rejects with the typed error (connection,
+   * authentication, authorization) or after `timeoutMs` (default 10 000) if the cluster does not
+   * answer, so a misconfigured producer fails at start-up rather than at its first delivery timeout.
+   */
+  async ready(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.closed) throw new ProducerClosedError()
+    const timeoutMs = options.timeoutMs ?? 10_000
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new InvalidArgumentError('timeoutMs', timeoutMs, 'an integer >= 1 (milliseconds)')
+    if (this.started === null) this.started = this.start()
+    const started = this.started
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      await Promise.race([
+        started,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new KafkaError(`the producer could not start within ${timeoutMs} ms (no producer id from the cluster)`, { errorName: 'REQUEST_TIMED_OUT', retriable: true })), timeoutMs)
+        }),
+      ])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   /** Sends several records; resolves with their metadata in the same order. */
   sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (!Array.isArray(records)) return Promise.reject(new InvalidArgumentError('records', records, 'an array of records'))
     return Promise.all(records.map((record) => this.send(record)))
   }
 
@@ -267,13 +293,27 @@ export class Producer {
     this.expiryTimer = setInterval(() => this.expireBatches(), Math.min(1000, Math.max(10, this.options.deliveryTimeoutMs / 10)))
     this.expiryTimer.unref?.()
     if (this.options.idempotent) await this.changeProducerId('initial')
-    this.ready = true
+    this.isReady = true
   }
 
   private ensureTopic(name: string): Promise<TopicInfo> {
     let ready = this.topicReady.get(name)
     if (ready === undefined) {
-      ready = this.metadata.waitForTopic(name, Math.min(this.options.deliveryTimeoutMs, 60_000))
+      const waitMs = Math.min(this.options.deliveryTimeoutMs, this.options.metadataWaitMaxMs)
+      ready = this.metadata.waitForTopic(name, waitMs).catch((error: unknown) => {
+        if (KafkaProtocolError.isInstance(error) && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+          throw new KafkaProtocolError(
+            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            {
+              apiName: 'Metadata',
+              topic: name,
+              errorMessage: `Topic "${name}" does not exist (metadata checked for ${waitMs} ms): create it (admin.createTopics) or check the name; for a cluster that creates topics on first use, set allowAutoTopicCreation: true on the client.`,
+            },
+            { cause: error },
+          )
+        }
+        throw error
+      })
       this.topicReady.set(name, ready)
       ready.catch(() => this.topicReady.delete(name))
     }
@@ -283,8 +323,8 @@ export class Producer {
   private choosePartition(record: ProducerRecord, input: RecordInput, topic: TopicInfo): number {
     const count = topic.partitions.length
     if (record.partition !== undefined) {
-      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
-        throw KafkaProtocolError.fromCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, { topic: topic.name, partition: record.partition })
+      if (record.partition >= count) {
+        throw new InvalidArgumentError('record.partition', record.partition, `a partition of ${topic.name}, which has ${count} (0 to ${count - 1})`)
       }
       return record.partition
     }
@@ -462,7 +502,14 @@ export class Producer {
   }
 
   private emit<K extends keyof ProducerEvents>(name: K, event: ProducerEvents[K]): void {
-    for (const listener of this.listeners[name]) listener(event)
+    for (const listener of this.listeners[name]) {
+      // A listener that throws must not break the producer's own loop.
+      try {
+        listener(event)
+      } catch (error) {
+        this.logger.error({ event: name, error: String(error) }, 'producer event listener threw')
+      }
+    }
   }
 
   private connectionFor(nodeId: number): Promise<BrokerConnection> {
@@ -472,31 +519,3 @@ export class Producer {
   }
 }
 
-function toBytes(value: Uint8Array | string): Uint8Array {
-  return typeof value === 'string' ? encodeUtf8(value) : value
-}
-
-function toRecordInput(record: ProducerRecord): RecordInput {
-  let headers: RecordHeader[] | undefined
-  if (record.headers !== undefined) {
-    headers = []
-    if (Array.isArray(record.headers)) {
-      for (const header of record.headers as ReadonlyArray<{ key: string; value: Uint8Array | string | null }>) {
-        headers.push({ key: header.key, value: header.value === null ? null : toBytes(header.value) })
-      }
-    } else {
-      for (const [key, value] of Object.entries(record.headers as Record<string, Uint8Array | string | null>)) {
-        headers.push({ key, value: value === null ? null : toBytes(value) })
-      }
-    }
-  }
-  const timestamp =
-    record.timestamp === undefined ? Date.now() : record.timestamp instanceof Date ? record.timestamp.getTime() : record.timestamp
-  const input: RecordInput = {
-    key: record.key === undefined || record.key === null ? null : toBytes(record.key),
-    value: record.value === null ? null : toBytes(record.value),
-    timestamp,
-  }
-  if (headers !== undefined) input.headers = headers
-  return input
-}

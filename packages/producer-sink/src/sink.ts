@@ -1,6 +1,6 @@
 import type { BrokerConnection, Logger } from '@kafkats/connection'
 import type { ClusterMetadata } from '@kafkats/metadata'
-import { ErrorCode, KafkaProtocolError, ProduceApi, type ProduceResponse, errorByCode } from '@kafkats/protocol'
+import { EncodeError, ErrorCode, KafkaProtocolError, ProduceApi, type ProduceResponse, errorByCode } from '@kafkats/protocol'
 import type { PartitionQueue, ProducerBatch } from './accumulator.js'
 import { MAX_IN_FLIGHT_IDEMPOTENT, type ResolvedProducerOptions } from './options.js'
 
@@ -81,7 +81,12 @@ export class Sink {
     this.scheduled = true
     queueMicrotask(() => {
       this.scheduled = false
-      this.drain()
+      // Last line of defence: nothing may be thrown into the event loop from a library microtask.
+      try {
+        this.drain()
+      } catch (error) {
+        this.host.logger.error({ broker: this.nodeId, error: String(error) }, 'unexpected error in the produce loop')
+      }
     })
   }
 
@@ -151,7 +156,17 @@ export class Sink {
         nextWakeAt = Math.min(nextWakeAt, batch.createdAt + options.lingerMs)
         continue
       }
-      if (!batch.isFrozen) queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent)
+      if (!batch.isFrozen) {
+        try {
+          queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent)
+        } catch (error) {
+          // Records are validated on send, so this is a bug: fail this batch alone, typed, and go on.
+          host.logger.error({ topic: batch.topic, partition: batch.partition, error: String(error) }, 'a record batch could not be encoded')
+          batch.failure = new EncodeError(`a record batch for ${batch.topic}-${batch.partition} could not be encoded: ${String(error)}`)
+          this.completeHead(queue)
+          continue
+        }
+      }
       entries.push({ batch, queue })
     }
     return { entries, nextWakeAt }

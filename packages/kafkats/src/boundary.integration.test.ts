@@ -1,0 +1,188 @@
+import { clusterInfo } from '@kafkats/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError, InvalidArgumentError, Kafka, KafkaProtocolError, Offset, type ProducerRecord, ResponseTooLargeError } from './index.js'
+
+// Every row of the "What happens when…" table in the README is checked here against the real
+// cluster. Any uncaught exception or unhandled rejection fails the vitest run by itself.
+
+const cluster = clusterInfo()
+const kafka = new Kafka({ bootstrapBrokers: cluster.bootstrap.plaintext, clientId: 'boundary-test' })
+const topic = `boundary-${Date.now()}`
+const decoder = new TextDecoder()
+
+beforeAll(async () => {
+  const [created] = await kafka.admin().createTopics([{ topic, partitions: 2, replicationFactor: 3 }])
+  expect(created?.error).toBeUndefined()
+})
+afterAll(() => kafka.close())
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (error: unknown) => error,
+  )
+}
+
+describe('What happens when… (README table)', () => {
+  it('bad records fail alone with an InvalidArgumentError naming the field; their neighbours are delivered and read back once', async () => {
+    const producer = kafka.producer({ lingerMs: 20 })
+    const bad: Array<[unknown, string]> = [
+      [{ topic, value: 42 }, 'record.value'],
+      [{ topic, value: { a: 1 } }, 'record.value'],
+      [{ topic, key: 7, value: 'v' }, 'record.key'],
+      [{ topic, value: 'v', headers: { h: 1 } }, 'record.headers.h'],
+      [{ topic, value: 'v', headers: [{ key: 'h', value: 2 }] }, 'record.headers[0].value'],
+      [{ topic, value: 'v', timestamp: '2024-01-01' }, 'record.timestamp'],
+      [{ topic, messages: [{ value: 'v' }] }, 'record.value'],
+      [{ topic, value: 'v', partition: -1 }, 'record.partition'],
+      [{ topic, value: 'v', partition: 99 }, 'record.partition'],
+      [{ topic: '', value: 'v' }, 'record.topic'],
+      [{ topic: 'bad name!', value: 'v' }, 'record.topic'],
+      [null, 'record'],
+    ]
+    // Interleave: good, bad, good, bad… all in the same linger window (the same batches).
+    const sends: Array<Promise<unknown>> = []
+    for (let i = 0; i < bad.length; i++) {
+      sends.push(producer.send({ topic, key: `k${i}`, value: `good-${i}` }))
+      sends.push(producer.send(bad[i]![0] as ProducerRecord))
+    }
+    const settled = await Promise.allSettled(sends)
+    for (let i = 0; i < bad.length; i++) {
+      const good = settled[2 * i]!
+      const failed = settled[2 * i + 1]!
+      expect(good.status).toBe('fulfilled')
+      expect(failed.status).toBe('rejected')
+      const error = (failed as PromiseRejectedResult).reason as unknown
+      expect(InvalidArgumentError.isInstance(error), String(error)).toBe(true)
+      expect((error as InvalidArgumentError).field).toBe(bad[i]![1])
+    }
+    expect(String((settled[13] as PromiseRejectedResult).reason)).toMatch(/sendBatch/)
+    const batchError = await rejection(producer.sendBatch('nope' as unknown as ProducerRecord[]))
+    expect(InvalidArgumentError.isInstance(batchError)).toBe(true)
+    await producer.close()
+
+    const reader = kafka.consumer({ assign: { [topic]: { 0: 0n, 1: Offset.earliest() } } })
+    const seen = new Map<string, number>()
+    for await (const batch of reader) {
+      for (const record of batch.records) {
+        const value = decoder.decode(record.value!)
+        seen.set(value, (seen.get(value) ?? 0) + 1)
+      }
+      if (seen.size >= bad.length) break
+    }
+    await reader.close()
+    expect([...seen.keys()].sort()).toEqual(Array.from({ length: bad.length }, (_, i) => `good-${i}`).sort())
+    expect([...seen.values()].every((count) => count === 1)).toBe(true)
+  })
+
+  it('a consumer assigned a partition that does not exist gets an error event and a rejected iteration naming it', async () => {
+    const consumer = kafka.consumer({ assign: { [topic]: { 99: Offset.earliest() } } })
+    const events: unknown[] = []
+    consumer.on('error', (error) => events.push(error))
+    const error = await rejection(
+      (async () => {
+        for await (const batch of consumer) void batch
+      })(),
+    )
+    await consumer.close()
+    expect(KafkaProtocolError.isInstance(error)).toBe(true)
+    expect((error as KafkaProtocolError).errorName).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+    expect(String(error)).toMatch(new RegExp(`${topic}.*partition 99 does not exist`))
+    expect(events).toContain(error)
+  })
+
+  it('a consumer assigned a topic that does not exist gets the same', async () => {
+    const missing = `no-such-topic-${Date.now()}`
+    const consumer = kafka.consumer({ assign: { [missing]: { 0: Offset.earliest() } } })
+    // The error may come before the loop starts: the first next() then rejects with it.
+    await consumer.poll({ maxWaitMs: 8000 })
+    const error = await rejection(
+      (async () => {
+        for await (const batch of consumer) void batch
+      })(),
+    )
+    await consumer.close()
+    expect(String(error)).toMatch(new RegExp(`Topic "${missing}" does not exist`))
+  })
+
+  it('bad consumer options are a ConfigError saying what to write; a bare offset is accepted', async () => {
+    expect(() => kafka.consumer({ assign: { [topic]: { 0: 'earliest' as unknown as bigint } } })).toThrow(ConfigError)
+    expect(() => kafka.consumer({ assign: { [topic]: { 0: 'earliest' as unknown as bigint } } })).toThrow(/Offset\.earliest\(\)/)
+    expect(() => kafka.consumer({ assign: { [topic]: { x: 0n } as unknown as Record<number, bigint> } })).toThrow(ConfigError)
+    const consumer = kafka.consumer({ assign: { [topic]: { 0: 0n, 1: 0 } } })
+    const [first] = await consumer.poll({ maxWaitMs: 30_000 })
+    await consumer.close()
+    expect(first?.records.length).toBeGreaterThan(0)
+  })
+
+  it('sending to a topic that does not exist fails after metadataWaitMaxMs with a message saying to create it', async () => {
+    const producer = kafka.producer({ metadataWaitMaxMs: 1500 })
+    const error = await rejection(producer.send({ topic: `missing-${Date.now()}`, value: 'v' }))
+    await producer.close()
+    expect(KafkaProtocolError.isInstance(error)).toBe(true)
+    expect(String(error)).toMatch(/does not exist .*admin\.createTopics.*allowAutoTopicCreation/)
+  })
+
+  it('a plaintext client on a TLS port is told to set tls', async () => {
+    const wrong = new Kafka({ bootstrapBrokers: cluster.bootstrap.ssl.slice(0, 1), connectTimeoutMs: 5000 })
+    const error = await rejection(wrong.connect({ timeoutMs: 20_000 }))
+    await wrong.close()
+    expect(String(error)).toMatch(/answered with TLS.*set tls/)
+    expect(ResponseTooLargeError.isInstance(error) || ResponseTooLargeError.isInstance((error as Error).cause)).toBe(true)
+  })
+
+  it('logger: console works (wrapped); a wrong logger is a ConfigError', async () => {
+    const lines: unknown[][] = []
+    const consoleLike = { debug: (...args: unknown[]) => lines.push(args), info: (...args: unknown[]) => lines.push(args), warn: (...args: unknown[]) => lines.push(args), error: (...args: unknown[]) => lines.push(args) }
+    const logged = new Kafka({ bootstrapBrokers: cluster.bootstrap.plaintext, logger: consoleLike })
+    await logged.connect()
+    const producer = logged.producer()
+    await producer.ready()
+    await logged.close()
+    expect(lines.length).toBeGreaterThan(0)
+    expect(typeof lines[0]![0]).toBe('string')
+    const quiet = new Kafka({ bootstrapBrokers: cluster.bootstrap.plaintext, logger: console })
+    await quiet.close()
+    expect(() => new Kafka({ bootstrapBrokers: cluster.bootstrap.plaintext, logger: {} as Console })).toThrow(ConfigError)
+    expect(() => new Kafka({ bootstrapBrokers: cluster.bootstrap.plaintext, logger: 'debug' as unknown as Console })).toThrow(/logger/)
+  })
+
+  it('bad client options are ConfigErrors naming the option', () => {
+    const base = { bootstrapBrokers: cluster.bootstrap.plaintext }
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ brokers: ['127.0.0.1:9092'] }, 'bootstrapBrokers'],
+      [{ ...base, connectTimeoutMs: -1 }, 'connectTimeoutMs'],
+      [{ ...base, requestTimeoutMs: '30s' }, 'requestTimeoutMs'],
+      [{ ...base, clientId: 5 }, 'clientId'],
+      [{ ...base, tls: 'yes' }, 'tls'],
+      [{ ...base, allowAutoTopicCreation: 'true' }, 'allowAutoTopicCreation'],
+    ]
+    for (const [options, option] of cases) {
+      try {
+        new Kafka(options as never)
+        expect.unreachable(option)
+      } catch (error) {
+        expect(ConfigError.isInstance(error), String(error)).toBe(true)
+        expect((error as ConfigError).option).toBe(option)
+      }
+    }
+    expect(() => kafka.producer({ idempotent: 'yes' as unknown as boolean })).toThrow(ConfigError)
+    expect(() => kafka.producer({ lingerMs: Number.NaN })).toThrow(ConfigError)
+  })
+
+  it('an unreachable cluster fails kafka.connect() and producer.ready() at once with the typed error', async () => {
+    const unreachable = new Kafka({ bootstrapBrokers: ['127.0.0.1:1'], connectTimeoutMs: 1000 })
+    const error = await rejection(unreachable.connect({ timeoutMs: 5000 }))
+    expect(String(error)).toMatch(/127\.0\.0\.1:1/)
+    const producer = unreachable.producer()
+    const notReady = await rejection(producer.ready({ timeoutMs: 3000 }))
+    expect(notReady).toBeInstanceOf(Error)
+    await unreachable.close()
+    await kafka.connect()
+    const ok = kafka.producer()
+    await ok.ready()
+    await ok.close()
+  })
+})

@@ -1,0 +1,93 @@
+import { InvalidArgumentError, type RecordHeader, type RecordInput, encodeUtf8 } from '@kafkats/protocol'
+import type { ProducerRecord } from './producer.js'
+
+/** Largest timestamp a record batch can carry (int64 milliseconds). */
+const MAX_TIMESTAMP = 2n ** 63n - 1n
+const BYTES = 'a string, a Uint8Array (Buffer) or null'
+
+/**
+ * Checks a record once, on the send path, and turns it into what the batch encoder takes. Every
+ * value the encoder could choke on is refused here with an `InvalidArgumentError` naming the field,
+ * so a bad record fails alone (as a rejected `send`) and never reaches a batch shared with others.
+ * Only `typeof` tests and one pass over the headers: no allocation beyond the encoded bytes.
+ */
+export function toRecordInput(record: ProducerRecord): RecordInput {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    throw new InvalidArgumentError('record', record, 'one record { topic, value, key?, headers?, partition?, timestamp? } (several: sendBatch([...]))')
+  }
+  const topic = record.topic
+  if (typeof topic !== 'string' || topic.length === 0) throw new InvalidArgumentError('record.topic', topic, 'a non-empty topic name')
+  const value = record.value
+  let valueBytes: Uint8Array | null
+  if (typeof value === 'string') valueBytes = encodeUtf8(value)
+  else if (value === null || value instanceof Uint8Array) valueBytes = value
+  else if (value === undefined && 'messages' in record) {
+    throw new InvalidArgumentError(
+      'record.value',
+      value,
+      `${BYTES}: send takes one record { topic, value }; for the KafkaJS shape { topic, messages } use sendBatch(messages.map((m) => ({ topic, ...m })))`,
+    )
+  } else throw new InvalidArgumentError('record.value', value, `${BYTES} (encode objects and numbers yourself, e.g. JSON.stringify)`)
+  const key = record.key
+  let keyBytes: Uint8Array | null
+  if (key === undefined || key === null) keyBytes = null
+  else if (typeof key === 'string') keyBytes = encodeUtf8(key)
+  else if (key instanceof Uint8Array) keyBytes = key
+  else throw new InvalidArgumentError('record.key', key, `${BYTES} (or undefined)`)
+  const partition = record.partition
+  if (partition !== undefined && (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > 0x7fffffff)) {
+    throw new InvalidArgumentError('record.partition', partition, 'an integer >= 0 (or undefined to let the partitioner choose)')
+  }
+  const input: RecordInput = { key: keyBytes, value: valueBytes, timestamp: toTimestamp(record.timestamp) }
+  if (record.headers !== undefined) input.headers = toHeaders(record.headers)
+  return input
+}
+
+function toTimestamp(timestamp: ProducerRecord['timestamp']): number | bigint {
+  if (timestamp === undefined) return Date.now()
+  if (typeof timestamp === 'number') {
+    if (Number.isSafeInteger(timestamp) && timestamp >= 0) return timestamp
+  } else if (typeof timestamp === 'bigint') {
+    if (timestamp >= 0n && timestamp <= MAX_TIMESTAMP) return timestamp
+  } else if (timestamp instanceof Date) {
+    const ms = timestamp.getTime()
+    if (Number.isSafeInteger(ms) && ms >= 0) return ms
+  }
+  throw new InvalidArgumentError('record.timestamp', timestamp, 'milliseconds since the epoch (an integer number or bigint >= 0) or a valid Date after 1970')
+}
+
+function toHeaders(headers: unknown): RecordHeader[] {
+  const out: RecordHeader[] = []
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i++) {
+      const header: unknown = headers[i]
+      if (typeof header !== 'object' || header === null) throw new InvalidArgumentError(`record.headers[${i}]`, header, '{ key, value }')
+      const { key, value } = header as { key: unknown; value: unknown }
+      if (typeof key !== 'string') throw new InvalidArgumentError(`record.headers[${i}].key`, key, 'a string')
+      out.push({ key, value: headerValue(value, `record.headers[${i}].value`) })
+    }
+    return out
+  }
+  if (typeof headers !== 'object' || headers === null) {
+    throw new InvalidArgumentError('record.headers', headers, 'an array of { key, value } or an object { [key]: value }')
+  }
+  for (const key of Object.keys(headers)) out.push({ key, value: headerValue((headers as Record<string, unknown>)[key], `record.headers.${key}`) })
+  return out
+}
+
+function headerValue(value: unknown, field: string): Uint8Array | null {
+  if (value === null) return null
+  if (typeof value === 'string') return encodeUtf8(value)
+  if (value instanceof Uint8Array) return value
+  throw new InvalidArgumentError(field, value, BYTES)
+}
+
+/** Kafka's rule for topic names (Topic.validate): 1..249 of [a-zA-Z0-9._-], not "." or "..". */
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/
+
+/** Checked once per topic the producer does not know yet, before asking the cluster about it. */
+export function checkTopicName(topic: string): void {
+  if (!LEGAL_TOPIC.test(topic) || topic === '.' || topic === '..') {
+    throw new InvalidArgumentError('record.topic', topic, 'a topic name of 1 to 249 characters from a-z, A-Z, 0-9, ".", "_" and "-"')
+  }
+}
