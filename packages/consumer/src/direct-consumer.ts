@@ -92,20 +92,19 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
 
   constructor(options: DirectConsumerOptions) {
     const { assign, ...plannerOptions } = options
-    let initial: ReturnType<typeof flatten> | undefined
-    try {
-      if (assign !== undefined) initial = flatten(assign)
-    } catch (error) {
-      // A bad assignment in the options is a configuration problem: say so, with the same text.
-      throw InvalidArgumentError.isInstance(error) ? new ConfigError('assign', error.message.replace(/^invalid /, '')) : error
-    }
     this.planner = new FetchPlanner(plannerOptions)
     this.planner.on('error', (error) => {
       if (!KafkaProtocolError.isInstance(error) || error.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return
       if (this.abortIteration !== undefined) this.abortIteration.abort(error)
       else this.missingPartition = error
     })
-    if (initial !== undefined) this.planner.assign(initial)
+    try {
+      if (assign !== undefined) this.planner.assign(flatten(assign))
+    } catch (error) {
+      // A bad assignment in the options is a configuration problem: say so, with the same text.
+      this.planner.close().catch(() => undefined)
+      throw InvalidArgumentError.isInstance(error) ? new ConfigError('assign', error.message.replace(/^invalid /, '')) : error
+    }
   }
 
   /** Adds partitions (a partition already assigned restarts at the new offset). */
