@@ -40,7 +40,7 @@ import {
 import type { GroupCoordinator } from './groups.js'
 import { wake, type BrokerState, type ClusterModel, type PartitionState, type TopicState } from './model.js'
 import { parseBatches } from './partition-log.js'
-import { TOPIC_CONFIG_DEFAULTS } from './topic-configs.js'
+import { TOPIC_CONFIG_DEFAULTS, invalidTopicConfigValue } from './topic-configs.js'
 
 /** Answer nothing (acks=0 produce). */
 export const NO_RESPONSE: unique symbol = Symbol('no-response')
@@ -293,7 +293,8 @@ handle(CreateTopicsApi, (request, _ctx, { model, defaults }) => {
       if (assignments?.some((a) => a.some((id) => model.broker(id) === undefined))) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Replica assignment names an unknown broker.')
       const configs = new Map<string, string>()
       for (const c of t.configs) {
-        if (!TOPIC_CONFIG_DEFAULTS.has(c.name)) return fail(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${c.name}`)
+        const invalid = invalidTopicConfigValue(c.name, c.value)
+        if (invalid !== null) return fail(ErrorCode.INVALID_CONFIG, invalid)
         if (c.value !== null) configs.set(c.name, c.value)
       }
       const topic = request.validateOnly ? undefined : model.createTopic(t.name, partitions, replicationFactor, configs, assignments)
@@ -408,8 +409,11 @@ handle(DescribeConfigsApi, (request, _ctx, { model }) =>
   }),
 )
 
-function checkTopicConfigs(names: Iterable<string>): string | null {
-  for (const name of names) if (!TOPIC_CONFIG_DEFAULTS.has(name)) return `Unknown topic config name: ${name}`
+function checkTopicConfigs(configs: Iterable<{ name: string; value: string | null }>): string | null {
+  for (const c of configs) {
+    const invalid = invalidTopicConfigValue(c.name, c.value)
+    if (invalid !== null) return invalid
+  }
   return null
 }
 
@@ -420,7 +424,7 @@ handle(AlterConfigsApi, (request, _ctx, { model }) =>
       if (r.resourceType !== RESOURCE_TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'The fake cluster alters topic configs only' }
       const topic = model.topics.get(r.resourceName)
       if (topic === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.` }
-      const invalid = checkTopicConfigs(r.configs.map((c) => c.name))
+      const invalid = checkTopicConfigs(r.configs)
       if (invalid !== null) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: invalid }
       if (!request.validateOnly) {
         // AlterConfigs replaces the whole set of overrides.
@@ -439,7 +443,7 @@ handle(IncrementalAlterConfigsApi, (request, _ctx, { model }) =>
       if (r.resourceType !== RESOURCE_TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'The fake cluster alters topic configs only' }
       const topic = model.topics.get(r.resourceName)
       if (topic === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.` }
-      const invalid = checkTopicConfigs(r.configs.map((c) => c.name))
+      const invalid = checkTopicConfigs(r.configs)
       if (invalid !== null) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: invalid }
       if (!request.validateOnly) {
         for (const c of r.configs) {

@@ -45,3 +45,16 @@ export const TOPIC_CONFIG_DEFAULTS: ReadonlyMap<string, { value: string; type: n
   ['segment.ms', { value: '604800000', type: LONG }],
   ['unclean.leader.election.enable', { value: 'false', type: BOOLEAN }],
 ])
+
+/** Kafka's check of a topic config value against its type: an error message, or null when valid. */
+export function invalidTopicConfigValue(name: string, value: string | null): string | null {
+  const info = TOPIC_CONFIG_DEFAULTS.get(name)
+  if (info === undefined) return `Unknown topic config name: ${name}`
+  if (value === null) return null
+  const bad = `Invalid value ${value} for configuration ${name}`
+  const trimmed = value.trim()
+  if (info.type === BOOLEAN && trimmed !== 'true' && trimmed !== 'false') return `${bad}: Expected value to be either true or false`
+  if ((info.type === INT || info.type === LONG) && !/^-?\d+$/.test(trimmed)) return `${bad}: Not a number of type ${info.type === INT ? 'INT' : 'LONG'}`
+  if (info.type === DOUBLE && Number.isNaN(Number(trimmed))) return `${bad}: Not a number of type DOUBLE`
+  return null
+}
