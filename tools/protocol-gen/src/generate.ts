@@ -304,11 +304,16 @@ function emitApiKeys(apis: readonly ApiModel[], registry: ExportRegistry): strin
   for (const api of apis) code.line(`${api.name}Api,`)
   code.close(']')
   code.line()
-  code.line('const byKey: (ApiDefinition<unknown, unknown> | undefined)[] = []')
-  code.line('for (const api of apis) byKey[api.apiKey] = api')
+  // The index is built on the first lookup, not at module load: top-level work here would keep
+  // every API alive in a bundle that never calls apiByKey (and cost every importer at startup).
+  code.line('let byKey: (ApiDefinition<unknown, unknown> | undefined)[] | undefined')
   code.line()
   code.line('/** The definition of `apiKey`, or undefined for a key this code does not know. */')
   code.open('export function apiByKey(apiKey: number): ApiDefinition<unknown, unknown> | undefined {')
+  code.open('if (byKey === undefined) {')
+  code.line('byKey = []')
+  code.line('for (const api of apis) byKey[api.apiKey] = api')
+  code.close()
   code.line('return byKey[apiKey]')
   code.close()
   return `${HEADER}\n\n${imports.join('\n')}\n\n${code.toString()}\n`

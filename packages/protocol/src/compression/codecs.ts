@@ -8,7 +8,7 @@ import { isZstdLoaded, loadZstd, zstdCompress, zstdDecompress } from './zstd.js'
 export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 
 /** Codec ids as stored in bits 0-2 of record batch (and legacy message) attributes. */
-export const COMPRESSION_CODEC_IDS: Readonly<Record<CompressionCodec, number>> = Object.freeze({
+export const COMPRESSION_CODEC_IDS: Readonly<Record<CompressionCodec, number>> = /* @__PURE__ */ Object.freeze({
   none: 0,
   gzip: 1,
   snappy: 2,
@@ -55,7 +55,7 @@ export interface CompressionCodecImplementation {
   decompress(data: Uint8Array, outputMaxBytes: number): Uint8Array
 }
 
-const overrides = new Map<CompressionCodec, CompressionCodecImplementation>()
+const overrides = /* @__PURE__ */ new Map<CompressionCodec, CompressionCodecImplementation>()
 
 /** Uses `implementation` for `codec` from now on; `null` restores the built-in one. `none` cannot be replaced. */
 export function setCompressionCodecImplementation(codec: Exclude<CompressionCodec, 'none'>, implementation: CompressionCodecImplementation | null): void {

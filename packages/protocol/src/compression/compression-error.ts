@@ -1,7 +1,7 @@
 import { KafkaError, hasMarker } from '../errors/kafka-error.js'
 
 const marker = 'kafkats.error.CompressionError'
-const symbol = Symbol.for(marker)
+const symbol = /* @__PURE__ */ Symbol.for(marker)
 
 /** Why a compression or decompression failed. */
 export type CompressionErrorReason =

@@ -12,7 +12,7 @@ const MF_LIMIT = 12
 const MAX_OFFSET = 65535
 const HASH_LOG = 14
 /** Positions (+1; 0 = empty) of the last 4-byte sequence seen per hash, relative to the block start. */
-const hashTable = new Int32Array(1 << HASH_LOG)
+const hashTable = /* @__PURE__ */ new Int32Array(1 << HASH_LOG)
 
 /** Largest compressed size of `length` input bytes (LZ4_compressBound). */
 export function lz4BlockBound(length: number): number {

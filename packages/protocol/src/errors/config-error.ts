@@ -1,7 +1,7 @@
 import { KafkaError, hasMarker } from './kafka-error.js'
 
 const marker = 'kafkats.error.ConfigError'
-const symbol = Symbol.for(marker)
+const symbol = /* @__PURE__ */ Symbol.for(marker)
 
 /**
  * An option that cannot work, found when a client object is constructed: the message says which

@@ -1,7 +1,7 @@
 import { KafkaError, hasMarker } from './kafka-error.js'
 
 const marker = 'kafkats.error.DecodeError'
-const symbol = Symbol.for(marker)
+const symbol = /* @__PURE__ */ Symbol.for(marker)
 
 /**
  * Bytes that do not parse as what they claim to be: a truncated or malformed response, a length

@@ -1,7 +1,7 @@
 import { KafkaError, hasMarker } from './kafka-error.js'
 
 const marker = 'kafkats.error.EncodeError'
-const symbol = Symbol.for(marker)
+const symbol = /* @__PURE__ */ Symbol.for(marker)
 
 /**
  * A message that cannot be written at the chosen version: a field that version cannot carry

@@ -673,16 +673,16 @@ type Row = (typeof table)[number]
 export type ErrorCodeName = Row['name']
 
 /** Every known error code, in ascending order of code (-1 first). */
-export const errorCodes: readonly ErrorCodeInfo[] = Object.freeze(
-  table.map((row): ErrorCodeInfo => Object.freeze({ ...row })),
+export const errorCodes: readonly ErrorCodeInfo[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ table.map((row): ErrorCodeInfo => Object.freeze({ ...row })),
 )
 
 /** Error code by name: `ErrorCode.NOT_LEADER_OR_FOLLOWER === 6`. */
-export const ErrorCode = Object.freeze(Object.fromEntries(errorCodes.map((info) => [info.name, info.code]))) as {
+export const ErrorCode = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.fromEntries(errorCodes.map((info) => [info.name, info.code]))) as {
   readonly [R in Row as R['name']]: R['code']
 }
 
-const byCode = new Map<number, ErrorCodeInfo>(errorCodes.map((info) => [info.code, info]))
+const byCode = /* @__PURE__ */ new Map<number, ErrorCodeInfo>(errorCodes.map((info) => [info.code, info]))
 
 /**
  * The table entry of `code`. A code this table does not know (a newer broker, or garbage) gets a

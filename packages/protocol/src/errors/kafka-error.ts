@@ -1,5 +1,5 @@
 const marker = 'kafkats.error'
-const symbol = Symbol.for(marker)
+const symbol = /* @__PURE__ */ Symbol.for(marker)
 
 export interface KafkaErrorOptions {
   /** Kafka's error code name (`NOT_LEADER_OR_FOLLOWER`) or a kafkats name for client-side errors. */

@@ -2,7 +2,7 @@ import { errorByCode, type ErrorCodeName } from './error-codes.js'
 import { KafkaError, hasMarker } from './kafka-error.js'
 
 const marker = 'kafkats.error.KafkaProtocolError'
-const symbol = Symbol.for(marker)
+const symbol = /* @__PURE__ */ Symbol.for(marker)
 
 /** Where a protocol error code was found; every field is optional and only used for messages. */
 export interface KafkaProtocolErrorContext {

@@ -954,10 +954,13 @@ export const apis: readonly ApiDefinition<unknown, unknown>[] = [
   DeleteShareGroupOffsetsApi,
 ]
 
-const byKey: (ApiDefinition<unknown, unknown> | undefined)[] = []
-for (const api of apis) byKey[api.apiKey] = api
+let byKey: (ApiDefinition<unknown, unknown> | undefined)[] | undefined
 
 /** The definition of `apiKey`, or undefined for a key this code does not know. */
 export function apiByKey(apiKey: number): ApiDefinition<unknown, unknown> | undefined {
+  if (byKey === undefined) {
+    byKey = []
+    for (const api of apis) byKey[api.apiKey] = api
+  }
   return byKey[apiKey]
 }

@@ -1,6 +1,6 @@
-const textEncoder = new TextEncoder()
+const textEncoder = /* @__PURE__ */ new TextEncoder()
 // ignoreBOM: a leading U+FEFF is part of a Kafka string (Java keeps it); the default would strip it
-const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true })
+const textDecoder = /* @__PURE__ */ new TextDecoder('utf-8', { ignoreBOM: true })
 
 /** Strings up to this many UTF-16 units are coded by hand: cheaper than a TextEncoder call. */
 const SHORT_STRING = 48

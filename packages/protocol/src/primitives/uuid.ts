@@ -7,8 +7,13 @@ import { EncodeError } from '../errors/encode-error.js'
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-const reverse = new Int8Array(128).fill(-1)
-for (let i = 0; i < alphabet.length; i++) reverse[alphabet.charCodeAt(i)] = i
+const reverse = /* @__PURE__ */ reverseAlphabet()
+
+function reverseAlphabet(): Int8Array {
+  const table = new Int8Array(128).fill(-1)
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i
+  return table
+}
 
 /** Base64url text of 16 bytes at `offset` of `bytes`. */
 export function uuidFromBytes(bytes: Uint8Array, offset = 0): string {

@@ -1,7 +1,7 @@
 import { KafkaError, hasMarker } from '../errors/kafka-error.js'
 
 const marker = 'kafkats.error.CorruptRecordError'
-const symbol = Symbol.for(marker)
+const symbol = /* @__PURE__ */ Symbol.for(marker)
 
 /** Where a corrupt batch came from, when the caller knows it. */
 export interface RecordBatchContext {

@@ -41,7 +41,7 @@ const MINIMUM_BATCH_LENGTH = [14, 22, 49]
 /** Smallest encoded record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
 const MINIMUM_RECORD_SIZE = 7
 /** `BigInt(i)` for small deltas, so a record's offset and timestamp cost one bigint addition, not a conversion too. */
-const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i))
+const SMALL_BIGINTS: readonly bigint[] = /* @__PURE__ */ Array.from({ length: 4096 }, (_, i) => BigInt(i))
 
 function toBigInt(value: number): bigint {
   return value >= 0 && value < 4096 ? (SMALL_BIGINTS[value] as bigint) : BigInt(value)

@@ -265,7 +265,7 @@ function timestampOf(value: bigint | number | undefined, now: number): number {
 
 // --- scratch and varint helpers -------------------------------------------------------------
 
-let sizeScratch: Int32Array = new Int32Array(1024)
+let sizeScratch: Int32Array = /* @__PURE__ */ new Int32Array(1024)
 
 function growScratch(needed: number): Int32Array {
   let length = sizeScratch.length * 2
