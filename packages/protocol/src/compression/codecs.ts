@@ -2,7 +2,7 @@ import { CompressionError } from './compression-error.js'
 import { gzipCompress, gzipDecompress } from './gzip.js'
 import { lz4CompressFrame, lz4DecompressFrame } from './lz4.js'
 import { snappyCompressXerial, snappyDecompress } from './snappy.js'
-import { isZstdLoaded, loadZstd, zstdCompress, zstdDecompress } from './zstd.js'
+import { isZstdLoaded, type LoadZstdOptions, loadZstd, zstdCompress, zstdDecompress } from './zstd.js'
 
 /** A Kafka compression codec, by the name `compression.type` uses. */
 export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
@@ -64,11 +64,13 @@ export function setCompressionCodecImplementation(codec: Exclude<CompressionCode
 }
 
 /**
- * Makes `codec` usable by the synchronous functions. Only the built-in zstd needs it (its
- * WebAssembly module instantiates asynchronously); for the others it resolves at once.
+ * Makes `codec` usable by the synchronous functions. Only the built-in zstd may need it (where
+ * the runtime has no zstd of its own, its WebAssembly build instantiates asynchronously: pass
+ * `options.wasm` to say where the file is); for the others it resolves at once. Rejects with a
+ * `CompressionError` when the codec cannot be loaded, never hangs.
  */
-export async function loadCompressionCodec(codec: CompressionCodec): Promise<void> {
-  if (codec === 'zstd' && !overrides.has('zstd')) await loadZstd()
+export async function loadCompressionCodec(codec: CompressionCodec, options: LoadZstdOptions = {}): Promise<void> {
+  if (codec === 'zstd' && !overrides.has('zstd')) await loadZstd(options)
 }
 
 /** Whether `compressSync` / `decompressSync` (and the synchronous record batch functions) can use `codec` now. */

@@ -18,6 +18,7 @@ import { forcePureJsGzip, gzipImplementation } from './gzip.js'
 import { lz4CompressFrame, lz4DecompressFrame } from './lz4.js'
 import { disableLz4Wasm, lz4Wasm } from './lz4-wasm.js'
 import { xxhash32 } from './xxhash32.js'
+import { setZstdImplementation, unloadZstdWasm } from './zstd.js'
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'))
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
@@ -62,12 +63,16 @@ function expectCompressionError(run: () => unknown, reason?: string): Compressio
 }
 
 describe('codec registry', () => {
-  it('needs zstd loaded before the synchronous API', async () => {
+  it('needs zstd loaded before the synchronous API (WebAssembly build)', async () => {
+    // Node's built-in zstd (22.15+) needs no loading; the WebAssembly build, as in browsers, does.
+    setZstdImplementation('wasm')
+    unloadZstdWasm()
     expect(isCompressionCodecLoaded('zstd')).toBe(false)
     expectCompressionError(() => compressSync('zstd', utf8('x')), 'not-loaded')
     await loadCompressionCodec('zstd')
     expect(isCompressionCodecLoaded('zstd')).toBe(true)
     expect(isCompressionCodecLoaded('gzip')).toBe(true)
+    setZstdImplementation('auto')
   })
 
   it('maps attribute ids to codecs', () => {

@@ -16,3 +16,5 @@ export {
 } from './codecs.js'
 export { CompressionError, type CompressionErrorReason } from './compression-error.js'
 export { gzipImplementation } from './gzip.js'
+export { type LoadZstdOptions, type ZstdImplementation, loadZstd, setZstdImplementation, zstdImplementation } from './zstd.js'
+export type { ZstdWasmSource } from './zstd-wasm.js'

@@ -1,10 +1,15 @@
 import { CompressionError } from './compression-error.js'
+import { embeddedZstdWasm, errorName, instantiateZstdWasm, type ZstdWasm, type ZstdWasmSource } from './zstd-wasm.js'
 
 /**
- * zstd: standard zstd frames (RFC 8878). The codec is `@bokuweb/zstd-wasm` (the reference C
- * library compiled to WebAssembly; Node and browser builds). WebAssembly instantiation is
- * asynchronous, so zstd is the one codec that must be loaded (`loadZstd`) before its synchronous
- * functions work; the async `compress` / `decompress` do that by themselves.
+ * zstd: standard zstd frames (RFC 8878), with two implementations of the reference library:
+ *
+ * - `node:zlib` (Node 22.15+ and 23.8+), found with `process.getBuiltinModule` so that bundlers
+ *   and other runtimes never see a `node:` import. Synchronous and ready at once: nothing to load.
+ * - WebAssembly everywhere else (browsers, workers, older Node): instantiated asynchronously, so
+ *   it must be loaded (`loadZstd`) before the synchronous functions work; the async `compress` /
+ *   `decompress` do that by themselves. The binary is embedded (base64, in a module imported only
+ *   by the loader) or read from where `loadZstd({ wasm })` says.
  *
  * Decompression is bounded: frames are walked here first (header, block headers, checksum) so
  * the output is sized from each frame's declared content size, checked against the limit before
@@ -12,37 +17,94 @@ import { CompressionError } from './compression-error.js'
  * client's ZstdOutputStream) is decompressed into a growing capacity, never beyond the limit.
  */
 
-interface ZstdModule {
-  init(): Promise<void>
-  compress(data: Uint8Array, level?: number): Uint8Array
-  decompress(data: Uint8Array, options?: { defaultHeapSize: number }): Uint8Array
+/** Which zstd implementation runs: Node's built-in one, or the WebAssembly build. */
+export type ZstdImplementation = 'node:zlib' | 'wasm'
+
+export interface LoadZstdOptions {
+  /**
+   * Where the zstd WebAssembly comes from, when the WebAssembly build is used: the bytes of
+   * `@kafkats/protocol/zstd.wasm`, or a URL (or, in Node, a path) to read them from. Default: the
+   * copy embedded in this package. Ignored when Node's built-in zstd is used.
+   */
+  wasm?: ZstdWasmSource
 }
 
-let zstd: ZstdModule | undefined
-let loading: Promise<void> | undefined
+interface NodeZstd {
+  zstdCompressSync(data: Uint8Array, options: { params: Record<number, number> }): Uint8Array
+  zstdDecompressSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array
+  constants: { ZSTD_c_compressionLevel: number }
+}
 
-/** Loads and instantiates the zstd WebAssembly module once. */
-export function loadZstd(): Promise<void> {
+let wasm: ZstdWasm | undefined
+let loading: Promise<void> | undefined
+let nodeZstd: NodeZstd | null | undefined
+let preferWasm = false
+
+/** Node's zlib when it has zstd, else null. */
+function getNodeZstd(): NodeZstd | null {
+  if (preferWasm) return null
+  if (nodeZstd !== undefined) return nodeZstd
+  nodeZstd = null
+  try {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    const zlib = runtime?.getBuiltinModule?.('node:zlib') as Partial<NodeZstd> | undefined
+    if (typeof zlib?.zstdCompressSync === 'function' && typeof zlib.zstdDecompressSync === 'function' && typeof zlib.constants?.ZSTD_c_compressionLevel === 'number') {
+      nodeZstd = zlib as NodeZstd
+    }
+  } catch {
+    nodeZstd = null
+  }
+  return nodeZstd
+}
+
+/**
+ * Selects the implementation: `'auto'` (default: `node:zlib` where the runtime has it, else
+ * WebAssembly) or `'wasm'` (the WebAssembly build everywhere, as browsers run it: for tests and
+ * for byte-for-byte comparisons). After `'wasm'`, load it again (`loadZstd`) before synchronous use.
+ */
+export function setZstdImplementation(which: 'auto' | 'wasm'): void {
+  preferWasm = which === 'wasm'
+}
+
+/** The implementation the synchronous functions use now, or null when zstd needs `loadZstd` first. */
+export function zstdImplementation(): ZstdImplementation | null {
+  if (getNodeZstd() !== null) return 'node:zlib'
+  return wasm === undefined ? null : 'wasm'
+}
+
+/**
+ * Makes zstd usable by the synchronous functions. Resolves at once with Node's built-in zstd;
+ * otherwise instantiates the WebAssembly build (once) from `options.wasm` or the embedded copy.
+ * A missing, unreadable or wrong WebAssembly file rejects with a `CompressionError` (reason
+ * `unsupported`); a later call may try again (with other options).
+ */
+export function loadZstd(options: LoadZstdOptions = {}): Promise<void> {
+  if (getNodeZstd() !== null || wasm !== undefined) return Promise.resolve()
   loading ??= (async () => {
-    const module = (await import('@bokuweb/zstd-wasm')) as unknown as ZstdModule
-    await module.init()
-    zstd = module
+    wasm = await instantiateZstdWasm(options.wasm ?? (await embeddedZstdWasm()))
   })().catch((error: unknown) => {
     loading = undefined
-    throw new CompressionError('zstd', 'unsupported', 'could not load the zstd WebAssembly module', { cause: error })
+    if (CompressionError.isInstance(error)) throw error
+    throw new CompressionError('zstd', 'unsupported', `could not load the zstd WebAssembly module (${String(error)})`, { cause: error })
   })
   return loading
 }
 
-export function isZstdLoaded(): boolean {
-  return zstd !== undefined
+/** Internal (tests): forgets the loaded WebAssembly module, so that loading can be tried again. */
+export function unloadZstdWasm(): void {
+  wasm = undefined
+  loading = undefined
 }
 
-function loaded(): ZstdModule {
-  if (zstd === undefined) {
+export function isZstdLoaded(): boolean {
+  return zstdImplementation() !== null
+}
+
+function loadedWasm(): ZstdWasm {
+  if (wasm === undefined) {
     throw new CompressionError('zstd', 'not-loaded', 'the zstd codec is not loaded yet: await loadCompressionCodec("zstd") first, or use the async API')
   }
-  return zstd
+  return wasm
 }
 
 /** Kafka's default `compression.zstd.level` is 3. */
@@ -50,8 +112,10 @@ export function zstdCompress(data: Uint8Array, level = 3): Uint8Array {
   if (!Number.isInteger(level) || level < -131072 || level > 22) {
     throw new CompressionError('zstd', 'unsupported', `level ${level} is outside -131072..22`)
   }
+  const zlib = getNodeZstd()
   try {
-    return loaded().compress(data, level)
+    if (zlib !== null) return zlib.zstdCompressSync(data, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } })
+    return loadedWasm().compress(data, level)
   } catch (error) {
     if (CompressionError.isInstance(error)) throw error
     throw new CompressionError('zstd', 'corrupt', `compression failed: ${String(error)}`, { cause: error })
@@ -61,9 +125,9 @@ export function zstdCompress(data: Uint8Array, level = 3): Uint8Array {
 const FRAME_MAGIC = 0xfd2fb528
 const SKIPPABLE_MASK = 0xfffffff0
 const SKIPPABLE_MAGIC = 0x184d2a50
-/** zstd's error code for "destination buffer too small" (returned as -70 through the WebAssembly boundary). */
 const MAX_BLOCK_OUTPUT = 128 * 1024
-const DST_SIZE_TOO_SMALL = /code -70\b/
+/** zstd's error code for "destination buffer too small" (-70 through the WebAssembly boundary). */
+const DST_SIZE_TOO_SMALL = -70
 
 interface Frame {
   start: number
@@ -76,13 +140,18 @@ interface Frame {
 
 /** Decompresses one or more zstd frames, producing at most `outputMaxBytes` bytes. */
 export function zstdDecompress(data: Uint8Array, outputMaxBytes: number): Uint8Array {
-  const module = loaded()
+  const zlib = getNodeZstd()
+  if (zlib === null) loadedWasm() // not loaded: fail before any work
   const frames = walkFrames(data)
   let declared = 0
+  let allDeclared = true
   for (const frame of frames) {
     if (frame.contentSize > outputMaxBytes - declared) throw limit(outputMaxBytes)
     if (frame.contentSize > 0) declared += frame.contentSize
+    if (frame.contentSize < 0) allDeclared = false
   }
+  if (zlib !== null) return decompressNode(zlib, data, outputMaxBytes, allDeclared ? declared : -1)
+  const module = loadedWasm()
   const outputs: Uint8Array[] = []
   let total = 0
   for (const frame of frames) {
@@ -126,13 +195,25 @@ export function zstdDecompress(data: Uint8Array, outputMaxBytes: number): Uint8A
 
 class TooSmall extends Error {}
 
-function run(module: ZstdModule, frame: Uint8Array, capacity: number): Uint8Array {
+function run(module: ZstdWasm, frame: Uint8Array, capacity: number): Uint8Array {
+  const result = module.decompress(frame, capacity)
+  if (typeof result !== 'number') return result
+  if (result === DST_SIZE_TOO_SMALL) throw new TooSmall()
+  throw corrupt(`malformed frame (${errorName(result)})`)
+}
+
+/** Node's zstd, bounded by `maxOutputLength`; the frames were already walked and checked. */
+function decompressNode(zlib: NodeZstd, data: Uint8Array, outputMaxBytes: number, declared: number): Uint8Array {
+  let output: Uint8Array
   try {
-    return module.decompress(frame, { defaultHeapSize: capacity })
+    output = zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(1, outputMaxBytes) })
   } catch (error) {
-    if (DST_SIZE_TOO_SMALL.test(String(error instanceof Error ? error.message : error))) throw new TooSmall()
+    const code = (error as { code?: unknown }).code
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw limit(outputMaxBytes)
     throw corrupt(`malformed frame (${error instanceof Error ? error.message : String(error)})`, error)
   }
+  if (declared >= 0 && output.length !== declared) throw corrupt('frame size does not match its declared content size')
+  return output
 }
 
 /** Splits `data` into zstd frames (skippable frames dropped), checking every length against the data. */

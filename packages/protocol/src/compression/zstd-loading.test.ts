@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { CompressionError, compress, decompressSync, loadCompressionCodec } from './index.js'
+import { LZ4_WASM_BASE64 } from './lz4-wasm-binary.js'
+import { embeddedZstdWasm } from './zstd-wasm.js'
+import { loadZstd, setZstdImplementation, unloadZstdWasm, zstdCompress, zstdDecompress, zstdImplementation } from './zstd.js'
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
+const record = utf8('{"order":42,"status":"shipped","items":[{"sku":"A-1","qty":2}]}'.repeat(3000))
+const hasNodeZstd = typeof (process.getBuiltinModule?.('node:zlib') as { zstdCompressSync?: unknown }).zstdCompressSync === 'function'
+
+/** Runs `promise` and fails the test if it neither resolves nor rejects in time (the old loader hung). */
+async function settles<T>(promise: Promise<T>, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function expectLoadError(options: Parameters<typeof loadZstd>[0], message: RegExp): Promise<void> {
+  const error = await settles(loadZstd(options)).then(
+    () => undefined,
+    (reason: unknown) => reason,
+  )
+  expect(CompressionError.isInstance(error), `expected CompressionError, got ${String(error)}`).toBe(true)
+  expect((error as CompressionError).reason).toBe('unsupported')
+  expect((error as CompressionError).message).toMatch(message)
+  expect(zstdImplementation()).toBe(null)
+}
+
+describe('zstd WebAssembly loading', () => {
+  let wasmBytes: Uint8Array
+  let server: Server
+  let base: string
+  let dir: string
+
+  beforeAll(async () => {
+    wasmBytes = await embeddedZstdWasm()
+    dir = mkdtempSync(join(tmpdir(), 'kafkats-zstd-'))
+    writeFileSync(join(dir, 'zstd.wasm'), wasmBytes)
+    server = createServer((request, response) => {
+      if (request.url === '/zstd.wasm') {
+        response.writeHead(200, { 'content-type': 'application/wasm' })
+        response.end(wasmBytes)
+      } else if (request.url === '/broken.wasm') {
+        response.end(Buffer.from('not a wasm module'))
+      } else {
+        response.writeHead(404)
+        response.end()
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  beforeEach(() => {
+    setZstdImplementation('wasm')
+    unloadZstdWasm()
+  })
+
+  afterEach(() => {
+    setZstdImplementation('auto')
+    unloadZstdWasm()
+  })
+
+  it.each<[string, () => Parameters<typeof loadZstd>[0]]>([
+    ['the embedded copy', () => ({})],
+    ['bytes', () => ({ wasm: wasmBytes })],
+    ['an ArrayBuffer', () => ({ wasm: wasmBytes.slice().buffer })],
+    ['a file path', () => ({ wasm: join(dir, 'zstd.wasm') })],
+    ['a file: URL', () => ({ wasm: pathToFileURL(join(dir, 'zstd.wasm')) })],
+    ['an http: URL', () => ({ wasm: `${base}/zstd.wasm` })],
+  ])('loads from %s and round-trips', async (_name, options) => {
+    expect(zstdImplementation()).toBe(null)
+    await settles(loadZstd(options()))
+    expect(zstdImplementation()).toBe('wasm')
+    expect(Buffer.from(zstdDecompress(zstdCompress(record), 1 << 24)).equals(Buffer.from(record))).toBe(true)
+  })
+
+  it('fails at once with a typed error for a missing file, a 404, garbage or another module, then loads again', async () => {
+    await expectLoadError({ wasm: join(dir, 'missing.wasm') }, /cannot read/)
+    await expectLoadError({ wasm: `${base}/missing.wasm` }, /HTTP 404/)
+    await expectLoadError({ wasm: `${base}/broken.wasm` }, /does not compile/)
+    await expectLoadError({ wasm: 'http://127.0.0.1:1/zstd.wasm' }, /cannot fetch/)
+    await expectLoadError({ wasm: utf8('garbage') }, /does not compile/)
+    await expectLoadError({ wasm: Buffer.from(LZ4_WASM_BASE64, 'base64') }, /not the zstd build/)
+    // a failed load is not remembered: the right file loads afterwards
+    await settles(loadCompressionCodec('zstd', { wasm: wasmBytes }))
+    expect(zstdImplementation()).toBe('wasm')
+  })
+
+  it('matches the published file', () => {
+    // dist/zstd.wasm is written from the same embedded copy; the devDependency is its source
+    const source = readFileSync(join(import.meta.dirname, '../../../../node_modules/@bokuweb/zstd-wasm/dist/web/zstd.wasm'))
+    expect(Buffer.from(wasmBytes).equals(source)).toBe(true)
+  })
+})
+
+describe.runIf(hasNodeZstd)('zstd: node:zlib and WebAssembly interoperate byte for byte', () => {
+  afterEach(() => {
+    setZstdImplementation('auto')
+  })
+
+  it('uses node:zlib by default, with nothing to load', () => {
+    setZstdImplementation('auto')
+    expect(zstdImplementation()).toBe('node:zlib')
+  })
+
+  it('each decodes the other, at every level tried', async () => {
+    await loadZstd()
+    for (const level of [-5, 1, 3, 9, 19]) {
+      setZstdImplementation('auto')
+      const byNode = zstdCompress(record, level)
+      setZstdImplementation('wasm')
+      await loadZstd()
+      const byWasm = zstdCompress(record, level)
+      expect(Buffer.from(zstdDecompress(byNode, 1 << 24)).equals(Buffer.from(record))).toBe(true)
+      setZstdImplementation('auto')
+      expect(Buffer.from(zstdDecompress(byWasm, 1 << 24)).equals(Buffer.from(record))).toBe(true)
+    }
+  })
+
+  it('keeps the limit and typed errors on the node:zlib path', async () => {
+    setZstdImplementation('auto')
+    const bomb = await compress('zstd', new Uint8Array(4 * 1024 * 1024))
+    expect(() => decompressSync('zstd', bomb, { outputMaxBytes: 1024 * 1024 })).toThrow(/exceeds the limit/)
+    const compressed = zstdCompress(record)
+    const mutated = compressed.slice()
+    mutated[mutated.length >> 1] ^= 0xff
+    try {
+      decompressSync('zstd', mutated)
+    } catch (error) {
+      expect(CompressionError.isInstance(error), String(error)).toBe(true)
+    }
+  })
+})
