@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs'
+import type { Options } from 'tsup'
 import { packageBuild } from '../../tsup.shared.js'
 import { ZSTD_WASM_BASE64 } from './src/compression/zstd-wasm-binary.js'
 
 const base = packageBuild('neutral')
 const shared = Array.isArray(base) ? base[0] : base
 
-export default {
+const config: Options = {
   ...shared,
   // hysnappy is ESM-only: bundled in, `require('@kafkats/protocol')` (Jest, CommonJS apps) works
   // without Node's require(esm). It is 12 KB with its WebAssembly inlined (MIT, see THIRD_PARTY_NOTICES.md).
@@ -16,3 +17,5 @@ export default {
     writeFileSync('dist/zstd.wasm', Buffer.from(ZSTD_WASM_BASE64, 'base64'))
   },
 }
+
+export default config

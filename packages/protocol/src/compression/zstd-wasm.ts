@@ -92,7 +92,8 @@ export async function instantiateZstdWasm(source: ZstdWasmSource): Promise<ZstdW
     return value as (...args: number[]) => number
   }
   const exportedMemory = exports.f as WasmMemory | undefined
-  if (exportedMemory === undefined || !(exportedMemory.buffer instanceof ArrayBuffer)) {
+  // Tag checks, not instanceof: under Jest (a vm context) the module's ArrayBuffer comes from another realm.
+  if (exportedMemory === undefined || tag(exportedMemory.buffer) !== 'ArrayBuffer') {
     throw unavailable('the WebAssembly module is not the zstd build this package expects (no memory export)')
   }
   memory = exportedMemory
@@ -179,10 +180,11 @@ interface NodeFs {
 }
 
 async function readSource(source: ZstdWasmSource): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source
-  if (source instanceof ArrayBuffer) return new Uint8Array(source)
-  if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw unavailable(`wasm must be bytes, a URL or a path, not ${Object.prototype.toString.call(source)}`)
+  // Tag checks, not instanceof: bytes and URLs may come from another realm (Jest's vm context, an iframe).
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+  if (tag(source) === 'ArrayBuffer') return new Uint8Array(source as ArrayBuffer)
+  if (typeof source !== 'string' && tag(source) !== 'URL') {
+    throw unavailable(`wasm must be bytes, a URL or a path, not ${tag(source)}`)
   }
   const text = String(source)
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase()
@@ -215,6 +217,10 @@ function nodeFs(): NodeFs | null {
   } catch {
     return null
   }
+}
+
+function tag(value: unknown): string {
+  return Object.prototype.toString.call(value).slice(8, -1)
 }
 
 function describe(error: unknown): string {
