@@ -12,7 +12,7 @@ describe('kafkats through require() against the real cluster', () => {
   beforeAll(async () => {
     // the suite is run by .ci/suites/jest.sh with the cluster up; without it this must fail, not pass
     if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: start the cluster (npm run kafka:up) and pass its bootstrap')
-    kafka = new Kafka({ brokers, clientId: 'compat-jest' })
+    kafka = new Kafka({ bootstrapBrokers: brokers, clientId: 'compat-jest' })
     const [created] = await kafka.admin().createTopics([{ topic, partitions: CODECS.length, replicationFactor: 3 }])
     expect(created.error).toBeUndefined()
   })
