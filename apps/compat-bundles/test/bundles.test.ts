@@ -70,9 +70,8 @@ describe('esbuild bundles for the browser', () => {
   it('tree-shakes: a crc32c-only bundle stays under 20 KB minified', async () => {
     const sizes = await measureSizes()
     console.log(JSON.stringify(sizes))
-    expect(sizes['crc32c-only']?.entryBytes).toBeLessThan(20 * 1024)
-    expect(sizes['crc32c-only']?.totalBytes).toBeLessThan(20 * 1024)
-    // the record batch codecs without the zstd WebAssembly (a lazily loaded chunk)
-    expect(sizes['record-batch-only']?.entryBytes).toBeLessThan(200 * 1024)
+    expect(sizes['crc32c-only']?.singleFileBytes).toBeLessThan(20 * 1024)
+    // the record batch codecs; the zstd WebAssembly (~330 KiB) is a chunk of its own when splitting
+    expect(sizes['record-batch-only']?.splitEntryBytes).toBeLessThan(100 * 1024)
   })
 })

@@ -3,12 +3,17 @@
 import { execFileSync } from 'node:child_process'
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
+import { setZstdImplementation } from '@kafkats/protocol'
 import { clusterInfo } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type ConsumerRecord, headerString, keyString, valueString } from './consumer-record.js'
 import { DirectConsumer } from './direct-consumer.js'
 import { createTopic } from './direct-testing.test-data.js'
 import { Offset } from './offset.js'
+
+// KAFKATS_ZSTD=wasm runs this on the WebAssembly zstd where the runtime also has node:zlib zstd
+// (Node >= 22.15): both implementations must interoperate with the independent client.
+if (process.env.KAFKATS_ZSTD === 'wasm') setZstdImplementation('wasm')
 
 const cluster = clusterInfo()
 const bootstrap = cluster.bootstrap.plaintext.join(',')

@@ -4,11 +4,15 @@
 import { execFileSync } from 'node:child_process'
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { murmur2Partition } from '@kafkats/protocol'
+import { murmur2Partition, setZstdImplementation } from '@kafkats/protocol'
 import { clusterInfo } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Producer } from './producer.js'
 import { createTopic, readPartition } from './test-support.js'
+
+// KAFKATS_ZSTD=wasm runs this on the WebAssembly zstd where the runtime also has node:zlib zstd
+// (Node >= 22.15): both implementations must interoperate with the independent client.
+if (process.env.KAFKATS_ZSTD === 'wasm') setZstdImplementation('wasm')
 
 const cluster = clusterInfo()
 const bootstrap = cluster.bootstrap.plaintext.join(',')

@@ -19,7 +19,9 @@ export type CompressionErrorReason =
  * unknown codec, or a codec used synchronously before it was loaded. Not retriable on the same bytes.
  */
 export class CompressionError extends KafkaError {
-  private readonly [symbol] = true
+  // The brand is set in the constructor, not as a class field: a computed-key field is top-level
+  // work to a bundler, which would then keep every error class (and the error table) in every bundle.
+  declare private readonly [symbol]: true
   /** The codec involved (`gzip`, `snappy`, `lz4`, `zstd`, or the raw codec id as text when unknown). */
   readonly codec: string
   readonly reason: CompressionErrorReason
@@ -30,6 +32,7 @@ export class CompressionError extends KafkaError {
       retriable: false,
       cause: options.cause,
     })
+    this[symbol] = true
     this.name = 'CompressionError'
     this.codec = codec
     this.reason = reason

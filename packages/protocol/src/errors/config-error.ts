@@ -8,12 +8,15 @@ const symbol = /* @__PURE__ */ Symbol.for(marker)
  * option, what was given, and what to do instead. Never retriable.
  */
 export class ConfigError extends KafkaError {
-  private readonly [symbol] = true
+  // The brand is set in the constructor, not as a class field: a computed-key field is top-level
+  // work to a bundler, which would then keep every error class (and the error table) in every bundle.
+  declare private readonly [symbol]: true
   /** The option's name, as in the options object (`inFlightMaxRequestsPerBroker`). */
   readonly option: string
 
   constructor(option: string, message: string) {
     super(`invalid option ${option}: ${message}`, { errorName: 'INVALID_CONFIG', retriable: false })
+    this[symbol] = true
     this.name = 'ConfigError'
     this.option = option
   }

@@ -9,12 +9,15 @@ const symbol = /* @__PURE__ */ Symbol.for(marker)
  * the connection that produced them is closed and re-opened by the caller.
  */
 export class DecodeError extends KafkaError {
-  private readonly [symbol] = true
+  // The brand is set in the constructor, not as a class field: a computed-key field is top-level
+  // work to a bundler, which would then keep every error class (and the error table) in every bundle.
+  declare private readonly [symbol]: true
   /** Byte offset in the input where decoding failed. */
   readonly offset: number
 
   constructor(message: string, offset: number, options: { cause?: unknown } = {}) {
     super(`${message} (at byte ${offset})`, { errorName: 'DECODE_ERROR', retriable: false, cause: options.cause })
+    this[symbol] = true
     this.name = 'DecodeError'
     this.offset = offset
   }

@@ -9,10 +9,13 @@ const symbol = /* @__PURE__ */ Symbol.for(marker)
  * the version does not allow one. Kafka's Java client calls this UnsupportedVersionException.
  */
 export class EncodeError extends KafkaError {
-  private readonly [symbol] = true
+  // The brand is set in the constructor, not as a class field: a computed-key field is top-level
+  // work to a bundler, which would then keep every error class (and the error table) in every bundle.
+  declare private readonly [symbol]: true
 
   constructor(message: string) {
     super(message, { errorName: 'UNSUPPORTED_VERSION', retriable: false })
+    this[symbol] = true
     this.name = 'EncodeError'
   }
 

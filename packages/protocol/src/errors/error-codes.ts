@@ -678,11 +678,11 @@ export const errorCodes: readonly ErrorCodeInfo[] = /* @__PURE__ */ Object.freez
 )
 
 /** Error code by name: `ErrorCode.NOT_LEADER_OR_FOLLOWER === 6`. */
-export const ErrorCode = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.fromEntries(errorCodes.map((info) => [info.name, info.code]))) as {
+export const ErrorCode = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.fromEntries(/* @__PURE__ */ errorCodes.map((info) => [info.name, info.code]))) as {
   readonly [R in Row as R['name']]: R['code']
 }
 
-const byCode = /* @__PURE__ */ new Map<number, ErrorCodeInfo>(errorCodes.map((info) => [info.code, info]))
+const byCode = /* @__PURE__ */ new Map<number, ErrorCodeInfo>(/* @__PURE__ */ errorCodes.map((info) => [info.code, info]))
 
 /**
  * The table entry of `code`. A code this table does not know (a newer broker, or garbage) gets a

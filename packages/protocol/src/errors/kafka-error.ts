@@ -14,12 +14,15 @@ export interface KafkaErrorOptions {
  * works across duplicated copies of the package (the brand is a `Symbol.for` key).
  */
 export class KafkaError extends Error {
-  private readonly [symbol] = true
+  // The brand is set in the constructor, not as a class field: a computed-key field is top-level
+  // work to a bundler, which would then keep every error class (and the error table) in every bundle.
+  declare private readonly [symbol]: true
   readonly errorName: string
   readonly retriable: boolean
 
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this[symbol] = true
     this.name = 'KafkaError'
     this.errorName = options.errorName ?? 'UNKNOWN'
     this.retriable = options.retriable ?? false

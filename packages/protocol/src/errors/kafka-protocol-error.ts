@@ -22,7 +22,9 @@ export interface KafkaProtocolErrorContext {
  * the broker's `ErrorMessage` when it sent one and Kafka's default message otherwise.
  */
 export class KafkaProtocolError extends KafkaError {
-  private readonly [symbol] = true
+  // The brand is set in the constructor, not as a class field: a computed-key field is top-level
+  // work to a bundler, which would then keep every error class (and the error table) in every bundle.
+  declare private readonly [symbol]: true
   /** The int16 error code from the response. */
   readonly errorCode: number
   declare readonly errorName: ErrorCodeName | `UNKNOWN_ERROR_CODE_${number}`
@@ -40,6 +42,7 @@ export class KafkaProtocolError extends KafkaError {
       retriable: info.retriable,
       cause: options.cause,
     })
+    this[symbol] = true
     this.name = 'KafkaProtocolError'
     this.errorCode = errorCode
     this.context = Object.freeze({ ...context })

@@ -15,7 +15,9 @@ export interface RecordBatchContext {
  * The message names the topic, partition and base offset when the caller passed that context.
  */
 export class CorruptRecordError extends KafkaError {
-  private readonly [symbol] = true
+  // The brand is set in the constructor, not as a class field: a computed-key field is top-level
+  // work to a bundler, which would then keep every error class (and the error table) in every bundle.
+  declare private readonly [symbol]: true
   readonly topic: string | undefined
   readonly partition: number | undefined
   /** Base offset of the batch (offset of the message for magic v0/v1). */
@@ -45,6 +47,7 @@ export class CorruptRecordError extends KafkaError {
         `0x${hex(details.storedCrc)} but computed 0x${hex(details.computedCrc)} (batch at byte ${details.position})`,
       { errorName: 'CORRUPT_MESSAGE', retriable: false },
     )
+    this[symbol] = true
     this.name = 'CorruptRecordError'
     this.topic = context.topic
     this.partition = context.partition
