@@ -1,11 +1,10 @@
-// Interop with kcat (librdkafka), an independent client: what we produce it reads, what it
-// produces (with every codec) our record-batch decoder reads, and its Java-compatible murmur2
-// partitioner agrees with ours on 1,000 keys.
-import { execFileSync } from 'node:child_process'
+// Interop with Kafka's own Java client (kafka-clients from the testkit's jars, the reference
+// implementation): what we produce it reads, what it produces (with every codec) our record-batch
+// decoder reads, and its default partitioner (murmur2) agrees with ours on 1,000 keys.
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { murmur2Partition, setZstdImplementation } from '@kafkats/protocol'
-import { clusterInfo } from '@kafkats/testkit'
+import { clusterInfo, javaConsume, javaProduce } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Producer } from './producer.js'
 import { createTopic, readPartition } from './test-support.js'
@@ -25,32 +24,9 @@ afterAll(() => {
 
 const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
 
-interface KcatMessage {
-  partition: number
-  offset: number
-  key: string | null
-  payload: string | null
-  headers: string[] | null
-}
-
-function kcatConsume(topic: string, partition: number): KcatMessage[] {
-  const output = execFileSync('kcat', ['-C', '-b', bootstrap, '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-J', '-q'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  return output
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as KcatMessage)
-}
-
-function kcatProduce(topic: string, lines: string[], args: string[]): void {
-  execFileSync('kcat', ['-P', '-b', bootstrap, '-t', topic, '-K', ':', ...args], { input: `${lines.join('\n')}\n`, timeout: 60_000 })
-}
-
-describe('interop with kcat', () => {
-  it('kcat reads what kafkats produced, with every codec', async () => {
-    const topic = `interop-to-kcat-${Date.now()}`
+describe('interop with the Java client', () => {
+  it('the Java consumer reads what kafkats produced, with every codec', async () => {
+    const topic = `interop-to-java-${Date.now()}`
     await createTopic(metadata, pool, topic, 1, 3)
     for (const compression of codecs) {
       const producer = new Producer({ metadata, pool, compression })
@@ -64,7 +40,7 @@ describe('interop with kcat', () => {
       )
       await producer.close()
     }
-    const messages = kcatConsume(topic, 0)
+    const messages = await javaConsume(bootstrap, topic, 0, 100)
     expect(messages).toHaveLength(100)
     let i = 0
     for (const compression of codecs) {
@@ -72,20 +48,32 @@ describe('interop with kcat', () => {
         expect(messages[i]).toMatchObject({
           offset: i,
           key: `${compression}-key-${n}`,
-          payload: `${compression}-value-${n}-${'z'.repeat(n * 10)}`,
-          headers: ['codec', compression, 'index', String(n)],
+          value: `${compression}-value-${n}-${'z'.repeat(n * 10)}`,
+          headers: [
+            ['codec', compression],
+            ['index', String(n)],
+          ],
         })
       }
     }
   })
 
-  it('kafkats decodes what kcat produced, with every codec', async () => {
-    const topic = `interop-from-kcat-${Date.now()}`
+  it('kafkats decodes what the Java producer produced, with every codec', async () => {
+    const topic = `interop-from-java-${Date.now()}`
     await createTopic(metadata, pool, topic, 1, 3)
-    for (const compression of codecs) {
-      const lines = Array.from({ length: 50 }, (_, i) => `${compression}-k${i}:${compression}-v${i}-${'y'.repeat(i * 7)}`)
-      kcatProduce(topic, lines, ['-p', '0', '-z', compression, '-H', `codec=${compression}`])
-    }
+    await javaProduce(
+      bootstrap,
+      topic,
+      codecs.map((compression) => ({
+        compression,
+        partition: 0,
+        records: Array.from({ length: 50 }, (_, i) => ({
+          key: `${compression}-k${i}`,
+          value: `${compression}-v${i}-${'y'.repeat(i * 7)}`,
+          headers: [['codec', compression]] as Array<[string, string]>,
+        })),
+      })),
+    )
     const log = await readPartition(metadata, pool, topic, 0)
     expect(log).toHaveLength(250)
     let i = 0
@@ -101,20 +89,20 @@ describe('interop with kcat', () => {
     }
   })
 
-  it('puts keyed records on the same partition as the Java client (kcat murmur2_random)', async () => {
+  it('puts keyed records on the same partition as the Java client (its default partitioner)', async () => {
     const topic = `interop-partitioner-${Date.now()}`
     await createTopic(metadata, pool, topic, 7, 1)
     const keys = Array.from({ length: 1000 }, (_, i) => `user-${i * 7919}-${'é'.repeat(i % 3)}`)
-    kcatProduce(
-      topic,
-      keys.map((key) => `${key}:v`),
-      ['-X', 'partitioner=murmur2_random'],
-    )
+    const javaAcks = await javaProduce(bootstrap, topic, [{ compression: 'none', records: keys.map((key) => ({ key, value: 'v' })) }])
     const javaPartition = new Map<string, number>()
     for (let partition = 0; partition < 7; partition++) {
       for (const record of await readPartition(metadata, pool, topic, partition)) javaPartition.set(record.key!, partition)
     }
     expect(javaPartition.size).toBe(1000)
+    // the log agrees with the Java producer's own acknowledgements
+    expect(keys.map((key) => javaPartition.get(key))).toEqual(javaAcks.map((ack) => ack.partition))
+    // all 7 partitions are used, so the comparison below is not a trivial one
+    expect(new Set(javaPartition.values()).size).toBe(7)
     for (const key of keys) expect(murmur2Partition(new TextEncoder().encode(key), 7), key).toBe(javaPartition.get(key))
     // and the producer's default partitioner makes the same choice
     const producer = new Producer({ metadata, pool })
