@@ -28,6 +28,11 @@ export const FAKE_BACKEND_EXCLUSIONS: ReadonlyArray<{ file: string; test: string
     test: 'GroupConsumer against the real cluster classic protocol: 100,000 records consumed exactly once while members join and leave',
     reason: 'KNOWN DEFECT of the fake, not a missing feature: timed out twice (m2 never owned partitions once; consumption stalled before 15k records once, at load average ~86) and is not yet diagnosed',
   },
+  {
+    file: 'producer-sink/src/interop.integration.test.ts',
+    test: 'interop with kcat kcat reads what kafkats produced',
+    reason: 'KNOWN DEFECT of the fake, not a missing feature: kcat -C -e (librdkafka consumer, exit at partition end) never finishes against it (60 s timeout); kcat producing to it works',
+  },
 ]
 
 interface Assertion {
