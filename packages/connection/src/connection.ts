@@ -106,6 +106,7 @@ export class BrokerConnection {
   private readonly closeListeners: Array<(error: Error | null) => void> = []
   private idleTimer: ReturnType<typeof setTimeout> | undefined
   private versions = new Map<number, VersionRange>()
+  private finalized = new Map<string, number>()
   /** Set while re-authenticating (KIP-368): new requests wait for it. */
   private reauthentication: Promise<void> | null = null
   private reauthenticationTimer: ReturnType<typeof setTimeout> | undefined
@@ -176,6 +177,14 @@ export class BrokerConnection {
   }
 
   /** Highest version of `api` that both kafkats and the broker support. */
+  /**
+   * The cluster-wide finalized level of a feature (KIP-584) as this broker reported it in
+   * ApiVersions, e.g. `transaction.version`; 0 when the feature is not finalized or unknown.
+   */
+  finalizedFeatureLevel(name: string): number {
+    return this.finalized.get(name) ?? 0
+  }
+
   versionFor(api: ApiDefinition<unknown, unknown>): number {
     const broker = this.versions.get(api.apiKey)
     if (broker === undefined) {
@@ -390,6 +399,7 @@ export class BrokerConnection {
       }
       if (response.errorCode !== 0) throw KafkaProtocolError.fromCode(response.errorCode, { apiName: 'ApiVersions' })
       this.versions = new Map(response.apiKeys.map((key) => [key.apiKey, { minVersion: key.minVersion, maxVersion: key.maxVersion }]))
+      if (response.finalizedFeaturesEpoch >= 0n) this.finalized = new Map(response.finalizedFeatures.map((feature) => [feature.name, feature.maxVersionLevel]))
       return
     }
     throw new UnsupportedVersionError(`broker ${this.address} accepts no ApiVersions version kafkats can send`, 'ApiVersions')

@@ -13,6 +13,15 @@ import { type CommittedOffset, type OffsetToCommit, commitOffsets, fetchCommitte
 import { RETRY_BACKOFF_MAX_MS, Signal, abortError, describePartitions, sleep, topicPartitionKey, within } from './group/util.js'
 
 /** Called around rebalances with the partitions concerned. May be async: the rebalance waits for it. */
+/** A consumer's group membership, for `sendOffsets` of a transactional producer (KIP-447). */
+export interface ConsumerGroupMetadata {
+  groupId: string
+  /** Classic: the generation id; KIP-848: the member epoch. */
+  generationId: number
+  memberId: string
+  groupInstanceId: string | null
+}
+
 export interface RebalanceListeners {
   /** Partitions this consumer now owns (their committed offsets are fetched, fetching has started). */
   assigned?(partitions: TopicPartition[]): void | Promise<void>
@@ -248,6 +257,20 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   /** Classic: the group generation; KIP-848: the member epoch. */
   get generationId(): number {
     return this.membership.generationId
+  }
+
+  /**
+   * What a transactional producer's `sendOffsets` needs (KIP-447; Java: ConsumerGroupMetadata):
+   * the broker accepts the offsets only while this member still belongs to the group in this
+   * generation, so a consumer that lost its partitions cannot commit them from a zombie.
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    return {
+      groupId: this.groupId,
+      generationId: this.membership.generationId,
+      memberId: this.membership.memberId,
+      groupInstanceId: this.options.groupInstanceId ?? null,
+    }
   }
 
   /** The partitions this consumer owns now. */

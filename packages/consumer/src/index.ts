@@ -7,6 +7,7 @@ export {
   groupConsumerDefaults,
   type AssignorName,
   type CommitOffset,
+  type ConsumerGroupMetadata,
   type GroupConsumerOptions,
   type GroupFetcher,
   type RebalanceListeners,

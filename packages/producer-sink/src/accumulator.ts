@@ -74,9 +74,9 @@ export class ProducerBatch {
     this.recordBytes += size
   }
 
-  freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+  freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional = false): void {
     this.baseSequence = baseSequence
-    this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence })
+    this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence, isTransactional })
   }
 
   /** Rewrites producer id, epoch and base sequence of the frozen batch (epoch bump, sequence rewind). */
@@ -183,9 +183,9 @@ export class PartitionQueue {
   }
 
   /** Encodes `batch` for its first send; with idempotence it takes the partition's next sequence. */
-  freeze(batch: ProducerBatch, compression: CompressionCodec, producerId: bigint, producerEpoch: number, idempotent: boolean): void {
+  freeze(batch: ProducerBatch, compression: CompressionCodec, producerId: bigint, producerEpoch: number, idempotent: boolean, isTransactional = false): void {
     const sequence = idempotent ? this.nextSequence : -1
-    batch.freeze(compression, producerId, producerEpoch, sequence)
+    batch.freeze(compression, producerId, producerEpoch, sequence, isTransactional)
     if (idempotent) this.nextSequence = incrementSequence(sequence, batch.recordCount)
   }
 

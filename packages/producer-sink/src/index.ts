@@ -1,4 +1,4 @@
-export { Producer, type ProducerRecord, type ProducerEvents, type ProducerInit } from './producer.js'
+export { Producer, type ProducerRecord, type ProducerEvents, type ProducerInit, type Transaction } from './producer.js'
 export type { RecordMetadata } from './accumulator.js'
 export { incrementSequence } from './accumulator.js'
 export {
@@ -13,3 +13,10 @@ export { DefaultPartitioner, murmur2Partitioner, type Partitioner, type Partitio
 export { ProducerClosedError } from './producer-closed-error.js'
 export { BufferFullError } from './buffer-full-error.js'
 export { DeliveryTimeoutError } from './delivery-timeout-error.js'
+export { ProducerFencedError } from './producer-fenced-error.js'
+export { TransactionAbortableError } from './transaction-abortable-error.js'
+export { TransactionAbortedError } from './transaction-aborted-error.js'
+export { TransactionFatalError } from './transaction-fatal-error.js'
+export { TransactionStateError } from './transaction-state-error.js'
+export { type TransactionState, type TransactionErrorKind, type TransactionApi, classifyTransactionError, isTransitionValid } from './transaction-state.js'
+export { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset, type TransactionHost } from './transaction-manager.js'

@@ -40,6 +40,14 @@ export interface ProducerOptions {
   metadataWaitMaxMs?: number
   /** Chooses a partition for records that name none. Default: murmur2 for keys (Java-compatible), uniform sticky otherwise. Java: partitioner.class */
   partitioner?: Partitioner
+  /**
+   * Makes the producer transactional (KIP-98): records are sent inside `beginTransaction` …
+   * `commitTransaction`/`abortTransaction`, and a newer producer with the same id fences this one.
+   * Must be stable across restarts of the same logical instance. Requires idempotence. Java: transactional.id
+   */
+  transactionalId?: string
+  /** How long the coordinator lets a transaction stay open before aborting it. Default 60 000. Java: transaction.timeout.ms */
+  transactionTimeoutMs?: number
   /** Default silent. */
   logger?: Logger
 }
@@ -57,7 +65,8 @@ export const producerDefaults = {
   ackTimeoutMs: 30_000,
   retryBackoffMs: 100,
   metadataWaitMaxMs: 60_000,
-} as const satisfies Omit<Required<ProducerOptions>, 'partitioner' | 'logger'>
+  transactionTimeoutMs: 60_000,
+} as const satisfies Omit<Required<ProducerOptions>, 'partitioner' | 'logger' | 'transactionalId'>
 
 /**
  * A broker keeps the last 5 batches per producer and partition for duplicate detection, so
@@ -79,6 +88,9 @@ export interface ResolvedProducerOptions {
   ackTimeoutMs: number
   retryBackoffMs: number
   metadataWaitMaxMs: number
+  /** null: not transactional. */
+  transactionalId: string | null
+  transactionTimeoutMs: number
 }
 
 /** Validates options once, at construction; every problem is a ConfigError that says what to do. */
@@ -117,7 +129,16 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) {
     throw new ConfigError('compression', `expected none, gzip, snappy, lz4 or zstd, got ${String(compression)}`)
   }
+  const transactionalId = options.transactionalId ?? null
+  if (transactionalId !== null) {
+    if (typeof transactionalId !== 'string' || transactionalId === '') throw new ConfigError('transactionalId', `expected a non-empty string, got ${JSON.stringify(transactionalId)}`)
+    if (!idempotent) {
+      throw new ConfigError('idempotent', 'a transactional producer is idempotent (sequence numbers keep a transaction free of duplicates); remove idempotent: false or the transactionalId')
+    }
+  }
   return {
+    transactionalId,
+    transactionTimeoutMs: integer('transactionTimeoutMs', options.transactionTimeoutMs ?? producerDefaults.transactionTimeoutMs, 1, 2 ** 31 - 1),
     idempotent,
     acks,
     inFlightMaxRequestsPerBroker: integer('inFlightMaxRequestsPerBroker', inFlightMaxRequestsPerBroker, 1, 1000),

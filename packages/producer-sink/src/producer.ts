@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   KafkaError,
   KafkaProtocolError,
+  ProduceApi,
   type RecordInput,
   loadCompressionCodec,
 } from '@kafkats/protocol'
@@ -18,6 +19,24 @@ import { ProducerClosedError } from './producer-closed-error.js'
 import { checkTopicName, toRecordInput } from './record-input.js'
 import { Sink, type SinkHost } from './sink.js'
 import { WaitQueue } from './wait-queue.js'
+import { TransactionStateError } from './transaction-state-error.js'
+import type { TransactionState } from './transaction-state.js'
+import {
+  type ConsumerGroupMetadata,
+  LAST_PRODUCE_VERSION_BEFORE_TV2,
+  type TransactionHost,
+  TransactionManager,
+  type TransactionOffset,
+} from './transaction-manager.js'
+
+/** What `producer.transaction(fn)` hands to `fn`: sends and offsets that belong to the transaction. */
+export interface Transaction {
+  send(record: ProducerRecord): Promise<RecordMetadata>
+  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]>
+  /** Commits these consumed offsets to the group if and only if the transaction commits (KIP-447). */
+  sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void>
+}
+
 
 /** A record to send. Strings are encoded as UTF-8. */
 export interface ProducerRecord {
@@ -90,6 +109,7 @@ export class Producer {
   private closed = false
   private started: Promise<void> | null = null
   private expiryTimer: ReturnType<typeof setInterval> | undefined
+  private readonly txn: TransactionManager | null
 
   constructor(init: ProducerInit) {
     this.options = resolveProducerOptions(init)
@@ -100,7 +120,153 @@ export class Producer {
     this.partitioner = init.partitioner ?? ((record, count, available) => fallback.partition(record, count, available))
     this.metadata.on('leaderChanged', (event) => this.sinkFor(event.leader)?.schedule())
     this.sinkHost = this.createSinkHost()
+    this.txn = this.options.transactionalId === null ? null : new TransactionManager(this.transactionHost(), this.options.transactionalId, this.options.transactionTimeoutMs)
+    this.txn?.onStateChange((state) => {
+      // Records not sent yet can never commit: fail them now rather than at the delivery timeout.
+      if (state === 'ABORTABLE_ERROR' || state === 'FATAL_ERROR') this.failUnsent(this.txn!.error!)
+    })
   }
+
+  // ---- transactions ----
+
+  /** The transaction state (README: transaction states); 'NONE' without a transactionalId. */
+  get transactionState(): TransactionState | 'NONE' {
+    return this.txn?.state ?? 'NONE'
+  }
+
+  /** 2 (KIP-890 part 2, Kafka 4.x) or 1 (classic); 0 without a transactionalId or before initTransactions. */
+  get transactionVersion(): number {
+    return this.txn === null || this.txn.state === 'UNINITIALIZED' ? 0 : this.txn.version
+  }
+
+  private transactional(operation: string): TransactionManager {
+    if (this.txn === null) throw new TransactionStateError(operation, 'NONE', 'the producer has no transactionalId')
+    if (this.closed) throw new ProducerClosedError()
+    return this.txn
+  }
+
+  /**
+   * Registers the transactionalId with its coordinator: fences older instances with the same id
+   * (their open transaction is aborted) and obtains the producer id and epoch. Call once, first.
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.transactional('initTransactions')
+    if (this.started === null) this.started = this.start()
+    await this.started
+    await txn.initTransactions()
+    this.isReady = true
+  }
+
+  /** Opens a transaction: records sent from now on commit or abort together. */
+  beginTransaction(): void {
+    this.transactional('beginTransaction').beginTransaction()
+  }
+
+  /** Adds consumed offsets to the open transaction (KIP-447); `group` comes from the consumer's `groupMetadata()`. */
+  sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
+    try {
+      return this.transactional('sendOffsets').sendOffsets(offsets, group)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Waits for every record of the transaction, then commits it. Throws TransactionAbortableError if it cannot commit. */
+  async commitTransaction(): Promise<void> {
+    await this.transactional('commitTransaction').commitTransaction()
+  }
+
+  /** Aborts the open transaction: unsent records fail with TransactionAbortedError; readers with read_committed never see the rest. */
+  async abortTransaction(): Promise<void> {
+    await this.transactional('abortTransaction').abortTransaction()
+  }
+
+  /**
+   * Runs `fn` in a transaction: commits when it resolves, aborts when it throws (or the commit
+   * fails with an abortable error) and rethrows. Fatal errors (fencing) are rethrown as they are.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const txn = this.transactional('transaction')
+    txn.beginTransaction()
+    const tx: Transaction = {
+      send: (record) => {
+        const sent = this.send(record)
+        // Failures surface through the commit; an unawaited send must not become an unhandled rejection.
+        sent.catch(() => {})
+        return sent
+      },
+      sendBatch: (records) => {
+        const sent = this.sendBatch(records)
+        sent.catch(() => {})
+        return sent
+      },
+      sendOffsets: (offsets, group) => txn.sendOffsets(offsets, group),
+    }
+    let result: T
+    try {
+      result = await fn(tx)
+      await txn.commitTransaction()
+      return result
+    } catch (error) {
+      if (txn.state === 'IN_TRANSACTION' || txn.state === 'ABORTABLE_ERROR' || txn.state === 'ABORTING_TRANSACTION') {
+        await txn.abortTransaction()
+      }
+      throw error
+    }
+  }
+
+  private transactionHost(): TransactionHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const producer = this
+    return {
+      metadata: this.metadata,
+      pool: this.pool,
+      logger: this.logger,
+      retryBackoffMs: this.options.retryBackoffMs,
+      maxBlockMs: this.options.deliveryTimeoutMs,
+      get producerId() {
+        return producer.producerId
+      },
+      get producerEpoch() {
+        return producer.producerEpoch
+      },
+      setProducerIdentity: (producerId, producerEpoch, reason) => this.setProducerIdentity(producerId, producerEpoch, reason),
+      flush: () => this.flush(),
+      drainForAbort: async (error) => {
+        this.failUnsent(error)
+        await this.flush()
+      },
+      wakeAll: () => this.scheduleAllPartitions(),
+    }
+  }
+
+  /** A new id/epoch with nothing in flight: every partition starts again at sequence 0. */
+  private setProducerIdentity(producerId: bigint, producerEpoch: number, reason: string): void {
+    this.producerId = producerId
+    this.producerEpoch = producerEpoch
+    for (const queue of this.allQueues) queue.restartSequences(producerId, producerEpoch)
+    this.emit('producerIdChanged', { producerId, producerEpoch, reason })
+  }
+
+  /** Fails every batch that was never sent (the open ones at each partition's tail). */
+  private failUnsent(error: Error): void {
+    for (const queue of this.allQueues) {
+      while (queue.batches.length > 0) {
+        const last = queue.batches[queue.batches.length - 1]!
+        if (last.isFrozen || last.isSettled) break
+        queue.batches.pop()
+        last.fail(error)
+        this.release(last.recordCount, last.recordBytes)
+      }
+    }
+  }
+
+  /** The Produce version for a connection: a classic-transaction producer stays below v12 (KIP-890). */
+  private produceVersion(connection: BrokerConnection): number {
+    const version = connection.versionFor(ProduceApi)
+    return this.txn !== null && this.txn.version < 2 ? Math.min(version, LAST_PRODUCE_VERSION_BEFORE_TV2) : version
+  }
+
 
   /** The narrow view of this producer its sinks work with. */
   private createSinkHost(): SinkHost {
@@ -123,6 +289,10 @@ export class Producer {
       release: (records, bytes) => producer.release(records, bytes),
       sequenceLost: (topic, partition, errorName) => producer.sequenceLost(topic, partition, errorName),
       requestSettled: () => producer.maybeBumpEpoch(),
+      transactionalId: this.options.transactionalId,
+      partitionReady: (topic, partition) => producer.txn?.partitionReady(topic, partition) ?? true,
+      produceVersion: (connection) => producer.produceVersion(connection),
+      transactionalBatchFailed: (error, code, bump) => producer.txn?.recordFailed(error, code, bump),
     }
   }
 
@@ -151,6 +321,13 @@ export class Producer {
    */
   private accept(record: ProducerRecord, wait: boolean): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(new ProducerClosedError())
+    if (this.txn !== null) {
+      try {
+        this.txn.checkSend()
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
     let input: RecordInput
     try {
       input = toRecordInput(record)
@@ -292,7 +469,8 @@ export class Producer {
     if (this.options.compression !== 'none') await loadCompressionCodec(this.options.compression)
     this.expiryTimer = setInterval(() => this.expireBatches(), Math.min(1000, Math.max(10, this.options.deliveryTimeoutMs / 10)))
     this.expiryTimer.unref?.()
-    if (this.options.idempotent) await this.changeProducerId('initial')
+    // A transactional producer gets its id from initTransactions (InitProducerId with the transactionalId).
+    if (this.options.idempotent && this.txn === null) await this.changeProducerId('initial')
     this.isReady = true
   }
 
@@ -409,9 +587,14 @@ export class Producer {
         const head = queue.batches[0]!
         if (head.inFlight || head.isSettled || now - head.createdAt < this.options.deliveryTimeoutMs) break
         queue.batches.shift()
-        head.fail(new DeliveryTimeoutError(head.topic, head.partition, this.options.deliveryTimeoutMs, head.sentOnce))
+        const timeout = new DeliveryTimeoutError(head.topic, head.partition, this.options.deliveryTimeoutMs, head.sentOnce)
+        head.fail(timeout)
         this.release(head.recordCount, head.recordBytes)
-        if (head.sentOnce && this.options.idempotent) {
+        if (this.txn !== null) {
+          // The transaction cannot commit; if the batch may be in the log, the abort bumps the epoch.
+          this.txn.recordFailed(timeout, null, head.sentOnce)
+          if (!head.sentOnce && head.isFrozen) queue.rewindFrom(head)
+        } else if (head.sentOnce && this.options.idempotent) {
           // It may be in the log: the sequence state is unknown, so start a new epoch.
           this.requestEpochBump(`delivery timeout on ${head.topic}-${head.partition}`)
         } else if (head.isFrozen && this.options.idempotent) {

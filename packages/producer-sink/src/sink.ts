@@ -52,6 +52,14 @@ export interface SinkHost {
   sequenceLost(topic: string, partition: number, errorName: string): void
   /** A request settled: the producer may bump its epoch once nothing is in flight anywhere. */
   requestSettled(): void
+  /** The transactionalId Produce requests carry (null: not transactional). */
+  readonly transactionalId: string | null
+  /** Transactions: whether the partition's first batch may be sent (classic flow: it was added to the transaction). */
+  partitionReady(topic: string, partition: number): boolean
+  /** The Produce version for a connection (a classic-transaction producer stays below v12). */
+  produceVersion(connection: BrokerConnection): number
+  /** Transactions: a batch failed for good (its transaction cannot commit). `bump`: the broker lost the sequence state. */
+  transactionalBatchFailed(error: Error, code: number, bump: boolean): void
 }
 
 /**
@@ -157,8 +165,10 @@ export class Sink {
         continue
       }
       if (!batch.isFrozen) {
+        // Classic transactions: the partition must be in the transaction before its first batch is sent.
+        if (host.transactionalId !== null && !host.partitionReady(queue.topic, queue.partition)) continue
         try {
-          queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent)
+          queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null)
         } catch (error) {
           // Records are validated on send, so this is a bug: fail this batch alone, typed, and go on.
           host.logger.error({ topic: batch.topic, partition: batch.partition, error: String(error) }, 'a record batch could not be encoded')
@@ -200,7 +210,7 @@ export class Sink {
       partitions.push({ index: batch.partition, records: batch.encoded })
     }
     const request = ProduceApi.createRequest({
-      transactionalId: null,
+      transactionalId: host.transactionalId,
       acks: options.acks,
       timeoutMs: options.ackTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: host.metadata.topic(name)?.topicId ?? '', partitionData })),
@@ -218,7 +228,7 @@ export class Sink {
       try {
         const connection = await host.connectionFor(this.nodeId)
         await previous
-        version = connection.versionFor(ProduceApi)
+        version = host.produceVersion(connection)
         const pending =
           options.acks === 0
             ? connection.requestWithoutResponse(ProduceApi, request, { version, sizeHint }).then(() => null)
@@ -294,6 +304,12 @@ export class Sink {
       return
     }
     const info = errorByCode(code)
+    if (SEQUENCE_ERRORS.has(code) && host.options.idempotent && host.transactionalId !== null && queue.followsAcknowledged(batch)) {
+      // Transactional: the transaction cannot commit; the abort bumps the epoch (KIP-360).
+      this.failBatch(batch, queue, code, result.errorMessage)
+      host.transactionalBatchFailed(batch.failure!, code, true)
+      return
+    }
     if (SEQUENCE_ERRORS.has(code) && host.options.idempotent) {
       // The broker lost this producer's state for the partition: only a new epoch recovers.
       if (queue.followsAcknowledged(batch)) host.sequenceLost(batch.topic, batch.partition, info.name)
@@ -311,11 +327,16 @@ export class Sink {
       queue.retryAfter(now + host.options.retryBackoffMs)
       return
     }
+    this.failBatch(batch, queue, code, result.errorMessage)
+    if (host.transactionalId !== null) host.transactionalBatchFailed(batch.failure!, code, false)
+  }
+
+  private failBatch(batch: ProducerBatch, queue: PartitionQueue, code: number, errorMessage: string | null): void {
     batch.failure = KafkaProtocolError.fromCode(code, {
       apiName: 'Produce',
       topic: batch.topic,
       partition: batch.partition,
-      ...(result.errorMessage !== null ? { errorMessage: result.errorMessage } : {}),
+      ...(errorMessage !== null ? { errorMessage } : {}),
     })
     // Not written: later batches of the partition must take over its sequence numbers.
     queue.rewindFrom(batch)

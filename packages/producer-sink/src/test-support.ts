@@ -92,3 +92,87 @@ export async function readPartition(metadata: ClusterMetadata, pool: ConnectionP
   }
   throw new Error('readPartition did not reach the high watermark')
 }
+
+export interface TransactionalLog {
+  /** Values of transactional records followed by a COMMIT marker of their producer. */
+  committed: string[]
+  /** Values of transactional records followed by an ABORT marker. */
+  aborted: string[]
+  /** Transactional values with no marker yet (an open transaction). */
+  open: string[]
+  /** Values of non-transactional records. */
+  plain: string[]
+  commitMarkers: number
+  abortMarkers: number
+}
+
+/**
+ * Reads a partition with read_uncommitted Fetch requests (raw bytes, no consumer code) and sorts
+ * every record by the transaction marker its producer wrote after it: an independent judge of
+ * what a read_committed reader must see.
+ */
+export async function readTransactionalPartition(metadata: ClusterMetadata, pool: ConnectionPool, topic: string, partition: number): Promise<TransactionalLog> {
+  const result: TransactionalLog = { committed: [], aborted: [], open: [], plain: [], commitMarkers: 0, abortMarkers: 0 }
+  const openByProducer = new Map<bigint, string[]>()
+  let fetchOffset = 0n
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    await metadata.refresh()
+    const leader = metadata.leaderFor(topic, partition)
+    if (leader === undefined) throw new Error(`no leader for ${topic}-${partition}`)
+    const info = metadata.topic(topic)!
+    const connection = await pool.get(leader.address, 'fetch')
+    const response = await connection.request(
+      FetchApi,
+      FetchApi.createRequest({
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 64 * 1024 * 1024,
+        isolationLevel: 0,
+        topics: [
+          {
+            topic,
+            topicId: info.topicId,
+            partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 16 * 1024 * 1024, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', highWatermark: -1n }],
+          },
+        ],
+      }),
+    )
+    const data = response.responses[0]?.partitions[0]
+    if (data === undefined) throw new Error('empty fetch response')
+    if (data.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} error ${data.errorCode}`)
+    if (data.records !== null && data.records.length > 0) {
+      const { batches } = await decodeRecordBatches(data.records, { topic, partition })
+      for (const batch of batches) {
+        const nextOffset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n
+        if (nextOffset <= fetchOffset) continue
+        if (batch.isControl) {
+          const values = openByProducer.get(batch.producerId) ?? []
+          openByProducer.delete(batch.producerId)
+          if (batch.control?.type === 'COMMIT') {
+            result.commitMarkers++
+            result.committed.push(...values)
+          } else if (batch.control?.type === 'ABORT') {
+            result.abortMarkers++
+            result.aborted.push(...values)
+          }
+        } else {
+          const values = batch.records.filter((record) => record.offset >= fetchOffset).map((record) => (record.value === null ? '' : decodeUtf8(record.value)))
+          if (batch.isTransactional) {
+            let list = openByProducer.get(batch.producerId)
+            if (list === undefined) openByProducer.set(batch.producerId, (list = []))
+            list.push(...values)
+          } else {
+            result.plain.push(...values)
+          }
+        }
+        fetchOffset = nextOffset
+      }
+    }
+    if (fetchOffset >= data.highWatermark) {
+      for (const values of openByProducer.values()) result.open.push(...values)
+      return result
+    }
+  }
+  throw new Error('readTransactionalPartition did not reach the high watermark')
+}
