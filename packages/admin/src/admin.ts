@@ -19,7 +19,7 @@ import {
 } from './groups.js'
 import { deleteRecords, listOffsets } from './offsets.js'
 import { createPartitions, createTopics, deleteTopics, describeTopics, listTopics } from './topics.js'
-import { describeProducers, describeTransactions, listTransactions } from './transactions.js'
+import { abortTransaction, describeProducers, describeTransactions, fenceProducers, listTransactions } from './transactions.js'
 import type {
   AclBinding,
   AclDescription,
@@ -68,6 +68,8 @@ import type {
   OngoingReassignment,
   PartitionMap,
   PartitionProducers,
+  AbortTransactionSpec,
+  FencedProducer,
   PartitionReassignments,
   RemoveMemberResult,
   ScramCredentialDeletion,
@@ -316,5 +318,15 @@ export class Admin {
 
   describeProducers(partitions: readonly string[] | Readonly<Record<string, readonly number[]>>): Promise<PartitionMap<PartitionProducers>> {
     return describeProducers(this.ctx, partitions)
+  }
+
+  /** KIP-664: writes an ABORT marker for a hanging transaction on one partition (values from `describeProducers`). */
+  abortTransaction(spec: AbortTransactionSpec): Promise<void> {
+    return abortTransaction(this.ctx, spec)
+  }
+
+  /** KIP-664: fences the producers of these transactional ids (bumps the epoch, aborts their open transactions). */
+  fenceProducers(transactionalIds: readonly string[]): Promise<FencedProducer[]> {
+    return fenceProducers(this.ctx, transactionalIds)
   }
 }

@@ -84,6 +84,8 @@ export type {
   PartitionMap,
   PartitionOffset,
   PartitionProducers,
+  AbortTransactionSpec,
+  FencedProducer,
   PartitionReassignments,
   ProducerState,
   RemoveMemberResult,

@@ -1,11 +1,13 @@
 import { UnsupportedVersionError } from '@kafkats/connection'
-import { DescribeProducersApi, DescribeTransactionsApi, ListTransactionsApi } from '@kafkats/protocol'
+import { DescribeProducersApi, DescribeTransactionsApi, InitProducerIdApi, ListTransactionsApi, WriteTxnMarkersApi } from '@kafkats/protocol'
 import type { AdminContext, Result } from './context.js'
 import { CoordinatorType } from './enums.js'
 import { invalid, requireArray, requireInt, requireName, requirePartition, requireUnique } from './errors.js'
 import { type PartitionTask, byTopic, put } from './offsets.js'
 import type {
+  AbortTransactionSpec,
   BrokerFailure,
+  FencedProducer,
   ListTransactionsOptions,
   ListTransactionsResult,
   PartitionMap,
@@ -170,4 +172,83 @@ export async function describeProducers(
     put(out, task.topic, task.partition, result.error === undefined ? result.value : { producers: [], error: result.error })
   }
   return out
+}
+
+/**
+ * KIP-664: aborts a hanging transaction on one partition by writing an ABORT marker there
+ * (WriteTxnMarkers to the partition's leader), for a producer that will never finish it (e.g. its
+ * coordinator lost track). Take producerId, producerEpoch and coordinatorEpoch from
+ * `describeProducers` (the producer's entry with a `currentTransactionStartOffset` ≥ 0).
+ */
+export async function abortTransaction(ctx: AdminContext, spec: AbortTransactionSpec): Promise<void> {
+  if (typeof spec !== 'object' || spec === null) throw invalid('spec', 'expected { topic, partition, producerId, producerEpoch, coordinatorEpoch }')
+  const topic = requireName(spec.topic, 'topic', 'a topic name')
+  const partition = requirePartition(spec.partition, 'partition')
+  if (typeof spec.producerId !== 'bigint' || spec.producerId < 0n) throw invalid('producerId', 'expected a producer id (bigint ≥ 0), e.g. from describeProducers')
+  const producerEpoch = requireInt(spec.producerEpoch, 'producerEpoch', 0, 32767)
+  const coordinatorEpoch = requireInt(spec.coordinatorEpoch, 'coordinatorEpoch', -1, 2 ** 31 - 1)
+  const task: PartitionTask = { topic, partition }
+  const results = await ctx.batched<PartitionTask, true>({
+    apiName: 'WriteTxnMarkers',
+    tasks: [task],
+    route: ctx.leaderRouter('WriteTxnMarkers', (t) => t.topic, (t) => t.partition),
+    send: async (connection) => {
+      const response = await connection.request(
+        WriteTxnMarkersApi,
+        WriteTxnMarkersApi.createRequest({
+          markers: [
+            {
+              producerId: spec.producerId,
+              producerEpoch,
+              transactionResult: false,
+              topics: [{ name: topic, partitionIndexes: [partition] }],
+              coordinatorEpoch,
+              transactionVersion: 0,
+            },
+          ],
+        }),
+      )
+      const result = response.markers[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === partition)
+      if (result === undefined) return []
+      return [[task, result.errorCode === 0 ? { value: true } : { error: ctx.error(result.errorCode, { apiName: 'WriteTxnMarkers', topic, partition }) }]]
+    },
+  })
+  const result = results.get(task)
+  if (result === undefined) throw invalid('partition', `no answer for ${topic}-${partition}`)
+  if (result.error !== undefined) throw result.error
+}
+
+/**
+ * KIP-664: fences every producer using these transactional ids, as a new instance's
+ * initTransactions would (InitProducerId with the id: the epoch is bumped and any open transaction
+ * aborted). Returns the new producer id and epoch per id, or its error.
+ */
+export async function fenceProducers(ctx: AdminContext, transactionalIds: readonly string[]): Promise<FencedProducer[]> {
+  const ids = requireArray(transactionalIds, 'transactionalIds').map((id, i) => requireName(id, `transactionalIds[${i}]`, 'a transactional id'))
+  requireUnique(ids, 'transactionalIds')
+  const tasks = ids.map((transactionalId) => ({ transactionalId }))
+  const results = await ctx.batched<TransactionTask, { producerId: bigint; producerEpoch: number }>({
+    apiName: 'InitProducerId',
+    tasks,
+    // One InitProducerId per transactional id: route each alone.
+    route: ctx.coordinatorRouter(CoordinatorType.transaction, (task) => task.transactionalId),
+    onRetry: ctx.forgetCoordinators(CoordinatorType.transaction, (task) => task.transactionalId),
+    send: async (connection, shard) =>
+      Promise.all(
+        shard.tasks.map(async (task): Promise<[TransactionTask, Result<{ producerId: bigint; producerEpoch: number }>]> => {
+          // Java's fenceProducers sends a 1 ms transaction timeout: the fencing "producer" never starts a transaction.
+          const response = await connection.request(InitProducerIdApi, InitProducerIdApi.createRequest({ transactionalId: task.transactionalId, transactionTimeoutMs: 1, producerId: -1n, producerEpoch: -1 }))
+          return [
+            task,
+            response.errorCode === 0
+              ? { value: { producerId: response.producerId, producerEpoch: response.producerEpoch } }
+              : { error: ctx.error(response.errorCode, { apiName: 'InitProducerId', resource: task.transactionalId }) },
+          ]
+        }),
+      ),
+  })
+  return tasks.map((task) => {
+    const result = results.get(task)!
+    return result.error === undefined ? { transactionalId: task.transactionalId, ...result.value } : { transactionalId: task.transactionalId, producerId: -1n, producerEpoch: -1, error: result.error }
+  })
 }

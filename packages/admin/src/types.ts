@@ -563,6 +563,22 @@ export interface ListTransactionsResult {
   errors: BrokerFailure[]
 }
 
+/** What `abortTransaction` needs; from `describeProducers` (KIP-664). */
+export interface AbortTransactionSpec {
+  topic: string
+  partition: number
+  producerId: bigint
+  producerEpoch: number
+  coordinatorEpoch: number
+}
+
+/** `fenceProducers`' result per transactional id: the epoch that fenced the old producers. */
+export interface FencedProducer extends ItemError {
+  transactionalId: string
+  producerId: bigint
+  producerEpoch: number
+}
+
 export interface TransactionDescription extends ItemError {
   transactionalId: string
   state: string

@@ -43,6 +43,14 @@ export {
   murmur2Partitioner,
   type Acks,
   type ProducerEvents,
+  ProducerFencedError,
+  TransactionAbortableError,
+  TransactionAbortedError,
+  TransactionFatalError,
+  TransactionStateError,
+  type Transaction,
+  type TransactionState,
+  type TransactionOffset,
   type ProducerOptions,
   type ProducerRecord,
   type RecordMetadata,
@@ -85,6 +93,7 @@ export {
   type GroupAssignment,
   type GroupConsumerOptions,
   type DirectConsumerOptions,
+  type ConsumerGroupMetadata,
 } from '@kafkats/consumer'
 export type { FetchOptions, AutoOffsetReset, TopicPartition } from '@kafkats/fetch-planner'
 // The admin client and every type its methods take or return.
