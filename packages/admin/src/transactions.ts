@@ -227,7 +227,26 @@ export async function fenceProducers(ctx: AdminContext, transactionalIds: readon
   const ids = requireArray(transactionalIds, 'transactionalIds').map((id, i) => requireName(id, `transactionalIds[${i}]`, 'a transactional id'))
   requireUnique(ids, 'transactionalIds')
   const tasks = ids.map((transactionalId) => ({ transactionalId }))
-  const results = await ctx.batched<TransactionTask, { producerId: bigint; producerEpoch: number }>({
+  const results = await fenceOnce(ctx, tasks)
+  // While the coordinator aborts the fenced producer's open transaction it answers
+  // COORDINATOR_NOT_AVAILABLE / CONCURRENT_TRANSACTIONS for longer than the generic retries last:
+  // ask again for those ids (Java's handler keeps retrying them too) for up to ~10 s.
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const again = tasks.filter((task) => results.get(task)?.error?.retriable === true)
+    if (again.length === 0 || Date.now() > deadline) break
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const retried = await fenceOnce(ctx, again)
+    for (const [task, result] of retried) results.set(task, result)
+  }
+  return tasks.map((task) => {
+    const result = results.get(task)!
+    return result.error === undefined ? { transactionalId: task.transactionalId, ...result.value } : { transactionalId: task.transactionalId, producerId: -1n, producerEpoch: -1, error: result.error }
+  })
+}
+
+function fenceOnce(ctx: AdminContext, tasks: readonly TransactionTask[]): Promise<Map<TransactionTask, Result<{ producerId: bigint; producerEpoch: number }>>> {
+  return ctx.batched<TransactionTask, { producerId: bigint; producerEpoch: number }>({
     apiName: 'InitProducerId',
     tasks,
     // One InitProducerId per transactional id: route each alone.
@@ -236,8 +255,8 @@ export async function fenceProducers(ctx: AdminContext, transactionalIds: readon
     send: async (connection, shard) =>
       Promise.all(
         shard.tasks.map(async (task): Promise<[TransactionTask, Result<{ producerId: bigint; producerEpoch: number }>]> => {
-          // Java's fenceProducers sends a 1 ms transaction timeout: the fencing "producer" never starts a transaction.
-          const response = await connection.request(InitProducerIdApi, InitProducerIdApi.createRequest({ transactionalId: task.transactionalId, transactionTimeoutMs: 1, producerId: -1n, producerEpoch: -1 }))
+          // The fencing "producer" never starts a transaction; the timeout only has to be valid.
+          const response = await connection.request(InitProducerIdApi, InitProducerIdApi.createRequest({ transactionalId: task.transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }))
           return [
             task,
             response.errorCode === 0
@@ -246,9 +265,5 @@ export async function fenceProducers(ctx: AdminContext, transactionalIds: readon
           ]
         }),
       ),
-  })
-  return tasks.map((task) => {
-    const result = results.get(task)!
-    return result.error === undefined ? { transactionalId: task.transactionalId, ...result.value } : { transactionalId: task.transactionalId, producerId: -1n, producerEpoch: -1, error: result.error }
   })
 }

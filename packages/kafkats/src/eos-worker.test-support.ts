@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     requestTimeoutMs: 10_000,
     mapAddress: (address) => config.addressMap[address] ?? address,
   })
-  const metadata = new ClusterMetadata({ bootstrapBrokers: config.brokers, pool, minRefreshIntervalMs: 100 })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: config.brokers, pool, refreshMinIntervalMs: 100 })
   const consumer = new GroupConsumer({
     metadata,
     pool,
