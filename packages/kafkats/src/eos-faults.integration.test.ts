@@ -12,7 +12,7 @@ import { Producer } from '@kafkats/producer-sink'
 import { ApiKey } from '@kafkats/protocol'
 import { type FaultProxy, clusterInfo, killNode, startFaultProxy, startNode } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
-import { javaReadCommitted } from './java-txn-tool.test-support.js'
+import { javaReadCommitted } from './java-txn-tool.test-data.js'
 
 const cluster = clusterInfo()
 const pool = new ConnectionPool({ clientId: 'eos-test' })
@@ -26,7 +26,7 @@ afterAll(async () => {
 })
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const workerPath = fileURLToPath(new URL('./eos-worker.test-support.ts', import.meta.url))
+const workerPath = fileURLToPath(new URL('./eos-worker.test-data.ts', import.meta.url))
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface RunOptions {

@@ -5,7 +5,7 @@
 // transaction.
 import { clusterInfo } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
-import { javaReadCommitted, runTxnTool } from './java-txn-tool.test-support.js'
+import { javaReadCommitted, runTxnTool } from './java-txn-tool.test-data.js'
 import { Kafka, Offset, ProducerFencedError } from './index.js'
 
 const cluster = clusterInfo()
