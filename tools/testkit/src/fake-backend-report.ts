@@ -28,6 +28,7 @@ export const FAKE_BACKEND_EXCLUSIONS: ReadonlyArray<{ file: string; test: string
     test: 'GroupConsumer against the real cluster classic protocol: 100,000 records consumed exactly once while members join and leave',
     reason: 'KNOWN DEFECT of the fake, not a missing feature: timed out twice (m2 never owned partitions once; consumption stalled before 15k records once, at load average ~86) and is not yet diagnosed',
   },
+  { file: 'kafkats/src/boundary.integration.test.ts', test: 'What happens when… (README table) a plaintext client on a TLS port', reason: 'no TLS listener' },
   {
     file: 'producer-sink/src/interop.integration.test.ts',
     test: 'interop with kcat kcat reads what kafkats produced',
