@@ -201,6 +201,7 @@ async function runApp(name: string, options: RunOptions): Promise<RunResult> {
     const byPartition = new Map<string, Array<[bigint, bigint, string]>>()
     for (const line of commitLines) {
       const [, , , partition, from, to] = line.split(' ')
+      if (to === undefined) continue // transactions off: no range printed
       const list = byPartition.get(partition!) ?? []
       list.push([BigInt(from!), BigInt(to!), line])
       byPartition.set(partition!, list)
