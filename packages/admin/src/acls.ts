@@ -8,18 +8,18 @@ const PRINCIPAL = /^[^:]+:.+$/
 
 function requirePrincipal(value: unknown, argument: string): string {
   const principal = requireName(value, argument, 'a principal')
-  if (!PRINCIPAL.test(principal)) throw invalid(argument, `a principal is "Type:name", e.g. "User:alice"; got "${principal}"`)
+  if (!PRINCIPAL.test(principal)) throw invalid(argument, principal, 'a principal "Type:name", e.g. "User:alice"')
   return principal
 }
 
 function toCreation(acl: AclBinding, argument: string) {
-  if (typeof acl !== 'object' || acl === null) throw invalid(argument, 'expected { resourceType, resourceName, principal, operation, permission }')
+  if (typeof acl !== 'object' || acl === null) throw invalid(argument, acl, '{ resourceType, resourceName, principal, operation, permission }')
   const resourceType = requireOneOf(acl.resourceType, `${argument}.resourceType`, aclResourceTypes.names.filter((name) => name !== 'any'))
   const patternType = requireOneOf(acl.patternType ?? 'literal', `${argument}.patternType`, ['literal', 'prefixed'] as const)
   const operation = requireOneOf(acl.operation, `${argument}.operation`, aclOperations.names.filter((name) => name !== 'any'))
   const permission = requireOneOf(acl.permission, `${argument}.permission`, ['allow', 'deny'] as const)
   const resourceName = requireName(acl.resourceName, `${argument}.resourceName`, 'a resource name')
-  if (resourceType === 'cluster' && resourceName !== 'kafka-cluster') throw invalid(`${argument}.resourceName`, `the cluster resource is named "kafka-cluster", got "${resourceName}"`)
+  if (resourceType === 'cluster' && resourceName !== 'kafka-cluster') throw invalid(`${argument}.resourceName`, resourceName, '"kafka-cluster" (the name of the cluster resource)')
   return {
     resourceType: aclResourceTypes.code(resourceType),
     resourceName,
@@ -31,14 +31,19 @@ function toCreation(acl: AclBinding, argument: string) {
   }
 }
 
+/** A filter field: absent or null matches anything, otherwise a non-empty string. */
+function optionalName(value: unknown, argument: string, what: string): string | null {
+  return value === undefined || value === null ? null : requireName(value, argument, what)
+}
+
 function toFilter(filter: AclFilter, argument: string) {
-  if (typeof filter !== 'object' || filter === null) throw invalid(argument, 'expected an ACL filter object ({} matches every ACL)')
+  if (typeof filter !== 'object' || filter === null) throw invalid(argument, filter, 'an ACL filter object ({} matches every ACL)')
   return {
     resourceTypeFilter: aclResourceTypes.code(requireOneOf(filter.resourceType ?? 'any', `${argument}.resourceType`, aclResourceTypes.names)),
-    resourceNameFilter: filter.resourceName ?? null,
+    resourceNameFilter: optionalName(filter.resourceName, `${argument}.resourceName`, 'a resource name'),
     patternTypeFilter: aclPatternTypes.code(requireOneOf(filter.patternType ?? 'any', `${argument}.patternType`, aclPatternTypes.names)),
     principalFilter: filter.principal === undefined || filter.principal === null ? null : requirePrincipal(filter.principal, `${argument}.principal`),
-    hostFilter: filter.host ?? null,
+    hostFilter: optionalName(filter.host, `${argument}.host`, 'a host'),
     operation: aclOperations.code(requireOneOf(filter.operation ?? 'any', `${argument}.operation`, aclOperations.names)),
     permissionType: aclPermissions.code(requireOneOf(filter.permission ?? 'any', `${argument}.permission`, aclPermissions.names)),
   }
@@ -78,8 +83,8 @@ export async function createAcls(ctx: AdminContext, acls: readonly AclBinding[])
   })
 }
 
-export async function describeAcls(ctx: AdminContext, filter: AclFilter = {}): Promise<AclDescription[]> {
-  const request = DescribeAclsApi.createRequest(toFilter(filter, 'filter'))
+export async function describeAcls(ctx: AdminContext, filter: AclFilter | undefined): Promise<AclDescription[]> {
+  const request = DescribeAclsApi.createRequest(toFilter(filter === undefined ? {} : filter, 'filter'))
   const response = await ctx.call('DescribeAcls', () => ctx.anyBroker(), (connection) => connection.request(DescribeAclsApi, request))
   ctx.check(response.errorCode, { apiName: 'DescribeAcls', errorMessage: response.errorMessage })
   return response.resources.flatMap((resource) =>

@@ -5,7 +5,8 @@ import { alterPartitionReassignments, describeCluster, describeFeatures, describ
 import { describeConfigs, incrementalAlterConfigs } from './configs.js'
 import { AdminContext } from './context.js'
 import type { IsolationLevel } from './enums.js'
-import { invalid, requireInt } from './errors.js'
+import { asConfigError, requireInt } from './errors.js'
+import { ConfigError } from '@kafkats/protocol'
 import {
   type TopicSelection,
   alterOffsets,
@@ -124,16 +125,18 @@ export const adminDefaults = {
  * operations (KRaft brokers forward them), the group or transaction coordinator (FindCoordinator,
  * cached), or each partition's leader. Retriable failures are retried with back-off; per-topic,
  * per-partition and per-group failures come back as `error` entries in the result, never dropped.
- * Bad input is rejected before any request with a `ConfigError` naming the argument.
+ * Bad options are a `ConfigError` at construction; a bad argument to a method is rejected (as a
+ * rejected promise) before any request with an `InvalidArgumentError` naming the field, the value
+ * and what is expected.
  */
 export class Admin {
   private readonly ctx: AdminContext
 
   constructor(options: AdminOptions) {
-    if (typeof options !== 'object' || options === null) throw invalid('options', 'expected { metadata, pool }')
-    if (options.metadata === undefined || options.metadata === null) throw invalid('metadata', 'pass the client\'s ClusterMetadata')
-    if (options.pool === undefined || options.pool === null) throw invalid('pool', 'pass the client\'s ConnectionPool')
-    this.ctx = new AdminContext({
+    if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'expected { metadata, pool }')
+    if (options.metadata === undefined || options.metadata === null) throw new ConfigError('metadata', "pass the client's ClusterMetadata")
+    if (options.pool === undefined || options.pool === null) throw new ConfigError('pool', "pass the client's ConnectionPool")
+    this.ctx = asConfigError(() => new AdminContext({
       metadata: options.metadata,
       pool: options.pool,
       logger: (options.logger ?? silentLogger).child({ component: 'admin' }),
@@ -142,7 +145,7 @@ export class Admin {
       retryBackoffMs: requireInt(options.retryBackoffMs ?? adminDefaults.retryBackoffMs, 'retryBackoffMs', 0),
       retryBackoffMaxMs: requireInt(options.retryBackoffMaxMs ?? adminDefaults.retryBackoffMaxMs, 'retryBackoffMaxMs', 0),
       principal: options.principal,
-    })
+    }))
   }
 
   // ---- topics ----

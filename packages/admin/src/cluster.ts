@@ -9,7 +9,7 @@ import {
 } from '@kafkats/protocol'
 import type { AdminContext } from './context.js'
 import { decodeAuthorizedOperations, electionTypes } from './enums.js'
-import { invalid, requireArray, requireInt, requireName, requireOneOf, requirePartition } from './errors.js'
+import { invalid, requireArray, requireBoolean, requireInt, requireOneOf, requireOptions, requirePartition, requireTopicName } from './errors.js'
 import { put } from './offsets.js'
 import type {
   BrokerLogDirs,
@@ -25,7 +25,10 @@ import type {
   PartitionReassignments,
 } from './types.js'
 
-export async function describeCluster(ctx: AdminContext, options: DescribeClusterOptions = {}): Promise<ClusterDescription> {
+export async function describeCluster(ctx: AdminContext, optionsArgument?: DescribeClusterOptions): Promise<ClusterDescription> {
+  const options = requireOptions(optionsArgument)
+  requireBoolean(options.includeAuthorizedOperations, 'options.includeAuthorizedOperations')
+  requireBoolean(options.includeFencedBrokers, 'options.includeFencedBrokers')
   const response = await ctx.call('DescribeCluster', () => ctx.anyBroker(), async (connection) => {
     const version = connection.versionFor(DescribeClusterApi)
     return connection.request(
@@ -65,9 +68,9 @@ export async function describeFeatures(ctx: AdminContext): Promise<FeatureDescri
 
 /** Parses `{ [topic]: partitions }`. */
 function partitionLists(value: Readonly<Record<string, readonly number[]>>, argument: string): Array<{ topic: string; partitions: number[] }> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(argument, 'expected { [topic]: partitions }')
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(argument, value, '{ [topic]: partition numbers }, e.g. { orders: [0, 1] }')
   return Object.entries(value).map(([topic, partitions]) => ({
-    topic: requireName(topic, argument, 'a topic name'),
+    topic: requireTopicName(topic, argument),
     partitions: requireArray(partitions, `${argument}.${topic}`).map((p, i) => requirePartition(p, `${argument}.${topic}[${i}]`)),
   }))
 }
@@ -79,21 +82,21 @@ function partitionLists(value: Readonly<Record<string, readonly number[]>>, argu
 export async function describeLogDirs(
   ctx: AdminContext,
   topics?: readonly string[] | Readonly<Record<string, readonly number[]>> | null,
-  options: { brokers?: readonly number[] } = {},
+  optionsArgument?: { brokers?: readonly number[] },
 ): Promise<BrokerLogDirs[]> {
+  const options = requireOptions(optionsArgument)
+  const wanted = options.brokers === undefined ? null : requireArray(options.brokers, 'options.brokers').map((id, i) => requireInt(id, `options.brokers[${i}]`, 0))
   let request: Array<{ topic: string; partitions: number[] }> | null = null
-  if (Array.isArray(topics)) {
-    const names = (topics as readonly string[]).map((topic, i) => requireName(topic, `topics[${i}]`, 'a topic name'))
+  const names = Array.isArray(topics) ? (topics as readonly string[]).map((topic, i) => requireTopicName(topic, `topics[${i}]`)) : null
+  if (names === null && topics !== undefined && topics !== null) request = partitionLists(topics as Readonly<Record<string, readonly number[]>>, 'topics')
+  if (names !== null) {
     const partitions = names.length === 0 ? new Map<string, number[]>() : await ctx.partitionsOf('DescribeLogDirs', names)
     request = names.map((topic) => ({ topic, partitions: partitions.get(topic)! }))
-  } else if (topics !== undefined && topics !== null) {
-    request = partitionLists(topics as Readonly<Record<string, readonly number[]>>, 'topics')
   }
   let brokers = await ctx.brokers()
-  if (options.brokers !== undefined) {
-    const wanted = requireArray(options.brokers, 'brokers').map((id, i) => requireInt(id, `brokers[${i}]`, 0))
-    const unknown = wanted.filter((id) => !brokers.some((broker) => broker.nodeId === id))
-    if (unknown.length > 0) throw invalid('brokers', `unknown broker id(s) ${unknown.join(', ')}; the cluster has ${brokers.map((b) => b.nodeId).join(', ')}`)
+  if (wanted !== null) {
+    const unknown = wanted.findIndex((id) => !brokers.some((broker) => broker.nodeId === id))
+    if (unknown >= 0) throw invalid(`options.brokers[${unknown}]`, wanted[unknown], `a broker id of this cluster (${brokers.map((b) => b.nodeId).join(', ')})`)
     brokers = brokers.filter((broker) => wanted.includes(broker.nodeId))
   }
   return Promise.all(
@@ -127,12 +130,17 @@ export async function describeLogDirs(
 export async function alterPartitionReassignments(
   ctx: AdminContext,
   reassignments: PartitionReassignments,
-  options: { timeoutMs?: number } = {},
+  optionsArgument?: { timeoutMs?: number },
 ): Promise<PartitionMap<ItemError>> {
-  if (typeof reassignments !== 'object' || reassignments === null) throw invalid('reassignments', 'expected { [topic]: { [partition]: replicas | null } }')
+  const options = requireOptions(optionsArgument)
+  if (typeof reassignments !== 'object' || reassignments === null || Array.isArray(reassignments)) {
+    throw invalid('reassignments', reassignments, '{ [topic]: { [partition]: replica broker ids, or null to cancel } }')
+  }
   const topics = Object.entries(reassignments).map(([topic, partitions]) => {
-    requireName(topic, 'reassignments', 'a topic name')
-    if (typeof partitions !== 'object' || partitions === null) throw invalid(`reassignments.${topic}`, 'expected { [partition]: replicas | null }')
+    requireTopicName(topic, 'reassignments')
+    if (typeof partitions !== 'object' || partitions === null || Array.isArray(partitions)) {
+      throw invalid(`reassignments.${topic}`, partitions, '{ [partition]: replica broker ids, or null to cancel }')
+    }
     return {
       name: topic,
       partitions: Object.entries(partitions).map(([partition, replicas]) => ({
@@ -144,8 +152,8 @@ export async function alterPartitionReassignments(
       })),
     }
   })
-  if (topics.length === 0) throw invalid('reassignments', 'give at least one partition')
-  const timeoutMs = options.timeoutMs === undefined ? ctx.timeoutMs : requireInt(options.timeoutMs, 'timeoutMs', 0)
+  if (topics.every((topic) => topic.partitions.length === 0)) throw invalid('reassignments', reassignments, 'at least one partition')
+  const timeoutMs = options.timeoutMs === undefined ? ctx.timeoutMs : requireInt(options.timeoutMs, 'options.timeoutMs', 0)
   const response = await ctx.call('AlterPartitionReassignments', () => ctx.anyBroker(), (connection) =>
     connection.request(AlterPartitionReassignmentsApi, AlterPartitionReassignmentsApi.createRequest({ timeoutMs, topics }), { serverTimeoutMs: timeoutMs }),
   )
@@ -187,10 +195,10 @@ export async function listPartitionReassignments(
  * ran (or failed) are listed.
  */
 export async function electLeaders(ctx: AdminContext, request: ElectLeadersRequest): Promise<PartitionMap<ItemError>> {
-  if (typeof request !== 'object' || request === null) throw invalid('request', "expected { type: 'preferred' | 'unclean', partitions? }")
-  const type = requireOneOf(request.type, 'type', electionTypes.names)
-  const topicPartitions = request.partitions === undefined || request.partitions === null ? null : partitionLists(request.partitions, 'partitions')
-  const timeoutMs = request.timeoutMs === undefined ? ctx.timeoutMs : requireInt(request.timeoutMs, 'timeoutMs', 0)
+  if (typeof request !== 'object' || request === null) throw invalid('request', request, "{ type: 'preferred' | 'unclean', partitions?, timeoutMs? }")
+  const type = requireOneOf(request.type, 'request.type', electionTypes.names)
+  const topicPartitions = request.partitions === undefined || request.partitions === null ? null : partitionLists(request.partitions, 'request.partitions')
+  const timeoutMs = request.timeoutMs === undefined ? ctx.timeoutMs : requireInt(request.timeoutMs, 'request.timeoutMs', 0)
   const response = await ctx.call('ElectLeaders', () => ctx.anyBroker(), async (connection) => {
     const version = connection.versionFor(ElectLeadersApi)
     if (type !== 'preferred' && version < 1) throw new UnsupportedVersionError(`unclean elections need ElectLeaders v1; broker ${connection.address} supports v0`, 'ElectLeaders')

@@ -1,7 +1,7 @@
 import { DescribeConfigsApi, ErrorCode, IncrementalAlterConfigsApi, type KafkaError } from '@kafkats/protocol'
 import { type AdminContext, type Result, type Routing, type Shard, retryOn } from './context.js'
 import { alterConfigOperations, configResourceTypes, configSources, configTypes, type ConfigResourceType } from './enums.js'
-import { invalid, requireArray, requireName, requireOneOf } from './errors.js'
+import { invalid, requireArray, requireBoolean, requireName, requireOneOf, requireOptions } from './errors.js'
 import type {
   AlterConfigsResource,
   ConfigEntry,
@@ -21,15 +21,15 @@ interface ConfigTask {
 }
 
 function toTask(resource: ConfigResource, argument: string): ConfigTask {
-  if (typeof resource !== 'object' || resource === null) throw invalid(argument, 'expected { type, name }')
+  if (typeof resource !== 'object' || resource === null) throw invalid(argument, resource, '{ type, name }')
   const type = requireOneOf(resource.type, `${argument}.type`, configResourceTypes.names)
-  if (typeof resource.name !== 'string') throw invalid(`${argument}.name`, `expected a string, got ${typeof resource.name}`)
+  if (typeof resource.name !== 'string') throw invalid(`${argument}.name`, resource.name, 'a string')
   let broker: number | null = null
   if (type === 'broker' || type === 'broker-logger') {
     if (resource.name !== '' && !/^\d+$/.test(resource.name)) {
-      throw invalid(`${argument}.name`, `a ${type} resource is named by the broker id ("1"), or "" for the cluster-wide default; got "${resource.name}"`)
+      throw invalid(`${argument}.name`, resource.name, `a broker id ("1")${type === 'broker' ? ', or "" for the cluster-wide default' : ''}`)
     }
-    if (type === 'broker-logger' && resource.name === '') throw invalid(`${argument}.name`, 'broker-logger resources need a broker id')
+    if (type === 'broker-logger' && resource.name === '') throw invalid(`${argument}.name`, resource.name, 'a broker id ("1"): broker-logger resources have no cluster-wide default')
     broker = resource.name === '' ? null : Number(resource.name)
   } else {
     requireName(resource.name, `${argument}.name`, `a ${type} name`)
@@ -74,8 +74,11 @@ function place(apiName: string, task: ConfigTask, errorMessage: string | null): 
 export async function describeConfigs(
   ctx: AdminContext,
   resources: readonly DescribeConfigsResource[],
-  options: DescribeConfigsOptions = {},
+  optionsArgument?: DescribeConfigsOptions,
 ): Promise<ConfigResourceResult[]> {
+  const options = requireOptions(optionsArgument)
+  const includeSynonyms = requireBoolean(options.includeSynonyms, 'options.includeSynonyms') ?? true
+  const includeDocumentation = requireBoolean(options.includeDocumentation, 'options.includeDocumentation') ?? false
   const tasks = requireArray(resources, 'resources').map((resource, i) => {
     const task = toTask(resource, `resources[${i}]`)
     const keys = resource.keys === undefined ? null : requireArray(resource.keys, `resources[${i}].keys`).map((key, k) => requireName(key, `resources[${i}].keys[${k}]`, 'a config name'))
@@ -90,8 +93,8 @@ export async function describeConfigs(
         DescribeConfigsApi,
         DescribeConfigsApi.createRequest({
           resources: shard.tasks.map(({ task, keys }) => ({ resourceType: task.typeCode, resourceName: task.name, configurationKeys: keys })),
-          includeSynonyms: options.includeSynonyms ?? true,
-          includeDocumentation: options.includeDocumentation ?? false,
+          includeSynonyms,
+          includeDocumentation,
         }),
       )
       return shard.tasks.flatMap((key): Array<[(typeof tasks)[number], Result<ConfigResourceResult>]> => {
@@ -128,16 +131,18 @@ export async function describeConfigs(
 export async function incrementalAlterConfigs(
   ctx: AdminContext,
   resources: readonly AlterConfigsResource[],
-  options: { validateOnly?: boolean } = {},
+  options?: { validateOnly?: boolean },
 ): Promise<ConfigResourceOutcome[]> {
+  const validateOnly = requireBoolean(requireOptions(options).validateOnly, 'options.validateOnly') ?? false
   const tasks = requireArray(resources, 'resources').map((resource, i) => {
     const task = toTask(resource, `resources[${i}]`)
     const configs = requireArray(resource.operations, `resources[${i}].operations`).map((operation, o) => {
       const argument = `resources[${i}].operations[${o}]`
-      const key = requireName(operation?.key, `${argument}.key`, 'a config name')
+      if (typeof operation !== 'object' || operation === null) throw invalid(argument, operation, "{ key, op: 'set' | 'delete' | 'append' | 'subtract', value? }")
+      const key = requireName(operation.key, `${argument}.key`, 'a config name')
       const op = requireOneOf(operation.op, `${argument}.op`, alterConfigOperations.names)
       if (op !== 'delete' && typeof operation.value !== 'string') {
-        throw invalid(`${argument}.value`, `'${op}' needs a string value (lists are comma-separated), got ${typeof operation.value}`)
+        throw invalid(`${argument}.value`, operation.value, `a string for '${op}' (lists are comma-separated)`)
       }
       return { name: key, configOperation: alterConfigOperations.code(op), value: op === 'delete' ? null : operation.value! }
     })
@@ -153,7 +158,7 @@ export async function incrementalAlterConfigs(
         IncrementalAlterConfigsApi,
         IncrementalAlterConfigsApi.createRequest({
           resources: shard.tasks.map(({ task, configs }) => ({ resourceType: task.typeCode, resourceName: task.name, configs })),
-          validateOnly: options.validateOnly ?? false,
+          validateOnly,
         }),
       )
       return shard.tasks.flatMap((entry): Array<[(typeof tasks)[number], Result<ConfigResourceOutcome>]> => {

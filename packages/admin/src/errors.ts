@@ -1,4 +1,4 @@
-import { ConfigError, ErrorCode, KafkaProtocolError, errorByCode } from '@kafkats/protocol'
+import { ConfigError, ErrorCode, InvalidArgumentError, KafkaProtocolError, errorByCode } from '@kafkats/protocol'
 
 /** Where an error code was found, for the message. */
 export interface ErrorPlace {
@@ -115,36 +115,42 @@ function hintFor(code: number, place: ErrorPlace, principal: string | undefined)
   return `${who} needs an ALLOW ACL for ${operation ?? 'this operation'} on ${resource} (and no DENY ACL); a super user can add it with admin.createAcls.`
 }
 
-/** Rejects bad input before any request, as a `ConfigError` naming the argument. */
-export function invalid(argument: string, message: string): ConfigError {
-  return new ConfigError(argument, message)
+/**
+ * Rejects a bad argument before any request is sent, as an `InvalidArgumentError` naming the
+ * field (a path from the method's argument, `topics[2].partitions`), the value and what is
+ * expected. Every admin method is `async`, so these throws reach the caller as rejected promises.
+ */
+export function invalid(field: string, value: unknown, expected: string): InvalidArgumentError {
+  return new InvalidArgumentError(field, value, expected)
 }
 
 export function requireName(value: unknown, argument: string, what: string): string {
-  if (typeof value !== 'string' || value === '') throw invalid(argument, `${what} must be a non-empty string, got ${describe(value)}`)
+  if (typeof value !== 'string' || value === '') throw invalid(argument, value, `${what} (a non-empty string)`)
   return value
 }
 
-const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/
+export function requireString(value: unknown, argument: string): string {
+  if (typeof value !== 'string') throw invalid(argument, value, 'a string')
+  return value
+}
+
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/
+const TOPIC_RULE = 'a topic name of 1 to 249 characters from a-z, A-Z, 0-9, ".", "_" and "-" (not "." or "..")'
 
 /** Kafka's topic name rules (`Topic.validate`): 1-249 characters of [a-zA-Z0-9._-], not `.` or `..`. */
 export function requireTopicName(value: unknown, argument: string): string {
-  const name = requireName(value, argument, 'a topic name')
-  if (name === '.' || name === '..') throw invalid(argument, `a topic cannot be named "${name}"`)
-  if (name.length > 249) throw invalid(argument, `topic name "${name.slice(0, 20)}…" is ${name.length} characters; the limit is 249`)
-  if (!LEGAL_TOPIC.test(name)) {
-    throw invalid(argument, `topic name "${name}" has characters Kafka does not allow; use only ASCII letters, digits, '.', '_' and '-'`)
-  }
-  return name
+  if (typeof value !== 'string' || !LEGAL_TOPIC.test(value) || value === '.' || value === '..') throw invalid(argument, value, TOPIC_RULE)
+  return value
 }
 
 export function requireInt(value: unknown, argument: string, min: number, max = 2 ** 31 - 1): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(argument, `expected an integer from ${min} to ${max}, got ${describe(value)}`)
+    throw invalid(argument, value, `an integer from ${min} to ${max}`)
   }
   return value
 }
 
+/** A partition number; object keys arrive as strings ("0"), so digit strings are accepted. */
 export function requirePartition(value: unknown, argument: string): number {
   return requireInt(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value, argument, 0)
 }
@@ -152,35 +158,50 @@ export function requirePartition(value: unknown, argument: string): number {
 export function requireOffset(value: unknown, argument: string, min = -1n): bigint {
   const offset = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value
   if (typeof offset !== 'bigint' || offset < min || offset > 2n ** 63n - 1n) {
-    throw invalid(argument, `expected an offset (bigint ≥ ${min}), got ${describe(value)}`)
+    throw invalid(argument, value, `an offset (a bigint from ${min} to 2^63-1, or a safe integer number)`)
   }
   return offset
 }
 
 export function requireOneOf<T extends string>(value: unknown, argument: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw invalid(argument, `expected one of ${allowed.map((name) => `'${name}'`).join(', ')}, got ${describe(value)}`)
+    throw invalid(argument, value, `one of ${allowed.map((name) => `'${name}'`).join(', ')}`)
   }
   return value as T
 }
 
 export function requireArray<T>(value: readonly T[] | undefined | null, argument: string, allowEmpty = false): readonly T[] {
-  if (!Array.isArray(value)) throw invalid(argument, `expected an array, got ${describe(value)}`)
-  if (!allowEmpty && value.length === 0) throw invalid(argument, 'expected at least one entry')
+  if (!Array.isArray(value) || (!allowEmpty && value.length === 0)) throw invalid(argument, value, allowEmpty ? 'an array' : 'an array of at least one entry')
   return value
 }
 
 export function requireUnique(names: readonly string[], argument: string): void {
   const seen = new Set<string>()
-  for (const name of names) {
-    if (seen.has(name)) throw invalid(argument, `"${name}" appears more than once`)
+  names.forEach((name, i) => {
+    if (seen.has(name)) throw invalid(`${argument}[${i}]`, name, `a name not given earlier in ${argument} (each appears once)`)
     seen.add(name)
-  }
+  })
 }
 
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'bigint') return `${value}n`
-  if (value === null || value === undefined || typeof value !== 'object') return String(value)
-  return Array.isArray(value) ? 'an array' : 'an object'
+/** A per-call options object: `undefined` means defaults; anything else must be a plain object. */
+export function requireOptions<T extends object>(value: T | undefined | null, argument = 'options'): T {
+  if (value === undefined) return {} as T
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(argument, value, 'an options object (or undefined)')
+  return value
+}
+
+/** An optional flag: `undefined` (the default) or a boolean, never a truthy stand-in like `"yes"`. */
+export function requireBoolean(value: unknown, argument: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalid(argument, value, 'true, false or undefined')
+  return value
+}
+
+/** For constructor options: the same checks, reported as the `ConfigError` options get. */
+export function asConfigError<T>(check: () => T): T {
+  try {
+    return check()
+  } catch (error) {
+    if (InvalidArgumentError.isInstance(error)) throw new ConfigError(error.field, `expected ${error.expected}, got ${error.received}`)
+    throw error
+  }
 }

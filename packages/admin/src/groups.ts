@@ -20,8 +20,21 @@ import {
   decodeConsumerProtocolSubscription,
 } from '@kafkats/protocol'
 import type { AdminContext, Result } from './context.js'
-import { CoordinatorType, type IsolationLevel, decodeAuthorizedOperations } from './enums.js'
-import { invalid, requireArray, requireInt, requireName, requireOffset, requirePartition, requireUnique } from './errors.js'
+import { CoordinatorType, type IsolationLevel, decodeAuthorizedOperations, isolationLevels } from './enums.js'
+import {
+  invalid,
+  requireArray,
+  requireBoolean,
+  requireInt,
+  requireName,
+  requireOffset,
+  requireOneOf,
+  requireOptions,
+  requirePartition,
+  requireString,
+  requireTopicName,
+  requireUnique,
+} from './errors.js'
 import { listOffsets, put } from './offsets.js'
 import type {
   AlterOffsetsRequest,
@@ -88,9 +101,11 @@ function topicPartitions(list: ReadonlyArray<{ topic: string; partitions: number
   return out
 }
 
-export async function listGroups(ctx: AdminContext, options: ListGroupsOptions = {}): Promise<ListGroupsResult> {
-  const states = options.states === undefined ? [] : requireArray(options.states, 'states', true).map((s, i) => requireName(s, `states[${i}]`, 'a group state'))
-  const types = options.types === undefined ? [] : requireArray(options.types, 'types', true).map((t, i) => requireName(t, `types[${i}]`, 'a group type'))
+export async function listGroups(ctx: AdminContext, optionsArgument?: ListGroupsOptions): Promise<ListGroupsResult> {
+  const options = requireOptions(optionsArgument)
+  const states =
+    options.states === undefined ? [] : requireArray(options.states, 'options.states', true).map((s, i) => requireName(s, `options.states[${i}]`, 'a group state'))
+  const types = options.types === undefined ? [] : requireArray(options.types, 'options.types', true).map((t, i) => requireName(t, `options.types[${i}]`, 'a group type'))
   const brokers = await ctx.brokers()
   // Each broker lists only the groups it coordinates: ask them all.
   const answers = await Promise.allSettled(
@@ -213,9 +228,9 @@ function describedConsumer(group: ConsumerGroupDescribeResponseDescribedGroup, c
   }
 }
 
-export async function describeGroups(ctx: AdminContext, ids: readonly string[], options: DescribeGroupsOptions = {}): Promise<GroupDescription[]> {
+export async function describeGroups(ctx: AdminContext, ids: readonly string[], options?: DescribeGroupsOptions): Promise<GroupDescription[]> {
+  const includeAuthorizedOperations = requireBoolean(requireOptions(options).includeAuthorizedOperations, 'options.includeAuthorizedOperations') ?? false
   const tasks = groupIds(ids)
-  const includeAuthorizedOperations = options.includeAuthorizedOperations ?? false
   const results = await ctx.batched<GroupTask, GroupDescription>({
     apiName: 'DescribeGroups',
     tasks,
@@ -291,17 +306,19 @@ export async function deleteGroups(ctx: AdminContext, ids: readonly string[]): P
 export async function removeMembers(ctx: AdminContext, groupId: string, members?: readonly MemberToRemove[]): Promise<RemoveMemberResult[]> {
   requireName(groupId, 'groupId', 'a group id')
   let targets: readonly MemberToRemove[]
-  if (members === undefined || members.length === 0) {
+  if (members === undefined || (Array.isArray(members) && members.length === 0)) {
     const [group] = await describeGroups(ctx, [groupId])
     if (group!.error !== undefined) throw group!.error
     targets = group!.members.map((member) => ({ memberId: member.memberId, ...(member.groupInstanceId !== null ? { groupInstanceId: member.groupInstanceId } : {}) }))
     if (targets.length === 0) return []
   } else {
     targets = requireArray(members, 'members').map((member, i) => {
-      if (typeof member !== 'object' || member === null) throw invalid(`members[${i}]`, 'expected { groupInstanceId } or { memberId }')
-      if (member.groupInstanceId === undefined && member.memberId === undefined) throw invalid(`members[${i}]`, 'give groupInstanceId (static member) or memberId')
+      if (typeof member !== 'object' || member === null || (member.groupInstanceId === undefined && member.memberId === undefined)) {
+        throw invalid(`members[${i}]`, member, '{ groupInstanceId } (a static member) or { memberId }')
+      }
       if (member.groupInstanceId !== undefined) requireName(member.groupInstanceId, `members[${i}].groupInstanceId`, 'a group instance id')
       if (member.memberId !== undefined) requireName(member.memberId, `members[${i}].memberId`, 'a member id')
+      if (member.reason !== undefined && typeof member.reason !== 'string') throw invalid(`members[${i}].reason`, member.reason, 'a string (or undefined)')
       return member
     })
   }
@@ -333,16 +350,16 @@ export type TopicSelection = readonly string[] | Readonly<Record<string, readonl
 function parseSelection(topics: TopicSelection, argument: string): Map<string, number[] | null> {
   const wanted = new Map<string, number[] | null>()
   if (Array.isArray(topics)) {
-    for (const [i, topic] of (topics as readonly string[]).entries()) wanted.set(requireName(topic, `${argument}[${i}]`, 'a topic name'), null)
+    for (const [i, topic] of (topics as readonly string[]).entries()) wanted.set(requireTopicName(topic, `${argument}[${i}]`), null)
   } else if (typeof topics === 'object' && topics !== null) {
     for (const [topic, partitions] of Object.entries(topics as Readonly<Record<string, readonly number[]>>)) {
-      requireName(topic, argument, 'a topic name')
+      requireTopicName(topic, argument)
       wanted.set(
         topic,
         requireArray(partitions, `${argument}.${topic}`).map((p, i) => requirePartition(p, `${argument}.${topic}[${i}]`)),
       )
     }
-  } else throw invalid(argument, 'expected topic names or { [topic]: partitions }')
+  } else throw invalid(argument, topics, 'topic names or { [topic]: partition numbers }')
   return wanted
 }
 
@@ -352,7 +369,9 @@ async function topicNamesById(ctx: AdminContext): Promise<Map<string, string>> {
   return new Map([...view.topics.values()].map((topic) => [topic.topicId, topic.name]))
 }
 
-export async function fetchOffsets(ctx: AdminContext, groupId: string, topics?: TopicSelection | null, options: FetchOffsetsOptions = {}): Promise<GroupOffsets> {
+export async function fetchOffsets(ctx: AdminContext, groupId: string, topics?: TopicSelection | null, optionsArgument?: FetchOffsetsOptions): Promise<GroupOffsets> {
+  const options = requireOptions(optionsArgument)
+  const requireStable = requireBoolean(options.requireStable, 'options.requireStable') ?? false
   requireName(groupId, 'groupId', 'a group id')
   const wanted = topics === undefined || topics === null ? null : parseSelection(topics, 'topics')
   // Ask for exact partitions only when every topic lists them; otherwise ask for all and filter.
@@ -372,7 +391,6 @@ export async function fetchOffsets(ctx: AdminContext, groupId: string, topics?: 
       requested = requested.filter(([topic]) => ids.has(topic))
       if (requested.length === 0) return { value: out }
     }
-    const requireStable = options.requireStable ?? false
     const request =
       version >= 8
         ? OffsetFetchApi.createRequest({
@@ -438,11 +456,11 @@ interface CommitEntry {
 
 export async function alterOffsets(ctx: AdminContext, groupId: string, offsets: AlterOffsetsRequest): Promise<PartitionMap<ItemError>> {
   requireName(groupId, 'groupId', 'a group id')
-  if (typeof offsets !== 'object' || offsets === null) throw invalid('offsets', 'expected { [topic]: { [partition]: offset } }')
+  if (typeof offsets !== 'object' || offsets === null || Array.isArray(offsets)) throw invalid('offsets', offsets, '{ [topic]: { [partition]: offset } }')
   const entries: CommitEntry[] = []
   for (const [topic, partitions] of Object.entries(offsets)) {
-    requireName(topic, 'offsets', 'a topic name')
-    if (typeof partitions !== 'object' || partitions === null) throw invalid(`offsets.${topic}`, 'expected { [partition]: offset }')
+    requireTopicName(topic, 'offsets')
+    if (typeof partitions !== 'object' || partitions === null || Array.isArray(partitions)) throw invalid(`offsets.${topic}`, partitions, '{ [partition]: offset }')
     for (const [partition, value] of Object.entries(partitions)) {
       const argument = `offsets.${topic}.${partition}`
       const position = typeof value === 'object' && value !== null ? value : { offset: value }
@@ -451,11 +469,11 @@ export async function alterOffsets(ctx: AdminContext, groupId: string, offsets: 
         partition: requirePartition(partition, `offsets.${topic}`),
         offset: requireOffset(position.offset, `${argument}.offset`, 0n),
         leaderEpoch: 'leaderEpoch' in position && position.leaderEpoch !== undefined ? requireInt(position.leaderEpoch, `${argument}.leaderEpoch`, -1) : -1,
-        metadata: 'metadata' in position && position.metadata !== undefined ? position.metadata : null,
+        metadata: 'metadata' in position && position.metadata !== undefined && position.metadata !== null ? requireString(position.metadata, `${argument}.metadata`) : null,
       })
     }
   }
-  if (entries.length === 0) throw invalid('offsets', 'give at least one partition')
+  if (entries.length === 0) throw invalid('offsets', offsets, 'at least one partition')
   return onCoordinator(ctx, 'OffsetCommit', groupId, async (connection) => {
     const version = connection.versionFor(OffsetCommitApi)
     const out: PartitionMap<ItemError> = {}
@@ -514,9 +532,9 @@ export async function alterOffsets(ctx: AdminContext, groupId: string, offsets: 
 
 export async function deleteOffsets(ctx: AdminContext, groupId: string, partitions: Readonly<Record<string, readonly number[]>>): Promise<PartitionMap<ItemError>> {
   requireName(groupId, 'groupId', 'a group id')
-  if (Array.isArray(partitions)) throw invalid('partitions', 'expected { [topic]: partitions }')
+  if (Array.isArray(partitions)) throw invalid('partitions', partitions, '{ [topic]: partition numbers }, e.g. { orders: [0, 1] }')
   const wanted = parseSelection(partitions, 'partitions')
-  if (wanted.size === 0) throw invalid('partitions', 'give at least one topic')
+  if (wanted.size === 0) throw invalid('partitions', partitions, 'at least one topic')
   return onCoordinator(ctx, 'OffsetDelete', groupId, async (connection) => {
     const response = await connection.request(
       OffsetDeleteApi,
@@ -541,7 +559,9 @@ export async function deleteOffsets(ctx: AdminContext, groupId: string, partitio
   })
 }
 
-export async function groupLag(ctx: AdminContext, groupId: string, options: { isolationLevel?: IsolationLevel } = {}): Promise<GroupLag> {
+export async function groupLag(ctx: AdminContext, groupId: string, optionsArgument?: { isolationLevel?: IsolationLevel }): Promise<GroupLag> {
+  const options = requireOptions(optionsArgument)
+  requireOneOf(options.isolationLevel ?? 'read_uncommitted', 'options.isolationLevel', isolationLevels.names)
   const committed = await fetchOffsets(ctx, groupId)
   const request: Record<string, Record<number, 'latest'>> = {}
   for (const [topic, partitions] of Object.entries(committed)) {

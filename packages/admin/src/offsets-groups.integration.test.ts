@@ -1,5 +1,5 @@
 import {
-  ConfigError,
+  InvalidArgumentError,
   ConsumerGroupHeartbeatApi,
   JoinGroupApi,
   KafkaProtocolError,
@@ -63,7 +63,7 @@ describe('listOffsets', () => {
 
     for (const bad of [{ [topic]: 'newest' }, { [topic]: {} }, { [topic]: { x: 'latest' } }, { [topic]: { timestamp: -5n } }, { '': 'latest' }]) {
       const caught = await admin.listOffsets(bad as never).catch((e: unknown) => e)
-      expect(ConfigError.isInstance(caught), JSON.stringify(bad, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(true)
+      expect(InvalidArgumentError.isInstance(caught), JSON.stringify(bad, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(true)
     }
   })
 

@@ -2,7 +2,7 @@ import { UnsupportedVersionError } from '@kafkats/connection'
 import { DeleteRecordsApi, ListOffsetsApi } from '@kafkats/protocol'
 import type { AdminContext, Result, Shard } from './context.js'
 import { isolationLevels } from './enums.js'
-import { describe, invalid, requireName, requireOffset, requireOneOf, requirePartition } from './errors.js'
+import { invalid, requireOffset, requireOneOf, requireOptions, requirePartition, requireTopicName } from './errors.js'
 import type { DeleteRecordsRequest, DeleteRecordsResult, ListOffsetsOptions, ListOffsetsRequest, OffsetSpec, PartitionMap, PartitionOffset, TopicPartitionOffsets } from './types.js'
 
 /** ListOffsets' special timestamps, and the version that introduced each. */
@@ -35,9 +35,12 @@ function toTimestamp(spec: OffsetSpec, argument: string): { timestamp: bigint; m
     const name = requireOneOf(spec, argument, Object.keys(SPECIAL_TIMESTAMPS) as SpecialSpec[])
     return SPECIAL_TIMESTAMPS[name]
   }
-  const raw = spec.timestamp
+  if (typeof spec !== 'object' || spec === null) throw invalid(argument, spec, `one of ${Object.keys(SPECIAL_TIMESTAMPS).map((name) => `'${name}'`).join(', ')} or { timestamp }`)
+  const raw: unknown = spec.timestamp
   const timestamp = typeof raw === 'number' && Number.isSafeInteger(raw) ? BigInt(raw) : raw
-  if (typeof timestamp !== 'bigint' || timestamp < 0n) throw invalid(`${argument}.timestamp`, `expected milliseconds since the epoch (≥ 0), got ${describe(raw)}`)
+  if (typeof timestamp !== 'bigint' || timestamp < 0n || timestamp > 2n ** 63n - 1n) {
+    throw invalid(`${argument}.timestamp`, raw, 'milliseconds since the epoch (a bigint or safe integer ≥ 0)')
+  }
   return { timestamp, minVersion: 0 }
 }
 
@@ -57,22 +60,23 @@ export function put<T>(map: PartitionMap<T>, topic: string, partition: number, v
   ;(map[topic] ??= {})[partition] = value
 }
 
-export async function listOffsets(ctx: AdminContext, request: ListOffsetsRequest, options: ListOffsetsOptions = {}): Promise<TopicPartitionOffsets> {
+export async function listOffsets(ctx: AdminContext, request: ListOffsetsRequest, optionsArgument?: ListOffsetsOptions): Promise<TopicPartitionOffsets> {
+  const options = requireOptions(optionsArgument)
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    throw invalid('request', "expected { [topic]: 'earliest' | 'latest' | … | { [partition]: spec } }")
+    throw invalid('request', request, "{ [topic]: 'earliest' | 'latest' | … | { timestamp } | { [partition]: spec } }")
   }
-  const isolationLevel = isolationLevels.code(requireOneOf(options.isolationLevel ?? 'read_uncommitted', 'isolationLevel', isolationLevels.names))
+  const isolationLevel = isolationLevels.code(requireOneOf(options.isolationLevel ?? 'read_uncommitted', 'options.isolationLevel', isolationLevels.names))
   const tasks: ListOffsetsTask[] = []
   const wholeTopics = new Map<string, { timestamp: bigint; minVersion: number }>()
   for (const [topic, value] of Object.entries(request)) {
-    requireName(topic, 'request', 'a topic name')
+    requireTopicName(topic, 'request')
     if (isSpec(value)) {
       wholeTopics.set(topic, toTimestamp(value, `request.${topic}`))
       continue
     }
-    if (typeof value !== 'object' || value === null) throw invalid(`request.${topic}`, `expected an offset spec or { [partition]: spec }, got ${describe(value)}`)
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`request.${topic}`, value, "an offset spec ('earliest', 'latest', …, { timestamp }) or { [partition]: spec }")
     const entries = Object.entries(value)
-    if (entries.length === 0) throw invalid(`request.${topic}`, 'list at least one partition')
+    if (entries.length === 0) throw invalid(`request.${topic}`, value, 'at least one partition')
     for (const [partition, spec] of entries) {
       tasks.push({ topic, partition: requirePartition(partition, `request.${topic}`), ...toTimestamp(spec, `request.${topic}.${partition}`) })
     }
@@ -134,13 +138,13 @@ interface DeleteRecordsTask extends PartitionTask {
 }
 
 export async function deleteRecords(ctx: AdminContext, request: DeleteRecordsRequest): Promise<PartitionMap<DeleteRecordsResult>> {
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw invalid('request', 'expected { [topic]: { [partition]: beforeOffset } }')
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw invalid('request', request, '{ [topic]: { [partition]: beforeOffset } }')
   const tasks: DeleteRecordsTask[] = []
   for (const [topic, partitions] of Object.entries(request)) {
-    requireName(topic, 'request', 'a topic name')
-    if (typeof partitions !== 'object' || partitions === null) throw invalid(`request.${topic}`, 'expected { [partition]: beforeOffset }')
+    requireTopicName(topic, 'request')
+    if (typeof partitions !== 'object' || partitions === null || Array.isArray(partitions)) throw invalid(`request.${topic}`, partitions, '{ [partition]: beforeOffset }')
     const entries = Object.entries(partitions)
-    if (entries.length === 0) throw invalid(`request.${topic}`, 'list at least one partition')
+    if (entries.length === 0) throw invalid(`request.${topic}`, partitions, 'at least one partition')
     for (const [partition, offset] of entries) {
       tasks.push({ topic, partition: requirePartition(partition, `request.${topic}`), offset: requireOffset(offset, `request.${topic}.${partition}`) })
     }

@@ -1,5 +1,5 @@
 import { AuthenticationError } from '@kafkats/connection'
-import { ConfigError, KafkaProtocolError } from '@kafkats/protocol'
+import { InvalidArgumentError, KafkaProtocolError } from '@kafkats/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
 import { cluster, eventually, produce, saslConnect, testClient, unique } from './test-support.test-data.js'
 
@@ -73,7 +73,7 @@ describe('ACLs', () => {
       { ...binding, resourceType: 'cluster', resourceName: 'my-cluster' },
     ]) {
       const error = await admin.createAcls([bad as never]).catch((caught: unknown) => caught)
-      expect(ConfigError.isInstance(error), JSON.stringify(bad)).toBe(true)
+      expect(InvalidArgumentError.isInstance(error), JSON.stringify(bad)).toBe(true)
     }
   })
 })
@@ -134,7 +134,7 @@ describe('SCRAM credentials', () => {
       { user: 'x', mechanism: 'SCRAM-SHA-256', password: '' },
     ]) {
       const error = await admin.upsertUserScramCredentials([bad as never]).catch((caught: unknown) => caught)
-      expect(ConfigError.isInstance(error), JSON.stringify(bad)).toBe(true)
+      expect(InvalidArgumentError.isInstance(error), JSON.stringify(bad)).toBe(true)
     }
     const duplicate = await admin
       .upsertUserScramCredentials([
@@ -142,7 +142,7 @@ describe('SCRAM credentials', () => {
         { user: 'x', mechanism: 'SCRAM-SHA-256', password: 'q' },
       ])
       .catch((caught: unknown) => caught)
-    expect(ConfigError.isInstance(duplicate)).toBe(true)
+    expect(InvalidArgumentError.isInstance(duplicate)).toBe(true)
   })
 })
 
@@ -181,7 +181,7 @@ describe('client quotas', () => {
 
     for (const bad of [{ entity: {}, values: { producer_byte_rate: 1 } }, { entity: { user }, values: {} }, { entity: { user }, values: { producer_byte_rate: -1 } }]) {
       const error = await admin.alterClientQuotas([bad as never]).catch((caught: unknown) => caught)
-      expect(ConfigError.isInstance(error), JSON.stringify(bad)).toBe(true)
+      expect(InvalidArgumentError.isInstance(error), JSON.stringify(bad)).toBe(true)
     }
   })
 })

@@ -1,5 +1,5 @@
 import { ConnectionError } from '@kafkats/connection'
-import { ConfigError, KafkaProtocolError, ZERO_UUID } from '@kafkats/protocol'
+import { ConfigError, InvalidArgumentError, KafkaProtocolError, ZERO_UUID } from '@kafkats/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Admin } from './admin.js'
 import { cluster, eventually, testClient, unique } from './test-support.test-data.js'
@@ -88,8 +88,8 @@ describe('topics', () => {
     ]
     for (const run of cases) {
       const error = await run().catch((caught: unknown) => caught)
-      expect(ConfigError.isInstance(error), String(error)).toBe(true)
-      expect((error as ConfigError).message).toMatch(/^invalid option /)
+      expect(InvalidArgumentError.isInstance(error), String(error)).toBe(true)
+      expect((error as InvalidArgumentError).message).toMatch(/^invalid /)
     }
   })
 
@@ -217,7 +217,7 @@ describe('configs', () => {
       () => admin.incrementalAlterConfigs([{ type: 'topic', name: topic, operations: [{ key: 'retention.ms', op: 'replace' as never, value: '1' }] }]),
     ]) {
       const error = await run().catch((caught: unknown) => caught)
-      expect(ConfigError.isInstance(error), String(error)).toBe(true)
+      expect(InvalidArgumentError.isInstance(error), String(error)).toBe(true)
     }
     expect(cluster.nodes).toHaveLength(3)
   })

@@ -12,7 +12,7 @@ import {
 import { UnsupportedVersionError } from '@kafkats/connection'
 import { type AdminContext, type Result, type Routing, retryOn } from './context.js'
 import { configSources, decodeAuthorizedOperations } from './enums.js'
-import { invalid, requireArray, requireInt, requireName, requireTopicName, requireUnique } from './errors.js'
+import { invalid, requireArray, requireBoolean, requireInt, requireName, requireOptions, requirePartition, requireTopicName, requireUnique } from './errors.js'
 import type {
   CreatePartitionsOptions,
   CreateTopicResult,
@@ -36,28 +36,31 @@ export function anyBrokerRoute<T>(ctx: AdminContext): (tasks: readonly T[]) => P
 }
 
 function toCreatableTopic(topic: NewTopic, argument: string): CreateTopicsRequestCreatableTopic {
-  if (typeof topic !== 'object' || topic === null) throw invalid(argument, 'expected { topic, partitions?, replicationFactor?, assignments?, configs? }')
+  if (typeof topic !== 'object' || topic === null) throw invalid(argument, topic, '{ topic, partitions?, replicationFactor?, assignments?, configs? }')
   const name = requireTopicName(topic.topic, `${argument}.topic`)
   const assignments: CreateTopicsRequestCreatableTopic['assignments'] = []
   if (topic.assignments !== undefined) {
     const entries = Array.isArray(topic.assignments)
       ? (topic.assignments as ReadonlyArray<readonly number[]>).map((replicas, partition) => [partition, replicas] as const)
       : Object.entries(topic.assignments as Readonly<Record<number, readonly number[]>>).map(([partition, replicas]) => [Number(partition), replicas] as const)
-    if (entries.length === 0) throw invalid(`${argument}.assignments`, 'give at least one partition, or omit assignments')
+    if (entries.length === 0) throw invalid(`${argument}.assignments`, topic.assignments, 'at least one partition (or omit assignments)')
     for (const [partition, replicas] of entries) {
-      requireInt(partition, `${argument}.assignments`, 0)
+      requirePartition(partition, `${argument}.assignments`)
       const ids = requireArray(replicas, `${argument}.assignments[${partition}]`)
       ids.forEach((id, i) => requireInt(id, `${argument}.assignments[${partition}][${i}]`, 0))
-      if (new Set(ids).size !== ids.length) throw invalid(`${argument}.assignments[${partition}]`, 'a broker appears twice in one partition')
+      if (new Set(ids).size !== ids.length) throw invalid(`${argument}.assignments[${partition}]`, ids, 'distinct broker ids (a broker appears twice in one partition)')
       assignments.push({ partitionIndex: partition, brokerIds: [...ids] })
     }
     if (topic.partitions !== undefined || topic.replicationFactor !== undefined) {
-      throw invalid(argument, 'give either assignments or partitions/replicationFactor, not both')
+      throw invalid(`${argument}.assignments`, topic.assignments, 'either assignments or partitions/replicationFactor, not both')
     }
+  }
+  if (topic.configs !== undefined && (typeof topic.configs !== 'object' || topic.configs === null || Array.isArray(topic.configs))) {
+    throw invalid(`${argument}.configs`, topic.configs, "{ [config name]: string value }, e.g. { 'retention.ms': '3600000' }")
   }
   const configs = Object.entries(topic.configs ?? {}).map(([key, value]) => {
     requireName(key, `${argument}.configs`, 'a config name')
-    if (typeof value !== 'string') throw invalid(`${argument}.configs.${key}`, `config values are strings, got ${typeof value}`)
+    if (typeof value !== 'string') throw invalid(`${argument}.configs.${key}`, value, 'a string (config values are strings, e.g. "3600000")')
     return { name: key, value }
   })
   return {
@@ -70,15 +73,17 @@ function toCreatableTopic(topic: NewTopic, argument: string): CreateTopicsReques
   }
 }
 
-export async function createTopics(ctx: AdminContext, topics: readonly NewTopic[], options: CreateTopicsOptions = {}): Promise<CreateTopicResult[]> {
+export async function createTopics(ctx: AdminContext, topics: readonly NewTopic[], optionsArgument?: CreateTopicsOptions): Promise<CreateTopicResult[]> {
+  const options = requireOptions(optionsArgument)
   requireArray(topics, 'topics')
   const tasks = topics.map((topic, i) => toCreatableTopic(topic, `topics[${i}]`))
   requireUnique(
     tasks.map((task) => task.name),
     'topics',
   )
-  const timeoutMs = options.timeoutMs === undefined ? ctx.timeoutMs : requireInt(options.timeoutMs, 'timeoutMs', 0)
-  const validateOnly = options.validateOnly ?? false
+  const timeoutMs = options.timeoutMs === undefined ? ctx.timeoutMs : requireInt(options.timeoutMs, 'options.timeoutMs', 0)
+  const validateOnly = requireBoolean(options.validateOnly, 'options.validateOnly') ?? false
+  const waitForLeadersToo = requireBoolean(options.waitForLeaders, 'options.waitForLeaders') ?? true
   const results = await ctx.batched<CreateTopicsRequestCreatableTopic, CreateTopicResult>({
     apiName: 'CreateTopics',
     tasks,
@@ -114,7 +119,7 @@ export async function createTopics(ctx: AdminContext, topics: readonly NewTopic[
     return { topic: task.name, topicId: ZERO_UUID, partitions: -1, replicationFactor: -1, configs: {}, error: result.error }
   })
   const created = out.filter((result) => result.error === undefined).map((result) => result.topic)
-  if (!validateOnly && created.length > 0 && (options.waitForLeaders ?? true)) await waitForLeaders(ctx, created, timeoutMs)
+  if (!validateOnly && created.length > 0 && waitForLeadersToo) await waitForLeaders(ctx, created, timeoutMs)
   return out
 }
 
@@ -155,21 +160,23 @@ interface DeleteTask {
 export async function deleteTopics(
   ctx: AdminContext,
   topics: readonly string[] | { topicIds: readonly string[] },
-  options: { timeoutMs?: number } = {},
+  optionsArgument?: { timeoutMs?: number },
 ): Promise<DeleteTopicResult[]> {
+  const options = requireOptions(optionsArgument)
   const byId = !Array.isArray(topics)
+  if (byId && (typeof topics !== 'object' || topics === null)) throw invalid('topics', topics, 'an array of topic names, or { topicIds: [...] }')
   const tasks: DeleteTask[] = byId
     ? requireArray((topics as { topicIds: readonly string[] }).topicIds, 'topicIds').map((id, i) => {
         const topicId = requireName(id, `topicIds[${i}]`, 'a topic id')
-        if (!/^[A-Za-z0-9_-]{22}$/.test(topicId) || topicId === ZERO_UUID) throw invalid(`topicIds[${i}]`, `"${topicId}" is not a topic id (22 base64url characters)`)
+        if (!/^[A-Za-z0-9_-]{22}$/.test(topicId) || topicId === ZERO_UUID) throw invalid(`topicIds[${i}]`, topicId, 'a topic id (22 base64url characters, not all zero)')
         return { name: null, topicId }
       })
-    : requireArray(topics as readonly string[], 'topics').map((name, i) => ({ name: requireName(name, `topics[${i}]`, 'a topic name'), topicId: ZERO_UUID }))
+    : requireArray(topics as readonly string[], 'topics').map((name, i) => ({ name: requireTopicName(name, `topics[${i}]`), topicId: ZERO_UUID }))
   requireUnique(
     tasks.map((task) => task.name ?? task.topicId),
     byId ? 'topicIds' : 'topics',
   )
-  const timeoutMs = options.timeoutMs === undefined ? ctx.timeoutMs : requireInt(options.timeoutMs, 'timeoutMs', 0)
+  const timeoutMs = options.timeoutMs === undefined ? ctx.timeoutMs : requireInt(options.timeoutMs, 'options.timeoutMs', 0)
   const results = await ctx.batched<DeleteTask, DeleteTopicResult>({
     apiName: 'DeleteTopics',
     tasks,
@@ -202,16 +209,19 @@ export async function deleteTopics(
   })
 }
 
-export async function listTopics(ctx: AdminContext, options: ListTopicsOptions = {}): Promise<string[]> {
+export async function listTopics(ctx: AdminContext, options?: ListTopicsOptions): Promise<string[]> {
+  const includeInternal = requireBoolean(requireOptions(options).includeInternal, 'options.includeInternal') ?? false
   const view = await ctx.topicMetadata(null)
   return [...view.topics.values()]
-    .filter((topic) => topic.error === undefined && (options.includeInternal === true || !topic.isInternal))
+    .filter((topic) => topic.error === undefined && (includeInternal || !topic.isInternal))
     .map((topic) => topic.name)
     .sort()
 }
 
-export async function describeTopics(ctx: AdminContext, topics: readonly string[], options: DescribeTopicsOptions = {}): Promise<TopicDescription[]> {
-  const names = requireArray(topics, 'topics').map((name, i) => requireName(name, `topics[${i}]`, 'a topic name'))
+export async function describeTopics(ctx: AdminContext, topics: readonly string[], optionsArgument?: DescribeTopicsOptions): Promise<TopicDescription[]> {
+  const options = requireOptions(optionsArgument)
+  requireBoolean(options.includeAuthorizedOperations, 'options.includeAuthorizedOperations')
+  const names = requireArray(topics, 'topics').map((name, i) => requireTopicName(name, `topics[${i}]`))
   requireUnique(names, 'topics')
   const tasks = names.map((name) => ({ name }))
   const results = await ctx.batched<{ name: string }, TopicDescription>({
@@ -268,10 +278,13 @@ export async function describeTopics(ctx: AdminContext, topics: readonly string[
   })
 }
 
-export async function createPartitions(ctx: AdminContext, topics: readonly NewPartitions[], options: CreatePartitionsOptions = {}): Promise<TopicResult[]> {
+export async function createPartitions(ctx: AdminContext, topics: readonly NewPartitions[], optionsArgument?: CreatePartitionsOptions): Promise<TopicResult[]> {
+  const options = requireOptions(optionsArgument)
+  const validateOnly = requireBoolean(options.validateOnly, 'options.validateOnly') ?? false
   const tasks = requireArray(topics, 'topics').map((topic, i): CreatePartitionsRequestCreatePartitionsTopic => {
     const argument = `topics[${i}]`
-    const name = requireName(topic?.topic, `${argument}.topic`, 'a topic name')
+    if (typeof topic !== 'object' || topic === null) throw invalid(argument, topic, '{ topic, count, assignments? }')
+    const name = requireTopicName(topic.topic, `${argument}.topic`)
     const count = requireInt(topic.count, `${argument}.count`, 1)
     const assignments =
       topic.assignments === undefined
@@ -285,7 +298,7 @@ export async function createPartitions(ctx: AdminContext, topics: readonly NewPa
     tasks.map((task) => task.name),
     'topics',
   )
-  const timeoutMs = options.timeoutMs === undefined ? ctx.timeoutMs : requireInt(options.timeoutMs, 'timeoutMs', 0)
+  const timeoutMs = options.timeoutMs === undefined ? ctx.timeoutMs : requireInt(options.timeoutMs, 'options.timeoutMs', 0)
   const results = await ctx.batched<CreatePartitionsRequestCreatePartitionsTopic, TopicResult>({
     apiName: 'CreatePartitions',
     tasks,
@@ -294,7 +307,7 @@ export async function createPartitions(ctx: AdminContext, topics: readonly NewPa
     send: async (connection, shard) => {
       const response = await connection.request(
         CreatePartitionsApi,
-        CreatePartitionsApi.createRequest({ topics: shard.tasks, timeoutMs, validateOnly: options.validateOnly ?? false }),
+        CreatePartitionsApi.createRequest({ topics: shard.tasks, timeoutMs, validateOnly }),
         { serverTimeoutMs: timeoutMs },
       )
       return shard.tasks.flatMap((task): Array<[CreatePartitionsRequestCreatePartitionsTopic, Result<TopicResult>]> => {

@@ -2,7 +2,7 @@ import { UnsupportedVersionError } from '@kafkats/connection'
 import { DescribeProducersApi, DescribeTransactionsApi, InitProducerIdApi, ListTransactionsApi, WriteTxnMarkersApi } from '@kafkats/protocol'
 import type { AdminContext, Result } from './context.js'
 import { CoordinatorType } from './enums.js'
-import { invalid, requireArray, requireInt, requireName, requirePartition, requireUnique } from './errors.js'
+import { invalid, requireArray, requireInt, requireName, requireOffset, requireOptions, requirePartition, requireTopicName, requireUnique } from './errors.js'
 import { type PartitionTask, byTopic, put } from './offsets.js'
 import type {
   AbortTransactionSpec,
@@ -17,14 +17,13 @@ import type {
   TransactionListing,
 } from './types.js'
 
-export async function listTransactions(ctx: AdminContext, options: ListTransactionsOptions = {}): Promise<ListTransactionsResult> {
-  const stateFilters = requireArray(options.states ?? [], 'states', true).map((s, i) => requireName(s, `states[${i}]`, 'a transaction state'))
-  const producerIdFilters = requireArray(options.producerIds ?? [], 'producerIds', true).map((id, i) => {
-    if (typeof id !== 'bigint' || id < 0n) throw invalid(`producerIds[${i}]`, 'expected a producer id (bigint ≥ 0)')
-    return id
-  })
-  const durationFilter = options.durationMs === undefined ? -1n : BigInt(requireInt(options.durationMs, 'durationMs', 0, Number.MAX_SAFE_INTEGER))
-  const pattern = options.transactionalIdPattern === undefined ? null : requireName(options.transactionalIdPattern, 'transactionalIdPattern', 'a regular expression')
+export async function listTransactions(ctx: AdminContext, optionsArgument?: ListTransactionsOptions): Promise<ListTransactionsResult> {
+  const options = requireOptions(optionsArgument)
+  const stateFilters = requireArray(options.states ?? [], 'options.states', true).map((s, i) => requireName(s, `options.states[${i}]`, 'a transaction state'))
+  const producerIdFilters = requireArray(options.producerIds ?? [], 'options.producerIds', true).map((id, i) => requireOffset(id, `options.producerIds[${i}]`, 0n))
+  const durationFilter = options.durationMs === undefined ? -1n : BigInt(requireInt(options.durationMs, 'options.durationMs', 0, Number.MAX_SAFE_INTEGER))
+  const pattern =
+    options.transactionalIdPattern === undefined ? null : requireName(options.transactionalIdPattern, 'options.transactionalIdPattern', 'a regular expression')
   const brokers = await ctx.brokers()
   // Each broker lists the transactions it coordinates.
   const answers = await Promise.allSettled(
@@ -120,15 +119,15 @@ export async function describeProducers(
 ): Promise<PartitionMap<PartitionProducers>> {
   const tasks: PartitionTask[] = []
   if (Array.isArray(partitions)) {
-    const names = requireArray(partitions as readonly string[], 'partitions').map((topic, i) => requireName(topic, `partitions[${i}]`, 'a topic name'))
+    const names = requireArray(partitions as readonly string[], 'partitions').map((topic, i) => requireTopicName(topic, `partitions[${i}]`))
     const known = await ctx.partitionsOf('DescribeProducers', names)
     for (const topic of names) for (const partition of known.get(topic)!) tasks.push({ topic, partition })
   } else if (typeof partitions === 'object' && partitions !== null) {
     for (const [topic, list] of Object.entries(partitions as Readonly<Record<string, readonly number[]>>)) {
-      requireName(topic, 'partitions', 'a topic name')
+      requireTopicName(topic, 'partitions')
       for (const [i, partition] of requireArray(list, `partitions.${topic}`).entries()) tasks.push({ topic, partition: requirePartition(partition, `partitions.${topic}[${i}]`) })
     }
-  } else throw invalid('partitions', 'expected topic names or { [topic]: partitions }')
+  } else throw invalid('partitions', partitions, 'topic names or { [topic]: partition numbers }')
   const results = await ctx.batched<PartitionTask, PartitionProducers>({
     apiName: 'DescribeProducers',
     tasks,
@@ -181,12 +180,12 @@ export async function describeProducers(
  * `describeProducers` (the producer's entry with a `currentTransactionStartOffset` ≥ 0).
  */
 export async function abortTransaction(ctx: AdminContext, spec: AbortTransactionSpec): Promise<void> {
-  if (typeof spec !== 'object' || spec === null) throw invalid('spec', 'expected { topic, partition, producerId, producerEpoch, coordinatorEpoch }')
-  const topic = requireName(spec.topic, 'topic', 'a topic name')
-  const partition = requirePartition(spec.partition, 'partition')
-  if (typeof spec.producerId !== 'bigint' || spec.producerId < 0n) throw invalid('producerId', 'expected a producer id (bigint ≥ 0), e.g. from describeProducers')
-  const producerEpoch = requireInt(spec.producerEpoch, 'producerEpoch', 0, 32767)
-  const coordinatorEpoch = requireInt(spec.coordinatorEpoch, 'coordinatorEpoch', -1, 2 ** 31 - 1)
+  if (typeof spec !== 'object' || spec === null) throw invalid('spec', spec, '{ topic, partition, producerId, producerEpoch, coordinatorEpoch } (from describeProducers)')
+  const topic = requireTopicName(spec.topic, 'spec.topic')
+  const partition = requireInt(spec.partition, 'spec.partition', 0)
+  if (typeof spec.producerId !== 'bigint' || spec.producerId < 0n) throw invalid('spec.producerId', spec.producerId, 'a producer id (bigint ≥ 0), e.g. from describeProducers')
+  const producerEpoch = requireInt(spec.producerEpoch, 'spec.producerEpoch', 0, 32767)
+  const coordinatorEpoch = requireInt(spec.coordinatorEpoch, 'spec.coordinatorEpoch', -1, 2 ** 31 - 1)
   const task: PartitionTask = { topic, partition }
   const results = await ctx.batched<PartitionTask, true>({
     apiName: 'WriteTxnMarkers',
@@ -214,7 +213,7 @@ export async function abortTransaction(ctx: AdminContext, spec: AbortTransaction
     },
   })
   const result = results.get(task)
-  if (result === undefined) throw invalid('partition', `no answer for ${topic}-${partition}`)
+  if (result === undefined) throw ctx.error(-1, { apiName: 'WriteTxnMarkers', topic, partition, errorMessage: 'The response left this partition out.' })
   if (result.error !== undefined) throw result.error
 }
 

@@ -10,7 +10,7 @@ import {
 } from '@kafkats/protocol'
 import type { AdminContext } from './context.js'
 import { type ScramMechanismName, scramMechanisms } from './enums.js'
-import { invalid, requireArray, requireInt, requireName, requireOneOf, requireUnique } from './errors.js'
+import { invalid, requireArray, requireBoolean, requireInt, requireName, requireOneOf, requireOptions, requireUnique } from './errors.js'
 import type {
   ClientQuotaAlteration,
   ClientQuotaEntity,
@@ -97,12 +97,13 @@ async function alterScram(
 export async function upsertUserScramCredentials(ctx: AdminContext, credentials: readonly ScramCredentialUpsertion[]): Promise<UserResult[]> {
   const upsertions = requireArray(credentials, 'credentials').map((credential, i) => {
     const argument = `credentials[${i}]`
-    const name = requireName(credential?.user, `${argument}.user`, 'a user name')
+    if (typeof credential !== 'object' || credential === null) throw invalid(argument, credential, '{ user, mechanism, password, iterations?, salt? }')
+    const name = requireName(credential.user, `${argument}.user`, 'a user name')
     const mechanism = requireOneOf(credential.mechanism, `${argument}.mechanism`, scramMechanisms.names)
     const iterations = requireInt(credential.iterations ?? MIN_ITERATIONS, `${argument}.iterations`, MIN_ITERATIONS, MAX_ITERATIONS)
-    if (typeof credential.password !== 'string' || credential.password === '') throw invalid(`${argument}.password`, 'expected a non-empty string')
+    if (typeof credential.password !== 'string' || credential.password === '') throw invalid(`${argument}.password`, credential.password, 'a non-empty string')
     const salt = credential.salt ?? new Uint8Array(randomBytes(SALT_BYTES))
-    if (!(salt instanceof Uint8Array) || salt.length === 0) throw invalid(`${argument}.salt`, 'expected non-empty bytes (or omit it for a random salt)')
+    if (!(salt instanceof Uint8Array) || salt.length === 0) throw invalid(`${argument}.salt`, salt, 'a non-empty Uint8Array (or omit it for a random salt)')
     return {
       name,
       mechanism: scramMechanisms.code(mechanism),
@@ -116,7 +117,7 @@ export async function upsertUserScramCredentials(ctx: AdminContext, credentials:
 
 export async function deleteUserScramCredentials(ctx: AdminContext, credentials: readonly ScramCredentialDeletion[]): Promise<UserResult[]> {
   const deletions = requireArray(credentials, 'credentials').map((credential, i) => ({
-    name: requireName(credential?.user, `credentials[${i}].user`, 'a user name'),
+    name: requireName(typeof credential === 'object' && credential !== null ? credential.user : credential, `credentials[${i}].user`, 'a user name'),
     mechanism: scramMechanisms.code(requireOneOf(credential.mechanism, `credentials[${i}].mechanism`, scramMechanisms.names)),
   }))
   return alterScram(ctx, [], deletions)
@@ -128,14 +129,14 @@ const MATCH_DEFAULT = 1
 const MATCH_SPECIFIED = 2
 
 function toEntity(entity: ClientQuotaEntity, argument: string): Array<{ entityType: string; entityName: string | null }> {
-  if (typeof entity !== 'object' || entity === null) throw invalid(argument, "expected { user?, 'client-id'?, ip? }")
+  if (typeof entity !== 'object' || entity === null) throw invalid(argument, entity, "{ user?, 'client-id'?, ip? }")
   const parts = Object.entries(entity)
     .filter(([, name]) => name !== undefined)
     .map(([entityType, name]) => {
-      if (name !== null && (typeof name !== 'string' || name === '')) throw invalid(`${argument}.${entityType}`, 'expected a non-empty name, or null for the default entity')
+      if (name !== null && (typeof name !== 'string' || name === '')) throw invalid(`${argument}.${entityType}`, name, 'a non-empty name, or null for the default entity')
       return { entityType, entityName: name ?? null }
     })
-  if (parts.length === 0) throw invalid(argument, "name at least one entity type (user, 'client-id', ip)")
+  if (parts.length === 0) throw invalid(argument, entity, "at least one entity type (user, 'client-id', ip)")
   return parts.sort((a, b) => (a.entityType < b.entityType ? -1 : 1))
 }
 
@@ -144,15 +145,17 @@ function entityKey(parts: ReadonlyArray<{ entityType: string; entityName: string
 }
 
 export async function describeClientQuotas(ctx: AdminContext, filter: ClientQuotaFilter): Promise<ClientQuotaEntry[]> {
-  if (typeof filter !== 'object' || filter === null) throw invalid('filter', 'expected { components: [{ entityType, name? }], strict? }')
+  if (typeof filter !== 'object' || filter === null) throw invalid('filter', filter, '{ components: [{ entityType, name? }], strict? }')
+  const strict = requireBoolean(filter.strict, 'filter.strict') ?? false
   const components = requireArray(filter.components, 'filter.components', true).map((component, i) => {
-    const entityType = requireName(component?.entityType, `filter.components[${i}].entityType`, 'an entity type')
+    if (typeof component !== 'object' || component === null) throw invalid(`filter.components[${i}]`, component, '{ entityType, name? }')
+    const entityType = requireName(component.entityType, `filter.components[${i}].entityType`, 'an entity type')
     if (component.name === undefined) return { entityType, matchType: MATCH_SPECIFIED, match: null }
     if (component.name === null) return { entityType, matchType: MATCH_DEFAULT, match: null }
     return { entityType, matchType: MATCH_EXACT, match: requireName(component.name, `filter.components[${i}].name`, 'an entity name') }
   })
   const response = await ctx.call('DescribeClientQuotas', () => ctx.anyBroker(), (connection) =>
-    connection.request(DescribeClientQuotasApi, DescribeClientQuotasApi.createRequest({ components, strict: filter.strict ?? false })),
+    connection.request(DescribeClientQuotasApi, DescribeClientQuotasApi.createRequest({ components, strict })),
   )
   ctx.check(response.errorCode, { apiName: 'DescribeClientQuotas', errorMessage: response.errorMessage })
   return (response.entries ?? []).map((entry) => {
@@ -164,26 +167,30 @@ export async function describeClientQuotas(ctx: AdminContext, filter: ClientQuot
   })
 }
 
-export async function alterClientQuotas(ctx: AdminContext, alterations: readonly ClientQuotaAlteration[], options: { validateOnly?: boolean } = {}): Promise<ClientQuotaResult[]> {
+export async function alterClientQuotas(ctx: AdminContext, alterations: readonly ClientQuotaAlteration[], options?: { validateOnly?: boolean }): Promise<ClientQuotaResult[]> {
+  const validateOnly = requireBoolean(requireOptions(options).validateOnly, 'options.validateOnly') ?? false
   const entries = requireArray(alterations, 'alterations').map((alteration, i) => {
-    const entity = toEntity(alteration?.entity, `alterations[${i}].entity`)
-    if (typeof alteration.values !== 'object' || alteration.values === null) throw invalid(`alterations[${i}].values`, 'expected { [quota]: number | null }')
+    if (typeof alteration !== 'object' || alteration === null) throw invalid(`alterations[${i}]`, alteration, '{ entity, values }')
+    const entity = toEntity(alteration.entity, `alterations[${i}].entity`)
+    if (typeof alteration.values !== 'object' || alteration.values === null) throw invalid(`alterations[${i}].values`, alteration.values, '{ [quota]: number | null }')
     const ops = Object.entries(alteration.values).map(([key, value]) => {
       requireName(key, `alterations[${i}].values`, 'a quota name')
       if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
-        throw invalid(`alterations[${i}].values.${key}`, 'expected a non-negative number, or null to remove the quota')
+        throw invalid(`alterations[${i}].values.${key}`, value, 'a non-negative number, or null to remove the quota')
       }
       return { key, value: value ?? 0, remove: value === null }
     })
-    if (ops.length === 0) throw invalid(`alterations[${i}].values`, 'give at least one quota')
+    if (ops.length === 0) throw invalid(`alterations[${i}].values`, alteration.values, 'at least one quota')
     return { entity, ops }
   })
-  requireUnique(
-    entries.map((entry) => entityKey(entry.entity)),
-    'alterations (entities)',
-  )
+  const seen = new Set<string>()
+  entries.forEach((entry, i) => {
+    const key = entityKey(entry.entity)
+    if (seen.has(key)) throw invalid(`alterations[${i}].entity`, alterations[i]!.entity, 'an entity not altered earlier in the same call')
+    seen.add(key)
+  })
   const response = await ctx.call('AlterClientQuotas', () => ctx.anyBroker(), (connection) =>
-    connection.request(AlterClientQuotasApi, AlterClientQuotasApi.createRequest({ entries, validateOnly: options.validateOnly ?? false })),
+    connection.request(AlterClientQuotasApi, AlterClientQuotasApi.createRequest({ entries, validateOnly })),
   )
   return alterations.map((alteration, i) => {
     const key = entityKey(entries[i]!.entity)
