@@ -5,6 +5,7 @@ import { FakeClusterError } from './fake-cluster-error.js'
 import { GroupCoordinator } from './groups.js'
 import { HANDLERS, ProducerIdManager, coordinatorFor, type Services } from './handlers.js'
 import { ClusterModel, wake, type PartitionState } from './model.js'
+import { TransactionCoordinator } from './transactions.js'
 
 export interface FakeClusterOptions {
   /** Number of brokers (ids 1..n). Default 3. */
@@ -27,6 +28,12 @@ export interface FakeClusterOptions {
   consumerHeartbeatIntervalMs?: number
   /** Kafka's group.consumer.session.timeout.ms. Default 45000. */
   consumerSessionTimeoutMs?: number
+  /**
+   * The finalized `transaction.version` feature ApiVersions reports: 2 (Kafka 4.x's default; KIP-890
+   * part 2: partitions are added by the leader, every EndTxn bumps the epoch) or 1 (the classic
+   * protocol: AddPartitionsToTxn/AddOffsetsToTxn, as with Kafka 3.x). Default 2.
+   */
+  transactionVersion?: 1 | 2
   /** The cluster id Metadata reports. Default: random. */
   clusterId?: string
   /** Topics to create before start() resolves. */
@@ -71,6 +78,8 @@ export interface PartitionInfo {
   logStartOffset: bigint
   logEndOffset: bigint
   highWatermark: bigint
+  /** Where read_committed consumers stop: before the oldest open transaction, else the high watermark. */
+  lastStableOffset: bigint
 }
 
 /**
@@ -85,6 +94,7 @@ export class FakeCluster {
   private readonly model: ClusterModel
   private readonly servers: BrokerServer[]
   private readonly coordinator: GroupCoordinator
+  private transactions: TransactionCoordinator | null = null
   private readonly faults: FaultRule[] = []
   private closed = false
 
@@ -107,10 +117,14 @@ export class FakeCluster {
       consumerHeartbeatIntervalMs: options.consumerHeartbeatIntervalMs ?? 500,
       consumerSessionTimeoutMs: options.consumerSessionTimeoutMs ?? 45_000,
     })
+    const transactionVersion = options.transactionVersion ?? 2
+    if (transactionVersion !== 1 && transactionVersion !== 2) throw new FakeClusterError(`transactionVersion must be 1 or 2, got ${String(transactionVersion)}`)
+    const producerIds = new ProducerIdManager()
     const services: Services = {
       model,
       groups: coordinator,
-      producerIds: new ProducerIdManager(),
+      producerIds,
+      transactions: new TransactionCoordinator(model, coordinator, () => producerIds.allocate(), transactionVersion),
       defaults: {
         numPartitions: options.numPartitions ?? 1,
         defaultReplicationFactor: options.defaultReplicationFactor ?? 1,
@@ -118,6 +132,7 @@ export class FakeCluster {
       },
     }
     const cluster = new FakeCluster(model, services, model.brokers.map((b) => b.id), coordinator)
+    cluster.transactions = services.transactions
     try {
       await Promise.all(cluster.servers.map((s, i) => s.listen(options.ports?.[i] ?? 0)))
     } catch (error) {
@@ -169,6 +184,7 @@ export class FakeCluster {
       logStartOffset: BigInt(p.log.logStartOffset),
       logEndOffset: BigInt(p.log.endOffset),
       highWatermark: BigInt(p.log.endOffset),
+      lastStableOffset: BigInt(Math.min(p.log.endOffset, p.log.firstUnstableOffset())),
     }
   }
 
@@ -279,6 +295,7 @@ export class FakeCluster {
     if (this.closed) return
     this.closed = true
     this.coordinator.close()
+    this.transactions?.close()
     for (const topic of this.model.topics.values()) for (const p of topic.partitions) wake(p)
     await Promise.all(this.servers.map((s) => s.close()))
   }

@@ -521,6 +521,24 @@ export class GroupCoordinator {
     return ErrorCode.NONE
   }
 
+  /**
+   * TxnOffsetCommit's member check (KIP-447), as Kafka's validateOffsetCommit with isTransactional:
+   * no member id and generation -1 skip it; a rebalance in progress does not refuse the commit.
+   */
+  validateTxnCommit(group: GroupState | undefined, generationIdOrMemberEpoch: number, memberId: string, groupInstanceId: string | null): number {
+    if (generationIdOrMemberEpoch < 0 && memberId === '' && groupInstanceId === null) return ErrorCode.NONE
+    if (group === undefined) return ErrorCode.ILLEGAL_GENERATION
+    if (group.type === 'consumer') {
+      const member = group.consumerMembers.get(memberId)
+      if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+      return generationIdOrMemberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION
+    }
+    const member = group.members.get(memberId)
+    if (member === undefined) return groupInstanceId !== null && this.instanceKnown(group, groupInstanceId) ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID
+    if (generationIdOrMemberEpoch !== group.generationId) return ErrorCode.ILLEGAL_GENERATION
+    return ErrorCode.NONE
+  }
+
   // ------------------------------------------------------------------------------------------
   // KIP-848 consumer groups
 

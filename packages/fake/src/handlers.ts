@@ -2,6 +2,8 @@
 // from the shared cluster model. Where the broker's behaviour depends on which broker got the
 // request (leader or follower, coordinator or not), `ctx.broker` is that broker.
 import {
+  AddOffsetsToTxnApi,
+  AddPartitionsToTxnApi,
   AlterConfigsApi,
   ApiVersionsApi,
   ConsumerGroupDescribeApi,
@@ -14,6 +16,9 @@ import {
   DescribeClusterApi,
   DescribeConfigsApi,
   DescribeGroupsApi,
+  DescribeProducersApi,
+  DescribeTransactionsApi,
+  EndTxnApi,
   ErrorCode,
   FetchApi,
   FindCoordinatorApi,
@@ -24,12 +29,15 @@ import {
   LeaveGroupApi,
   ListGroupsApi,
   ListOffsetsApi,
+  ListTransactionsApi,
   MetadataApi,
   OffsetCommitApi,
   OffsetFetchApi,
   OffsetForLeaderEpochApi,
   ProduceApi,
   SyncGroupApi,
+  TxnOffsetCommitApi,
+  WriteTxnMarkersApi,
   ZERO_UUID,
   decodeRecordBatchesSync,
   type ApiDefinition,
@@ -40,6 +48,7 @@ import {
 import type { GroupCoordinator } from './groups.js'
 import { wake, type BrokerState, type ClusterModel, type PartitionState, type TopicState } from './model.js'
 import { parseBatches } from './partition-log.js'
+import { TRANSACTION_STATE_NAMES, type TransactionCoordinator } from './transactions.js'
 import { TOPIC_CONFIG_DEFAULTS, invalidTopicConfigValue } from './topic-configs.js'
 
 /** Answer nothing (acks=0 produce). */
@@ -64,6 +73,7 @@ export interface Services {
   groups: GroupCoordinator
   defaults: ClusterDefaults
   producerIds: ProducerIdManager
+  transactions: TransactionCoordinator
 }
 
 // biome-ignore lint: handler tables are heterogeneous by nature
@@ -88,17 +98,15 @@ export interface FetchSession {
 
 export class ProducerIdManager {
   private nextId = 1000n
-  private readonly transactional = new Map<string, { producerId: bigint; epoch: number }>()
   private readonly epochs = new Map<bigint, number>()
 
-  init(transactionalId: string | null, producerId: bigint, producerEpoch: number): { errorCode: number; producerId: bigint; producerEpoch: number } {
-    if (transactionalId !== null) {
-      const known = this.transactional.get(transactionalId)
-      // Every InitProducerId of a transactional id bumps the epoch, fencing older producers.
-      const next = known === undefined || known.epoch >= 32766 ? { producerId: this.nextId++, epoch: 0 } : { producerId: known.producerId, epoch: known.epoch + 1 }
-      this.transactional.set(transactionalId, next)
-      return { errorCode: ErrorCode.NONE, producerId: next.producerId, producerEpoch: next.epoch }
-    }
+  /** A producer id never handed out before (idempotent and transactional producers share the range). */
+  allocate(): bigint {
+    return this.nextId++
+  }
+
+  /** InitProducerId without a transactional id (transactional ids go to the TransactionCoordinator). */
+  init(producerId: bigint, producerEpoch: number): { errorCode: number; producerId: bigint; producerEpoch: number } {
     if (producerId >= 0n) {
       // KIP-360: an idempotent producer bumps its own epoch after a sequence problem.
       const known = this.epochs.get(producerId)
@@ -108,7 +116,7 @@ export class ProducerIdManager {
         return { errorCode: ErrorCode.NONE, producerId, producerEpoch: known + 1 }
       }
     }
-    const id = this.nextId++
+    const id = this.allocate()
     this.epochs.set(id, 0)
     return { errorCode: ErrorCode.NONE, producerId: id, producerEpoch: 0 }
   }
@@ -180,7 +188,7 @@ function notCoordinator(services: Services, ctx: HandlerContext, groupId: string
 // ---------------------------------------------------------------------------------------------
 // ApiVersions, Metadata, DescribeCluster
 
-handle(ApiVersionsApi, (_request, _ctx) =>
+handle(ApiVersionsApi, (_request, _ctx, { transactions }) =>
   ApiVersionsApi.createResponse({
     apiKeys: [...HANDLERS.keys()].map((api) => ({ apiKey: api.apiKey, minVersion: api.minVersion, maxVersion: api.maxVersion })).sort((a, b) => a.apiKey - b.apiKey),
     finalizedFeaturesEpoch: 1n,
@@ -192,6 +200,9 @@ handle(ApiVersionsApi, (_request, _ctx) =>
     finalizedFeatures: [
       { name: 'metadata.version', maxVersionLevel: 29, minVersionLevel: 29 },
       { name: 'group.version', maxVersionLevel: 1, minVersionLevel: 1 },
+      // A Kafka 4.x cluster formatted with its defaults finalizes transaction.version 2 (KIP-890
+      // part 2); clients pick the transaction protocol from it. Level 0 is not listed (Kafka 3.x).
+      ...(transactions.transactionVersion > 0 ? [{ name: 'transaction.version', maxVersionLevel: transactions.transactionVersion, minVersionLevel: transactions.transactionVersion }] : []),
     ],
   }),
 )
@@ -464,7 +475,7 @@ handle(IncrementalAlterConfigsApi, (request, _ctx, { model }) =>
 // ---------------------------------------------------------------------------------------------
 // produce
 
-handle(ProduceApi, (request, ctx, { model }) => {
+handle(ProduceApi, (request, ctx, { model, transactions }) => {
   const leaders = new Set<number>()
   const responses = request.topicData.map((t) => {
     const topic = findTopic(model, t.name, t.topicId)
@@ -518,11 +529,22 @@ handle(ProduceApi, (request, ctx, { model }) => {
             result.errorCode = ErrorCode.MESSAGE_TOO_LARGE
             return result
           }
-          if (header.isTransactional || request.transactionalId !== null) {
-            // No transaction coordinator in the fake: a transactional batch was never added to a transaction.
-            result.errorCode = ErrorCode.INVALID_TXN_STATE
-            result.errorMessage = 'The fake cluster does not support transactions'
+          if (header.isControl) {
+            // Only the broker writes control batches (transaction markers).
+            result.errorCode = ErrorCode.INVALID_RECORD
             return result
+          }
+          if (header.isTransactional) {
+            if (request.transactionalId === null) {
+              result.errorCode = ErrorCode.INVALID_TXN_STATE
+              result.errorMessage = 'A transactional batch needs the transactional id in the Produce request'
+              return result
+            }
+            const verified = transactions.verifyProduce(request.transactionalId, header.producerId, header.producerEpoch, partition, ctx.version)
+            if (verified !== ErrorCode.NONE) {
+              result.errorCode = verified
+              return result
+            }
           }
         }
         for (let i = 0; i < headers.length; i++) {
@@ -544,9 +566,162 @@ handle(ProduceApi, (request, ctx, { model }) => {
   return ProduceApi.createResponse({ responses, nodeEndpoints: ctx.version >= 10 ? nodeEndpoints(model, leaders) : [] })
 })
 
-handle(InitProducerIdApi, (request, _ctx, { producerIds }) =>
-  InitProducerIdApi.createResponse({ ...producerIds.init(request.transactionalId, request.producerId, request.producerEpoch) }),
+handle(InitProducerIdApi, (request, ctx, services) => {
+  if (request.transactionalId === null) return InitProducerIdApi.createResponse({ ...services.producerIds.init(request.producerId, request.producerEpoch) })
+  if (notCoordinator(services, ctx, request.transactionalId)) return InitProducerIdApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR, producerId: -1n, producerEpoch: -1 })
+  return InitProducerIdApi.createResponse({ ...services.transactions.initProducerId(request.transactionalId, request.transactionTimeoutMs, request.producerId, request.producerEpoch) })
+})
+
+// ---------------------------------------------------------------------------------------------
+// transactions (the coordinator side is in transactions.ts)
+
+function notTxnCoordinator(services: Services, ctx: HandlerContext, transactionalId: string): boolean {
+  return coordinatorFor(services.model, transactionalId)?.id !== ctx.broker.id
+}
+
+handle(AddPartitionsToTxnApi, (request, ctx, services) => {
+  const run = (transactionalId: string, producerId: bigint, producerEpoch: number, topics: Array<{ name: string; partitions: number[] }>, verifyOnly: boolean) => {
+    const wanted = topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })))
+    const codes = notTxnCoordinator(services, ctx, transactionalId)
+      ? new Map(wanted.map((p) => [`${p.topic}\u0000${p.partition}`, ErrorCode.NOT_COORDINATOR]))
+      : services.transactions.addPartitions(transactionalId, producerId, producerEpoch, wanted, verifyOnly)
+    return topics.map((t) => ({
+      name: t.name,
+      resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: codes.get(`${t.name}\u0000${partitionIndex}`) ?? ErrorCode.NONE })),
+    }))
+  }
+  if (ctx.version <= 3) {
+    return AddPartitionsToTxnApi.createResponse({ resultsByTopicV3AndBelow: run(request.v3AndBelowTransactionalId, request.v3AndBelowProducerId, request.v3AndBelowProducerEpoch, request.v3AndBelowTopics, false) })
+  }
+  // v4+: batched, sent by partition leaders (verifyOnly: KIP-890 part 1 verification).
+  return AddPartitionsToTxnApi.createResponse({
+    errorCode: ErrorCode.NONE,
+    resultsByTransaction: request.transactions.map((t) => ({ transactionalId: t.transactionalId, topicResults: run(t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly) })),
+  })
+})
+
+handle(AddOffsetsToTxnApi, (request, ctx, services) => {
+  if (notTxnCoordinator(services, ctx, request.transactionalId)) return AddOffsetsToTxnApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR })
+  return AddOffsetsToTxnApi.createResponse({ errorCode: services.transactions.addOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.groupId) })
+})
+
+handle(EndTxnApi, (request, ctx, services) => {
+  if (notTxnCoordinator(services, ctx, request.transactionalId)) return EndTxnApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR, producerId: -1n, producerEpoch: -1 })
+  return EndTxnApi.createResponse({ ...services.transactions.endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed, ctx.version) })
+})
+
+handle(TxnOffsetCommitApi, (request, ctx, services) => {
+  const { model, groups, transactions } = services
+  let code: number = ErrorCode.NONE
+  if (notCoordinator(services, ctx, request.groupId)) code = ErrorCode.NOT_COORDINATOR
+  else {
+    // KIP-447: a member that was fenced (newer generation, unknown member) cannot commit.
+    code = groups.validateTxnCommit(groups.group(request.groupId, false), request.generationId, request.memberId, request.groupInstanceId)
+  }
+  const unknown = (name: string, partition: number): boolean => model.topics.get(name)?.partitions[partition] === undefined
+  if (code === ErrorCode.NONE) {
+    const offsets = request.topics.flatMap((t) =>
+      t.partitions
+        .filter((p) => !unknown(t.name, p.partitionIndex))
+        .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata } })),
+    )
+    code = transactions.commitOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.groupId, ctx.version, offsets)
+  }
+  return TxnOffsetCommitApi.createResponse({
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code === ErrorCode.NONE && unknown(t.name, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : code })),
+    })),
+  })
+})
+
+handle(WriteTxnMarkersApi, (request, ctx, { model }) =>
+  WriteTxnMarkersApi.createResponse({
+    markers: request.markers.map((marker) => ({
+      producerId: marker.producerId,
+      topics: marker.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => {
+          const partition = model.topics.get(t.name)?.partitions[partitionIndex]
+          if (partition === undefined) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+          if (partition.leader !== ctx.broker.id) return { partitionIndex, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }
+          const written = partition.log.appendMarker(marker.producerId, marker.producerEpoch, marker.transactionResult, marker.coordinatorEpoch, partition.leaderEpoch)
+          if (!written.ok) return { partitionIndex, errorCode: ErrorCode[written.error] }
+          wake(partition)
+          return { partitionIndex, errorCode: ErrorCode.NONE }
+        }),
+      })),
+    })),
+  }),
 )
+
+handle(DescribeProducersApi, (request, ctx, { model }) =>
+  DescribeProducersApi.createResponse({
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => {
+        const base = { partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: [] as Array<{ producerId: bigint; producerEpoch: number; lastSequence: number; lastTimestamp: bigint; coordinatorEpoch: number; currentTxnStartOffset: bigint }> }
+        const partition = model.topics.get(t.name)?.partitions[partitionIndex]
+        if (partition === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+        if (partition.leader !== ctx.broker.id) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }
+        base.activeProducers = partition.log.producerSnapshots().map((p) => ({
+          producerId: p.producerId,
+          producerEpoch: p.producerEpoch,
+          lastSequence: p.lastSequence,
+          lastTimestamp: BigInt(p.lastTimestamp),
+          coordinatorEpoch: p.coordinatorEpoch,
+          currentTxnStartOffset: BigInt(p.currentTxnStartOffset),
+        }))
+        return base
+      }),
+    })),
+  }),
+)
+
+handle(DescribeTransactionsApi, (request, ctx, services) =>
+  DescribeTransactionsApi.createResponse({
+    transactionStates: request.transactionalIds.map((transactionalId) => {
+      const base = { errorCode: ErrorCode.NONE, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] as Array<{ topic: string; partitions: number[] }> }
+      if (notTxnCoordinator(services, ctx, transactionalId)) return { ...base, errorCode: ErrorCode.NOT_COORDINATOR }
+      const txn = services.transactions.transactions.get(transactionalId)
+      if (txn === undefined) return { ...base, errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND }
+      const topics = new Map<string, number[]>()
+      for (const { topic, partition } of txn.partitions.values()) topics.set(topic, [...(topics.get(topic) ?? []), partition])
+      return {
+        ...base,
+        transactionState: txn.state,
+        transactionTimeoutMs: txn.timeoutMs,
+        transactionStartTimeMs: BigInt(txn.startTimeMs),
+        producerId: txn.producerId,
+        producerEpoch: txn.producerEpoch,
+        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+      }
+    }),
+  }),
+)
+
+handle(ListTransactionsApi, (request, ctx, services) => {
+  const known = new Set<string>(TRANSACTION_STATE_NAMES)
+  const unknownStateFilters = request.stateFilters.filter((s) => !known.has(s))
+  let pattern: RegExp | null = null
+  if (ctx.version >= 2 && request.transactionalIdPattern !== null && request.transactionalIdPattern !== '') {
+    try {
+      // Kafka matches the whole id (RE2J Matcher.matches).
+      pattern = new RegExp(`^(?:${request.transactionalIdPattern})$`)
+    } catch {
+      return ListTransactionsApi.createResponse({ errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION })
+    }
+  }
+  const now = Date.now()
+  const transactionStates = [...services.transactions.transactions.values()]
+    .filter((txn) => !notTxnCoordinator(services, ctx, txn.transactionalId))
+    .filter((txn) => request.stateFilters.length === 0 || request.stateFilters.includes(txn.state))
+    .filter((txn) => request.producerIdFilters.length === 0 || request.producerIdFilters.includes(txn.producerId))
+    .filter((txn) => ctx.version < 1 || request.durationFilter < 0n || BigInt(now - txn.startTimeMs) >= request.durationFilter)
+    .filter((txn) => pattern === null || pattern.test(txn.transactionalId))
+    .map((txn) => ({ transactionalId: txn.transactionalId, producerId: txn.producerId, transactionState: txn.state }))
+  return ListTransactionsApi.createResponse({ errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates })
+})
 
 // ---------------------------------------------------------------------------------------------
 // ListOffsets, OffsetForLeaderEpoch, DeleteRecords
@@ -588,7 +763,7 @@ handle(ListOffsetsApi, (request, ctx, { model }) =>
         const ts = Number(p.timestamp)
         let offset: number
         let timestamp = -1
-        if (ts === -1) offset = model.highWatermark(partition, ctx.broker.id)
+        if (ts === -1) offset = request.isolationLevel === 1 ? model.lastStableOffset(partition, ctx.broker.id) : model.highWatermark(partition, ctx.broker.id)
         else if (ts === -2 || ts === -4 || ts === -5) offset = log.logStartOffset
         else if (ts === -3 || ts >= 0) {
           const found = exactOffsetForTimestamp(partition, ts, ts === -3)
@@ -721,10 +896,12 @@ function readPartition(
   const log = partition.log
   const highWatermark = model.highWatermark(partition, brokerId)
   const endOffset = model.replicaEndOffset(partition, brokerId)
+  const lastStableOffset = model.lastStableOffset(partition, brokerId)
+  const readCommitted = request.isolationLevel === 1
   data.highWatermark = BigInt(highWatermark)
-  data.lastStableOffset = BigInt(highWatermark)
+  data.lastStableOffset = BigInt(lastStableOffset)
   data.logStartOffset = BigInt(log.logStartOffset)
-  data.abortedTransactions = request.isolationLevel === 1 ? [] : null
+  data.abortedTransactions = readCommitted ? [] : null
   const offset = Number(want.fetchOffset)
   if (offset < log.logStartOffset || offset > endOffset) {
     data.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE
@@ -739,8 +916,15 @@ function readPartition(
     }
   }
   const maxBytes = Math.min(want.partitionMaxBytes, budget.remaining)
-  const chunks = log.read(offset, highWatermark, Math.max(0, maxBytes), budget.minOneBatch)
+  // read_committed reads stop at the last stable offset (before the oldest open transaction).
+  const chunks = log.read(offset, readCommitted ? lastStableOffset : highWatermark, Math.max(0, maxBytes), budget.minOneBatch)
   if (chunks.length > 0) {
+    if (readCommitted) {
+      // The aborted transactions the returned batches may hold, so the consumer drops their records.
+      const last = chunks[chunks.length - 1]!
+      const upperBound = Number(new DataView(last.buffer, last.byteOffset, last.byteLength).getBigInt64(0)) + new DataView(last.buffer, last.byteOffset, last.byteLength).getInt32(23) + 1
+      data.abortedTransactions = log.abortedBetween(offset, upperBound).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }))
+    }
     const records = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     data.records = records
     read.bytes = records.length
@@ -971,6 +1155,7 @@ handle(OffsetCommitApi, (request, ctx, services) => {
 
 handle(OffsetFetchApi, (request, ctx, services) => {
   const { model, groups } = services
+  const requireStable = ctx.version >= 7 && request.requireStable
   const fetchGroup = (groupId: string, topics: Array<{ name: string; topicId: string; partitionIndexes: number[] }> | null) => {
     if (notCoordinator(services, ctx, groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] as Array<{ name: string; topicId: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number }> }> }
     const group = groups.group(groupId, false)
@@ -996,12 +1181,14 @@ handle(OffsetFetchApi, (request, ctx, services) => {
           topicId: t.topicId,
           partitions: t.partitionIndexes.map((partitionIndex) => {
             const committed = offsets.get(`${name}:${partitionIndex}`)
+            // KIP-447: with requireStable, an offset an open transaction will commit is not answered yet.
+            const unstable = requireStable && services.transactions.hasPendingOffset(groupId, `${name}:${partitionIndex}`)
             return {
               partitionIndex,
-              committedOffset: committed?.offset ?? -1n,
-              committedLeaderEpoch: committed?.leaderEpoch ?? -1,
-              metadata: committed?.metadata ?? '',
-              errorCode: ErrorCode.NONE,
+              committedOffset: unstable ? -1n : (committed?.offset ?? -1n),
+              committedLeaderEpoch: unstable ? -1 : (committed?.leaderEpoch ?? -1),
+              metadata: unstable ? '' : (committed?.metadata ?? ''),
+              errorCode: unstable ? ErrorCode.UNSTABLE_OFFSET_COMMIT : ErrorCode.NONE,
             }
           }),
         }

@@ -134,6 +134,11 @@ export class ClusterModel {
     // high watermark stays at its log end (acks=all answers at once, as after ISR shrink).
     return this.replicaEndOffset(partition, brokerId)
   }
+
+  /** Last stable offset: the high watermark, or the first offset of the oldest open transaction before it. */
+  lastStableOffset(partition: PartitionState, brokerId: number): number {
+    return Math.min(this.highWatermark(partition, brokerId), partition.log.firstUnstableOffset())
+  }
 }
 
 export function wake(partition: PartitionState): void {

@@ -1,7 +1,7 @@
 // One partition's log, kept in memory as the record batches producers sent (magic v2), with
 // their offsets and leader epoch written in. Records are never decoded on the produce or fetch
 // path: a fetch returns the stored batch bytes, which is what makes the fake fast.
-import { crc32c } from '@kafkats/protocol'
+import { crc32c, encodeControlBatch } from '@kafkats/protocol'
 
 /** Byte positions in a magic v2 record batch header. */
 const BASE_OFFSET = 0
@@ -87,11 +87,38 @@ interface BatchMetadata {
   lastOffset: number
 }
 
-/** Per producer id: its epoch and last 5 batches (Kafka keeps 5 = max in-flight requests). */
+/**
+ * Per producer id, as Kafka's ProducerStateManager keeps it: its epoch, last 5 batches (Kafka keeps
+ * 5 = max in-flight requests), the first offset of its open transaction on this partition and the
+ * coordinator epoch of the last transaction marker written for it.
+ */
 interface ProducerState {
   epoch: number
   batches: BatchMetadata[]
+  /** First offset of the producer's open transaction here, -1 when none is open. */
+  currentTxnFirstOffset: number
+  coordinatorEpoch: number
+  lastTimestamp: number
 }
+
+/** An aborted transaction on this partition: its first offset and the offset of its ABORT marker. */
+interface AbortedTransaction {
+  producerId: bigint
+  firstOffset: number
+  lastOffset: number
+}
+
+/** What DescribeProducers reports for one producer of a partition. */
+interface ProducerSnapshot {
+  producerId: bigint
+  producerEpoch: number
+  lastSequence: number
+  lastTimestamp: number
+  coordinatorEpoch: number
+  currentTxnStartOffset: number
+}
+
+type MarkerResult = { ok: true; offset: number } | { ok: false; error: 'INVALID_PRODUCER_EPOCH' | 'TRANSACTION_COORDINATOR_FENCED'; message: string }
 
 const NUM_BATCHES_TO_RETAIN = 5
 const INT32_MAX = 2147483647
@@ -108,6 +135,8 @@ export class PartitionLog {
   /** Leader epoch cache: (epoch, first offset written in it), ascending. */
   readonly epochs: Array<{ epoch: number; startOffset: number }> = []
   private readonly producers = new Map<bigint, ProducerState>()
+  /** Aborted transactions in offset order (Kafka's transaction index), for read_committed fetches. */
+  readonly aborted: AbortedTransaction[] = []
   bytes = 0
 
   /** Records that `epoch` starts at the current end offset (Kafka does it when a leader is elected). */
@@ -173,13 +202,70 @@ export class PartitionLog {
       metadata.firstOffset = baseOffset
       metadata.lastOffset = lastOffset
       if (state === undefined || state.epoch !== header.producerEpoch) {
-        state = { epoch: header.producerEpoch, batches: [] }
+        state = { epoch: header.producerEpoch, batches: [], currentTxnFirstOffset: state?.currentTxnFirstOffset ?? -1, coordinatorEpoch: state?.coordinatorEpoch ?? -1, lastTimestamp: -1 }
         this.producers.set(header.producerId, state)
       }
       state.batches.push(metadata)
       if (state.batches.length > NUM_BATCHES_TO_RETAIN) state.batches.shift()
+      state.lastTimestamp = header.maxTimestamp
+      // The first transactional batch of a transaction opens it here: the LSO cannot pass it until its marker.
+      if (header.isTransactional && state.currentTxnFirstOffset < 0) state.currentTxnFirstOffset = baseOffset
     }
     return { ok: true, baseOffset, duplicate: false }
+  }
+
+  /**
+   * Writes a COMMIT or ABORT marker (a control batch) for `producerId`, closing its open transaction
+   * here if it has one, as the partition leader does for WriteTxnMarkers. A marker of an older epoch
+   * than the producer's is refused, so is one from an older coordinator epoch.
+   */
+  appendMarker(producerId: bigint, producerEpoch: number, commit: boolean, coordinatorEpoch: number, leaderEpoch: number): MarkerResult {
+    const state = this.producers.get(producerId)
+    if (state !== undefined && producerEpoch < state.epoch) {
+      return { ok: false, error: 'INVALID_PRODUCER_EPOCH', message: `Producer ${producerId}'s epoch in ${commit ? 'COMMIT' : 'ABORT'} is ${producerEpoch}, which is smaller than the last seen epoch ${state.epoch}` }
+    }
+    if (state !== undefined && coordinatorEpoch < state.coordinatorEpoch) {
+      return { ok: false, error: 'TRANSACTION_COORDINATOR_FENCED', message: `Coordinator epoch ${coordinatorEpoch} is older than the last one seen for producer ${producerId} (${state.coordinatorEpoch})` }
+    }
+    const offset = this.endOffset
+    const bytes = encodeControlBatch({ type: commit ? 'COMMIT' : 'ABORT', producerId, producerEpoch, coordinatorEpoch, baseOffset: BigInt(offset), partitionLeaderEpoch: leaderEpoch, timestamp: Date.now() })
+    this.batches.push({ baseOffset: offset, lastOffset: offset, bytes, leaderEpoch, maxTimestamp: Date.now() })
+    this.endOffset = offset + 1
+    this.bytes += bytes.length
+    const firstOffset = state?.currentTxnFirstOffset ?? -1
+    if (!commit && firstOffset >= 0) this.aborted.push({ producerId, firstOffset, lastOffset: offset })
+    if (state === undefined || producerEpoch > state.epoch) {
+      // A marker of a newer epoch (KIP-890: every EndTxn bumps it) starts the producer's sequences over.
+      this.producers.set(producerId, { epoch: producerEpoch, batches: [], currentTxnFirstOffset: -1, coordinatorEpoch, lastTimestamp: state?.lastTimestamp ?? -1 })
+    } else {
+      state.currentTxnFirstOffset = -1
+      state.coordinatorEpoch = coordinatorEpoch
+    }
+    return { ok: true, offset }
+  }
+
+  /** First offset of the oldest open transaction, or the log end offset (Kafka's first unstable offset). */
+  firstUnstableOffset(): number {
+    let first = this.endOffset
+    for (const state of this.producers.values()) if (state.currentTxnFirstOffset >= 0 && state.currentTxnFirstOffset < first) first = state.currentTxnFirstOffset
+    return first
+  }
+
+  /** Aborted transactions that overlap [fetchOffset, upperBoundOffset): what a read_committed fetch must skip. */
+  abortedBetween(fetchOffset: number, upperBoundOffset: number): AbortedTransaction[] {
+    return this.aborted.filter((a) => a.lastOffset >= fetchOffset && a.firstOffset < upperBoundOffset)
+  }
+
+  /** The producers with state on this partition (DescribeProducers). */
+  producerSnapshots(): ProducerSnapshot[] {
+    return [...this.producers].map(([producerId, state]) => ({
+      producerId,
+      producerEpoch: state.epoch,
+      lastSequence: state.batches[state.batches.length - 1]?.lastSeq ?? -1,
+      lastTimestamp: state.lastTimestamp,
+      coordinatorEpoch: state.coordinatorEpoch,
+      currentTxnStartOffset: state.currentTxnFirstOffset,
+    }))
   }
 
   /** Index of the batch holding `offset` (or the first batch after it); batches.length if none. */
