@@ -333,7 +333,13 @@ describe('FakeCluster', () => {
     const bId = (await join(b, '')).memberId
     const bJoin = join(b, bId)
     expect((await a.send(HeartbeatApi, 4, { groupId: 'grp', generationId: 1, memberId: first.memberId, groupInstanceId: null })).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS)
+    const commitAt = (generation: number, offset: bigint) =>
+      a.send(OffsetCommitApi, 8, { groupId: 'grp', generationIdOrMemberEpoch: generation, memberId: first.memberId, groupInstanceId: null, topics: [{ name: 'g', topicId: ZERO_UUID, partitions: [{ partitionIndex: 1, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' }] }] })
+    // PreparingRebalance: the member commits what it processed before it rejoins (as Kafka allows).
+    expect((await commitAt(1, 7n)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE)
     const [aAgain, bJoined] = await Promise.all([join(a, first.memberId), bJoin])
+    // CompletingRebalance (joined, not synced): REBALANCE_IN_PROGRESS.
+    expect((await commitAt(2, 8n)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS)
     expect([aAgain.generationId, bJoined.generationId]).toEqual([2, 2])
     expect(aAgain.members).toHaveLength(2)
     const commit = await a.send(OffsetCommitApi, 8, { groupId: 'grp', generationIdOrMemberEpoch: 1, memberId: first.memberId, groupInstanceId: null, topics: [{ name: 'g', topicId: ZERO_UUID, partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })
@@ -346,7 +352,7 @@ describe('FakeCluster', () => {
     const fetched = await a.send(OffsetFetchApi, 8, { groups: [{ groupId: 'grp', memberId: null, memberEpoch: -1, topics: [{ name: 'g', topicId: ZERO_UUID, partitionIndexes: [0, 1] }] }], requireStable: false })
     expect(fetched.groups[0]!.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.metadata])).toEqual([
       [0, 5n, 'md'],
-      [1, -1n, ''],
+      [1, 7n, ''],
     ])
   })
 

@@ -516,7 +516,10 @@ export class GroupCoordinator {
     const member = group.members.get(memberId)
     if (member === undefined) return groupInstanceId !== null && this.instanceKnown(group, groupInstanceId) ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID
     if (generationIdOrMemberEpoch !== group.generationId) return ErrorCode.ILLEGAL_GENERATION
-    if (group.state === 'PreparingRebalance' || group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS
+    // Only CompletingRebalance refuses: during PreparingRebalance a member of the current generation
+    // commits what it processed before it rejoins (Kafka's ClassicGroup.validateOffsetCommit), which
+    // is how a consumer hands its partitions over without duplicates.
+    if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS
     member.lastHeartbeatMs = Date.now()
     return ErrorCode.NONE
   }
