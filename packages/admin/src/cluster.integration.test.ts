@@ -1,6 +1,7 @@
 import { FindCoordinatorApi, InitProducerIdApi } from '@kafkats/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
-import { cluster, eventually, initProducerId, produce, testClient, unique } from './test-support.test-data.js'
+import { eventually, initProducerId } from '@kafkats/testkit'
+import { cluster, produce, testClient, unique } from './test-support.test-data.js'
 
 const client = testClient()
 const { admin } = client
@@ -138,7 +139,7 @@ describe('transactions and producers', () => {
     const idle = await admin.describeProducers([topic])
     expect(idle).toEqual({ [topic]: { 0: { producers: [] }, 1: { producers: [] } } })
 
-    const { producerId, producerEpoch } = await initProducerId(client)
+    const { producerId, producerEpoch } = await initProducerId(client.metadata, client.pool)
     await produce(client, topic, 1, 3, { producerId, producerEpoch, baseSequence: 0 })
     await produce(client, topic, 1, 2, { producerId, producerEpoch, baseSequence: 3 })
     const active = await admin.describeProducers({ [topic]: [1] })

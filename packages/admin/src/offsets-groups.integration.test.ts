@@ -10,7 +10,8 @@ import {
 } from '@kafkats/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TopicPartitionOffsets } from './types.js'
-import { eventually, groupCoordinator, produce, testClient, unique } from './test-support.test-data.js'
+import { eventually, groupCoordinator } from '@kafkats/testkit'
+import { produce, testClient, unique } from './test-support.test-data.js'
 
 const client = testClient()
 const { admin } = client
@@ -146,7 +147,7 @@ describe('groups', () => {
   it('describes a classic consumer group with decoded subscription and assignment, then removes its static member', async () => {
     const group = unique('classic')
     const instance = 'instance-1'
-    const coordinator = await groupCoordinator(client, group)
+    const coordinator = await groupCoordinator(client.metadata, client.pool, group)
     const join = await coordinator.request(
       JoinGroupApi,
       JoinGroupApi.createRequest({
@@ -210,7 +211,7 @@ describe('groups', () => {
     const group = unique('consumer-protocol')
     const [description] = await admin.describeTopics([topic])
     const memberId = randomUuid()
-    const coordinator = await groupCoordinator(client, group)
+    const coordinator = await groupCoordinator(client.metadata, client.pool, group)
     let epoch = 0
     const heartbeat = async (memberEpoch: number) => {
       const response = await coordinator.request(

@@ -1,7 +1,8 @@
 import { AuthenticationError } from '@kafkats/connection'
 import { InvalidArgumentError, KafkaProtocolError } from '@kafkats/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
-import { cluster, eventually, produce, saslConnect, testClient, unique } from './test-support.test-data.js'
+import { eventually } from '@kafkats/testkit'
+import { cluster, produce, saslConnect, testClient, unique } from './test-support.test-data.js'
 
 const client = testClient()
 const { admin } = client

@@ -2,7 +2,8 @@ import { ConnectionError } from '@kafkats/connection'
 import { ConfigError, InvalidArgumentError, KafkaProtocolError, ZERO_UUID } from '@kafkats/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Admin } from './admin.js'
-import { cluster, eventually, testClient, unique } from './test-support.test-data.js'
+import { eventually } from '@kafkats/testkit'
+import { cluster, testClient, unique } from './test-support.test-data.js'
 
 const client = testClient()
 const { admin } = client

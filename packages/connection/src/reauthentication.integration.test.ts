@@ -1,34 +1,22 @@
 import { MetadataApi } from '@kafkats/protocol'
-import { clusterInfo } from '@kafkats/testkit'
+import { clusterInfo, recordingLogger } from '@kafkats/testkit'
 import { expect, it } from 'vitest'
 import { BrokerConnection } from './connection.js'
-import type { Logger } from './logger.js'
 import { parseAddress } from './pool.js'
 
 const cluster = clusterInfo()
-
-function recordingLogger(messages: string[]): Logger {
-  const logger: Logger = {
-    child: () => logger,
-    debug: (_fields, message) => messages.push(message),
-    info: (_fields, message) => messages.push(message),
-    warn: (_fields, message) => messages.push(message),
-    error: (_fields, message) => messages.push(message),
-  }
-  return logger
-}
 
 // The test cluster sets connections.max.reauth.ms on SASL_PLAINTEXT: a connection that does not
 // re-authenticate (KIP-368) is closed by the broker once its session expires.
 it('re-authenticates before the broker-granted SASL session expires and keeps the connection', async () => {
   const reauthMs = cluster.reauthMs.saslPlaintext ?? 0
   expect(reauthMs).toBeGreaterThan(0)
-  const messages: string[] = []
+  const { logger, lines } = recordingLogger()
   const user = cluster.saslUsers.scram256[0]!
   const connection = await BrokerConnection.connect({
     ...parseAddress(cluster.bootstrap.saslPlaintext[1]!),
     sasl: { mechanism: 'SCRAM-SHA-256', username: user.username, password: user.password },
-    logger: recordingLogger(messages),
+    logger,
   })
   try {
     const until = Date.now() + reauthMs * 1.3
@@ -40,7 +28,7 @@ it('re-authenticates before the broker-granted SASL session expires and keeps th
       await new Promise((resolve) => setTimeout(resolve, 500))
     }
     expect(requests).toBeGreaterThan(10)
-    expect(messages).toContain('re-authenticating before the SASL session expires')
+    expect(lines.map((line) => line.message)).toContain('re-authenticating before the SASL session expires')
     expect(connection.isOpen).toBe(true)
   } finally {
     connection.close()

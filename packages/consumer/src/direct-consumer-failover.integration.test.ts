@@ -4,10 +4,10 @@
 // node is restarted in `finally`.
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { clusterInfo, killNode, startNode } from '@kafkats/testkit'
+import { clusterInfo, createTopic, killNode, produceRecords, recordingLogger, sleep, startNode, values, waitFor, waitForFullIsr } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DirectConsumer } from './direct-consumer.js'
-import { LEADERS_1_AND_3, createTopic, listOffsets, produce, recordingLogger, sleep, values, waitFor, waitForFullIsr } from './direct-testing.test-data.js'
+import { LEADERS_1_AND_3, listOffsets } from './direct-testing.test-data.js'
 import { Offset } from './offset.js'
 
 const cluster = clusterInfo()
@@ -23,8 +23,8 @@ afterAll(() => {
 describe('DirectConsumer when the preferred replica dies', () => {
   it('returns to the leaders at once, loses and repeats nothing, and goes back to node 2 after its restart', async () => {
     const topic = `direct-failover-${Date.now()}`
-    await createTopic(metadata, pool, topic, LEADERS_1_AND_3)
-    for (let partition = 0; partition < PARTITIONS; partition++) await produce(metadata, pool, topic, partition, values(100, `a${partition}`))
+    await createTopic(metadata, pool, topic, LEADERS_1_AND_3.length, 3, LEADERS_1_AND_3)
+    for (let partition = 0; partition < PARTITIONS; partition++) await produceRecords(metadata, pool, topic, partition, values(100, `a${partition}`))
     await waitForFullIsr(metadata, pool, topic)
 
     const { logger, lines } = recordingLogger()
@@ -53,7 +53,7 @@ describe('DirectConsumer when the preferred replica dies', () => {
     let producing = true
     const writing = (async () => {
       for (let round = 0; producing; round++) {
-        for (let partition = 0; partition < PARTITIONS; partition++) await produce(metadata, pool, topic, partition, values(5, `r${round}p${partition}`))
+        for (let partition = 0; partition < PARTITIONS; partition++) await produceRecords(metadata, pool, topic, partition, values(5, `r${round}p${partition}`))
         await sleep(50)
       }
     })()

@@ -4,11 +4,10 @@
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { setZstdImplementation } from '@kafkats/protocol'
-import { clusterInfo, javaProduce } from '@kafkats/testkit'
+import { clusterInfo, createTopic, javaProduce } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type ConsumerRecord, headerString, keyString, valueString } from './consumer-record.js'
 import { DirectConsumer } from './direct-consumer.js'
-import { createTopic } from './direct-testing.test-data.js'
 import { Offset } from './offset.js'
 
 // KAFKATS_ZSTD=wasm runs this on the WebAssembly zstd where the runtime also has node:zlib zstd
@@ -30,7 +29,7 @@ const PER_CODEC = 50
 describe('records produced by the Java client', () => {
   it('are consumed with every codec: keys, values and headers', async () => {
     const topic = `direct-java-${Date.now()}`
-    await createTopic(metadata, pool, topic, [{ partitionIndex: 0, brokerIds: [1, 2, 3] }])
+    await createTopic(metadata, pool, topic, 1, 3, [{ partitionIndex: 0, brokerIds: [1, 2, 3] }])
     await javaProduce(
       bootstrap,
       topic,

@@ -5,10 +5,10 @@
 import { ConnectionPool } from '@kafkats/connection'
 import type { FetchedRecord } from '@kafkats/fetch-planner'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { clusterInfo } from '@kafkats/testkit'
+import { clusterInfo, createTopic, produceRecords, recordingLogger, text, values, waitForFullIsr } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Assignment, DirectConsumer } from './direct-consumer.js'
-import { LEADERS_1_AND_3, commitOffsets, createTopic, fetchOffsets, listOffsets, produce, recordingLogger, text, values, waitForFullIsr } from './direct-testing.test-data.js'
+import { LEADERS_1_AND_3, commitOffsets, fetchOffsets, listOffsets } from './direct-testing.test-data.js'
 import { Offset } from './offset.js'
 
 const cluster = clusterInfo()
@@ -19,10 +19,10 @@ const PARTITIONS = LEADERS_1_AND_3.length
 const PER_PARTITION = 200
 
 beforeAll(async () => {
-  await createTopic(metadata, pool, TOPIC, LEADERS_1_AND_3)
+  await createTopic(metadata, pool, TOPIC, LEADERS_1_AND_3.length, 3, LEADERS_1_AND_3)
   for (let partition = 0; partition < PARTITIONS; partition++) {
-    await produce(metadata, pool, TOPIC, partition, values(PER_PARTITION / 2, `p${partition}a`), 'zstd')
-    await produce(metadata, pool, TOPIC, partition, values(PER_PARTITION / 2, `p${partition}b`))
+    await produceRecords(metadata, pool, TOPIC, partition, values(PER_PARTITION / 2, `p${partition}a`), { compression: 'zstd' })
+    await produceRecords(metadata, pool, TOPIC, partition, values(PER_PARTITION / 2, `p${partition}b`))
   }
   await waitForFullIsr(metadata, pool, TOPIC)
 })

@@ -24,14 +24,14 @@ import {
   encodeRecordBatchSync,
   encodeUtf8,
 } from '@kafkats/protocol'
-import { FakeBroker, type FakeAction, type FakeRequestContext } from '@kafkats/testkit'
+import { type FakeAction, FakeBroker, type FakeRequestContext, recordingLogger, sleep, text, waitFor } from '@kafkats/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DataLossError } from './data-loss-error.js'
 import type { OffsetResetEvent } from './events.js'
 import { FetchPlanner } from './fetch-planner.js'
 import { OffsetOutOfRangeError } from './offset-out-of-range-error.js'
 import type { FetchPlannerOptions } from './options.js'
-import { consume, decodeText, recordingLogger, sleep, waitFor } from './testing.test-data.js'
+import { consume } from './testing.test-data.js'
 import type { KafkaError } from '@kafkats/protocol'
 
 const TOPIC = 'orders'
@@ -202,7 +202,7 @@ describe('FetchPlanner with a fake leader and follower', () => {
     p.assign([{ topic: TOPIC, partition: 0, offset: { kind: 'offset', offset: 0n } }])
     const records = await consume(p, 30)
     expect(offsetsOf(records)).toEqual(range(0, 30))
-    expect(decodeText(records[7]!.value)).toBe('v7')
+    expect(text(records[7]!.value)).toBe('v7')
     expect(p.sourceOf(TOPIC, 0)).toBe(2)
     const info = lines.filter((line) => line.level === 'info' && line.message === 'fetch partitions returned preferred replicas')
     expect(info).toHaveLength(1)

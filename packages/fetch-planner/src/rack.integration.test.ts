@@ -2,11 +2,11 @@
 // with node 2 (rack-2) a follower of every partition.
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { clusterInfo } from '@kafkats/testkit'
+import { clusterInfo, createTopic, produceRecords, recordingLogger, text, values, waitForFullIsr } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FetchPlanner } from './fetch-planner.js'
 import type { FetchPlannerOptions } from './options.js'
-import { consume, createTopic, decodeText, produce, recordingLogger, values, waitForFullIsr } from './testing.test-data.js'
+import { consume } from './testing.test-data.js'
 
 const cluster = clusterInfo()
 const pool = new ConnectionPool({ clientId: 'fetch-planner-rack' })
@@ -25,7 +25,7 @@ const ASSIGNMENTS = [
 beforeAll(async () => {
   await createTopic(metadata, pool, TOPIC, PARTITIONS, 3, ASSIGNMENTS)
   for (let partition = 0; partition < PARTITIONS; partition++) {
-    for (let chunk = 0; chunk < 3; chunk++) await produce(metadata, pool, TOPIC, partition, values(PER_PARTITION / 3, `p${partition}c${chunk}`), 'lz4')
+    for (let chunk = 0; chunk < 3; chunk++) await produceRecords(metadata, pool, TOPIC, partition, values(PER_PARTITION / 3, `p${partition}c${chunk}`), { compression: 'lz4' })
   }
   await waitForFullIsr(metadata, pool, TOPIC)
 })
@@ -54,7 +54,7 @@ describe('KIP-392 on the real cluster', () => {
       for (let partition = 0; partition < PARTITIONS; partition++) {
         const mine = records.filter((record) => record.partition === partition)
         expect(mine.map((record) => record.offset)).toEqual(Array.from({ length: PER_PARTITION }, (_, i) => BigInt(i)))
-        expect(decodeText(mine[0]!.value)).toBe(`p${partition}c0-0`)
+        expect(text(mine[0]!.value)).toBe(`p${partition}c0-0`)
         expect(p.sourceOf(TOPIC, partition)).toBe(2)
       }
       const first = p.brokerCounters()
@@ -72,7 +72,7 @@ describe('KIP-392 on the real cluster', () => {
       )
 
       // More data later: still only node 2 is asked.
-      for (let partition = 0; partition < PARTITIONS; partition++) await produce(metadata, pool, TOPIC, partition, values(50, `late${partition}`))
+      for (let partition = 0; partition < PARTITIONS; partition++) await produceRecords(metadata, pool, TOPIC, partition, values(50, `late${partition}`))
       const late = await consume(p, PARTITIONS * 50)
       expect(late.every((record) => record.offset >= BigInt(PER_PARTITION))).toBe(true)
       const second = p.brokerCounters()

@@ -10,7 +10,7 @@ import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer } from '@kafkats/producer-sink'
 import { ApiKey } from '@kafkats/protocol'
-import { type FaultProxy, clusterInfo, killNode, startFaultProxy, startNode } from '@kafkats/testkit'
+import { type FaultProxy, clusterInfo, killNode, sleep, startFaultProxy, startNode } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { javaReadCommitted } from './java-txn-tool.test-data.js'
 
@@ -27,7 +27,6 @@ afterAll(async () => {
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const workerPath = fileURLToPath(new URL('./eos-worker.test-data.ts', import.meta.url))
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface RunOptions {
   transactional: boolean

@@ -1,6 +1,6 @@
 import { ConnectionPool } from '@kafkats/connection'
-import { CreateAclsApi, CreateTopicsApi, KafkaProtocolError } from '@kafkats/protocol'
-import { type FaultProxy, clusterInfo, killNode, startFaultProxy, startNode } from '@kafkats/testkit'
+import { CreateAclsApi, KafkaProtocolError } from '@kafkats/protocol'
+import { type FaultProxy, clusterInfo, createTopic, killNode, startFaultProxy, startNode } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClusterMetadata } from './cluster-metadata.js'
 import type { LeaderChangedEvent } from './events.js'
@@ -13,27 +13,9 @@ afterAll(() => {
   pool.close()
 })
 
-async function createTopic(name: string, partitions: number, replicationFactor: number): Promise<void> {
-  const snapshot = await metadata.refresh()
-  const controller = snapshot.brokers.get(snapshot.controllerId) ?? [...snapshot.brokers.values()][0]!
-  const connection = await pool.get(controller.address, 'admin')
-  const response = await connection.request(
-    CreateTopicsApi,
-    CreateTopicsApi.createRequest({
-      topics: [{ name, numPartitions: partitions, replicationFactor, assignments: [], configs: [] }],
-      timeoutMs: 30_000,
-    }),
-  )
-  const result = response.topics.find((topic) => topic.name === name)
-  if (result === undefined || (result.errorCode !== 0 && result.errorCode !== 36 /* TOPIC_ALREADY_EXISTS */)) {
-    throw new Error(`CreateTopics ${name}: ${result?.errorCode} ${result?.errorMessage}`)
-  }
-}
-
 const topic = `metadata-test-${Date.now()}`
 beforeAll(async () => {
-  await createTopic(topic, 3, 3)
-  await metadata.waitForTopic(topic, 30_000)
+  await createTopic(metadata, pool, topic, 3, 3)
 })
 
 describe('ClusterMetadata against the real cluster', () => {
@@ -56,7 +38,7 @@ describe('ClusterMetadata against the real cluster', () => {
 
   it('reports a topic the principal may not describe as TOPIC_AUTHORIZATION_FAILED', async () => {
     const secret = `metadata-secret-${Date.now()}`
-    await createTopic(secret, 1, 1)
+    await createTopic(metadata, pool, secret, 1, 1)
     const alice = cluster.saslUsers.scram256.find((user) => user.username === 'alice')!
     // PLAINTEXT clients are the super user ANONYMOUS in the test cluster, so this may create ACLs.
     const snapshot = await metadata.refresh()

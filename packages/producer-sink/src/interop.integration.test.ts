@@ -4,10 +4,9 @@
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { murmur2Partition, setZstdImplementation } from '@kafkats/protocol'
-import { clusterInfo, javaConsume, javaProduce } from '@kafkats/testkit'
+import { clusterInfo, createTopic, javaConsume, javaProduce, readPartition } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Producer } from './producer.js'
-import { createTopic, readPartition } from './test-support.js'
 
 // KAFKATS_ZSTD=wasm runs this on the WebAssembly zstd where the runtime also has node:zlib zstd
 // (Node >= 22.15): both implementations must interoperate with the independent client.

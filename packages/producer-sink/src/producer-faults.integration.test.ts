@@ -4,11 +4,10 @@
 import { ConnectionPool, type Logger } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { ApiKey } from '@kafkats/protocol'
-import { type FaultProxy, clusterInfo, killNode, startFaultProxy, startNode, stopNode } from '@kafkats/testkit'
+import { type FaultProxy, clusterInfo, createTopic, killNode, readPartition, startFaultProxy, startNode, stopNode } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RecordMetadata } from './accumulator.js'
 import { Producer } from './producer.js'
-import { createTopic, readPartition } from './test-support.js'
 
 const cluster = clusterInfo()
 const cleanups: Array<() => unknown> = []

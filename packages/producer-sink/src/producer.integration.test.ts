@@ -1,12 +1,11 @@
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { ConfigError, murmur2Partition } from '@kafkats/protocol'
-import { clusterInfo } from '@kafkats/testkit'
+import { clusterInfo, createTopic, readPartition } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RecordMetadata } from './accumulator.js'
 import { Producer } from './producer.js'
 import { ProducerClosedError } from './producer-closed-error.js'
-import { createTopic, readPartition } from './test-support.js'
 
 const cluster = clusterInfo()
 const pool = new ConnectionPool({ clientId: 'producer-test' })

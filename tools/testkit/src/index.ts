@@ -33,3 +33,30 @@ export { ensureKafkaLibs, kafkaDist } from './dist.js'
 export type { KafkaDist } from './dist.js'
 export { javaConsume, javaProduce } from './java-client.js'
 export type { JavaAck, JavaCompression, JavaConsumedRecord, JavaProduceBatch, JavaRecord } from './java-client.js'
+export {
+  createTopic,
+  eventually,
+  groupCoordinator,
+  initProducerId,
+  produceRecords,
+  produceValues,
+  readPartition,
+  readTransactionalPartition,
+  recordingLogger,
+  sleep,
+  text,
+  values,
+  waitFor,
+  waitForFullIsr,
+} from './test-helpers.js'
+export type {
+  LogLine,
+  ProduceRecordsOptions,
+  RawConnection,
+  RawMetadata,
+  RawPool,
+  ReadRecord,
+  RecordingLoggerShape,
+  ReplicaAssignment,
+  TransactionalLog,
+} from './test-helpers.js'

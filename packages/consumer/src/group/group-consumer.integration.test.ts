@@ -1,12 +1,12 @@
 import { ConnectionPool, type Logger } from '@kafkats/connection'
 import type { FetchedBatch } from '@kafkats/fetch-planner'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { clusterInfo } from '@kafkats/testkit'
+import { clusterInfo, createTopic, produceValues, sleep, waitFor } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { GroupConsumer, type GroupConsumerOptions } from '../group-consumer.js'
 import { GroupCoordinator } from './coordinator.js'
 import { fetchCommittedOffsets } from './offsets.js'
-import { OwnershipTracker, createTopic, produceValues, waitFor } from './test-support.js'
+import { OwnershipTracker } from './ownership-tracker.test-data.js'
 
 const cluster = clusterInfo()
 const pool = new ConnectionPool({ clientId: 'group-test-admin' })
@@ -26,7 +26,6 @@ function consoleLogger(bindings: Record<string, unknown>): Logger {
 }
 
 const decoder = new TextDecoder()
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** One group member as a separate process would run it: its own connections and metadata. */
 class Member {

@@ -24,12 +24,11 @@ import {
   decodeConsumerProtocolSubscription,
   encodeConsumerProtocolSubscription,
 } from '@kafkats/protocol'
-import { FakeBroker } from '@kafkats/testkit'
+import { FakeBroker, waitFor } from '@kafkats/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { GroupConsumer, type GroupConsumerOptions, type GroupFetcher } from '../group-consumer.js'
 import type { TopicPartition } from './assignors/types.js'
 import { CommitFailedError } from './commit-failed-error.js'
-import { waitFor } from './test-support.js'
 
 const TOPIC = 'orders'
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
