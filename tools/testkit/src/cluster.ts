@@ -18,6 +18,7 @@ import { connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { certPaths, ensureCerts } from './certs.js'
+import { sleep } from './test-helpers.js'
 import { scramSalt, scramSaltedPassword, upsertScramUsers } from './scram-users.js'
 import { CONF_DIR, ensureKafkaLibs, kafkaDist, TESTKIT_DIR, type KafkaDist } from './dist.js'
 import { controlFakeNode, fakeBackendInfo, fakeBackendSelected } from './fake-backend.js'
@@ -283,7 +284,6 @@ export function clusterInfo(options: ClusterOptions = {}): ClusterInfo {
 // ---------------------------------------------------------------------------------------------
 // process helpers
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 function pidAlive(pid: number): boolean {
   try {

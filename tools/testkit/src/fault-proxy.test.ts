@@ -1,6 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FaultProxy, startFaultProxy } from './fault-proxy.js'
+import { sleep } from './test-helpers.js'
 
 // A tiny Kafka-like server: for every request frame (size, apiKey, apiVersion, correlationId, body)
 // it answers with a response frame (size, correlationId, body). `received` logs the requests.
@@ -131,7 +132,6 @@ async function client(port: number): Promise<TestClient> {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`timeout: ${what}`)))])
