@@ -1,6 +1,6 @@
 /**
  * Shared by the benchmarks that run against the real test cluster (produce.bench.ts,
- * consume.bench.ts): payloads, child processes, cluster helpers (topics, high watermarks, broker
+ * consume.bench.ts, transactions.bench.ts): payloads, child processes, cluster helpers (topics, high watermarks, broker
  * CPU), environment lines and number formatting.
  */
 import { spawn } from 'node:child_process'
@@ -156,13 +156,21 @@ export interface ChildOutcome<T> {
  * with `--scenario=<json>`; the child prints its result as JSON on its last stdout line.
  */
 export function forkChild<T>(file: string, scenario: object, nodeArgs: string[] = []): Promise<ChildOutcome<T>> {
+  return spawnMeasured<T>(process.execPath, [...nodeArgs, ...process.execArgv, file, `--scenario=${JSON.stringify(scenario)}`], JSON.stringify(scenario))
+}
+
+/**
+ * Runs any program (a Node child, a JVM, a Go binary) that prints its result as JSON on its last
+ * stdout line, and measures around it: load average, the brokers' CPU, other Kafka JVMs.
+ */
+export function spawnMeasured<T>(command: string, args: string[], label: string): Promise<ChildOutcome<T>> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const brokerCpuAtStart = brokerCpuSeconds()
     const othersAtStart = otherKafkaJvms()
     const loads: number[] = [loadavg()[0]!]
     const sampler = setInterval(() => loads.push(loadavg()[0]!), 1000)
-    const child = spawn(process.execPath, [...nodeArgs, ...process.execArgv, file, `--scenario=${JSON.stringify(scenario)}`], {
+    const child = spawn(command, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     })
@@ -179,11 +187,18 @@ export function forkChild<T>(file: string, scenario: object, nodeArgs: string[] 
       loads.push(loadavg()[0]!)
       const last = output.trim().split('\n').pop() ?? ''
       if (code !== 0) {
-        reject(new Error(`child ${JSON.stringify(scenario)} exited with ${code}: ${output.slice(-2000)}`))
+        reject(new Error(`child ${label} exited with ${code}: ${output.slice(-2000)}`))
+        return
+      }
+      let result: T
+      try {
+        result = JSON.parse(last) as T
+      } catch {
+        reject(new Error(`child ${label} printed no JSON result: ${output.slice(-2000)}`))
         return
       }
       resolve({
-        result: JSON.parse(last) as T,
+        result,
         load: { min: Math.min(...loads), mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(...loads) },
         brokerCpuSeconds: brokerCpuSeconds() - brokerCpuAtStart,
         wallSeconds: (performance.now() - started) / 1000,
@@ -260,7 +275,7 @@ export function packageVersion(name: string): string {
   }
 }
 
-export function environmentLines(command: string, kafkaVersion: string): string[] {
+export function environmentLines(command: string, kafkaVersion: string, libraries = `kafkats (this repo, run from its TypeScript sources through tsx), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}`): string[] {
   return [
     `- Command: \`${command}\` (from the repository root)`,
     `- Date: ${new Date().toISOString()}`,
@@ -268,7 +283,7 @@ export function environmentLines(command: string, kafkaVersion: string): string[
     `- CPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores), shared by the client, the three Kafka ${kafkaVersion} brokers (JVMs, 512 MiB heap each) and whatever else runs on the machine; load average at the end: ${loadavg()
       .map((load) => load.toFixed(2))
       .join(', ')}`,
-    `- Libraries: kafkats (this repo, run from its TypeScript sources through tsx), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}`,
+    `- Libraries: ${libraries}`,
   ]
 }
 
