@@ -4,7 +4,8 @@
 //	txbench <bootstrap> <topic> <transactionalId> <keysFile> <valuesFile> <records> <recordsPerTransaction>
 //
 // kgo client with TransactionalID and no compression (franz-go's default is snappy; the other
-// clients send uncompressed); franz-go's defaults otherwise. One warm-up transaction of
+// clients send uncompressed); franz-go's defaults otherwise, except MetadataMinAge when
+// BENCH_FRANZ_METADATA_MIN_AGE_MS is set (the bench's franz-go-tuned variant). One warm-up transaction of
 // recordsPerTransaction records (not timed), then records / recordsPerTransaction transactions:
 // BeginTransaction, Produce × recordsPerTransaction (asynchronous, with a promise), Flush,
 // EndTransaction(TryCommit) — franz-go's EndTransaction does not flush itself. Timed until the last
@@ -94,12 +95,26 @@ func main() {
 	records, _ := strconv.Atoi(os.Args[6])
 	perTransaction, _ := strconv.Atoi(os.Args[7])
 
-	client, err := kgo.NewClient(
+	options := []kgo.Opt{
 		kgo.SeedBrokers(strings.Split(bootstrap, ",")...),
 		kgo.TransactionalID(transactionalID),
 		kgo.DefaultProduceTopic(topic),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
-	)
+	}
+	// BENCH_FRANZ_METADATA_MIN_AGE_MS: see the bench's franz-go variants.
+	if ms := os.Getenv("BENCH_FRANZ_METADATA_MIN_AGE_MS"); ms != "" {
+		n, err := strconv.Atoi(ms)
+		if err != nil {
+			fail(err)
+		}
+		options = append(options, kgo.MetadataMinAge(time.Duration(n)*time.Millisecond))
+	}
+	// BENCH_FRANZ_LOG=debug (or info, warn) logs to stderr, to see where the time goes.
+	if level := os.Getenv("BENCH_FRANZ_LOG"); level != "" {
+		levels := map[string]kgo.LogLevel{"debug": kgo.LogLevelDebug, "info": kgo.LogLevelInfo, "warn": kgo.LogLevelWarn}
+		options = append(options, kgo.WithLogger(kgo.BasicLogger(os.Stderr, levels[level], func() string { return time.Now().Format("15:04:05.000 ") })))
+	}
+	client, err := kgo.NewClient(options...)
 	if err != nil {
 		fail(err)
 	}

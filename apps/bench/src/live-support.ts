@@ -163,7 +163,7 @@ export function forkChild<T>(file: string, scenario: object, nodeArgs: string[] 
  * Runs any program (a Node child, a JVM, a Go binary) that prints its result as JSON on its last
  * stdout line, and measures around it: load average, the brokers' CPU, other Kafka JVMs.
  */
-export function spawnMeasured<T>(command: string, args: string[], label: string): Promise<ChildOutcome<T>> {
+export function spawnMeasured<T>(command: string, args: string[], label: string, env: Record<string, string> = {}): Promise<ChildOutcome<T>> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const brokerCpuAtStart = brokerCpuSeconds()
@@ -172,7 +172,7 @@ export function spawnMeasured<T>(command: string, args: string[], label: string)
     const sampler = setInterval(() => loads.push(loadavg()[0]!), 1000)
     const child = spawn(command, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => {
