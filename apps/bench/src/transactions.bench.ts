@@ -254,31 +254,55 @@ interface Verdict {
   offsets: number
   /** offsets − committed: what is not a committed record. */
   markers: number
+  /** How long after the client's last commit returned until every partition had its commit marker. */
+  markerLagMs: number
   detail: string
 }
 
 /**
- * Exact check, two independent views: (1) Kafka's Java consumer with isolation.level=read_committed
- * reads every partition from the beginning to its last stable offset and counts the records it is
- * given — per partition, this must equal the expected committed records (warm-up + timed) exactly;
- * (2) ListOffsets (high watermark − log start) per partition minus that count must equal the number
- * of commit markers expected (one per transaction that touched the partition) — aborted or
- * duplicated batches, an extra transaction or a missing marker would all show as a difference.
+ * EndTxn returns once the coordinator has logged the commit (PrepareCommit); it writes the commit
+ * markers to the partitions afterwards. Waits (up to 30 s) until no partition has an open
+ * transaction: its last stable offset (ListOffsets, read_committed) equals its high watermark.
+ */
+async function waitForMarkers(admin: BenchAdmin, topic: string): Promise<number> {
+  const started = performance.now()
+  for (;;) {
+    const stable = await admin.admin.listOffsets({ [topic]: 'latest' }, { isolationLevel: 'read_committed' })
+    const latest = await admin.admin.listOffsets({ [topic]: 'latest' })
+    let open = 0
+    for (const [partition, offset] of Object.entries(latest[topic] ?? {})) {
+      const lso = stable[topic]?.[Number(partition)]
+      if (offset.error !== undefined || lso === undefined || lso.error !== undefined || lso.offset !== offset.offset) open++
+    }
+    if (open === 0) return performance.now() - started
+    if (performance.now() - started > 30_000) return -1
+    await sleep(50)
+  }
+}
+
+/**
+ * Exact check, two independent views, once no partition has an open transaction
+ * (`waitForMarkers`): (1) Kafka's Java consumer with isolation.level=read_committed reads every
+ * partition from the beginning to its last stable offset and counts the records it is given — per
+ * partition, this must equal the expected committed records (warm-up + timed) exactly; (2)
+ * ListOffsets (high watermark − log start) per partition minus that count must equal the number of
+ * commit markers expected (one per transaction that touched the partition) — aborted or duplicated
+ * batches, an extra transaction or a missing marker would all show as a difference.
  */
 async function verify(admin: BenchAdmin, scenario: Scenario, java: Peer): Promise<Verdict> {
   const expected = expectedLayout(scenario.size, scenario.records)
-  const offsets = await admin.recordCount(scenario.topic)
-  const offsetsTotal = offsets.total
-  if (java.unavailable !== undefined) {
-    return { ok: false, committed: -1, offsets: offsetsTotal, markers: -1, detail: '**not verified**: the Java read_committed counter could not be built' }
-  }
+  const markerLagMs = await waitForMarkers(admin, scenario.topic)
+  const failed = (detail: string, offsets = -1): Verdict => ({ ok: false, committed: -1, offsets, markers: -1, markerLagMs, detail })
+  if (java.unavailable !== undefined) return failed('**not verified**: the Java read_committed counter could not be built')
   let counted: { committed: number; perPartition: number[] }
   try {
     counted = (await javaCountCommitted(scenario.bootstrap, scenario.topic)).result
   } catch (error) {
-    return { ok: false, committed: -1, offsets: offsetsTotal, markers: -1, detail: `**not verified**: ${errorText(error).slice(0, 300)}` }
+    return failed(`**not verified**: ${errorText(error).slice(0, 300)}`)
   }
+  const offsets = await admin.recordCount(scenario.topic)
   const problems: string[] = []
+  if (markerLagMs < 0) problems.push('a partition still had an open transaction 30 s after the last commit')
   for (let p = 0; p < PARTITIONS; p++) {
     const committed = counted.perPartition[p] ?? 0
     const markers = (offsets.perPartition[p] ?? 0) - committed
@@ -288,8 +312,9 @@ async function verify(admin: BenchAdmin, scenario: Scenario, java: Peer): Promis
   return {
     ok: problems.length === 0,
     committed: counted.committed,
-    offsets: offsetsTotal,
-    markers: offsetsTotal - counted.committed,
+    offsets: offsets.total,
+    markers: offsets.total - counted.committed,
+    markerLagMs,
     detail: problems.join('; '),
   }
 }
@@ -409,7 +434,7 @@ async function main(): Promise<void> {
         const r = run.result
         if (r !== undefined) {
           process.stdout.write(
-            `round ${round} #${run.order} ${String(size).padStart(4)} B ${client.padEnd(14)} ${fmt.rate(rateOf(run))} records/s, ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} MB/s, ${fmt.s(r.seconds)} s (${((r.seconds * 1000) / TRANSACTIONS).toFixed(1)} ms/txn), CPU ${fmt.s(r.cpuSeconds)} s, RSS ${fmt.int(r.rssAtStartMiB)} → peak ${fmt.int(r.peakRssMiB)} MiB, acked ${fmt.int(r.acknowledged)}/${fmt.int(r.records)}, committed txns ${r.committedTransactions}/${TRANSACTIONS}${r.errors > 0 ? ` (${r.errors} failed: ${r.firstError})` : ''}, read_committed ${fmt.int(run.verdict?.committed ?? -1)}/${fmt.int(RECORDS + WARMUP)}, markers ${run.verdict?.markers ?? '?'}${run.verdict?.ok === true ? ' ✓' : ` ✗ ${run.verdict?.detail ?? ''}`}, brokers ${fmt.s(run.brokerCpuSeconds)} CPU s, load ${run.load.mean.toFixed(2)}\n`,
+            `round ${round} #${run.order} ${String(size).padStart(4)} B ${client.padEnd(14)} ${fmt.rate(rateOf(run))} records/s, ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} MB/s, ${fmt.s(r.seconds)} s (${((r.seconds * 1000) / TRANSACTIONS).toFixed(1)} ms/txn), CPU ${fmt.s(r.cpuSeconds)} s, RSS ${fmt.int(r.rssAtStartMiB)} → peak ${fmt.int(r.peakRssMiB)} MiB, acked ${fmt.int(r.acknowledged)}/${fmt.int(r.records)}, committed txns ${r.committedTransactions}/${TRANSACTIONS}${r.errors > 0 ? ` (${r.errors} failed: ${r.firstError})` : ''}, read_committed ${fmt.int(run.verdict?.committed ?? -1)}/${fmt.int(RECORDS + WARMUP)}, markers ${run.verdict?.markers ?? '?'} (all written ${run.verdict?.markerLagMs.toFixed(0) ?? '?'} ms after the last commit)${run.verdict?.ok === true ? ' ✓' : ` ✗ ${run.verdict?.detail ?? ''}`}, brokers ${fmt.s(run.brokerCpuSeconds)} CPU s, load ${run.load.mean.toFixed(2)}\n`,
           )
         }
         await sleep(3000) // let the brokers settle (replication, log flush) before the next client
@@ -443,7 +468,7 @@ async function main(): Promise<void> {
     `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}); the client runs alone in its own process (Node, JVM or Go binary; one after another, never in parallel), initialises transactions, commits one warm-up transaction of ${fmt.int(WARMUP)} records (connections, metadata, producer id, JIT), then runs ${fmt.int(TRANSACTIONS)} transactions of ${fmt.int(RECORDS_PER_TRANSACTION)} records (${fmt.int(RECORDS)} records): begin, ${fmt.int(RECORDS_PER_TRANSACTION)} sends not awaited one by one, commit; timed until the last commit returns. The clients run in a different order each round (the list rotated by one). Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct), values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct), the same bytes for every client (files for the Java and Go peers); no compression, no headers. The table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
-    `- Verification after every run (exact): Kafka's Java consumer with \`isolation.level=read_committed\` reads each partition from the beginning to its last stable offset and counts the records it is given; per partition this must equal the records expected there (murmur2 of the keys, as all three clients partition) — ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} in total. Then ListOffsets (high watermark − log start) per partition minus that count must equal the commit markers expected there (one control record per transaction that touched the partition; every transaction touches all ${PARTITIONS}: ${fmt.int(TRANSACTIONS + 1)} per partition). An aborted or duplicated batch, an extra or missing transaction would show as a difference.`,
+    `- Verification after every run (exact): first the parent waits until no partition has an open transaction (ListOffsets: last stable offset = high watermark; EndTxn returns once the coordinator logged the commit, the markers follow), then Kafka's Java consumer with \`isolation.level=read_committed\` reads each partition from the beginning to its last stable offset and counts the records it is given; per partition this must equal the records expected there (murmur2 of the keys, as all three clients partition) — ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} in total. Then ListOffsets (high watermark − log start) per partition minus that count must equal the commit markers expected there (one control record per transaction that touched the partition; every transaction touches all ${PARTITIONS}: ${fmt.int(TRANSACTIONS + 1)} per partition). An aborted or duplicated batch, an extra or missing transaction would show as a difference.`,
   )
   lines.push(
     '- records/s and MB/s: timed records ÷ seconds; MB = 10^6 bytes of payload (key + value). ms/txn: timed seconds ÷ transactions. Client CPU: user + system CPU of the client process over the timed window (Node `process.cpuUsage()`, Java `/proc/self/stat` utime+stime — all JVM threads, JIT and GC included —, Go `getrusage(RUSAGE_SELF)`). RSS: resident set when the timed window starts → peak resident set over the process life (Node `process.resourceUsage().maxRSS`, Java and Go `VmHWM` of `/proc/self/status`). Broker CPU: CPU seconds of the three Kafka JVMs while the client ran (process start and warm-up included). Load: mean 1-minute load average sampled every second while the client ran.',
