@@ -1,3 +1,4 @@
+import { checkTopicPartitions } from './arguments.js'
 import {
   type BrokerCounters,
   FetchPlanner,
@@ -130,11 +131,11 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
   }
 
   pause(partitions: ReadonlyArray<TopicPartition>): void {
-    this.planner.pause(partitions)
+    this.planner.pause(checkTopicPartitions(partitions))
   }
 
   resume(partitions: ReadonlyArray<TopicPartition>): void {
-    this.planner.resume(partitions)
+    this.planner.resume(checkTopicPartitions(partitions))
   }
 
   /**

@@ -1,7 +1,9 @@
 import { type ConnectionPool, type Logger, backoffMs, silentLogger } from '@kafkats/connection'
-import { FetchPlanner, type FetchOptions, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
+import { FetchPlanner, checkStartOffset, type FetchOptions, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
 import type { ClusterMetadata } from '@kafkats/metadata'
-import { ConfigError, ErrorCode, InvalidStateError, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
+import { ConfigError, ErrorCode, InvalidArgumentError, InvalidStateError, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
+import { checkPartition, checkTopic, checkTopicPartitions } from './arguments.js'
+import { type PartitionStart, toStartOffset } from './direct-consumer.js'
 import { builtinAssignors } from './group/assignors/builtin.js'
 import type { Assignor, TopicPartition } from './group/assignors/types.js'
 import { ClassicMembership } from './group/classic-membership.js'
@@ -174,6 +176,11 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private readonly fetchErrors: KafkaError[] = []
   /** Set when close() starts leaving: coordinator lookups stop retrying. */
   private leaving = false
+  /** `error` listeners of this consumer's own events (a subscribed topic that does not exist). */
+  private readonly errorListeners = new Set<(error: KafkaError) => void>()
+  /** Subscribed topics the metadata does not have, since when (ms); reported once each past MISSING_TOPIC_MS. */
+  private readonly missingTopics = new Map<string, { since: number; reported: boolean }>()
+  private topicWatch: ReturnType<typeof setTimeout> | undefined
 
   constructor(options: GroupConsumerOptions) {
     validate(options)
@@ -288,6 +295,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     if (this.started || this.closing) return
     this.started = true
     this.membership.start()
+    this.watchTopics()
     if (this.autoCommit) {
       const interval = this.options.autoCommitIntervalMs ?? groupConsumerDefaults.autoCommitIntervalMs
       this.autoCommitTimer = setInterval(() => this.autoCommitTick(), interval)
@@ -297,9 +305,13 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
 
   /**
    * Moves an owned partition (after a fetch error, or to replay); batches not yet handed out are
-   * dropped. Throws when the partition is not owned.
+   * dropped. A bad argument throws `InvalidArgumentError`; a partition not owned, `InvalidStateError`.
    */
-  seek(topic: string, partition: number, offset: StartOffset): void {
+  seek(topic: string, partition: number, start: StartOffset | PartitionStart): void {
+    checkTopic(topic, 'topic')
+    checkPartition(partition, 'partition')
+    const offset = toStartOffset(start, 'offset')
+    checkStartOffset(topic, partition, offset)
     const owned = this.owned.get(topicPartitionKey(topic, partition))
     if (owned === undefined || this.fetcher.seek === undefined) {
       throw new InvalidStateError(`cannot seek ${topic}-${partition}: it is not assigned to this consumer`)
@@ -310,13 +322,24 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     this.wakeIterator()
   }
 
-  /** The planner's events: `dataLoss` (KIP-320 truncation), `offsetReset`, `error`. */
+  /**
+   * The planner's events: `dataLoss` (KIP-320 truncation), `offsetReset`, `error`; `error` also
+   * reports a subscribed topic that does not exist (UNKNOWN_TOPIC_OR_PARTITION, naming it).
+   */
   on<K extends keyof FetchPlannerEventMap>(event: K, listener: (payload: FetchPlannerEventMap[K]) => void): () => void {
-    return this.fetcher.on?.(event, listener) ?? (() => {})
+    const off = this.fetcher.on?.(event, listener) ?? (() => {})
+    if (event !== 'error') return off
+    const own = listener as (error: KafkaError) => void
+    this.errorListeners.add(own)
+    return () => {
+      this.errorListeners.delete(own)
+      off()
+    }
   }
 
   /** Stops handing out batches of these partitions (they stay assigned). */
-  pause(partitions: readonly TopicPartition[]): void {
+  pause(list: readonly TopicPartition[]): void {
+    const partitions = checkTopicPartitions(list)
     for (const tp of partitions) {
       const owned = this.owned.get(topicPartitionKey(tp.topic, tp.partition))
       if (owned !== undefined) owned.paused = true
@@ -324,7 +347,8 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     this.fetcher.pause([...partitions])
   }
 
-  resume(partitions: readonly TopicPartition[]): void {
+  resume(list: readonly TopicPartition[]): void {
+    const partitions = checkTopicPartitions(list)
     for (const tp of partitions) {
       const owned = this.owned.get(topicPartitionKey(tp.topic, tp.partition))
       if (owned !== undefined) owned.paused = false
@@ -381,6 +405,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
    * no longer owns a partition.
    */
   async commit(what?: FetchedBatch | readonly CommitOffset[]): Promise<void> {
+    checkCommit(what)
     const offsets: Array<OffsetToCommit & { ownership: number }> = []
     const add = (topic: string, partition: number, offset: bigint, leaderEpoch: number, metadata: string | null, ownership?: number): void => {
       const owned = this.owned.get(topicPartitionKey(topic, partition))
@@ -411,6 +436,73 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   close(): Promise<void> {
     this.closePromise ??= this.doClose()
     return this.closePromise
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // subscribed topics that do not exist
+
+  /**
+   * Java's consumer only logs UNKNOWN_TOPIC_OR_PARTITION for a subscribed topic and waits. Here a
+   * topic the metadata still lacks after MISSING_TOPIC_MS (refreshed every MISSING_TOPIC_CHECK_MS
+   * meanwhile) is an `error` event naming it, and, when no subscribed topic exists at all (the
+   * iteration could only wait), also a rejected iteration. The consumer stays in the group: a
+   * topic created later is assigned and read as usual, and a new iteration can go on waiting.
+   */
+  private watchTopics(): void {
+    const check = async (): Promise<void> => {
+      const metadata = this.options.metadata
+      const topics = this.options.topics
+      if (topics.some((topic) => metadata.topic(topic) === undefined)) {
+        try {
+          // addTopics also makes sure every subscribed topic is among those refreshed.
+          await metadata.addTopics(topics)
+        } catch (error) {
+          // Only the metadata's own answer counts: an unreachable cluster is not a missing topic.
+          if (!KafkaProtocolError.isInstance(error) || error.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return
+        }
+      }
+      if (this.closing) return
+      const now = Date.now()
+      const overdue: string[] = []
+      for (const topic of topics) {
+        if (metadata.topic(topic) !== undefined) {
+          this.missingTopics.delete(topic)
+          continue
+        }
+        let missing = this.missingTopics.get(topic)
+        if (missing === undefined) this.missingTopics.set(topic, (missing = { since: now, reported: false }))
+        if (missing.reported || now - missing.since < MISSING_TOPIC_MS) continue
+        missing.reported = true
+        overdue.push(topic)
+      }
+      for (const topic of overdue) this.emitError(missingTopicError(topic, this.groupId))
+      if (overdue.length > 0 && topics.every((topic) => this.missingTopics.get(topic)?.reported === true)) {
+        this.fetchErrors.push(missingTopicError(overdue[0]!, this.groupId, topics))
+        this.pollAbort?.abort()
+        this.wakeIterator()
+      }
+    }
+    const tick = (): void => {
+      check()
+        .catch((error: unknown) => this.logger.warn({ error: String(error) }, 'checking the subscribed topics'))
+        .finally(() => {
+          if (this.closing) return
+          this.topicWatch = setTimeout(tick, MISSING_TOPIC_CHECK_MS)
+          this.topicWatch.unref?.()
+        })
+    }
+    tick()
+  }
+
+  private emitError(error: KafkaError): void {
+    this.logger.warn({ error: error.message }, 'subscribed topic does not exist')
+    for (const listener of [...this.errorListeners]) {
+      try {
+        listener(error)
+      } catch (thrown) {
+        this.logger.error({ error: String(thrown) }, 'error listener threw')
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -775,6 +867,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private async doClose(): Promise<void> {
     this.closing = true
     clearInterval(this.autoCommitTimer)
+    clearTimeout(this.topicWatch)
     this.membership.beginClose()
     this.pollAbort?.abort()
     this.wakeIterator()
@@ -798,8 +891,44 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   }
 }
 
+/** How long a subscribed topic may be missing from the metadata before it is reported (as the direct consumer's partitions). */
+const MISSING_TOPIC_MS = 5_000
+const MISSING_TOPIC_CHECK_MS = 1_000
+
+function missingTopicError(topic: string, groupId: string, subscribed?: readonly string[]): KafkaProtocolError {
+  const errorMessage =
+    subscribed === undefined
+      ? `Topic "${topic}" does not exist: create it (admin.createTopics) or check the name. Group "${groupId}" keeps waiting for it and reads it once it exists.`
+      : `No subscribed topic exists (${subscribed.map((name) => `"${name}"`).join(', ')}): create them (admin.createTopics) or check the names. Group "${groupId}" keeps waiting; iterate again to go on.`
+  return KafkaProtocolError.fromCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, { topic, groupId, errorMessage })
+}
+
 function isBatch(value: FetchedBatch | readonly CommitOffset[]): value is FetchedBatch {
   return !Array.isArray(value) && typeof (value as FetchedBatch).nextOffset === 'bigint'
+}
+
+/** What `commit` takes: nothing, a batch this consumer handed out, or `[{ topic, partition, offset, leaderEpoch?, metadata? }]`. */
+function checkCommit(what: unknown): void {
+  if (what === undefined) return
+  if (typeof what === 'object' && what !== null && !Array.isArray(what)) {
+    const batch = what as Partial<FetchedBatch>
+    if (typeof batch.nextOffset === 'bigint' && typeof batch.topic === 'string' && typeof batch.partition === 'number' && typeof batch.leaderEpoch === 'number') return
+  }
+  if (!Array.isArray(what)) {
+    throw new InvalidArgumentError('commit', what, 'a batch from this consumer, an array of { topic, partition, offset }, or nothing (every position handed out)')
+  }
+  what.forEach((entry: unknown, i) => {
+    const field = `offsets[${i}]`
+    if (typeof entry !== 'object' || entry === null) throw new InvalidArgumentError(field, entry, '{ topic, partition, offset, leaderEpoch?, metadata? }')
+    const { topic, partition, offset, leaderEpoch, metadata } = entry as Record<string, unknown>
+    checkTopic(topic, `${field}.topic`)
+    checkPartition(partition, `${field}.partition`)
+    if (typeof offset !== 'bigint' || offset < 0n || offset > 2n ** 63n - 1n) throw new InvalidArgumentError(`${field}.offset`, offset, 'the next offset to read, a bigint >= 0 (batch.nextOffset, record.offset + 1n)')
+    if (leaderEpoch !== undefined && (typeof leaderEpoch !== 'number' || !Number.isInteger(leaderEpoch) || leaderEpoch < -1 || leaderEpoch > 0x7fffffff)) {
+      throw new InvalidArgumentError(`${field}.leaderEpoch`, leaderEpoch, 'an integer >= -1 (or undefined)')
+    }
+    if (metadata !== undefined && metadata !== null && typeof metadata !== 'string') throw new InvalidArgumentError(`${field}.metadata`, metadata, 'a string, null or undefined')
+  })
 }
 
 const FETCH_OPTION_NAMES = [

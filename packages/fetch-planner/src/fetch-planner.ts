@@ -583,7 +583,8 @@ export class FetchPlanner {
   }
 }
 
-function checkStartOffset(topic: string, partition: number, offset: StartOffset): void {
+/** Checks a seek/assign target; exported so consumers can reject a bad one before their own state checks. */
+export function checkStartOffset(topic: string, partition: number, offset: StartOffset): void {
   if (typeof topic !== 'string' || topic === '') throw new InvalidArgumentError('topic', topic, 'a non-empty string')
   if (!Number.isInteger(partition) || partition < 0) throw new InvalidArgumentError(`partition of ${topic}`, partition, 'an integer >= 0')
   const where = `offset of ${topic}-${partition}`

@@ -1,4 +1,4 @@
-export { FetchPlanner, DEFAULT_POLL_WAIT_MS } from './fetch-planner.js'
+export { FetchPlanner, DEFAULT_POLL_WAIT_MS, checkStartOffset } from './fetch-planner.js'
 export {
   fetchPlannerDefaults,
   resolveFetchPlannerOptions,

@@ -41,6 +41,8 @@ describe('What happens when… (README table)', () => {
       [{ topic: '', value: 'v' }, 'record.topic'],
       [{ topic: 'bad name!', value: 'v' }, 'record.topic'],
       [null, 'record'],
+      // Int64 on the wire, but beyond 2^53 ms a record batch cannot carry it exactly: it once failed its whole batch.
+      [{ topic, value: 'v', timestamp: 2n ** 60n }, 'record.timestamp'],
     ]
     // Interleave: good, bad, good, bad… all in the same linger window (the same batches).
     const sends: Array<Promise<unknown>> = []
@@ -105,6 +107,52 @@ describe('What happens when… (README table)', () => {
     )
     await consumer.close()
     expect(String(error)).toMatch(new RegExp(`Topic "${missing}" does not exist`))
+  })
+
+  it('a group consumer subscribed to a topic that does not exist gets an error event and, with no topic at all, a rejected iteration', async () => {
+    const missing = `no-such-topic-${Date.now()}`
+    const group = kafka.consumer({ groupId: `boundary-${Date.now()}`, topics: [missing] })
+    const events: unknown[] = []
+    group.on('error', (error) => events.push(error))
+    const started = Date.now()
+    const error = await rejection(
+      (async () => {
+        for await (const batch of group) void batch
+      })(),
+    )
+    const elapsedMs = Date.now() - started
+    await group.close()
+    expect(KafkaProtocolError.isInstance(error), String(error)).toBe(true)
+    expect((error as KafkaProtocolError).errorName).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+    expect(String(error)).toContain(`"${missing}"`)
+    expect(elapsedMs).toBeLessThan(15_000)
+    expect(events.map(String)).toEqual([expect.stringContaining(`Topic "${missing}" does not exist`)])
+  })
+
+  it('admin methods reject a bad argument with InvalidArgumentError naming the field', async () => {
+    const admin = kafka.admin()
+    const bad = await rejection(admin.createTopics([{ topic: 'bad name!' }]))
+    expect(InvalidArgumentError.isInstance(bad) && bad.field).toBe('topics[0].topic')
+    const flag = await rejection(admin.listTopics({ includeInternal: 'yes' as unknown as boolean }))
+    expect(InvalidArgumentError.isInstance(flag) && flag.field).toBe('options.includeInternal')
+  })
+
+  it('a timestamp past log.message.timestamp.after.max.ms: the broker refuses the whole batch (INVALID_TIMESTAMP), as with the Java client', async () => {
+    // Kafka's semantics: the limit is a topic config (and LogAppendTime topics ignore it), so the
+    // client cannot check it; the broker rejects every record of the batch.
+    const producer = kafka.producer({ lingerMs: 50 })
+    const twoHoursAheadMs = Date.now() + 2 * 3_600_000
+    const settled = await Promise.allSettled([
+      producer.send({ topic, partition: 0, value: 'before' }),
+      producer.send({ topic, partition: 0, value: 'future', timestamp: twoHoursAheadMs }),
+      producer.send({ topic, partition: 0, value: 'after' }),
+    ])
+    await producer.close()
+    for (const outcome of settled) {
+      expect(outcome.status).toBe('rejected')
+      const error = (outcome as PromiseRejectedResult).reason as unknown
+      expect(KafkaProtocolError.isInstance(error) && error.errorName, String(error)).toBe('INVALID_TIMESTAMP')
+    }
   })
 
   it('bad consumer options are a ConfigError saying what to write; a bare offset is accepted', async () => {

@@ -1,4 +1,4 @@
-import { type CompressionCodec, type RecordInput, crc32c, encodeRecordBatchSync } from '@kafkats/protocol'
+import { type CompressionCodec, InvalidArgumentError, type RecordInput, crc32c, encodeRecordBatchSync } from '@kafkats/protocol'
 
 /** What `send` resolves with once the record is acknowledged. */
 export interface RecordMetadata {
@@ -79,6 +79,39 @@ export class ProducerBatch {
     this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence, isTransactional })
   }
 
+  /**
+   * After `freeze` threw: encodes each record alone and takes out those the encoder refuses, each
+   * rejected with its own `InvalidArgumentError` (the cause attached), so the rest of the batch can
+   * still be frozen and delivered. Only for a batch never frozen (no sequence numbers taken yet).
+   * Returns how many records and buffer bytes were taken out, for the producer's buffer accounting.
+   */
+  dropUnencodable(compression: CompressionCodec): { records: number; bytes: number } {
+    let records = 0
+    let bytes = 0
+    for (let i = this.records.length - 1; i >= 0; i--) {
+      const record = this.records[i]!
+      let cause: unknown = null
+      try {
+        encodeRecordBatchSync([record], { compression })
+        continue
+      } catch (error) {
+        cause = error
+      }
+      const size = ProducerBatch.recordSize(record)
+      const error = unencodable(record, this.topic, this.partition, cause)
+      const reject = this.rejecters[i]!
+      this.records.splice(i, 1)
+      this.resolvers.splice(i, 1)
+      this.rejecters.splice(i, 1)
+      this.sizeBytes -= size
+      this.recordBytes -= size
+      records++
+      bytes += size
+      reject(error)
+    }
+    return { records, bytes }
+  }
+
   /** Rewrites producer id, epoch and base sequence of the frozen batch (epoch bump, sequence rewind). */
   restamp(producerId: bigint, producerEpoch: number, baseSequence: number): void {
     const bytes = this.encoded!
@@ -119,6 +152,15 @@ export class ProducerBatch {
   fail(error: Error): void {
     for (const reject of this.rejecters) reject(error)
   }
+}
+
+/** The typed error for a record the batch encoder refused, naming the field when it can tell which. */
+function unencodable(record: RecordInput, topic: string, partition: number, cause: unknown): InvalidArgumentError {
+  const timestamp = record.timestamp
+  if (timestamp !== undefined && !Number.isSafeInteger(Number(timestamp))) {
+    return new InvalidArgumentError('record.timestamp', timestamp, `milliseconds since the epoch within 2^53 (the record batch of ${topic}-${partition} cannot carry it)`, { cause })
+  }
+  return new InvalidArgumentError('record', record, `a record the record batch of ${topic}-${partition} can carry (${String(cause)})`, { cause })
 }
 
 const SMALL_BIGINTS: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i))

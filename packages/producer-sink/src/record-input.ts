@@ -1,8 +1,11 @@
 import { InvalidArgumentError, type RecordHeader, type RecordInput, encodeUtf8 } from '@kafkats/protocol'
 import type { ProducerRecord } from './producer.js'
 
-/** Largest timestamp a record batch can carry (int64 milliseconds). */
-const MAX_TIMESTAMP = 2n ** 63n - 1n
+/**
+ * Largest timestamp accepted: the batch encoder codes timestamp deltas exactly only within 2^53
+ * (int64 on the wire, but a record past year 285 000 is a mistake, and would fail its whole batch).
+ */
+const MAX_TIMESTAMP = BigInt(Number.MAX_SAFE_INTEGER)
 const BYTES = 'a string, a Uint8Array (Buffer) or null'
 
 /**
@@ -53,7 +56,7 @@ function toTimestamp(timestamp: ProducerRecord['timestamp']): number | bigint {
     const ms = timestamp.getTime()
     if (Number.isSafeInteger(ms) && ms >= 0) return ms
   }
-  throw new InvalidArgumentError('record.timestamp', timestamp, 'milliseconds since the epoch (an integer number or bigint >= 0) or a valid Date after 1970')
+  throw new InvalidArgumentError('record.timestamp', timestamp, 'milliseconds since the epoch (an integer number or bigint from 0 to 2^53-1) or a valid Date after 1970')
 }
 
 function toHeaders(headers: unknown): RecordHeader[] {

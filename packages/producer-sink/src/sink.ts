@@ -167,19 +167,43 @@ export class Sink {
       if (!batch.isFrozen) {
         // Classic transactions: the partition must be in the transaction before its first batch is sent.
         if (host.transactionalId !== null && !host.partitionReady(queue.topic, queue.partition)) continue
-        try {
-          queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null)
-        } catch (error) {
-          // Records are validated on send, so this is a bug: fail this batch alone, typed, and go on.
-          host.logger.error({ topic: batch.topic, partition: batch.partition, error: String(error) }, 'a record batch could not be encoded')
-          batch.failure = new EncodeError(`a record batch for ${batch.topic}-${batch.partition} could not be encoded: ${String(error)}`)
-          this.completeHead(queue)
-          continue
-        }
+        if (!this.freezeIsolating(batch, queue)) continue
       }
       entries.push({ batch, queue })
     }
     return { entries, nextWakeAt }
+  }
+
+  /**
+   * Freezes `batch`; if the encoder refuses it, the records it refuses fail alone (each with its
+   * own typed error) and the rest are frozen and sent. Records are validated on send, so this is
+   * a last line of defence: whatever still slips through costs only itself, never its neighbours.
+   * False when nothing of the batch is left to send.
+   */
+  private freezeIsolating(batch: ProducerBatch, queue: PartitionQueue): boolean {
+    const host = this.host
+    const options = host.options
+    const freeze = (): void => queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null)
+    try {
+      freeze()
+      return true
+    } catch (error) {
+      host.logger.error({ topic: batch.topic, partition: batch.partition, error: String(error) }, 'a record batch could not be encoded; failing the records that cannot be')
+      let failure: unknown = error
+      const dropped = batch.dropUnencodable(options.compression)
+      if (dropped.records > 0) host.release(dropped.records, dropped.bytes)
+      if (batch.recordCount > 0 && dropped.records > 0) {
+        try {
+          freeze()
+          return true
+        } catch (again) {
+          failure = again
+        }
+      }
+      batch.failure = new EncodeError(`a record batch for ${batch.topic}-${batch.partition} could not be encoded: ${String(failure)}`)
+      this.completeHead(queue)
+      return false
+    }
   }
 
   /** A request carrying these batches is about to be written. */

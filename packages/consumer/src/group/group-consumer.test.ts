@@ -6,6 +6,10 @@ import {
   type ConsumerGroupHeartbeatRequest,
   ErrorCode,
   FindCoordinatorApi,
+  InvalidArgumentError,
+  InvalidStateError,
+  type KafkaError,
+  KafkaProtocolError,
   HeartbeatApi,
   JoinGroupApi,
   type JoinGroupRequest,
@@ -449,5 +453,118 @@ describe('GroupConsumer, KIP-848 protocol (fake coordinator)', () => {
       expect(heartbeats.at(-1)!.memberEpoch).toBe(groupInstanceId === undefined ? -1 : -2)
       expect(events.at(-1)).toBe('revoked 1,2')
     }
+  }, 20_000)
+})
+
+describe('GroupConsumer, arguments and missing topics', () => {
+  /** `any`-typed stand-in for values a JavaScript caller could pass. */
+  const js = (value: unknown): never => value as never
+
+  it('seek, pause, resume and commit reject bad arguments with InvalidArgumentError naming the field', async () => {
+    const { group, events } = await setup({}, (broker) => classicCoordinator(broker))
+    group.start()
+    await waitFor(() => events.includes('assigned 0,1,2,3'), 5_000, 'assignment')
+    const sync: Array<[string, () => unknown, string]> = [
+      ['seek: topic 5', () => group.seek(js(5), 0, 0n), 'topic'],
+      ['seek: partition -1', () => group.seek(TOPIC, -1, 0n), 'partition'],
+      ['seek: partition "0"', () => group.seek(TOPIC, js('0'), 0n), 'partition'],
+      ['seek: offset -1n', () => group.seek(TOPIC, 0, -1n), 'offset'],
+      ['seek: offset "earliest"', () => group.seek(TOPIC, 0, js('earliest')), 'offset'],
+      ['seek: unknown kind', () => group.seek(TOPIC, 0, js({ kind: 'first' })), `offset of ${TOPIC}-0.kind`],
+      ['seek: timestamp a number', () => group.seek(TOPIC, 0, js({ kind: 'timestamp', timestamp: 5 })), `offset of ${TOPIC}-0.timestamp`],
+      ['pause: not an array', () => group.pause(js({ topic: TOPIC, partition: 0 })), 'partitions'],
+      ['pause: null entry', () => group.pause([js(null)]), 'partitions[0]'],
+      ['pause: partition 1.5', () => group.pause([{ topic: TOPIC, partition: 1.5 }]), 'partitions[0].partition'],
+      ['resume: topic ""', () => group.resume([{ topic: '', partition: 0 }]), 'partitions[0].topic'],
+      ['resume: undefined', () => group.resume(js(undefined)), 'partitions'],
+    ]
+    for (const [what, call, field] of sync) {
+      let caught: unknown = null
+      try {
+        call()
+      } catch (error) {
+        caught = error
+      }
+      expect(InvalidArgumentError.isInstance(caught), `${what}: ${String(caught)}`).toBe(true)
+      expect((caught as InvalidArgumentError).field, what).toBe(field)
+    }
+    const asynchronous: Array<[string, () => Promise<unknown>, string]> = [
+      ['commit: a string', () => group.commit(js('all')), 'commit'],
+      ['commit: null', () => group.commit(js(null)), 'commit'],
+      ['commit: null entry', () => group.commit([js(null)]), 'offsets[0]'],
+      ['commit: offset a number', () => group.commit([{ topic: TOPIC, partition: 0, offset: js(5) }]), 'offsets[0].offset'],
+      ['commit: offset -1n', () => group.commit([{ topic: TOPIC, partition: 0, offset: -1n }]), 'offsets[0].offset'],
+      ['commit: partition "0"', () => group.commit([{ topic: TOPIC, partition: js('0'), offset: 5n }]), 'offsets[0].partition'],
+      ['commit: leaderEpoch -2', () => group.commit([{ topic: TOPIC, partition: 0, offset: 5n, leaderEpoch: -2 }]), 'offsets[0].leaderEpoch'],
+      ['commit: metadata 1', () => group.commit([{ topic: TOPIC, partition: 0, offset: 5n, metadata: js(1) }]), 'offsets[0].metadata'],
+      ['commit: topic missing', () => group.commit([js({ partition: 0, offset: 5n })]), 'offsets[0].topic'],
+    ]
+    for (const [what, call, field] of asynchronous) {
+      const caught = await call().then(
+        () => null,
+        (error: unknown) => error,
+      )
+      expect(InvalidArgumentError.isInstance(caught), `${what}: ${String(caught)}`).toBe(true)
+      expect((caught as InvalidArgumentError).field, what).toBe(field)
+    }
+    // Right shape, wrong state: a partition this member does not own.
+    expect(() => group.seek(TOPIC, 9, 0n)).toThrow(InvalidStateError)
+    // Good arguments still work.
+    group.pause([{ topic: TOPIC, partition: 0 }])
+    group.resume([{ topic: TOPIC, partition: 0 }])
+    await group.commit([{ topic: TOPIC, partition: 0, offset: 5n }])
+  })
+
+  /** Metadata that knows TOPIC only; any other topic is UNKNOWN_TOPIC_OR_PARTITION. */
+  function onlyOrders(broker: FakeBroker): void {
+    broker.on(MetadataApi, (request) =>
+      MetadataApi.createResponse({
+        clusterId: 'fake',
+        controllerId: 1,
+        brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port, rack: 'rack-1' })],
+        topics: (request.topics ?? [{ name: TOPIC }]).map((topic) =>
+          topic.name === TOPIC
+            ? createMetadataResponseTopic({
+                name: TOPIC,
+                topicId: TOPIC_ID,
+                partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
+              })
+            : createMetadataResponseTopic({ name: topic.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }),
+        ),
+      }),
+    )
+    classicCoordinator(broker)
+  }
+
+  it('a subscribed topic that does not exist is an error event naming it; the others are read', async () => {
+    const { group, events } = await setup({ topics: [TOPIC, 'no-such-topic'] }, onlyOrders)
+    const errors: KafkaError[] = []
+    group.on('error', (error) => errors.push(error))
+    const started = Date.now()
+    group.start()
+    await waitFor(() => errors.length > 0, 10_000, 'error event')
+    const elapsedMs = Date.now() - started
+    expect(elapsedMs).toBeGreaterThanOrEqual(4_500)
+    expect(elapsedMs).toBeLessThan(9_000)
+    expect(errors).toHaveLength(1)
+    expect(KafkaProtocolError.isInstance(errors[0])).toBe(true)
+    expect(errors[0]!.errorName).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+    expect(errors[0]!.message).toContain('"no-such-topic" does not exist')
+    expect(events).toContain('assigned 0')
+  }, 20_000)
+
+  it('when no subscribed topic exists, the waiting iteration rejects naming it (and the event fires)', async () => {
+    const { group } = await setup({ topics: ['no-such-topic'] }, onlyOrders)
+    const errors: KafkaError[] = []
+    group.on('error', (error) => errors.push(error))
+    const iterator = group[Symbol.asyncIterator]()
+    const caught = await iterator.next().then(
+      () => null,
+      (error: unknown) => error,
+    )
+    expect(KafkaProtocolError.isInstance(caught), String(caught)).toBe(true)
+    expect((caught as KafkaProtocolError).errorName).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+    expect((caught as KafkaProtocolError).message).toContain('"no-such-topic"')
+    expect(errors.map((error) => error.errorName)).toEqual(['UNKNOWN_TOPIC_OR_PARTITION'])
   }, 20_000)
 })

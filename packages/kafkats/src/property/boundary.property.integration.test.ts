@@ -6,7 +6,8 @@ import { type Call, calls } from './generators.test-data.js'
 
 // Property test of the public API against the real cluster (issue 10). A seed generates
 // KAFKATS_PROPERTY_CALLS calls (default 20 000) mixing valid and invalid records, producer
-// options, assignments and offsets. Replay a failure with KAFKATS_PROPERTY_SEED=<seed>.
+// options, assignments, offsets and admin requests (read-only valid ones; invalid ones of many
+// methods, which must be rejected before anything is sent). Replay a failure with KAFKATS_PROPERTY_SEED=<seed>.
 //
 // Asserted: no uncaught exception or unhandled rejection (counted here, and vitest fails the run
 // on either); every call settles (bounded by the test timeout and the producer's
@@ -65,7 +66,8 @@ describe(`property: the public API under ${count} generated calls (seed ${seed})
     const producer = kafka.producer({ lingerMs: 5 })
     const expected = new Map<string, string>() // "partition:offset" -> fingerprint
     const failures: string[] = []
-    const tally = { send: 0, badSend: 0, producerOptions: 0, assign: 0, offset: 0 }
+    const tally = { send: 0, badSend: 0, producerOptions: 0, assign: 0, offset: 0, admin: 0 }
+    const admin = kafka.admin() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>
 
     const CHUNK = 2000
     for (let start = 0; start < generated.length; start += CHUNK) {
@@ -122,6 +124,28 @@ describe(`property: the public API under ${count} generated calls (seed ${seed})
               if (call.valid) failures.push(describeFailure(index, call, `valid assignment refused: ${String(error)}`))
               else if (!ConfigError.isInstance(error) || error.option !== 'assign') failures.push(describeFailure(index, call, `expected ConfigError on assign, got ${String(error)}`))
             }
+            break
+          }
+          case 'admin': {
+            let result: Promise<unknown>
+            try {
+              result = admin[call.method]!(...call.args)
+            } catch (error) {
+              failures.push(describeFailure(index, call, `admin.${call.method} threw synchronously: ${String(error)}`))
+              break
+            }
+            pending.push(
+              result.then(
+                () => {
+                  if (call.field !== null) failures.push(describeFailure(index, call, `admin.${call.method} accepted an invalid ${call.field}`))
+                },
+                (error: unknown) => {
+                  if (call.field === null) failures.push(describeFailure(index, call, `valid admin.${call.method} rejected: ${String(error)}`))
+                  else if (!InvalidArgumentError.isInstance(error)) failures.push(describeFailure(index, call, `admin.${call.method}: not an InvalidArgumentError: ${String(error)}`))
+                  else if (error.field !== call.field) failures.push(describeFailure(index, call, `admin.${call.method}: field ${error.field}, expected ${call.field}`))
+                },
+              ),
+            )
             break
           }
           case 'offset': {

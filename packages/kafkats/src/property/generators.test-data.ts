@@ -12,6 +12,24 @@ export type Call =
   | { kind: 'producerOptions'; options: Record<string, unknown>; option: string | null }
   | { kind: 'assign'; assign: unknown; valid: boolean }
   | { kind: 'offset'; value: unknown; valid: boolean }
+  | { kind: 'admin'; method: AdminMethod; args: unknown[]; field: string | null }
+
+/** The admin methods the mix calls (read-only ones when valid; any when invalid, as nothing is sent). */
+export type AdminMethod =
+  | 'createTopics'
+  | 'deleteTopics'
+  | 'listTopics'
+  | 'describeTopics'
+  | 'describeConfigs'
+  | 'listOffsets'
+  | 'fetchOffsets'
+  | 'alterOffsets'
+  | 'createAcls'
+  | 'describeCluster'
+  | 'electLeaders'
+  | 'alterClientQuotas'
+  | 'abortTransaction'
+  | 'listGroups'
 
 const bytes = fc.uint8Array({ maxLength: 64 })
 const text = fc.string({ maxLength: 48, unit: 'grapheme' })
@@ -68,7 +86,16 @@ export function invalidRecord(topic: string, partitions: number): fc.Arbitrary<{
     fc.integer().map((k) => (r) => ({ record: { ...r, headers: [{ key: k, value: 'x' }] }, field: 'record.headers[0].key' })),
     fc.oneof(fc.constant('h'), fc.integer()).map((v) => (r) => ({ record: { ...r, headers: v }, field: 'record.headers' })),
     fc
-      .oneof(fc.constant('2024-01-01'), fc.integer({ min: -1_000_000, max: -1 }), fc.constant(Number.NaN), fc.constant(1.5), fc.constant(new Date(Number.NaN)), fc.constant(-1n))
+      .oneof(
+        fc.constant('2024-01-01'),
+        fc.integer({ min: -1_000_000, max: -1 }),
+        fc.constant(Number.NaN),
+        fc.constant(1.5),
+        fc.constant(new Date(Number.NaN)),
+        fc.constant(-1n),
+        // Beyond what a record batch can carry exactly (2^53 ms): once failed its whole batch.
+        fc.bigInt({ min: 2n ** 53n, max: 2n ** 63n - 1n }),
+      )
       .map((v) => (r) => ({ record: { ...r, timestamp: v }, field: 'record.timestamp' })),
     fc
       .oneof(fc.integer({ min: -1000, max: -1 }), fc.constant(1.5), fc.constant('0'), fc.integer({ min: partitions, max: 10_000 }))
@@ -133,7 +160,54 @@ export const offsetArgument: fc.Arbitrary<{ value: unknown; valid: boolean }> = 
   fc.oneof(fc.bigInt({ max: -1n }), fc.integer({ max: -1 }), fc.double({ noInteger: true }), fc.string(), fc.constant(null), fc.constant(undefined)).map((value) => ({ value, valid: false })),
 )
 
-/** The mix of calls: mostly records (valid and invalid), some options, assignments and offsets. */
+/**
+ * Admin calls: read-only valid ones (each one real request) and invalid ones, which must reject
+ * with InvalidArgumentError naming `field` before anything is sent.
+ */
+export function adminCall(topic: string): fc.Arbitrary<Extract<Call, { kind: 'admin' }>> {
+  const call = (method: AdminMethod, args: unknown[], field: string | null): Extract<Call, { kind: 'admin' }> => ({ kind: 'admin', method, args, field })
+  const badTopic = fc.oneof(fc.constant(''), fc.constant('a b'), fc.constant('..'), fc.constant('x'.repeat(250)), fc.integer(), fc.constant(null))
+  const badCount = fc.oneof(fc.integer({ max: 0 }), fc.constant(1.5), fc.constant('3'), fc.constant(Number.NaN), fc.constant(2 ** 31))
+  const badFlag = fc.oneof(fc.constant('yes'), fc.integer(), fc.constant(null), fc.constant({}))
+  const badOptions = fc.oneof(fc.constant('all'), fc.integer(), fc.constant(null), fc.constant([]))
+  const badGroup = fc.oneof(fc.constant(''), fc.integer(), fc.constant(null), fc.constant(['g']))
+  const badOffset = fc.oneof(fc.bigInt({ max: -1n }), fc.constant('5'), fc.constant(1.5), fc.constant(null))
+  const binding = { resourceType: 'topic', resourceName: topic, principal: 'User:alice', operation: 'read', permission: 'allow' }
+  const abort = { topic, partition: 0, producerId: 7n, producerEpoch: 0, coordinatorEpoch: 0 }
+  const invalid = fc.oneof(
+    badTopic.map((name) => call('createTopics', [[{ topic: name }]], 'topics[0].topic')),
+    badCount.map((partitions) => call('createTopics', [[{ topic: `${topic}-never`, partitions }]], 'topics[0].partitions')),
+    badFlag.map((validateOnly) => call('createTopics', [[{ topic: `${topic}-never` }], { validateOnly }], 'options.validateOnly')),
+    badTopic.map((name) => call('deleteTopics', [[name]], 'topics[0]')),
+    fc.oneof(fc.integer(), fc.constant('orders'), fc.constant(null)).map((topics) => call('deleteTopics', [topics], 'topics')),
+    badOptions.map((options) => call('listTopics', [options], 'options')),
+    badFlag.map((includeInternal) => call('listTopics', [{ includeInternal }], 'options.includeInternal')),
+    fc.constantFrom('newest', 'first', '').map((spec) => call('listOffsets', [{ [topic]: spec }], `request.${topic}`)),
+    badOffset.map((timestamp) => call('listOffsets', [{ [topic]: { timestamp } }], `request.${topic}.timestamp`)),
+    fc.constantFrom('nope', 'TOPIC', 5).map((type) => call('describeConfigs', [[{ type, name: topic }]], 'resources[0].type')),
+    badGroup.map((groupId) => call('fetchOffsets', [groupId], 'groupId')),
+    badOffset.map((offset) => call('alterOffsets', ['property-never', { [topic]: { 0: offset } }], `offsets.${topic}.0.offset`)),
+    fc.constantFrom('bob', '', 5, null).map((principal) => call('createAcls', [[{ ...binding, principal }]], 'acls[0].principal')),
+    badOptions.map((options) => call('describeCluster', [options], 'options')),
+    fc.constantFrom('auto', '', 1, null).map((type) => call('electLeaders', [{ type }], 'request.type')),
+    fc.oneof(fc.integer({ max: -1 }), fc.constant('x'), fc.constant(Number.NaN)).map((value) =>
+      call('alterClientQuotas', [[{ entity: { user: 'property-never' }, values: { producer_byte_rate: value } }]], 'alterations[0].values.producer_byte_rate'),
+    ),
+    fc.oneof(fc.integer({ min: 32_768 }), fc.integer({ max: -1 }), fc.constant('0')).map((producerEpoch) => call('abortTransaction', [{ ...abort, producerEpoch }], 'spec.producerEpoch')),
+  )
+  const valid = fc.constantFrom(
+    call('listTopics', [], null),
+    call('describeTopics', [[topic]], null),
+    call('listOffsets', [{ [topic]: 'latest' }], null),
+    call('describeConfigs', [[{ type: 'topic', name: topic, keys: ['retention.ms'] }]], null),
+    call('describeCluster', [], null),
+    call('fetchOffsets', ['property-never'], null),
+    call('listGroups', [{ states: ['Empty'] }], null),
+  )
+  return fc.oneof({ weight: 1, arbitrary: valid }, { weight: 4, arbitrary: invalid })
+}
+
+/** The mix of calls: mostly records (valid and invalid), some options, assignments, offsets and admin calls. */
 export function calls(topic: string, partitions: number): fc.Arbitrary<Call> {
   return fc.oneof(
     { weight: 12, arbitrary: validRecord(topic, partitions).map((record): Call => ({ kind: 'send', record })) },
@@ -141,5 +215,6 @@ export function calls(topic: string, partitions: number): fc.Arbitrary<Call> {
     { weight: 1, arbitrary: producerOptions.map(({ options, option }): Call => ({ kind: 'producerOptions', options, option })) },
     { weight: 1, arbitrary: assignment(topic, partitions).map(({ assign, valid }): Call => ({ kind: 'assign', assign, valid })) },
     { weight: 1, arbitrary: offsetArgument.map(({ value, valid }): Call => ({ kind: 'offset', value, valid })) },
+    { weight: 2, arbitrary: adminCall(topic) },
   )
 }

@@ -1,0 +1,138 @@
+// Issue #10, isolation: a record that cannot be encoded fails alone; its neighbours in the same
+// batch are delivered. Validation on send stops every such record we know of, so to prove the
+// sink's last line of defence the validation is given a hole here: records marked HOLE skip it
+// and carry a timestamp the batch encoder refuses (beyond 2^53 ms).
+import { ConnectionPool } from '@kafkats/connection'
+import { ClusterMetadata } from '@kafkats/metadata'
+import {
+  InitProducerIdApi,
+  InvalidArgumentError,
+  MetadataApi,
+  ProduceApi,
+  type ProduceRequest,
+  type RecordInput,
+  createMetadataResponse,
+  createMetadataResponseBroker,
+  createMetadataResponsePartition,
+  createMetadataResponseTopic,
+  decodeRecordBatchesSync,
+  encodeUtf8,
+} from '@kafkats/protocol'
+import { FakeBroker } from '@kafkats/testkit'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ProducerBatch } from './accumulator.js'
+import { Producer, type ProducerRecord } from './producer.js'
+
+const HOLE = Symbol.for('kafkats.test.validation-hole')
+const UNENCODABLE_TIMESTAMP = 2n ** 60n
+
+vi.mock('./record-input.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./record-input.js')>()
+  return {
+    ...original,
+    toRecordInput: (record: ProducerRecord): RecordInput =>
+      (record as unknown as Record<symbol, unknown>)[HOLE] === true
+        ? { key: null, value: encodeUtf8(String(record.value)), timestamp: UNENCODABLE_TIMESTAMP }
+        : original.toRecordInput(record),
+  }
+})
+
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+describe('a record the encoder refuses fails alone', () => {
+  it('ProducerBatch.dropUnencodable takes out only the refused record; the rest encode (real bytes)', () => {
+    const batch = new ProducerBatch('orders', 0, Date.now())
+    const outcomes: string[] = []
+    const records: RecordInput[] = [
+      { key: null, value: encodeUtf8('a'), timestamp: 1_000 },
+      { key: null, value: encodeUtf8('bad'), timestamp: UNENCODABLE_TIMESTAMP },
+      { key: null, value: encodeUtf8('c'), timestamp: 2_000 },
+    ]
+    const errors: unknown[] = []
+    records.forEach((record, i) =>
+      batch.append(
+        record,
+        ProducerBatch.recordSize(record),
+        () => outcomes.push(`ok ${i}`),
+        (error) => errors.push(error),
+      ),
+    )
+    const recordBytesBefore = batch.recordBytes
+    expect(() => batch.freeze('none', 1000n, 0, 0)).toThrow()
+    const dropped = batch.dropUnencodable('none')
+    expect(dropped).toEqual({ records: 1, bytes: ProducerBatch.recordSize(records[1]!) })
+    expect(batch.recordBytes).toBe(recordBytesBefore - dropped.bytes)
+    expect(errors).toHaveLength(1)
+    expect(InvalidArgumentError.isInstance(errors[0])).toBe(true)
+    expect((errors[0] as InvalidArgumentError).field).toBe('record.timestamp')
+    batch.freeze('none', 1000n, 0, 0)
+    const [decoded] = decodeRecordBatchesSync(batch.encoded!).batches
+    expect(decoded!.records.map((record) => new TextDecoder().decode(record.value!))).toEqual(['a', 'c'])
+    expect(decoded!.records.map((record) => record.timestamp)).toEqual([1_000n, 2_000n])
+  })
+
+  it('through the producer: the neighbours in the same batch are acknowledged, the bad record rejects with InvalidArgumentError', async () => {
+    const broker = await FakeBroker.start()
+    const batches: string[][] = []
+    let nextOffset = 0n
+    broker.on(MetadataApi, () =>
+      createMetadataResponse({
+        clusterId: 'fake',
+        controllerId: 1,
+        brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
+        topics: [
+          createMetadataResponseTopic({
+            name: 'orders',
+            topicId: TOPIC_ID,
+            partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
+          }),
+        ],
+      }),
+    )
+    broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: 0 }))
+    broker.on(ProduceApi, (request: ProduceRequest) => {
+      const [decoded] = decodeRecordBatchesSync(request.topicData[0]!.partitionData[0]!.records!).batches
+      const values = decoded!.records.map((record) => new TextDecoder().decode(record.value!))
+      batches.push(values)
+      const baseOffset = nextOffset
+      nextOffset += BigInt(values.length)
+      return ProduceApi.createResponse({
+        responses: [
+          {
+            name: 'orders',
+            topicId: TOPIC_ID,
+            partitionResponses: [
+              { index: 0, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } },
+            ],
+          },
+        ],
+      })
+    })
+    const pool = new ConnectionPool({ clientId: 'producer-isolation' })
+    const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool })
+    cleanups.push(() => broker.close())
+    cleanups.push(() => {
+      metadata.close()
+      pool.close()
+    })
+    // A long linger: the five records share one batch.
+    const producer = new Producer({ metadata, pool, lingerMs: 200 })
+    cleanups.push(() => producer.close())
+    await producer.ready()
+    const bad = { topic: 'orders', partition: 0, value: 'bad', [HOLE]: true } as ProducerRecord
+    const sends = ['a', 'b', bad, 'd', 'e'].map((value) => producer.send(typeof value === 'string' ? { topic: 'orders', partition: 0, value } : value))
+    const settled = await Promise.allSettled(sends)
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+    const reason = (settled[2] as PromiseRejectedResult).reason as unknown
+    expect(InvalidArgumentError.isInstance(reason), String(reason)).toBe(true)
+    expect((reason as InvalidArgumentError).field).toBe('record.timestamp')
+    expect(settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<{ offset: bigint }>).value.offset)).toEqual([0n, 1n, 2n, 3n])
+    // One batch on the wire, without the bad record; the producer goes on working.
+    expect(batches).toEqual([['a', 'b', 'd', 'e']])
+    expect((await producer.send({ topic: 'orders', partition: 0, value: 'f' })).offset).toBe(4n)
+  })
+})
