@@ -543,6 +543,7 @@ async function main(): Promise<void> {
   lines.push('')
   for (const client of CLIENTS) lines.push(`- **${client}**: ${settingsOf(client, peers)}`)
   lines.push('')
+  lines.push(...NOTES)
   const text = lines.join('\n')
   process.stdout.write(`\n${text}\n`)
   for (const client of CLIENTS) {
@@ -557,6 +558,18 @@ async function main(): Promise<void> {
     process.stdout.write(`\nwrote ${out}\n`)
   }
 }
+
+/** What the runs cannot show by themselves (measured separately; see apps/bench/README.md). */
+const NOTES: string[] = [
+  '## Notes and caveats',
+  '',
+  '- **Noisy.** 2 cores shared by the client, the three brokers and other engineers\' tests (other Kafka clusters included); the 1-minute load average is in the header and per run. Compare clients within one run, and read the ranges: medians within ~10-20% of each other are not a ranking.',
+  '- **Latency-bound, not CPU-bound.** Client CPU was 0.1-0.5 s per 50,000 records (Java 1.6-3.7 s, its JIT and GC threads included) in runs of 4-55 s, so records/s is set by the round trips of each transaction: the Produce requests of the commit\'s flush (acks=all, replication factor 3), then EndTxn. A kafkats trace (50 transactions of 100 B, load ~30) spent per transaction 3-8 ms in the 1,000 `send()` calls, ~100-110 ms in the flush (one Produce per leader) and 11-20 ms in EndTxn; 157 Produce requests for 50 transactions: 3 per transaction (one per broker) plus ~7 retries of CONCURRENT_TRANSACTIONS (retried after retryBackoffMs, 100 ms). Lowering retryBackoffMs to 20 ms changed nothing measurable (two pairs of runs: 140 vs 132 and 113 vs 121 ms per transaction).',
+  '- **CONCURRENT_TRANSACTIONS on Kafka 4.x.** With transaction.version 2 the partition leader adds the partition to the transaction itself and refuses the first Produce of a transaction while the previous transaction\'s commit marker is not yet written there; every client retries. franz-go retries after a metadata refresh, at most every MetadataMinAge (5 s by default): with its defaults, transactions that hit this stall for seconds (its debug log shows the retries and the 4.6 s wait for the refresh), hence the franz-go-tuned variant with MetadataMinAge 100 ms.',
+  '- **Java\'s default batch.size (16 KiB)** splits each partition\'s share of a transaction (~167 records: ~19 KB at 100 B, ~171 KB at 1 KiB) into 2 or 11 batches, so its flush probably needs several Produce round trips per leader (5 requests in flight per connection); the bench keeps Java\'s defaults, as the brief for this comparison asked.',
+  '- **Commit markers come after the commit.** EndTxn returns once the coordinator has logged the commit; it writes the markers to the partitions afterwards (here the last ones landed 10-400 ms after the client process exited). A first version of the check ran ListOffsets right away and counted a marker short on two partitions; it now waits until every partition\'s last stable offset equals its high watermark.',
+  '',
+]
 
 /** Says when another Kafka cluster (other engineers' tests) was running during some runs. */
 function othersNote(runs: Array<{ otherKafkaJvms: number }>): string {
