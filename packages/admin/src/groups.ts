@@ -243,6 +243,8 @@ export async function describeGroups(ctx: AdminContext, ids: readonly string[], 
         DescribeGroupsApi.createRequest({ groups: shard.tasks.map((task) => task.groupId), includeAuthorizedOperations }),
       )
       // A KIP-848 consumer group is "not a classic group" to DescribeGroups: ask ConsumerGroupDescribe.
+      // Kafka 4.x answers GROUP_ID_NOT_FOUND for it; 3.x answers state Dead without an error, as for
+      // a group that does not exist at all.
       const notClassic = new Map<GroupTask, KafkaProtocolError>()
       for (const task of shard.tasks) {
         const group = response.groups.find((g) => g.groupId === task.groupId)
@@ -250,7 +252,7 @@ export async function describeGroups(ctx: AdminContext, ids: readonly string[], 
         const place = { apiName: 'DescribeGroups', groupId: task.groupId, errorMessage: group.errorMessage }
         if (group.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) notClassic.set(task, ctx.error(group.errorCode, place))
         else if (group.errorCode !== 0) out.push([task, { error: ctx.error(group.errorCode, place) }])
-        else if (group.groupState === 'Dead') out.push([task, { error: ctx.error(ErrorCode.GROUP_ID_NOT_FOUND, { ...place, errorMessage: `Group ${task.groupId} not found.` }) }])
+        else if (group.groupState === 'Dead') notClassic.set(task, ctx.error(ErrorCode.GROUP_ID_NOT_FOUND, { ...place, errorMessage: `Group ${task.groupId} not found.` }))
         else out.push([task, { value: describedClassic(group, shard.nodeId) }])
       }
       if (notClassic.size > 0) {

@@ -283,7 +283,7 @@ export interface GroupMemberDescription {
   subscribedTopicNames?: string[]
   subscribedTopicRegex?: string | null
   targetAssignment?: TopicPartitions
-  /** KIP-848: 'consumer' or 'classic' (a classic member of a consumer group). */
+  /** KIP-848: 'consumer' or 'classic' (a classic member of a consumer group); 'unknown' when the broker does not say (ConsumerGroupDescribe v0, before Kafka 4.1). */
   memberType?: 'consumer' | 'classic' | 'unknown'
 }
 
