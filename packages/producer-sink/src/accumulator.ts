@@ -199,6 +199,12 @@ export class PartitionQueue {
    * only means an earlier batch was not written.
    */
   expectedSequence = 0
+  /**
+   * Whether the leader has acknowledged a batch of this producer id and epoch. Until it has, a
+   * broker without state for the producer appends any first sequence (Kafka 3.x does), so a later
+   * batch could overtake a first one that failed retriably: only one batch may be in flight.
+   */
+  brokerHasProducerState = false
   /** Earliest time the next send may happen (retry back-off). */
   retryAt = 0
 
@@ -235,7 +241,10 @@ export class PartitionQueue {
   acknowledge(batch: ProducerBatch, baseOffset: bigint, logAppendTime: bigint, idempotent: boolean): void {
     batch.acknowledgedOffset = baseOffset
     batch.logAppendTime = logAppendTime
-    if (idempotent) this.expectedSequence = incrementSequence(batch.baseSequence, batch.recordCount)
+    if (idempotent) {
+      this.expectedSequence = incrementSequence(batch.baseSequence, batch.recordCount)
+      this.brokerHasProducerState = true
+    }
   }
 
   /** A retriable error: send nothing until everything in flight settled, and not before `at`. */
@@ -264,6 +273,7 @@ export class PartitionQueue {
   restartSequences(producerId: bigint, producerEpoch: number): void {
     this.restampFrom(0, producerId, producerEpoch)
     this.expectedSequence = 0
+    this.brokerHasProducerState = false
     this.rewindTo = -1
     this.blocked = false
   }

@@ -114,21 +114,38 @@ describe('Producer idempotence error handling (fake broker)', () => {
     expect(cluster.producer.producerIdentity).toEqual({ producerId: 1000n, producerEpoch: 1 })
   })
 
+  it('sends one batch of a partition at a time until the broker acknowledged one: it would accept any first sequence', async () => {
+    // A broker without state for this producer (Kafka 3.9: any new producer) appends whatever
+    // sequence comes first. Were 'b' in flight while 'a' failed retriably, it would land first.
+    const cluster = await fakeCluster((_batch, count) => ({ errorCode: count === 1 ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : 0, delayMs: 20 }))
+    const acks = await Promise.all(['a', 'b', 'c'].map((value) => cluster.producer.send({ topic: 'orders', value })))
+    expect(acks.map((ack) => ack.offset)).toEqual([0n, 1n, 2n])
+    expect(cluster.seen.map((b) => [b.baseSequence, b.values])).toEqual([
+      [0, ['a']],
+      [0, ['a']],
+      [1, ['b']],
+      [2, ['c']],
+    ])
+  })
+
   it('does not bump the epoch for OUT_OF_ORDER_SEQUENCE_NUMBER on a later in-flight batch; resends both in order', async () => {
     const cluster = await fakeCluster((_batch, count) => {
-      if (count === 1) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, delayMs: 50 } // the head fails retriably
-      if (count === 2) return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER } // so the next is refused
+      if (count === 2) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, delayMs: 50 } // the head fails retriably
+      if (count === 3) return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER } // so the next is refused
       return { errorCode: 0 }
     })
+    // First the broker gets to know this producer: only then are several batches of a partition in flight.
+    await cluster.producer.send({ topic: 'orders', value: 'first' })
     const acks = await Promise.all(['a', 'b'].map((value) => cluster.producer.send({ topic: 'orders', value })))
-    expect(acks.map((ack) => ack.offset)).toEqual([0n, 1n])
+    expect(acks.map((ack) => ack.offset)).toEqual([1n, 2n])
     expect(cluster.initRequests).toHaveLength(1)
     expect(cluster.dataLoss).toEqual([])
     expect(cluster.seen.map((b) => [b.producerEpoch, b.baseSequence, b.values])).toEqual([
-      [0, 0, ['a']],
-      [0, 1, ['b']],
-      [0, 0, ['a']],
-      [0, 1, ['b']],
+      [0, 0, ['first']],
+      [0, 1, ['a']],
+      [0, 2, ['b']],
+      [0, 1, ['a']],
+      [0, 2, ['b']],
     ])
   })
 
@@ -156,18 +173,20 @@ describe('Producer idempotence error handling (fake broker)', () => {
   it('fails a batch the broker rejects for good and re-sequences the batches after it', async () => {
     const cluster = await fakeCluster((batch, count) => {
       if (batch.values[0] === 'too-big') return { errorCode: ErrorCode.MESSAGE_TOO_LARGE, delayMs: 30 }
-      if (count === 2) return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }
+      if (count === 3) return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }
       return { errorCode: 0 }
     })
+    await cluster.producer.send({ topic: 'orders', value: 'first' })
     const [bad, good] = await Promise.allSettled(['too-big', 'fine'].map((value) => cluster.producer.send({ topic: 'orders', value })))
     expect(bad?.status).toBe('rejected')
     expect(String((bad as PromiseRejectedResult).reason)).toMatch(/MESSAGE_TOO_LARGE/)
     expect(good?.status).toBe('fulfilled')
-    // 'fine' had sequence 1; with 'too-big' never written it must take over sequence 0.
+    // 'fine' had sequence 2; with 'too-big' never written it must take over sequence 1.
     expect(cluster.seen.map((b) => [b.baseSequence, b.values])).toEqual([
-      [0, ['too-big']],
+      [0, ['first']],
+      [1, ['too-big']],
+      [2, ['fine']],
       [1, ['fine']],
-      [0, ['fine']],
     ])
     expect(cluster.initRequests).toHaveLength(1)
   })
@@ -277,5 +296,42 @@ describe('Producer leader hints, delivery timeout and back-pressure (fake broker
     release()
     await Promise.all([...accepted, fourth])
     expect(fourthDone).toBe(true)
+  })
+
+  it('sends again when the topic drops out of the metadata while a batch waits out its retry back-off', async () => {
+    // Kafka 3.9, right after CreateTopics: the leader answers UNKNOWN_TOPIC_OR_PARTITION, and the
+    // metadata refresh that error asks for lands on a broker that does not list the topic yet.
+    const broker = await FakeBroker.start()
+    cleanups.push(() => broker.close())
+    let metadataCalls = 0
+    broker.on(MetadataApi, () =>
+      createMetadataResponse({
+        clusterId: 'fake',
+        controllerId: 1,
+        brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
+        topics: [
+          ++metadataCalls === 2
+            ? createMetadataResponseTopic({ name: 'orders', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })
+            : createMetadataResponseTopic({
+                name: 'orders',
+                topicId: TOPIC_ID,
+                partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
+              }),
+        ],
+      }),
+    )
+    broker.on(ProduceApi, (_request, context) => produceAnswer(context.count === 1 ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : 0, 0n))
+    const pool = new ConnectionPool({ clientId: 'producer-fake' })
+    const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool, refreshMinIntervalMs: 0 })
+    cleanups.push(() => {
+      metadata.close()
+      pool.close()
+    })
+    // The back-off outlasts the refresh, so the topic is gone from the metadata when the retry is due.
+    const producer = new Producer({ metadata, pool, idempotent: false, acks: 1, retryBackoffMs: 200 })
+    const ack = await producer.send({ topic: 'orders', value: 'a' })
+    expect(ack.offset).toBe(0n)
+    expect(metadataCalls).toBeGreaterThanOrEqual(3)
+    expect(broker.received.filter((request) => request.apiKey === ProduceApi.apiKey)).toHaveLength(2)
   })
 })

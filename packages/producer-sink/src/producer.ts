@@ -85,6 +85,8 @@ export class Producer {
   private readonly queues = new Map<string, PartitionQueue[]>()
   /** The same queues in one flat list, for the sinks and the expiry timer. */
   private readonly allQueues: PartitionQueue[] = []
+  /** Queues without a known leader, each polling the metadata on its own timer. */
+  private readonly awaitingLeader = new Set<PartitionQueue>()
   private readonly sinks = new Map<number, Sink>()
   private readonly sinkHost: SinkHost
   private readonly topicReady = new Map<string, Promise<TopicInfo>>()
@@ -118,7 +120,12 @@ export class Producer {
     this.logger = (init.logger ?? silentLogger).child({ component: 'producer' })
     const fallback = new DefaultPartitioner(this.options.batchMaxBytes)
     this.partitioner = init.partitioner ?? ((record, count, available) => fallback.partition(record, count, available))
-    this.metadata.on('leaderChanged', (event) => this.sinkFor(event.leader)?.schedule())
+    // The new leader's sink may not exist yet, and a queue waiting out a retry back-off at the old
+    // leader's sink would be skipped there: route the partition's queue to its new leader.
+    this.metadata.on('leaderChanged', (event) => {
+      const queue = this.queues.get(event.topic)?.[event.partition]
+      if (queue !== undefined && queue.batches.length > 0) this.scheduleQueue(queue)
+    })
     this.sinkHost = this.createSinkHost()
     this.txn = this.options.transactionalId === null ? null : new TransactionManager(this.transactionHost(), this.options.transactionalId, this.options.transactionTimeoutMs)
     this.txn?.onStateChange((state) => {
@@ -555,12 +562,21 @@ export class Producer {
     if (batch.sizeBytes >= this.options.batchMaxBytes || this.flushing > 0) this.scheduleQueue(queue)
   }
 
-  /** Asks the sink of the partition's leader to drain. */
+  /**
+   * Asks the sink of the partition's leader to drain. Without a known leader (an election, or a
+   * broker whose metadata does not list a just-created topic yet) no sink owns the queue: poll the
+   * metadata until one does, one timer per queue.
+   */
   private scheduleQueue(queue: PartitionQueue): void {
     const leader = this.metadata.partition(queue.topic, queue.partition)?.leader ?? -1
     if (leader < 0) {
+      if (this.awaitingLeader.has(queue)) return
+      this.awaitingLeader.add(queue)
       this.metadata.requestRefresh(`no leader for ${queue.topic}-${queue.partition}`)
-      setTimeout(() => this.scheduleQueue(queue), this.options.retryBackoffMs).unref?.()
+      setTimeout(() => {
+        this.awaitingLeader.delete(queue)
+        if (queue.batches.length > 0) this.scheduleQueue(queue)
+      }, this.options.retryBackoffMs).unref?.()
       return
     }
     this.sinkFor(leader, true)!.schedule()

@@ -147,13 +147,20 @@ export class Sink {
     const maxPerPartition = options.idempotent ? MAX_IN_FLIGHT_IDEMPOTENT : Number.POSITIVE_INFINITY
     for (const queue of host.queues()) {
       if (queue.batches.length === 0) continue
-      if ((host.metadata.partition(queue.topic, queue.partition)?.leader ?? -1) !== this.nodeId) continue
+      const leader = host.metadata.partition(queue.topic, queue.partition)?.leader ?? -1
+      if (leader !== this.nodeId) {
+        // The leader became unknown while the queue waited here (a refresh from a broker that does
+        // not know the topic yet drops it): hand it back, or nothing would ever send it again.
+        if (leader < 0) host.scheduleQueue(queue)
+        continue
+      }
       if (queue.blocked) {
         if (queue.inFlightCount > 0) continue
         queue.unblock(host.producerId, host.producerEpoch)
       }
       if (queue.inFlightCount > 0 && queue.inFlightNode !== this.nodeId) continue
-      if (queue.inFlightCount >= maxPerPartition) continue
+      // Idempotent and the broker may not know this producer yet: one batch at a time (see brokerHasProducerState).
+      if (queue.inFlightCount >= (options.idempotent && !queue.brokerHasProducerState ? 1 : maxPerPartition)) continue
       if (queue.retryAt > now) {
         nextWakeAt = Math.min(nextWakeAt, queue.retryAt)
         continue
