@@ -397,3 +397,16 @@ describe('FakeCluster', () => {
     await expect(FakeCluster.start({ brokers: 1, racks: ['a', 'b'] })).rejects.toThrow(/racks/)
   })
 })
+
+describe('FakeCluster ListOffsets versions', () => {
+  it('answers ListOffsets v1–v3 without a leader epoch (they cannot carry one; librdkafka/kcat sends v2) and v4+ with it', async () => {
+    const cluster = await start()
+    cluster.createTopic('lo', { partitions: 1, replicationFactor: 1 })
+    const c = await client(cluster, 1)
+    await produce(c, 'lo', 0, batch(['a', 'b']))
+    const ask = (version: number) => c.send(ListOffsetsApi, version, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'lo', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })
+    expect((await ask(2)).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, offset: 2n, leaderEpoch: -1 })
+    expect((await ask(4)).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, offset: 2n, leaderEpoch: 0 })
+    expect(c.closed).toBe(false)
+  })
+})

@@ -771,7 +771,8 @@ handle(ListOffsetsApi, (request, ctx, { model }) =>
           offset = found.offset
           timestamp = found.timestamp
         } else return { ...result, errorCode: ErrorCode.UNSUPPORTED_VERSION }
-        return { ...result, offset: BigInt(offset), timestamp: BigInt(timestamp), leaderEpoch: log.epochAt(offset) }
+        // The leader epoch is in the response from v4 only (an older one cannot carry it).
+        return { ...result, offset: BigInt(offset), timestamp: BigInt(timestamp), leaderEpoch: ctx.version >= 4 ? log.epochAt(offset) : -1 }
       }),
     })),
   }),
