@@ -524,9 +524,18 @@ handle(ProduceApi, (request, ctx, { model, transactions }) => {
           return result
         }
         const maxMessageBytes = Number(partition.topic.configs.get('max.message.bytes') ?? '1048588')
+        // CreateTime topics refuse a batch holding a record too far ahead, whole (Kafka's
+        // LogValidator); the batch's max timestamp is its latest record's.
+        const createTime = (partition.topic.configs.get('message.timestamp.type') ?? 'CreateTime') === 'CreateTime'
+        const latestAcceptedMs = Date.now() + Number(partition.topic.configs.get('message.timestamp.after.max.ms') ?? '3600000')
         for (const header of headers) {
           if (header.size > maxMessageBytes) {
             result.errorCode = ErrorCode.MESSAGE_TOO_LARGE
+            return result
+          }
+          if (createTime && header.maxTimestamp > latestAcceptedMs) {
+            result.errorCode = ErrorCode.INVALID_TIMESTAMP
+            result.errorMessage = `Timestamp ${header.maxTimestamp} of a record is out of range: it is after now + message.timestamp.after.max.ms`
             return result
           }
           if (header.isControl) {
