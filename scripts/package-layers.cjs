@@ -1,0 +1,21 @@
+// The one-way layers of the packages under packages/, read by .dependency-cruiser.cjs (imports)
+// and scripts/lint-package.mjs (package.json dependencies).
+
+/**
+ * What each package under packages/ may import (by directory name), one way only:
+ * protocol ← connection ← metadata ← {fetch-planner, producer-sink, admin} ← consumer ← kafkats.
+ * tools/* (test infrastructure) only from tests; apps/* and tools/* are not linted by these rules.
+ */
+const LAYERS = {
+  protocol: [],
+  fake: ['protocol'],
+  connection: ['protocol'],
+  metadata: ['protocol', 'connection'],
+  'fetch-planner': ['protocol', 'connection', 'metadata'],
+  'producer-sink': ['protocol', 'connection', 'metadata'],
+  admin: ['protocol', 'connection', 'metadata'],
+  consumer: ['protocol', 'connection', 'metadata', 'fetch-planner', 'admin'],
+  kafkats: ['protocol', 'connection', 'metadata', 'fetch-planner', 'producer-sink', 'admin', 'consumer'],
+}
+
+module.exports = { LAYERS }
