@@ -328,6 +328,9 @@ async function readBatches(metadata: RawMetadata, pool: RawPool, topic: string, 
   let fetchOffset = 0n
   for (let attempt = 0; attempt < 10_000; attempt++) {
     await metadata.refresh()
+    // A refresh answered by a broker that does not list a just-created topic yet drops it (Kafka
+    // 3.9 brokers lag noticeably): wait for one that does.
+    if (metadata.leaderFor(topic, partition) === undefined) await metadata.waitForTopic(topic, 30_000)
     const leader = metadata.leaderFor(topic, partition)
     if (leader === undefined) throw new Error(`no leader for ${topic}-${partition}`)
     const info = metadata.topic(topic)!
