@@ -487,11 +487,16 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         .catch((error: unknown) => this.logger.warn({ error: String(error) }, 'checking the subscribed topics'))
         .finally(() => {
           if (this.closing) return
-          this.topicWatch = setTimeout(tick, MISSING_TOPIC_CHECK_MS)
-          this.topicWatch.unref?.()
+          schedule()
         })
     }
-    tick()
+    const schedule = (): void => {
+      this.topicWatch = setTimeout(tick, MISSING_TOPIC_CHECK_MS)
+      this.topicWatch.unref?.()
+    }
+    // The first look after a check interval: the membership loads the subscribed topics itself at
+    // start, and a second, concurrent load of the same topics would only duplicate it.
+    schedule()
   }
 
   private emitError(error: KafkaError): void {
