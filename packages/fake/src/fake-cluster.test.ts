@@ -411,3 +411,17 @@ describe('FakeCluster ListOffsets versions', () => {
     expect(c.closed).toBe(false)
   })
 })
+
+describe('FakeCluster record timestamps', () => {
+  it('refuses a CreateTime batch with a record past message.timestamp.after.max.ms (INVALID_TIMESTAMP), not on a LogAppendTime topic', async () => {
+    const cluster = await start()
+    cluster.createTopic('ts', { partitions: 1, replicationFactor: 1 })
+    cluster.createTopic('ts-append', { partitions: 1, replicationFactor: 1, configs: { 'message.timestamp.type': 'LogAppendTime' } })
+    const c = await client(cluster, 1)
+    const twoHoursAhead = Date.now() + 2 * 3_600_000
+    expect((await produce(c, 'ts', 0, batch(['now']))).errorCode).toBe(ErrorCode.NONE)
+    expect((await produce(c, 'ts', 0, batch(['future'], { timestamp: twoHoursAhead }))).errorCode).toBe(ErrorCode.INVALID_TIMESTAMP)
+    expect(cluster.partition('ts', 0).logEndOffset).toBe(1n)
+    expect((await produce(c, 'ts-append', 0, batch(['future'], { timestamp: twoHoursAhead }))).errorCode).toBe(ErrorCode.NONE)
+  })
+})
