@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs'
+import { inflateRawSync } from 'node:zlib'
 import type { Options } from 'tsup'
 import { packageBuild } from '../../tsup.shared.js'
-import { ZSTD_WASM_BASE64 } from './src/compression/zstd-wasm-binary.js'
+import { ZSTD_WASM_DEFLATED_BASE64 } from './src/compression/zstd-wasm-binary.js'
 
 const base = packageBuild('neutral')
 const shared = Array.isArray(base) ? base[0] : base
@@ -14,7 +15,7 @@ const config: Options = {
   // zstd.wasm beside the bundles, for `loadZstd({ wasm: new URL('@kafkats/protocol/zstd.wasm', ...) })`
   // in browsers that would rather fetch the file than carry the embedded copy.
   async onSuccess() {
-    writeFileSync('dist/zstd.wasm', Buffer.from(ZSTD_WASM_BASE64, 'base64'))
+    writeFileSync('dist/zstd.wasm', inflateRawSync(Buffer.from(ZSTD_WASM_DEFLATED_BASE64, 'base64')))
   },
 }
 

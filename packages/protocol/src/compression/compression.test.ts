@@ -18,7 +18,7 @@ import { forcePureJsGzip, gzipImplementation } from './gzip.js'
 import { lz4CompressFrame, lz4DecompressFrame } from './lz4.js'
 import { disableLz4Wasm, lz4Wasm } from './lz4-wasm.js'
 import { xxhash32 } from './xxhash32.js'
-import { setZstdImplementation, unloadZstdWasm } from './zstd.js'
+import { loadZstd, setZstdImplementation, unloadZstdWasm, zstdImplementation } from './zstd.js'
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'))
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
@@ -332,8 +332,32 @@ describe('xxhash32', () => {
   })
 })
 
-describe('zstd interop', () => {
-  // `zstd -c fx.txt` (reference zstd CLI v1.5.4): single segment, content size 127 declared
+/** Node 22.15+ (and 23.8+) have zstd in node:zlib; the node-matrix CI suite runs these tests there. */
+function runtimeHasNodeZstd(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+  return major >= 24 || (major === 23 && minor >= 8) || (major === 22 && minor >= 15)
+}
+const ZSTD_IMPLEMENTATIONS = runtimeHasNodeZstd() ? (['node:zlib', 'wasm'] as const) : (['wasm'] as const)
+
+it(`zstd: node:zlib is used exactly where Node has it (Node ${process.versions.node}: ${ZSTD_IMPLEMENTATIONS.join(' and ')} tested)`, async () => {
+  setZstdImplementation('auto')
+  await loadZstd()
+  expect(zstdImplementation()).toBe(runtimeHasNodeZstd() ? 'node:zlib' : 'wasm')
+})
+
+// Every zstd test below runs on each implementation this runtime has: the WebAssembly build
+// everywhere, node:zlib on Node 22.15+ (the node-matrix suite), so the two cannot drift apart.
+describe.each(ZSTD_IMPLEMENTATIONS)('zstd interop (%s)', (implementation) => {
+  beforeAll(async () => {
+    setZstdImplementation(implementation === 'wasm' ? 'wasm' : 'auto')
+    await loadZstd()
+    expect(zstdImplementation()).toBe(implementation)
+  })
+  afterAll(() => {
+    setZstdImplementation('auto')
+  })
+
+  // `zstd -c fx.txt` (reference zstd CLI v1.5.4): single segment, content size 127 declared, checksum
   const withSize = hex(
     '28b52ffd247f8d02006244101980b71a031415116184083e199725a13d14f8c64738db903923ef20cf10c5c077f2c212c64d29ce5b407747ae82b46a1ca5b51440cfb56db23a9e216709b1c12e0400631821063200313cc50905c1543716',
   )
@@ -341,10 +365,11 @@ describe('zstd interop', () => {
   const streaming = hex(
     '28b52ffd04588d02006244101980b71a031415116184083e199725a13d14f8c64738db903923ef20cf10c5c077f2c212c64d29ce5b407747ae82b46a1ca5b51440cfb56db23a9e216709b1c12e0400631821063200313cc50905c1543716',
   )
+  const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
 
   it('decodes frames with and without a declared content size', () => {
-    expect(new TextDecoder().decode(decompressSync('zstd', withSize))).toBe(FIXTURE_TEXT)
-    expect(new TextDecoder().decode(decompressSync('zstd', streaming))).toBe(FIXTURE_TEXT)
+    expect(text(decompressSync('zstd', withSize))).toBe(FIXTURE_TEXT)
+    expect(text(decompressSync('zstd', streaming))).toBe(FIXTURE_TEXT)
     expectCompressionError(() => decompressSync('zstd', withSize, { outputMaxBytes: 100 }), 'limit')
     expectCompressionError(() => decompressSync('zstd', streaming, { outputMaxBytes: 100 }), 'limit')
   })
@@ -352,10 +377,34 @@ describe('zstd interop', () => {
   it('decodes concatenated frames and skips skippable frames', () => {
     const skippable = hex('502a4d18 03000000 aabbcc')
     const joined = Buffer.concat([withSize, skippable, streaming])
-    expect(new TextDecoder().decode(decompressSync('zstd', joined))).toBe(FIXTURE_TEXT + FIXTURE_TEXT)
+    expect(text(decompressSync('zstd', joined))).toBe(FIXTURE_TEXT + FIXTURE_TEXT)
+    // a skippable frame first (Node 22's zstdDecompressSync alone returns nothing for this)
+    expect(text(decompressSync('zstd', Buffer.concat([skippable, withSize])))).toBe(FIXTURE_TEXT)
+    // three of our own frames (Node 22's zstdDecompressSync alone returns only the first)
+    const parts = [utf8('hello kafka'), recordLike(1000), new Uint8Array(0), randomBytes(300)]
+    const frames = Buffer.concat(parts.map((part) => compressSync('zstd', part)))
+    expect(Buffer.from(decompressSync('zstd', frames)).equals(Buffer.concat(parts))).toBe(true)
+    expectCompressionError(() => decompressSync('zstd', frames, { outputMaxBytes: 11 + 1000 + 299 }), 'limit')
+    expectCompressionError(() => decompressSync('zstd', skippable), 'corrupt') // no frame at all
   })
 
-  it('rejects a declared size no block structure can produce', () => {
+  it('rejects a frame whose output differs from its declared content size, with CompressionError', () => {
+    // single segment, 1-byte content size, one last raw block "A" (block header 0x000009)
+    expect(text(decompressSync('zstd', hex('28b52ffd 20 01 090000 41')))).toBe('A')
+    expectCompressionError(() => decompressSync('zstd', hex('28b52ffd 20 02 090000 41')), 'corrupt') // declares 2, makes 1
+    expectCompressionError(() => decompressSync('zstd', hex('28b52ffd 20 00 090000 41')), 'corrupt') // declares 0, makes 1
+    // a last RLE block of 5 "B" (block header 0x00002b) in a frame declaring 1 byte
+    expectCompressionError(() => decompressSync('zstd', hex('28b52ffd 20 01 2b0000 42')), 'corrupt')
+    expect(text(decompressSync('zstd', hex('28b52ffd 20 05 2b0000 42')))).toBe('BBBBB')
+    // the second of two frames is the bad one
+    expectCompressionError(() => decompressSync('zstd', Buffer.concat([withSize, hex('28b52ffd 20 02 090000 41')])), 'corrupt')
+  })
+
+  it('rejects a wrong checksum, trailing bytes and a declared size no block structure can produce', () => {
+    const badChecksum = withSize.slice()
+    badChecksum[badChecksum.length - 1] = (badChecksum[badChecksum.length - 1] as number) ^ 1
+    expectCompressionError(() => decompressSync('zstd', badChecksum), 'corrupt')
+    expectCompressionError(() => decompressSync('zstd', Buffer.concat([withSize, hex('0102')])), 'corrupt')
     // single-segment frame declaring 2^32-1 bytes with one raw block of 1 byte
     expectCompressionError(() => decompressSync('zstd', hex('28b52ffd a0 ffffffff 090000 41'), { outputMaxBytes: 2 ** 33 }), 'corrupt')
   })

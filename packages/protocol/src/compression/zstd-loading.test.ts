@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -103,6 +104,12 @@ describe('zstd WebAssembly loading', () => {
     expect(zstdImplementation()).toBe('wasm')
   })
 
+  it('is the installed @bokuweb/zstd-wasm build (scripts/embed-zstd-wasm.mjs --check)', () => {
+    const script = join(import.meta.dirname, '../../scripts/embed-zstd-wasm.mjs')
+    const result = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' })
+    expect(result.status, `${result.stdout}${result.stderr}`).toBe(0)
+  })
+
   it('matches the published file', () => {
     // dist/zstd.wasm is written from the same embedded copy; the devDependency is its source
     const source = readFileSync(join(import.meta.dirname, '../../../../node_modules/@bokuweb/zstd-wasm/dist/web/zstd.wasm'))
@@ -152,5 +159,57 @@ describe('zstd: node:zlib (where present) and WebAssembly interoperate byte for 
     } catch (error) {
       expect(CompressionError.isInstance(error), String(error)).toBe(true)
     }
+  })
+})
+
+describe('zstd: node:zlib (where present) and WebAssembly decode mutated frames alike', () => {
+  afterEach(() => {
+    setZstdImplementation('auto')
+  })
+
+  /** The output, or the CompressionError reason; anything else thrown fails the test. */
+  function outcome(data: Uint8Array, outputMaxBytes: number): string {
+    try {
+      return `bytes ${Buffer.from(zstdDecompress(data, outputMaxBytes)).toString('base64')}`
+    } catch (error) {
+      expect(CompressionError.isInstance(error), `${String(error)} for ${Buffer.from(data).toString('hex')}`).toBe(true)
+      return `CompressionError ${(error as CompressionError).reason}`
+    }
+  }
+
+  it('gives the same bytes or the same CompressionError reason for 3,000 mutations of single and concatenated frames from both compressors', async () => {
+    const parts = [utf8('hello kafka'), record.subarray(0, 5000), new Uint8Array(0)]
+    // frames from both compressors: node:zlib's carry a checksum, the WebAssembly build's do not
+    const originals: Uint8Array[] = []
+    for (const which of ['auto', 'wasm'] as const) {
+      setZstdImplementation(which)
+      await loadZstd()
+      originals.push(zstdCompress(record.subarray(0, 2000)), Buffer.concat(parts.map((part) => zstdCompress(part))))
+    }
+    let x = 99
+    const next = (): number => {
+      x ^= x << 13
+      x ^= x >>> 17
+      x ^= x << 5
+      return x >>> 0
+    }
+    const cases: Array<[Uint8Array, number]> = originals.flatMap((original) => [1 << 20, 5011, 5010, 4096].map((max): [Uint8Array, number] => [original, max]))
+    for (let i = 0; i < 3000; i++) {
+      const mutated = new Uint8Array(originals[i % originals.length] as Uint8Array) // a copy (Buffer#slice is a view)
+      for (let flips = 1 + (next() % 3); flips > 0; flips--) mutated[next() % mutated.length] = next() & 0xff
+      cases.push([mutated, [1 << 20, 4096, 100][i % 3] as number])
+    }
+    setZstdImplementation('auto')
+    const byDefault = cases.map(([data, max]) => outcome(data, max))
+    setZstdImplementation('wasm')
+    await loadZstd()
+    const byWasm = cases.map(([data, max]) => outcome(data, max))
+    const differing = cases.flatMap(([data, max], i) =>
+      byDefault[i] === byWasm[i] ? [] : [`${Buffer.from(data).toString('hex')} (limit ${max}): ${byDefault[i]} vs wasm ${byWasm[i]}`],
+    )
+    expect(differing).toEqual([])
+    // the mutations reach both outcomes: some still decode, most are refused
+    expect(byWasm.filter((o) => o.startsWith('bytes')).length).toBeGreaterThan(30)
+    expect(byWasm.filter((o) => o.startsWith('CompressionError')).length).toBeGreaterThan(300)
   })
 })

@@ -141,44 +141,25 @@ interface Frame {
 /** Decompresses one or more zstd frames, producing at most `outputMaxBytes` bytes. */
 export function zstdDecompress(data: Uint8Array, outputMaxBytes: number): Uint8Array {
   const zlib = getNodeZstd()
-  if (zlib === null) loadedWasm() // not loaded: fail before any work
+  const module = zlib === null ? loadedWasm() : undefined // not loaded: fail before any work
   const frames = walkFrames(data)
   let declared = 0
-  let allDeclared = true
   for (const frame of frames) {
     if (frame.contentSize > outputMaxBytes - declared) throw limit(outputMaxBytes)
     if (frame.contentSize > 0) declared += frame.contentSize
-    if (frame.contentSize < 0) allDeclared = false
   }
-  if (zlib !== null) return decompressNode(zlib, data, outputMaxBytes, allDeclared ? declared : -1)
-  const module = loadedWasm()
+  // Frame by frame on both implementations: Node 22's zstdDecompressSync stops after the first
+  // frame (a skippable first frame gives 0 bytes), and a truncated frame gives partial output
+  // without an error; Node 24 decodes them all. Decoding the frames walked above keeps the two
+  // implementations, and every Node version, in agreement.
   const outputs: Uint8Array[] = []
   let total = 0
   for (const frame of frames) {
     const bytes = data.subarray(frame.start, frame.end)
-    let output: Uint8Array
-    if (frame.contentSize >= 0) {
-      try {
-        output = frame.contentSize === 0 ? new Uint8Array(0) : run(module, bytes, frame.contentSize)
-      } catch (error) {
-        throw error instanceof TooSmall ? corrupt('frame regenerates more than its declared content size') : error
-      }
-      if (output.length !== frame.contentSize) throw corrupt('frame size does not match its declared content size')
-    } else {
-      // unknown size: grow the capacity 4x a try, never past the limit
-      const ceiling = Math.min(outputMaxBytes - total, frame.bound)
-      let capacity = Math.min(ceiling, Math.max(64 * 1024, bytes.length * 8))
-      for (;;) {
-        try {
-          output = run(module, bytes, Math.max(1, capacity))
-          break
-        } catch (error) {
-          if (!(error instanceof TooSmall)) throw error
-          if (capacity >= ceiling) throw ceiling < frame.bound ? limit(outputMaxBytes) : corrupt('frame regenerates more than its blocks allow')
-          capacity = Math.min(ceiling, capacity * 4)
-        }
-      }
-    }
+    const output =
+      zlib !== null
+        ? decompressFrameNode(zlib, bytes, frame, outputMaxBytes - total, outputMaxBytes)
+        : decompressFrameWasm(module as ZstdWasm, bytes, frame, outputMaxBytes - total, outputMaxBytes)
     total += output.length
     if (total > outputMaxBytes) throw limit(outputMaxBytes)
     outputs.push(output)
@@ -193,6 +174,32 @@ export function zstdDecompress(data: Uint8Array, outputMaxBytes: number): Uint8A
   return out
 }
 
+/** One frame through the WebAssembly build, into at most `remaining` bytes (its declared size was checked against it). */
+function decompressFrameWasm(module: ZstdWasm, bytes: Uint8Array, frame: Frame, remaining: number, outputMaxBytes: number): Uint8Array {
+  if (frame.contentSize >= 0) {
+    let output: Uint8Array
+    try {
+      output = run(module, bytes, frame.contentSize)
+    } catch (error) {
+      throw error instanceof TooSmall ? corrupt('frame regenerates more than its declared content size') : error
+    }
+    if (output.length !== frame.contentSize) throw corrupt('frame size does not match its declared content size')
+    return output
+  }
+  // unknown size: grow the capacity 4x a try, never past the limit
+  const ceiling = Math.min(remaining, frame.bound)
+  let capacity = Math.min(ceiling, Math.max(64 * 1024, bytes.length * 8))
+  for (;;) {
+    try {
+      return run(module, bytes, Math.max(1, capacity))
+    } catch (error) {
+      if (!(error instanceof TooSmall)) throw error
+      if (capacity >= ceiling) throw ceiling < frame.bound ? limit(outputMaxBytes) : corrupt('frame regenerates more than its blocks allow')
+      capacity = Math.min(ceiling, capacity * 4)
+    }
+  }
+}
+
 class TooSmall extends Error {}
 
 function run(module: ZstdWasm, frame: Uint8Array, capacity: number): Uint8Array {
@@ -202,17 +209,27 @@ function run(module: ZstdWasm, frame: Uint8Array, capacity: number): Uint8Array 
   throw corrupt(`malformed frame (${errorName(result)})`)
 }
 
-/** Node's zstd, bounded by `maxOutputLength`; the frames were already walked and checked. */
-function decompressNode(zlib: NodeZstd, data: Uint8Array, outputMaxBytes: number, declared: number): Uint8Array {
+/**
+ * One frame through Node's zstd, bounded like the WebAssembly path: by the declared size when
+ * there is one (more output is a corrupt frame), else by the remaining limit and the frame's
+ * block bound.
+ */
+function decompressFrameNode(zlib: NodeZstd, bytes: Uint8Array, frame: Frame, remaining: number, outputMaxBytes: number): Uint8Array {
+  const ceiling = frame.contentSize >= 0 ? frame.contentSize : Math.min(remaining, frame.bound)
+  const tooLarge = (): CompressionError => {
+    if (frame.contentSize >= 0) return corrupt('frame regenerates more than its declared content size')
+    return ceiling < frame.bound ? limit(outputMaxBytes) : corrupt('frame regenerates more than its blocks allow')
+  }
   let output: Uint8Array
   try {
-    output = zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(1, outputMaxBytes) })
+    // maxOutputLength must be at least 1: a 1-byte output where 0 are allowed is caught below
+    output = zlib.zstdDecompressSync(bytes, { maxOutputLength: Math.max(1, ceiling) })
   } catch (error) {
-    const code = (error as { code?: unknown }).code
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw limit(outputMaxBytes)
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge()
     throw corrupt(`malformed frame (${error instanceof Error ? error.message : String(error)})`, error)
   }
-  if (declared >= 0 && output.length !== declared) throw corrupt('frame size does not match its declared content size')
+  if (output.length > ceiling) throw tooLarge()
+  if (frame.contentSize >= 0 && output.length !== frame.contentSize) throw corrupt('frame size does not match its declared content size')
   return output
 }
 

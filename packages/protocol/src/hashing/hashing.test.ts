@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { crc32 } from './crc32.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { crc32, crc32Implementation, forcePortableCrc32 } from './crc32.js'
 import { crc32c } from './crc32c.js'
 import { murmur2, murmur2Partition, toPositive } from './murmur2.js'
 
@@ -50,14 +50,45 @@ describe('crc32c', () => {
   })
 })
 
-describe('crc32 (zlib)', () => {
+/** zlib.crc32 is in Node 20.15+ and 22.2+: every Node CI runs (20.19+) has it. */
+const runtimeHasZlibCrc32 = typeof (process.getBuiltinModule?.('node:zlib') as { crc32?: unknown } | undefined)?.crc32 === 'function'
+const CRC32_IMPLEMENTATIONS = runtimeHasZlibCrc32 ? (['node:zlib', 'portable'] as const) : (['portable'] as const)
+
+it(`crc32: zlib.crc32 is used exactly where the runtime has it (Node ${process.versions.node})`, () => {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+  // the versions CI runs (20.19+, 22, 24) have it; a silent fallback there would leave it untested
+  if (major >= 23 || (major === 22 && minor >= 2) || (major === 20 && minor >= 15)) expect(runtimeHasZlibCrc32).toBe(true)
+  expect(crc32Implementation()).toBe(runtimeHasZlibCrc32 ? 'node:zlib' : 'portable')
+})
+
+describe.each(CRC32_IMPLEMENTATIONS)('crc32 (zlib polynomial), %s', (implementation) => {
+  beforeAll(() => {
+    forcePortableCrc32(implementation === 'portable')
+    expect(crc32Implementation()).toBe(implementation)
+  })
+  afterAll(() => {
+    forcePortableCrc32(false)
+  })
+
   it('matches the standard check value', () => {
     expect(crc32(ascii('123456789'))).toBe(0xcbf43926)
     expect(crc32(ascii('The quick brown fox jumps over the lazy dog'))).toBe(0x414fa339)
+    // long enough for zlib.crc32 where present: 1,000 x "123456789"
+    expect(crc32(ascii('123456789'.repeat(1000)))).toBe(referenceCrc(0xedb88320, ascii('123456789'.repeat(1000))))
   })
-  it('agrees with a bit-by-bit reference', () => {
-    const data = Uint8Array.from({ length: 100 }, (_, i) => (i * 31 + 5) & 0xff)
+  it('agrees with a bit-by-bit reference, short inputs and long ones, at any offset', () => {
+    const data = Uint8Array.from({ length: 1200 }, (_, i) => (i * 31 + 5) & 0xff)
     for (let end = 0; end <= 100; end++) expect(crc32(data, 0, end)).toBe(referenceCrc(0xedb88320, data.subarray(0, end)))
+    for (const [start, end] of [[0, 255], [0, 256], [1, 257], [7, 1200], [300, 301], [3, 1199]] as const) {
+      expect(crc32(data, start, end), `[${start}, ${end})`).toBe(referenceCrc(0xedb88320, data.subarray(start, end)))
+    }
+  })
+  it('continues over pieces, across the short/long boundary', () => {
+    const data = Uint8Array.from({ length: 2000 }, (_, i) => (i * 7 + 1) & 0xff)
+    const whole = referenceCrc(0xedb88320, data)
+    expect(crc32(data, 10, 2000, crc32(data, 0, 10))).toBe(whole)
+    expect(crc32(data, 1500, 2000, crc32(data, 0, 1500))).toBe(whole)
+    expect(crc32(data, 1999, 2000, crc32(data, 300, 1999, crc32(data, 0, 300)))).toBe(whole)
   })
 })
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { CompressionError } from '../compression/compression-error.js'
 import type { CompressionCodec } from '../compression/codecs.js'
 import { DecodeError } from '../errors/decode-error.js'
+import { crc32Implementation, forcePortableCrc32 } from '../hashing/crc32.js'
 import {
   CorruptRecordError,
   type RecordInput,
@@ -421,6 +422,31 @@ describe('legacy message sets (magic v0 / v1)', () => {
     expect(decodeRecordBatchesSync(message).batches[0]!.records[0]!.value).toBeNull()
     message[message.length - 1] = 0
     expectError(() => decodeRecordBatchesSync(message, { partition: 1 }), CorruptRecordError.isInstance, 'CorruptRecordError')
+  })
+
+  it('checks the CRC-32 of a long legacy message with zlib.crc32 (where the runtime has it) and the portable tables', () => {
+    // v0, key null, a 1,000-byte value: long enough for zlib.crc32
+    const value = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13 + 7) & 0xff)
+    const message = new Uint8Array(12 + 4 + 1 + 1 + 4 + 4 + value.length)
+    const view = new DataView(message.buffer)
+    view.setBigInt64(0, 9n)
+    view.setInt32(8, message.length - 12)
+    view.setInt32(18, -1) // after crc, magic 0, attributes 0: key null
+    view.setInt32(22, value.length)
+    message.set(value, 26)
+    withCrc(message)
+    const corrupted = message.slice()
+    corrupted[600] = (corrupted[600] as number) ^ 0x10
+    try {
+      for (const portable of [false, true]) {
+        forcePortableCrc32(portable)
+        const record = decodeRecordBatchesSync(message).batches[0]!.records[0]!
+        expect([record.offset, Buffer.from(record.value!).equals(Buffer.from(value))]).toEqual([9n, true])
+        expectError(() => decodeRecordBatchesSync(corrupted), CorruptRecordError.isInstance, `CorruptRecordError (${crc32Implementation()})`)
+      }
+    } finally {
+      forcePortableCrc32(false)
+    }
   })
 })
 
