@@ -1,7 +1,7 @@
 import { KafkaError, hasMarker } from './kafka-error.js'
 
 const marker = 'kafkats.error.InvalidArgumentError'
-const symbol = Symbol.for(marker)
+const symbol = /* @__PURE__ */ Symbol.for(marker)
 
 /**
  * A value passed to a method (a record, an offset, a partition, an admin request) that cannot
@@ -10,7 +10,9 @@ const symbol = Symbol.for(marker)
  * given and says what is expected. Never retriable: the same value fails the same way.
  */
 export class InvalidArgumentError extends KafkaError {
-  private readonly [symbol] = true
+  // The brand is set in the constructor, not as a class field: a computed-key field is top-level
+  // work to a bundler, which would then keep this class in every bundle (see decode-error.ts).
+  declare private readonly [symbol]: true
   /** Where the bad value was, as a path from the method's argument (`messages[3].key`). */
   readonly field: string
   /** A short printable form of the value that was given (`42 (number)`, `undefined`). */
@@ -21,6 +23,7 @@ export class InvalidArgumentError extends KafkaError {
   constructor(field: string, value: unknown, expected: string, options: { cause?: unknown } = {}) {
     const received = describeValue(value)
     super(`invalid ${field}: expected ${expected}, got ${received}`, { errorName: 'INVALID_ARGUMENT', retriable: false, cause: options.cause })
+    this[symbol] = true
     this.name = 'InvalidArgumentError'
     this.field = field
     this.received = received
