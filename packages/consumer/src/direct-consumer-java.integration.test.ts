@@ -3,16 +3,20 @@
 // headers (including one with an empty value), order, offsets.
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { setZstdImplementation } from '@kafkats/protocol'
+import { setZstdImplementation, zstdImplementation } from '@kafkats/protocol'
 import { clusterInfo, createTopic, javaProduce } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type ConsumerRecord, headerString, keyString, valueString } from './consumer-record.js'
 import { DirectConsumer } from './direct-consumer.js'
 import { Offset } from './offset.js'
 
-// KAFKATS_ZSTD=wasm runs this on the WebAssembly zstd where the runtime also has node:zlib zstd
-// (Node >= 22.15): both implementations must interoperate with the independent client.
+// zstd runs on node:zlib where the runtime has it (Node >= 22.15), else on the WebAssembly build;
+// KAFKATS_ZSTD=wasm forces the WebAssembly build. Both must interoperate with the independent
+// client: CI runs this file under Node 20 (npm test: WebAssembly); node-matrix runs the same
+// decoding direction on node:zlib in producer-sink's interop test. The test name says which ran.
 if (process.env.KAFKATS_ZSTD === 'wasm') setZstdImplementation('wasm')
+/** The zstd implementation this run uses (the WebAssembly build loads on first use). */
+const ZSTD = zstdImplementation() ?? 'wasm'
 
 const cluster = clusterInfo()
 const bootstrap = cluster.bootstrap.plaintext.join(',')
@@ -26,7 +30,7 @@ afterAll(() => {
 const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
 const PER_CODEC = 50
 
-describe('records produced by the Java client', () => {
+describe(`records produced by the Java client (zstd: ${ZSTD})`, () => {
   it('are consumed with every codec: keys, values and headers', async () => {
     const topic = `direct-java-${Date.now()}`
     await createTopic(metadata, pool, topic, 1, 3, [{ partitionIndex: 0, brokerIds: [1, 2, 3] }])
@@ -65,6 +69,7 @@ describe('records produced by the Java client', () => {
           expect(record.timestamp).toBeGreaterThan(1_600_000_000_000n)
         }
       })
+      expect(zstdImplementation()).toBe(ZSTD) // the implementation the test name promises decoded it
     } finally {
       await consumer.close()
     }

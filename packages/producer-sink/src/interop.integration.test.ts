@@ -3,14 +3,18 @@
 // decoder reads, and its default partitioner (murmur2) agrees with ours on 1,000 keys.
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { murmur2Partition, setZstdImplementation } from '@kafkats/protocol'
+import { murmur2Partition, setZstdImplementation, zstdImplementation } from '@kafkats/protocol'
 import { clusterInfo, createTopic, javaConsume, javaProduce, readPartition } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Producer } from './producer.js'
 
-// KAFKATS_ZSTD=wasm runs this on the WebAssembly zstd where the runtime also has node:zlib zstd
-// (Node >= 22.15): both implementations must interoperate with the independent client.
+// zstd runs on node:zlib where the runtime has it (Node >= 22.15), else on the WebAssembly build;
+// KAFKATS_ZSTD=wasm forces the WebAssembly build. Both must interoperate with the independent
+// client: CI runs this file under Node 20 (npm test: WebAssembly) and Node 22 (node-matrix:
+// node:zlib), and the test names say which ran.
 if (process.env.KAFKATS_ZSTD === 'wasm') setZstdImplementation('wasm')
+/** The zstd implementation this run uses (the WebAssembly build loads on first use). */
+const ZSTD = zstdImplementation() ?? 'wasm'
 
 const cluster = clusterInfo()
 const bootstrap = cluster.bootstrap.plaintext.join(',')
@@ -23,7 +27,7 @@ afterAll(() => {
 
 const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
 
-describe('interop with the Java client', () => {
+describe(`interop with the Java client (zstd: ${ZSTD})`, () => {
   it('the Java consumer reads what kafkats produced, with every codec', async () => {
     const topic = `interop-to-java-${Date.now()}`
     await createTopic(metadata, pool, topic, 1, 3)
@@ -86,6 +90,7 @@ describe('interop with the Java client', () => {
         })
       }
     }
+    expect(zstdImplementation()).toBe(ZSTD) // the implementation the test name promises decoded it
   })
 
   it('puts keyed records on the same partition as the Java client (its default partitioner)', async () => {

@@ -13,8 +13,9 @@ import { buildTables, crc32Bytewise16 } from './crc32c.js'
 const TABLES = /* @__PURE__ */ buildTables(0xedb88320, 16)
 
 /**
- * Below this the tables are faster than the call into zlib (measured with Node 20 and 22:
- * tables ahead at 64 bytes, zlib ahead from about 200 bytes on).
+ * Below this the tables are faster than the call into zlib. Measured (Node 20.20 and 22.23,
+ * median of 7 interleaved runs): the tables take 0.3-0.4x zlib's time at 32-64 bytes, they are
+ * even at 192-256 bytes, and zlib is 1.7-3x faster from 512 bytes on.
  */
 const NATIVE_MIN_BYTES = 256
 
