@@ -33,8 +33,13 @@ const allowListFile = flag('allowed-skips')[0] ?? join(root, '.ci/allowed-skips.
 const baselineFile = flag('baseline')[0] ?? join(root, '.ci/test-count-baseline.json')
 // A drop of this fraction or more below the baseline total fails the run.
 const BASELINE_DROP_LIMIT = 0.1
+/** Failed tests named before the closing line; more are counted, not listed. */
+const MAX_FAILED_NAMES = 30
 
 const problems = []
+const failedNames = []
+/** `/any/checkout/packages/x/src/y.test.ts` → `packages/x/src/y.test.ts`. */
+const shortPath = (file) => String(file).replace(/^.*?\/((?:packages|apps|tools)\/)/, '$1')
 let passed = 0
 let failedTests = 0
 let allowedSkips = 0
@@ -89,6 +94,8 @@ for (const file of reportFiles) {
       } else if (test.status === 'failed') {
         reportFailed += 1
         suiteFailed += 1
+        const why = Array.isArray(test.failureMessages) && test.failureMessages.length > 0 ? String(test.failureMessages[0]).split('\n')[0].slice(0, 300) : ''
+        failedNames.push(`${name}: ${shortPath(file)} > ${test.fullName}${why ? ` — ${why}` : ''}`)
       } else if (allowList.has(test.fullName)) {
         allowedSkips += 1
         console.log(`allowed skip (${name}): ${test.fullName} — ${allowList.get(test.fullName)}`)
@@ -142,6 +149,9 @@ if (flags.includes('--write-baseline')) {
   }
 }
 
+// Failed tests by name, next to the closing line: a CI log is often read from its tail only.
+for (const line of failedNames.slice(0, MAX_FAILED_NAMES)) console.error(`FAILED TEST: ${line}`)
+if (failedNames.length > MAX_FAILED_NAMES) console.error(`FAILED TEST: … and ${failedNames.length - MAX_FAILED_NAMES} more`)
 for (const { message } of problems) console.error(`FAIL: ${message}`)
 const failed = failedTests + problems.reduce((sum, { count }) => sum + count, 0)
 console.log(`${passed} passed, ${failed} failed${allowedSkips > 0 ? `, ${allowedSkips} skipped (allowed)` : ''}`)

@@ -80,6 +80,13 @@ describe('test-summary.mjs', () => {
     expect(result).toMatchObject({ status: 1, line: '2 passed, 1 failed' })
   })
 
+  it('names each failed test and its first failure line before the closing line', () => {
+    const failing = { ...test('a two', 'failed'), failureMessages: ['AssertionError: expected 1 to be 2\n    at stack'] }
+    const result = summarize({ a: report([file('/ci/checkout/packages/a/src/a.test.ts', [test('a one'), failing])]) }, { baseline: { totalTests: 2 } })
+    expect(result.stderr).toContain('FAILED TEST: a: packages/a/src/a.test.ts > a two — AssertionError: expected 1 to be 2')
+    expect(result.stderr).not.toContain('at stack')
+  })
+
   it('success: false with no failed test is red', () => {
     expectRed(summarize({ a: { ...good(), success: false }, b: report([file('/b.test.ts', [test('b one')])]) }), /success: false/)
   })
