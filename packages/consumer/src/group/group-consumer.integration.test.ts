@@ -217,7 +217,12 @@ describe('GroupConsumer against the real cluster', () => {
     const s1 = member('s1')
     const s2 = member('s2')
     const s3 = member('s3')
-    await waitFor(() => ['s1', 's2', 's3'].every((name) => tracker.ownedBy(name).length === 4), 30_000, '4 partitions each')
+    // Settling three fresh static members takes a few rebalance rounds; on a loaded CI machine
+    // (Kafka 3.9 pass) 30 s was once not enough. The claims under test start after this point.
+    await waitFor(() => ['s1', 's2', 's3'].every((name) => tracker.ownedBy(name).length === 4), 60_000, '4 partitions each').catch((error: unknown) => {
+      const owned = ['s1', 's2', 's3'].map((name) => `${name} owns ${tracker.ownedBy(name).length}`).join(', ')
+      throw new Error(`${(error as Error).message} (${owned}; generations ${[s1, s2, s3].map((m) => m.group.generationId).join('/')})`)
+    })
     await sleep(1_500)
     const owned = tracker.ownedBy('s2')
     const generation = s1.group.generationId
