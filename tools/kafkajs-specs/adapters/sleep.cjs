@@ -1,0 +1,1 @@
+module.exports = (delayMs) => new Promise((resolve) => setTimeout(resolve, delayMs))

@@ -1,0 +1,50 @@
+// What the specs' own setup gives them, rebuilt for Jest 30: their 90 s default timeout, the
+// matchers they use that Jest 30 does not ship: jest-extended's (toBeTrue, toResolve,
+// toThrowWithMessage), KafkaJS's own `optional`, and Jest 25's aliases, removed in Jest 30.
+jest.setTimeout(90_000)
+
+const outcome = (run) => {
+  try {
+    run()
+    return { pass: true, message: () => '' }
+  } catch (error) {
+    return { pass: false, message: () => error.message }
+  }
+}
+
+expect.extend(require('jest-extended'))
+
+expect.extend({
+  // `expect.optional(value)`: undefined or exactly `value`
+  optional(received, value) {
+    const pass = received === undefined || received === value
+    return { pass, message: () => `expected ${this.utils.printReceived(received)} ${pass ? 'not ' : ''}to be undefined or ${value}` }
+  },
+})
+
+// Jest 25's aliases, removed in Jest 30, each delegating to the matcher it stood for. Jest inverts
+// `pass` for `.not`, so each one only says whether the positive form holds.
+const REMOVED_ALIASES = {
+  toBeCalled: 'toHaveBeenCalled',
+  toBeCalledTimes: 'toHaveBeenCalledTimes',
+  toBeCalledWith: 'toHaveBeenCalledWith',
+  lastCalledWith: 'toHaveBeenLastCalledWith',
+  nthCalledWith: 'toHaveBeenNthCalledWith',
+  toReturn: 'toHaveReturned',
+  toReturnTimes: 'toHaveReturnedTimes',
+  toReturnWith: 'toHaveReturnedWith',
+  lastReturnedWith: 'toHaveLastReturnedWith',
+  nthReturnedWith: 'toHaveNthReturnedWith',
+  toThrowError: 'toThrow',
+}
+expect.extend(
+  Object.fromEntries(
+    Object.entries(REMOVED_ALIASES).map(([alias, matcher]) => [
+      alias,
+      function (received, ...expected) {
+        const result = outcome(() => expect(received)[matcher](...expected))
+        return result.pass ? { pass: true, message: () => `expected the opposite of ${matcher}` } : result
+      },
+    ]),
+  ),
+)
