@@ -12,6 +12,17 @@ import {
 } from '@kafkats/protocol'
 import { AuthenticationError } from './authentication-error.js'
 import { ConnectionError } from './connection-error.js'
+import {
+  type BrokerEndpoint,
+  type RequestStartMessage,
+  authenticateChannel,
+  closeChannel,
+  connectChannel,
+  errorChannel,
+  reauthenticateChannel,
+  requestEndChannel,
+  requestStartChannel,
+} from './diagnostics.js'
 import { FrameDecoder } from './frame-decoder.js'
 import { type Logger, silentLogger } from './logger.js'
 import { RequestTimeoutError } from './request-timeout-error.js'
@@ -45,6 +56,8 @@ export interface ConnectionOptions {
   logger?: Logger
   /** Aborts connecting (and the ApiVersions/SASL exchange). */
   signal?: AbortSignal
+  /** The broker's node id when known (diagnostics and metrics name brokers by it). Default -1: unknown, as for a bootstrap address. */
+  nodeId?: number
 }
 
 export const connectionDefaults = {
@@ -79,6 +92,10 @@ interface InFlight {
   reject: (error: Error) => void
   timer: ReturnType<typeof setTimeout> | undefined
   timeoutMs: number
+  /** performance.now() at the write. */
+  startedAt: number
+  /** The request:start message, built only when someone listens on request:start or request:end. */
+  diagnostics: RequestStartMessage | null
 }
 
 /**
@@ -93,6 +110,8 @@ export class BrokerConnection {
   /** `host:port` */
   readonly address: string
   readonly clientId: string
+  /** The broker's node id (-1 until the cluster metadata names this address); the pool keeps it current. */
+  nodeId: number
   private readonly options: ConnectionOptions
   private readonly socket: net.Socket
   private readonly frames: FrameDecoder
@@ -118,6 +137,7 @@ export class BrokerConnection {
     this.port = options.port
     this.address = `${options.host}:${options.port}`
     this.clientId = options.clientId ?? connectionDefaults.clientId
+    this.nodeId = options.nodeId ?? -1
     this.socket = socket
     this.logger = (options.logger ?? silentLogger).child({ broker: this.address })
     this.requestTimeoutMs = options.requestTimeoutMs ?? connectionDefaults.requestTimeoutMs
@@ -139,16 +159,35 @@ export class BrokerConnection {
    * `ConnectionError` (retriable), `AuthenticationError` or `UnsupportedVersionError`.
    */
   static async connect(options: ConnectionOptions): Promise<BrokerConnection> {
-    const socket = await openSocket(options)
-    const connection = new BrokerConnection(options, socket)
+    const startedAt = performance.now()
+    let connection: BrokerConnection | undefined
     try {
+      const socket = await openSocket(options)
+      connection = new BrokerConnection(options, socket)
       await connection.negotiateVersions()
-      if (options.sasl !== undefined) await connection.authenticate(options.sasl)
+      if (connectChannel.hasSubscribers) {
+        connectChannel.publish({
+          broker: connection.endpoint(),
+          clientId: connection.clientId,
+          tls: options.tls !== undefined && options.tls !== false,
+          durationMs: performance.now() - startedAt,
+        })
+      }
+      if (options.sasl !== undefined) await connection.authenticate(options.sasl, false)
     } catch (error) {
-      connection.close(error instanceof Error ? error : new Error(String(error)))
+      const failure = error instanceof Error ? error : new Error(String(error))
+      if (errorChannel.hasSubscribers) {
+        errorChannel.publish({ broker: { nodeId: options.nodeId ?? -1, host: options.host, port: options.port }, clientId: options.clientId ?? connectionDefaults.clientId, error: failure })
+      }
+      connection?.close(failure)
       throw error
     }
     return connection
+  }
+
+  /** The broker as diagnostics messages name it (a new object each time: subscribers may keep it). */
+  private endpoint(): BrokerEndpoint {
+    return { nodeId: this.nodeId, host: this.host, port: this.port }
   }
 
   /** True until the connection closes. */
@@ -252,6 +291,19 @@ export class BrokerConnection {
     api.encodeRequest(writer, version, request)
     writer.setInt32(sizePosition, writer.offset - 4)
     const frame = writer.finish()
+    const diagnostics =
+      requestStartChannel.hasSubscribers || requestEndChannel.hasSubscribers
+        ? {
+            broker: this.endpoint(),
+            clientId: this.clientId,
+            apiKey: api.apiKey,
+            apiName: api.name,
+            apiVersion: version,
+            correlationId,
+            requestBytes: frame.length,
+            expectResponse,
+          }
+        : null
 
     // Waiting writers keep their order: a later request never overtakes one waiting for drain.
     if (this.socket.writableNeedDrain || this.drainWaiters.length > 0) await new Promise<void>((wake) => this.drainWaiters.push(wake))
@@ -259,9 +311,17 @@ export class BrokerConnection {
     this.clearIdleTimer()
 
     if (!expectResponse) {
-      await new Promise<void>((resolve, reject) => {
-        this.socket.write(frame, (error) => (error ? reject(new ConnectionError(`write failed: ${error.message}`, this.address, { cause: error })) : resolve()))
-      })
+      const startedAt = performance.now()
+      if (diagnostics !== null && requestStartChannel.hasSubscribers) requestStartChannel.publish(diagnostics)
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.socket.write(frame, (error) => (error ? reject(new ConnectionError(`write failed: ${error.message}`, this.address, { cause: error })) : resolve()))
+        })
+      } catch (error) {
+        if (diagnostics !== null) publishRequestEnd(diagnostics, startedAt, 0, error as Error)
+        throw error
+      }
+      if (diagnostics !== null) publishRequestEnd(diagnostics, startedAt, 0, null)
       this.armIdleTimer()
       return undefined
     }
@@ -277,9 +337,12 @@ export class BrokerConnection {
         reject,
         timer: undefined,
         timeoutMs,
+        startedAt: performance.now(),
+        diagnostics,
       }
       entry.timer = setTimeout(() => this.onTimeout(entry), timeoutMs)
       this.inFlight.push(entry)
+      if (diagnostics !== null && requestStartChannel.hasSubscribers) requestStartChannel.publish(diagnostics)
       this.socket.write(frame)
     })
   }
@@ -319,13 +382,14 @@ export class BrokerConnection {
       response = this.decodeResponse(entry, reader)
     } catch (error) {
       // The frame boundary is intact, so the connection stays usable; only this request fails.
-      entry.reject(
-        KafkaError.isInstance(error)
-          ? error
-          : new DecodeError(`cannot decode ${entry.api.name} v${entry.version} response: ${String(error)}`, reader.offset, { cause: error }),
-      )
+      const failure = KafkaError.isInstance(error)
+        ? error
+        : new DecodeError(`cannot decode ${entry.api.name} v${entry.version} response: ${String(error)}`, reader.offset, { cause: error })
+      if (entry.diagnostics !== null) publishRequestEnd(entry.diagnostics, entry.startedAt, frame.length + 4, failure)
+      entry.reject(failure)
       return
     }
+    if (entry.diagnostics !== null) publishRequestEnd(entry.diagnostics, entry.startedAt, frame.length + 4, null)
     entry.resolve(response)
   }
 
@@ -354,11 +418,15 @@ export class BrokerConnection {
     const pending = this.inFlight.slice(this.inFlightHead)
     this.inFlight.length = 0
     this.inFlightHead = 0
+    let failedRequests = 0
     for (const entry of pending) {
       if (entry === undefined) continue
+      failedRequests++
       clearTimeout(entry.timer)
+      if (entry.diagnostics !== null) publishRequestEnd(entry.diagnostics, entry.startedAt, 0, error)
       entry.reject(error)
     }
+    if (closeChannel.hasSubscribers) closeChannel.publish({ broker: this.endpoint(), clientId: this.clientId, inFlightRequests: failedRequests, error: byClient ? null : error })
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const wake of waiters) wake()
@@ -405,12 +473,39 @@ export class BrokerConnection {
     throw new UnsupportedVersionError(`broker ${this.address} accepts no ApiVersions version kafkats can send`, 'ApiVersions')
   }
 
-  private async authenticate(sasl: SaslOptions): Promise<void> {
-    const sessionLifetimeMs = await authenticate(sasl, {
-      address: this.address,
-      request: (api, request) => this.send(api, request, {}, true) as Promise<never>,
-      versionFor: (api) => this.versionFor(api),
-    })
+  private async authenticate(sasl: SaslOptions, again: boolean): Promise<void> {
+    const diagnostics = again ? reauthenticateChannel : authenticateChannel
+    const startedAt = performance.now()
+    let sessionLifetimeMs: bigint
+    try {
+      sessionLifetimeMs = await authenticate(sasl, {
+        address: this.address,
+        request: (api, request) => this.send(api, request, {}, true) as Promise<never>,
+        versionFor: (api) => this.versionFor(api),
+      })
+    } catch (error) {
+      if (diagnostics.hasSubscribers) {
+        diagnostics.publish({
+          broker: this.endpoint(),
+          clientId: this.clientId,
+          mechanism: saslMechanismName(sasl),
+          sessionLifetimeMs: 0,
+          durationMs: performance.now() - startedAt,
+          error: error instanceof Error ? error : new Error(String(error)),
+        })
+      }
+      throw error
+    }
+    if (diagnostics.hasSubscribers) {
+      diagnostics.publish({
+        broker: this.endpoint(),
+        clientId: this.clientId,
+        mechanism: saslMechanismName(sasl),
+        sessionLifetimeMs: Number(sessionLifetimeMs),
+        durationMs: performance.now() - startedAt,
+        error: null,
+      })
+    }
     this.scheduleReauthentication(sasl, sessionLifetimeMs)
   }
 
@@ -424,7 +519,7 @@ export class BrokerConnection {
     const delayMs = Number(sessionLifetimeMs) * (0.85 + Math.random() * 0.1)
     this.reauthenticationTimer = setTimeout(() => {
       this.logger.debug({ sessionLifetimeMs: Number(sessionLifetimeMs) }, 're-authenticating before the SASL session expires')
-      const run = this.authenticate(sasl)
+      const run = this.authenticate(sasl, true)
       this.reauthentication = run
       run.then(
         () => {
@@ -440,6 +535,15 @@ export class BrokerConnection {
     }, delayMs)
     this.reauthenticationTimer.unref?.()
   }
+}
+
+function publishRequestEnd(start: RequestStartMessage, startedAt: number, responseBytes: number, error: Error | null): void {
+  if (!requestEndChannel.hasSubscribers) return
+  requestEndChannel.publish({ ...start, responseBytes, durationMs: performance.now() - startedAt, error })
+}
+
+function saslMechanismName(sasl: SaslOptions): string {
+  return sasl.mechanism === 'custom' ? sasl.implementation.name : sasl.mechanism
 }
 
 function openSocket(options: ConnectionOptions): Promise<net.Socket> {

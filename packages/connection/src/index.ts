@@ -20,3 +20,14 @@ export type { SaslMechanism, SaslExchange } from './sasl/mechanism.js'
 export type { OAuthBearerToken, OAuthBearerTokenProvider } from './sasl/oauthbearer.js'
 export { scramMechanism, type ScramAlgorithm } from './sasl/scram.js'
 export { backoffMs } from './backoff.js'
+export {
+  connectionChannelNames,
+  type ConnectionChannelMessages,
+  type BrokerEndpoint,
+  type RequestStartMessage,
+  type RequestEndMessage,
+  type ConnectionConnectMessage,
+  type ConnectionAuthenticateMessage,
+  type ConnectionCloseMessage,
+  type ConnectionErrorMessage,
+} from './diagnostics.js'

@@ -37,6 +37,8 @@ interface Slot {
 export class ConnectionPool {
   private readonly options: ConnectionPoolOptions
   private readonly slots = new Map<string, Slot>()
+  /** Broker node ids by address, as the cluster metadata reported them (see `nameBroker`). */
+  private readonly nodeIds = new Map<string, number>()
   private closed = false
 
   constructor(options: ConnectionPoolOptions = {}) {
@@ -72,6 +74,18 @@ export class ConnectionPool {
     return new ConnectionPool(this.options)
   }
 
+  /**
+   * Records that `address` is broker `nodeId` (the cluster metadata calls this for every broker
+   * it learns), so connections to it, open and future, carry the id in diagnostics and metrics.
+   */
+  nameBroker(address: string, nodeId: number): void {
+    if (this.nodeIds.get(address) === nodeId) return
+    this.nodeIds.set(address, nodeId)
+    for (const [key, slot] of this.slots) {
+      if (slot.connection !== null && key.slice(key.indexOf('|') + 1) === address) slot.connection.nodeId = nodeId
+    }
+  }
+
   /** Closes the connection for `address`/`purpose` (or every purpose) so the next `get` reconnects. */
   invalidate(address: string, purpose?: ConnectionPurpose): void {
     for (const [key, slot] of this.slots) {
@@ -95,7 +109,8 @@ export class ConnectionPool {
       if (wait > 0) await sleep(wait, signal)
       const { host, port } = parseAddress(this.options.mapAddress?.(address) ?? address)
       const { mapAddress: _mapAddress, reconnectBackoffMs: _base, reconnectBackoffMaxMs: _max, ...connectionOptions } = this.options
-      const connection = await BrokerConnection.connect({ ...connectionOptions, host, port, ...(signal ? { signal } : {}) })
+      const nodeId = this.nodeIds.get(address) ?? -1
+      const connection = await BrokerConnection.connect({ ...connectionOptions, host, port, nodeId, ...(signal ? { signal } : {}) })
       if (this.closed) {
         connection.close()
         throw new ConnectionError('the connection pool is closed', address, { retriable: false })

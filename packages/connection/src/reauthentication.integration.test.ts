@@ -1,7 +1,9 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { MetadataApi } from '@kafkats/protocol'
 import { clusterInfo, recordingLogger } from '@kafkats/testkit'
 import { expect, it } from 'vitest'
 import { BrokerConnection } from './connection.js'
+import type { ConnectionAuthenticateMessage } from './diagnostics.js'
 import { parseAddress } from './pool.js'
 
 const cluster = clusterInfo()
@@ -12,6 +14,9 @@ it('re-authenticates before the broker-granted SASL session expires and keeps th
   const reauthMs = cluster.reauthMs.saslPlaintext ?? 0
   expect(reauthMs).toBeGreaterThan(0)
   const { logger, lines } = recordingLogger()
+  const reauthentications: ConnectionAuthenticateMessage[] = []
+  const onReauthenticate = (message: unknown): void => void reauthentications.push(message as ConnectionAuthenticateMessage)
+  subscribe('kafkats:connection:reauthenticate', onReauthenticate)
   const user = cluster.saslUsers.scram256[0]!
   const connection = await BrokerConnection.connect({
     ...parseAddress(cluster.bootstrap.saslPlaintext[1]!),
@@ -30,7 +35,11 @@ it('re-authenticates before the broker-granted SASL session expires and keeps th
     expect(requests).toBeGreaterThan(10)
     expect(lines.map((line) => line.message)).toContain('re-authenticating before the SASL session expires')
     expect(connection.isOpen).toBe(true)
+    expect(reauthentications.length).toBeGreaterThanOrEqual(1)
+    expect(reauthentications[0]).toMatchObject({ mechanism: 'SCRAM-SHA-256', error: null, broker: { nodeId: -1, ...parseAddress(cluster.bootstrap.saslPlaintext[1]!) } })
+    expect(reauthentications[0]!.sessionLifetimeMs).toBeGreaterThan(0)
   } finally {
+    unsubscribe('kafkats:connection:reauthenticate', onReauthenticate)
     connection.close()
   }
 }, 60_000)

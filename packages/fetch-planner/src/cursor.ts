@@ -41,6 +41,8 @@ export interface Cursor extends CursorView {
   busy: boolean
   /** Buffered batches not yet polled. */
   buffered: number
+  /** The high watermark of the last Fetch answer without error (-1 before one): the lag is this minus `position`. */
+  highWatermark: bigint
 }
 
 export function createCursor(topic: string, partition: number, key: string): Cursor {
@@ -66,5 +68,6 @@ export function createCursor(topic: string, partition: number, key: string): Cur
     generation: 0,
     busy: false,
     buffered: 0,
+    highWatermark: -1n,
   }
 }

@@ -34,3 +34,10 @@ export {
 } from './rules.js'
 export { extractRecords, type AbortedTransaction, type ExtractInput, type ExtractedRecords } from './records.js'
 export { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js'
+export {
+  fetchChannelNames,
+  type FetchChannelMessages,
+  type FetchResponseMessage,
+  type FetchResponsePartition,
+  type PreferredReplicaMove,
+} from './diagnostics.js'

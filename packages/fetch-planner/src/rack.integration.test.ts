@@ -3,7 +3,9 @@
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { clusterInfo, createTopic, produceRecords, recordingLogger, text, values, waitForFullIsr } from '@kafkats/testkit'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FetchResponseMessage } from './diagnostics.js'
 import { FetchPlanner } from './fetch-planner.js'
 import type { FetchPlannerOptions } from './options.js'
 import { consume } from './testing.test-data.js'
@@ -103,4 +105,51 @@ describe('KIP-392 on the real cluster', () => {
       }
     })
   }
+
+  it('rack-2: kafkats:fetch:response reports the redirects, then every byte and record node 2 served', async () => {
+    const responses: FetchResponseMessage[] = []
+    const listener = (message: unknown): void => {
+      const response = message as FetchResponseMessage
+      if (response.partitions.some((partition) => partition.topic === TOPIC)) responses.push(response)
+    }
+    subscribe('kafkats:fetch:response', listener)
+    const p = planner({ rack: 'rack-2' })
+    try {
+      assignEarliest(p)
+      // The first test added 50 records to each partition.
+      const records = await consume(p, PARTITIONS * (PER_PARTITION + 50))
+      const moves = responses.flatMap((response) => response.preferredReplicaMoves)
+      expect(moves.map((move) => [move.partition, move.fromNodeId, move.toNodeId]).sort()).toEqual([
+        [0, 1, 2],
+        [1, 3, 2],
+        [2, 1, 2],
+        [3, 3, 2],
+      ])
+      const redirecting = responses.filter((response) => response.preferredReplicaMoves.length > 0)
+      for (const response of redirecting) {
+        for (const partition of response.partitions) expect(partition.preferredReadReplica).toBe(2)
+        expect(response.records).toBe(0)
+      }
+      const fromNode2 = responses.filter((response) => response.nodeId === 2)
+      const counters = p.brokerCounters().get(2)!
+      expect(fromNode2.reduce((sum, response) => sum + response.records, 0)).toBe(records.length)
+      expect(fromNode2.reduce((sum, response) => sum + response.bytes, 0)).toBe(counters.bytes)
+      for (const response of fromNode2) {
+        expect(response.errorCode).toBe(0)
+        expect(response.partitionCount).toBe(response.partitions.length)
+        expect(response.bytes).toBe(response.partitions.reduce((sum, partition) => sum + partition.bytes, 0))
+        for (const partition of response.partitions) {
+          if (partition.records === 0) continue
+          // Records arrive in record batches: a partition that delivered records returned bytes.
+          expect(partition.bytes).toBeGreaterThan(0)
+          expect(partition.highWatermark).toBeGreaterThanOrEqual(partition.fetchOffset + BigInt(partition.records))
+        }
+      }
+      // KIP-227: after the first full fetch the broker keeps a session.
+      expect(fromNode2.at(-1)!.sessionId).not.toBe(0)
+    } finally {
+      unsubscribe('kafkats:fetch:response', listener)
+      await p.close()
+    }
+  })
 })

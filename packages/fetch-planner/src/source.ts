@@ -22,6 +22,7 @@ import type { ResolvedFetchPlannerOptions } from './options.js'
 import { type ExtractedRecords, decodeBatches, extractRecords } from './records.js'
 import { decideFetchAnswer, formatMoves, onSourceFailure, pinToLeader, rackForRequest } from './rules.js'
 import type { BrokerCounters, FetchedBatch } from './types.js'
+import { type FetchResponsePartition, type PreferredReplicaMove, fetchResponseChannel } from './diagnostics.js'
 
 /** Fetch v13 replaced topic names with topic ids. */
 const FIRST_TOPIC_ID_VERSION = 13
@@ -310,7 +311,10 @@ export class FetchSource {
   private async handleResponse(plan: FetchPlan, response: FetchResponse): Promise<void> {
     const broker = this.brokerId
     const now = Date.now()
+    // Built only when someone listens on kafkats:fetch:response.
+    const details: FetchResponsePartition[] | null = fetchResponseChannel.hasSubscribers ? [] : null
     if (response.errorCode !== ErrorCode.NONE) {
+      if (details !== null) this.publishResponse(response, details, [])
       this.session.reset()
       const code = response.errorCode
       if (code === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || code === ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
@@ -333,7 +337,9 @@ export class FetchSource {
         const entry = plan.cursors.get(topicPartitionKey(topic, answer.partitionIndex))
         if (entry === undefined || !this.isCurrent(entry)) continue
         const cursor = entry.cursor
+        if (answer.errorCode === ErrorCode.NONE) cursor.highWatermark = answer.highWatermark
         const leader = this.host.metadata.partition(topic, answer.partitionIndex)?.leader ?? -1
+        let delivered = 0
         const decision = decideFetchAnswer(answer, {
           responder: broker,
           leader,
@@ -345,7 +351,7 @@ export class FetchSource {
         })
         switch (decision.action) {
           case 'deliver':
-            await this.deliver(entry, broker, topic, answer)
+            delivered = await this.deliver(entry, broker, topic, answer)
             break
           case 'redirect':
             cursor.preferredReplica = decision.to
@@ -391,9 +397,42 @@ export class FetchSource {
             this.host.fail(cursor, KafkaProtocolError.fromCode(decision.errorCode, { apiName: 'Fetch', topic, partition: cursor.partition }))
             break
         }
+        if (details !== null) {
+          details.push({
+            topic,
+            partition: answer.partitionIndex,
+            fetchOffset: entry.fetchOffset,
+            errorCode: answer.errorCode,
+            highWatermark: answer.highWatermark,
+            bytes: answer.records?.length ?? 0,
+            records: delivered,
+            preferredReadReplica: answer.preferredReadReplica,
+          })
+        }
       }
     }
+    if (details !== null) this.publishResponse(response, details, moves.map((move) => ({ topic: move.topic, partition: move.partition, fromNodeId: broker, toNodeId: move.to })))
     if (moves.length > 0) this.host.logger.info({ fromBroker: broker, moves: formatMoves(moves) }, 'fetch partitions returned preferred replicas')
+  }
+
+  private publishResponse(response: FetchResponse, partitions: FetchResponsePartition[], preferredReplicaMoves: PreferredReplicaMove[]): void {
+    let bytes = 0
+    let records = 0
+    for (const partition of partitions) {
+      bytes += partition.bytes
+      records += partition.records
+    }
+    fetchResponseChannel.publish({
+      nodeId: this.brokerId,
+      errorCode: response.errorCode,
+      sessionId: response.sessionId,
+      partitionCount: partitions.length,
+      bytes,
+      records,
+      partitions,
+      preferredReplicaMoves,
+      throttleTimeMs: response.throttleTimeMs,
+    })
   }
 
   /** Whether an answer still applies: same cursor, same generation, still fetched here at the same offset. */
@@ -414,23 +453,23 @@ export class FetchSource {
     broker: number,
     topic: string,
     answer: FetchResponsePartitionData,
-  ): Promise<void> {
+  ): Promise<number> {
     const cursor = entry.cursor
     const bytes = answer.records
     cursor.followerOutOfRangeCount = 0
-    if (bytes === null || bytes.length === 0) return
+    if (bytes === null || bytes.length === 0) return 0
     const counters = this.host.countersFor(broker)
     counters.bytes += bytes.length
     let extracted: ExtractedRecords
     try {
       const pending = decodeBatches(bytes, { topic, partition: cursor.partition })
       const decoded = pending instanceof Promise ? await pending : pending
-      if (!this.isCurrent(entry)) return
+      if (!this.isCurrent(entry)) return 0
       if (decoded.batches.length === 0) {
         if (decoded.truncated !== null) {
           this.host.logger.debug({ topic, partition: cursor.partition, offset: entry.fetchOffset, size: decoded.truncated.size }, 'only a partial batch arrived; fetching again')
         }
-        return
+        return 0
       }
       extracted = extractRecords({
         topic,
@@ -441,9 +480,9 @@ export class FetchSource {
         batches: decoded.batches,
       })
     } catch (error) {
-      if (!this.isCurrent(entry)) return
+      if (!this.isCurrent(entry)) return 0
       this.host.fail(cursor, KafkaError.isInstance(error) ? error : new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error }))
-      return
+      return 0
     }
     if (extracted.records.length > 0) {
       counters.partitionsServed++
@@ -453,12 +492,12 @@ export class FetchSource {
     cursor.fetchOffset = extracted.nextOffset
     if (extracted.lastEpoch >= 0) cursor.offsetEpoch = extracted.lastEpoch
     if (extracted.records.length === 0) {
-      if (!advanced) return
+      if (!advanced) return 0
       if (cursor.buffered === 0) {
         // Only control or aborted batches: nothing to hand out, the position moves past them.
         cursor.position = cursor.fetchOffset
         cursor.positionEpoch = cursor.offsetEpoch
-        return
+        return 0
       }
     }
     const batch: FetchedBatch = {
@@ -473,6 +512,7 @@ export class FetchSource {
       servedBy: broker,
     }
     this.host.buffer(cursor, batch)
+    return extracted.records.length
   }
 
   private applyLeaderHint(topic: string, answer: FetchResponsePartitionData, endpoints: Map<number, { host: string; port: number; rack: string | null }>): void {

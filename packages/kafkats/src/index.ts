@@ -98,3 +98,16 @@ export {
 export type { FetchOptions, AutoOffsetReset, TopicPartition } from '@kafkats/fetch-planner'
 // The admin client and every type its methods take or return.
 export * from '@kafkats/admin'
+// node:diagnostics_channel: the catalogue of channels and their message types.
+export { diagnosticsChannelNames, subscribeDiagnostics, type DiagnosticsChannelMessages, type DiagnosticsChannelName } from './diagnostics.js'
+export type {
+  BrokerEndpoint,
+  RequestStartMessage,
+  RequestEndMessage,
+  ConnectionConnectMessage,
+  ConnectionAuthenticateMessage,
+  ConnectionCloseMessage,
+  ConnectionErrorMessage,
+} from '@kafkats/connection'
+export type { ProduceBatchSentMessage, ProduceBatchAckedMessage, ProduceBatchFailedMessage, ProduceProducerIdMessage } from '@kafkats/producer-sink'
+export type { FetchResponseMessage, FetchResponsePartition, PreferredReplicaMove } from '@kafkats/fetch-planner'

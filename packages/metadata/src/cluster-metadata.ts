@@ -245,6 +245,7 @@ export class ClusterMetadata extends MetadataEvents {
       if (endpoint === undefined) return false
       const withLeader = new Map(brokers)
       withLeader.set(leader, { nodeId: leader, ...endpoint, address: `${endpoint.host}:${endpoint.port}` })
+      this.options.pool.nameBroker(`${endpoint.host}:${endpoint.port}`, leader)
       brokers = withLeader
     }
     const partitions = [...info.partitions]
@@ -343,6 +344,7 @@ export class ClusterMetadata extends MetadataEvents {
         address: `${broker.host}:${broker.port}`,
         rack: broker.rack,
       })
+      this.options.pool.nameBroker(`${broker.host}:${broker.port}`, broker.nodeId)
     }
     const topics = new Map<string, TopicInfo>()
     // Topics we did not ask about this time keep their last known state.

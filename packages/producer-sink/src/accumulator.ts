@@ -1,3 +1,4 @@
+import { batchFailedChannel } from './diagnostics.js'
 import { type CompressionCodec, InvalidArgumentError, type RecordInput, crc32c, encodeRecordBatchSync } from '@kafkats/protocol'
 
 /** What `send` resolves with once the record is acknowledged. */
@@ -40,6 +41,11 @@ export class ProducerBatch {
   logAppendTime = -1n
   /** A permanent failure, applied once the batch is the partition's head. */
   failure: Error | null = null
+  /** Times the batch was put in a Produce request (diagnostics: the attempt number). */
+  sends = 0
+  /** The producer epoch it was encoded with, and the one it carries now (they differ after an epoch bump). */
+  frozenEpoch = -1
+  producerEpoch = -1
 
   constructor(topic: string, partition: number, now: number) {
     this.topic = topic
@@ -76,6 +82,8 @@ export class ProducerBatch {
 
   freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional = false): void {
     this.baseSequence = baseSequence
+    this.frozenEpoch = producerEpoch
+    this.producerEpoch = producerEpoch
     this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence, isTransactional })
   }
 
@@ -122,6 +130,7 @@ export class ProducerBatch {
     // The CRC (offset 17) covers attributes (offset 21) to the end.
     view.setUint32(17, crc32c(bytes, 21, bytes.length) >>> 0)
     this.baseSequence = baseSequence
+    this.producerEpoch = producerEpoch
   }
 
   complete(): void {
@@ -150,6 +159,8 @@ export class ProducerBatch {
   }
 
   fail(error: Error): void {
+    // Every way a batch fails for good ends here (broker error, delivery timeout, close, abort).
+    if (batchFailedChannel.hasSubscribers) batchFailedChannel.publish({ topic: this.topic, partition: this.partition, records: this.recordCount, attempts: this.sends, error })
     for (const reject of this.rejecters) reject(error)
   }
 }

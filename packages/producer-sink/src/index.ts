@@ -20,3 +20,11 @@ export { TransactionFatalError } from './transaction-fatal-error.js'
 export { TransactionStateError } from './transaction-state-error.js'
 export { type TransactionState, type TransactionErrorKind, type TransactionApi, classifyTransactionError, isTransitionValid } from './transaction-state.js'
 export { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset, type TransactionHost } from './transaction-manager.js'
+export {
+  producerChannelNames,
+  type ProducerChannelMessages,
+  type ProduceBatchSentMessage,
+  type ProduceBatchAckedMessage,
+  type ProduceBatchFailedMessage,
+  type ProduceProducerIdMessage,
+} from './diagnostics.js'

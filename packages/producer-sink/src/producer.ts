@@ -13,6 +13,7 @@ import {
 import { PartitionQueue, ProducerBatch, type RecordMetadata } from './accumulator.js'
 import { BufferFullError } from './buffer-full-error.js'
 import { DeliveryTimeoutError } from './delivery-timeout-error.js'
+import { producerIdChannel } from './diagnostics.js'
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js'
 import { DefaultPartitioner, type Partitioner } from './partitioner.js'
 import { ProducerClosedError } from './producer-closed-error.js'
@@ -249,10 +250,25 @@ export class Producer {
 
   /** A new id/epoch with nothing in flight: every partition starts again at sequence 0. */
   private setProducerIdentity(producerId: bigint, producerEpoch: number, reason: string): void {
+    this.publishProducerId(producerId, producerEpoch, reason)
     this.producerId = producerId
     this.producerEpoch = producerEpoch
     for (const queue of this.allQueues) queue.restartSequences(producerId, producerEpoch)
     this.emit('producerIdChanged', { producerId, producerEpoch, reason })
+  }
+
+  /** Publishes `kafkats:produce:producer-id` for a change about to be applied. */
+  private publishProducerId(producerId: bigint, producerEpoch: number, reason: string): void {
+    if (!producerIdChannel.hasSubscribers) return
+    producerIdChannel.publish({
+      producerId,
+      producerEpoch,
+      previousProducerId: this.producerId,
+      previousProducerEpoch: this.producerEpoch,
+      epochBump: producerId === this.producerId && producerEpoch !== this.producerEpoch,
+      reason,
+      transactionalId: this.options.transactionalId,
+    })
   }
 
   /** Fails every batch that was never sent (the open ones at each partition's tail). */
@@ -680,6 +696,7 @@ export class Producer {
             }),
           )
           if (response.errorCode !== 0) throw KafkaProtocolError.fromCode(response.errorCode, { apiName: 'InitProducerId' })
+          this.publishProducerId(response.producerId, response.producerEpoch, reason)
           this.producerId = response.producerId
           this.producerEpoch = response.producerEpoch
           this.logger.info({ producerId: String(this.producerId), producerEpoch: this.producerEpoch, reason }, 'producer id assigned')

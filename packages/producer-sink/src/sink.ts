@@ -2,6 +2,7 @@ import type { BrokerConnection, Logger } from '@kafkats/connection'
 import type { ClusterMetadata } from '@kafkats/metadata'
 import { EncodeError, ErrorCode, KafkaProtocolError, ProduceApi, type ProduceResponse, errorByCode } from '@kafkats/protocol'
 import type { PartitionQueue, ProducerBatch } from './accumulator.js'
+import { type ProduceBatchSentMessage, batchAckedChannel, batchSentChannel } from './diagnostics.js'
 import { MAX_IN_FLIGHT_IDEMPOTENT, type ResolvedProducerOptions } from './options.js'
 
 /** Errors that mean the partition's leader moved: refresh metadata before the retry. */
@@ -218,8 +219,27 @@ export class Sink {
     for (const { batch, queue } of entries) {
       batch.inFlight = true
       batch.sentOnce = true
+      batch.sends++
       queue.inFlightCount++
       queue.inFlightNode = this.nodeId
+      if (batchSentChannel.hasSubscribers) batchSentChannel.publish(this.describe(batch))
+    }
+  }
+
+  /** The diagnostics message of a batch about to be sent (or acknowledged). */
+  private describe(batch: ProducerBatch): ProduceBatchSentMessage {
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      nodeId: this.nodeId,
+      records: batch.recordCount,
+      bytes: batch.encoded?.length ?? 0,
+      attempt: batch.sends,
+      producerId: this.host.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      epochBumped: batch.producerEpoch !== batch.frozenEpoch,
+      transactionalId: this.host.transactionalId,
     }
   }
 
@@ -304,7 +324,10 @@ export class Sink {
       host.metadata.requestRefresh('produce request failed')
     } else if (response === null) {
       // acks=0: written is all we will ever know.
-      for (const { batch } of entries) batch.acknowledgedOffset = -1n
+      for (const { batch } of entries) {
+        batch.acknowledgedOffset = -1n
+        if (batchAckedChannel.hasSubscribers) batchAckedChannel.publish({ ...this.describe(batch), baseOffset: -1n, duplicate: false, durationMs: now - batch.createdAt })
+      }
     } else {
       const byTopic = new Map<string, ProduceResponse['responses'][number]>()
       for (const topic of response.responses) byTopic.set(version >= 13 ? topic.topicId : topic.name, topic)
@@ -332,6 +355,9 @@ export class Sink {
     const code = result.errorCode
     if (code === 0 || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
       queue.acknowledge(batch, result.baseOffset, result.logAppendTimeMs, host.options.idempotent)
+      if (batchAckedChannel.hasSubscribers) {
+        batchAckedChannel.publish({ ...this.describe(batch), baseOffset: result.baseOffset, duplicate: code !== 0, durationMs: now - batch.createdAt })
+      }
       return
     }
     const info = errorByCode(code)
