@@ -3,7 +3,7 @@
 
 /**
  * What each package under packages/ may import (by directory name), one way only:
- * protocol ← connection ← metadata ← {fetch-planner, producer-sink, admin} ← consumer ← kafkats.
+ * protocol ← connection ← metadata ← {fetch-planner, producer-sink, admin} ← consumer ← kafkats ← kafkajs.
  * tools/* (test infrastructure) only from tests; apps/* and tools/* are not linted by these rules.
  */
 const LAYERS = {
@@ -16,6 +16,7 @@ const LAYERS = {
   admin: ['protocol', 'connection', 'metadata'],
   consumer: ['protocol', 'connection', 'metadata', 'fetch-planner', 'admin'],
   kafkats: ['protocol', 'connection', 'metadata', 'fetch-planner', 'producer-sink', 'admin', 'consumer'],
+  kafkajs: ['protocol', 'connection', 'metadata', 'fetch-planner', 'producer-sink', 'admin', 'consumer', 'kafkats'],
 }
 
 module.exports = { LAYERS }

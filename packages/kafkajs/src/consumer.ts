@@ -1,0 +1,785 @@
+import type { FetchedBatch, FetchedRecord, GroupConsumer, GroupConsumerConfig, Kafka as KafkatsKafka, StartOffset } from 'kafkats'
+import { toAssignors } from './assigners.js'
+import type { ClientFactory } from './client.js'
+import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, kafkaJSErrors, toKafkaJSError } from './errors.js'
+import { InstrumentationEmitter } from './instrumentation.js'
+import type { Logger } from './logger.js'
+import { describeOneGroup } from './groups.js'
+import type {
+  Batch,
+  ConnectEvent,
+  ConsumerCommitOffsetsEvent,
+  ConsumerConfig,
+  ConsumerCrashEvent,
+  ConsumerEndBatchProcessEvent,
+  ConsumerEvents,
+  ConsumerFetchEvent,
+  ConsumerFetchStartEvent,
+  ConsumerGroupJoinEvent,
+  ConsumerHeartbeatEvent,
+  ConsumerRebalancingEvent,
+  ConsumerReceivedUnsubcribedTopicsEvent,
+  ConsumerRunConfig,
+  ConsumerStartBatchProcessEvent,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  DisconnectEvent,
+  EachBatchPayload,
+  GroupDescription,
+  IBatchProcessEvent,
+  IHeaders,
+  InstrumentationEvent,
+  KafkaMessage,
+  Offsets,
+  OffsetsByTopicPartition,
+  RemoveInstrumentationEventListener,
+  RequestEvent,
+  RequestQueueSizeEvent,
+  RequestTimeoutEvent,
+  TopicOffsets,
+  TopicPartitionOffset,
+  TopicPartitionOffsetAndMetadata,
+  TopicPartitions,
+  ValueOf,
+} from './types.js'
+
+export const consumerEvents: ConsumerEvents = {
+  HEARTBEAT: 'consumer.heartbeat',
+  COMMIT_OFFSETS: 'consumer.commit_offsets',
+  GROUP_JOIN: 'consumer.group_join',
+  FETCH_START: 'consumer.fetch_start',
+  FETCH: 'consumer.fetch',
+  START_BATCH_PROCESS: 'consumer.start_batch_process',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+  CONNECT: 'consumer.connect',
+  DISCONNECT: 'consumer.disconnect',
+  STOP: 'consumer.stop',
+  CRASH: 'consumer.crash',
+  REBALANCING: 'consumer.rebalancing',
+  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
+  REQUEST: 'consumer.network.request',
+  REQUEST_TIMEOUT: 'consumer.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size',
+}
+
+export type Consumer = {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void>
+  stop(): Promise<void>
+  run(config?: ConsumerRunConfig): Promise<void>
+  commitOffsets(topicPartitions: Array<TopicPartitionOffsetAndMetadata>): Promise<void>
+  seek(topicPartitionOffset: TopicPartitionOffset): void
+  describeGroup(): Promise<GroupDescription>
+  pause(topics: Array<{ topic: string; partitions?: number[] }>): void
+  paused(): TopicPartitions[]
+  resume(topics: Array<{ topic: string; partitions?: number[] }>): void
+  on(eventName: ConsumerEvents['HEARTBEAT'], listener: (event: ConsumerHeartbeatEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['COMMIT_OFFSETS'], listener: (event: ConsumerCommitOffsetsEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['GROUP_JOIN'], listener: (event: ConsumerGroupJoinEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['FETCH_START'], listener: (event: ConsumerFetchStartEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['FETCH'], listener: (event: ConsumerFetchEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['START_BATCH_PROCESS'], listener: (event: ConsumerStartBatchProcessEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['END_BATCH_PROCESS'], listener: (event: ConsumerEndBatchProcessEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['CONNECT'], listener: (event: ConnectEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['DISCONNECT'], listener: (event: DisconnectEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['STOP'], listener: (event: InstrumentationEvent<null>) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['CRASH'], listener: (event: ConsumerCrashEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['REBALANCING'], listener: (event: ConsumerRebalancingEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(
+    eventName: ConsumerEvents['RECEIVED_UNSUBSCRIBED_TOPICS'],
+    listener: (event: ConsumerReceivedUnsubcribedTopicsEvent) => void,
+  ): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['REQUEST'], listener: (event: RequestEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['REQUEST_TIMEOUT'], listener: (event: RequestTimeoutEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ConsumerEvents['REQUEST_QUEUE_SIZE'], listener: (event: RequestQueueSizeEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ValueOf<ConsumerEvents>, listener: (event: InstrumentationEvent<unknown>) => void): RemoveInstrumentationEventListener<typeof eventName>
+  logger(): Logger
+  readonly events: ConsumerEvents
+}
+
+/** kafkats extensions of KafkaJS's consumer config (optional; KafkaJS code never sets them). */
+export interface CompatConsumerConfig extends ConsumerConfig {
+  /** `consumer` for KIP-848's consumer group protocol (Kafka 4.x); default `classic`, as KafkaJS. */
+  groupProtocol?: 'classic' | 'consumer'
+}
+
+const EARLIEST = -2n
+const LATEST = -1n
+
+/** KafkaJS's retry defaults (milliseconds). */
+const RETRY_DEFAULTS = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000, factor: 0.2, multiplier: 2 }
+
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** Headers as KafkaJS decodes them: Buffers, and an array when a key repeats. */
+function toIHeaders(headers: FetchedRecord['headers']): IHeaders {
+  const out: IHeaders = {}
+  for (const { key: name, value } of headers) {
+    const buffer = value === null ? Buffer.alloc(0) : toBuffer(value)
+    const existing = out[name]
+    if (existing === undefined) out[name] = buffer
+    else if (Array.isArray(existing)) existing.push(buffer)
+    else out[name] = [existing, buffer]
+  }
+  return out
+}
+
+function toKafkaMessage(record: FetchedRecord): KafkaMessage {
+  return {
+    key: record.key === null ? null : toBuffer(record.key),
+    value: record.value === null ? null : toBuffer(record.value),
+    timestamp: String(record.timestamp),
+    attributes: 0,
+    offset: String(record.offset),
+    headers: toIHeaders(record.headers),
+  }
+}
+
+/** KafkaJS's `Batch`: one partition's records from one fetch, offsets as strings. */
+class CompatBatch implements Batch {
+  readonly topic: string
+  readonly partition: number
+  readonly highWatermark: string
+  readonly messages: KafkaMessage[]
+  private readonly nextOffset: bigint
+  private readonly high: bigint
+
+  constructor(batch: FetchedBatch) {
+    this.topic = batch.topic
+    this.partition = batch.partition
+    this.high = batch.highWatermark
+    this.highWatermark = String(batch.highWatermark)
+    this.messages = batch.records.map(toKafkaMessage)
+    this.nextOffset = batch.nextOffset
+  }
+
+  isEmpty(): boolean {
+    return this.messages.length === 0
+  }
+
+  firstOffset(): string | null {
+    return this.messages[0]?.offset ?? null
+  }
+
+  lastOffset(): string {
+    const last = this.messages[this.messages.length - 1]
+    return last !== undefined ? last.offset : String(this.nextOffset - 1n)
+  }
+
+  offsetLag(): string {
+    return String(this.high - 1n - BigInt(this.lastOffset()))
+  }
+
+  offsetLagLow(): string {
+    const first = this.firstOffset()
+    return first === null ? '0' : String(this.high - 1n - BigInt(first))
+  }
+}
+
+interface PartitionState {
+  topic: string
+  partition: number
+  /** The next offset to commit (last resolved + 1), or null. */
+  resolved: bigint | null
+  committed: bigint | null
+  /** Bumped by every seek: a batch handed out before it is stale. */
+  version: number
+  /** Processing of this partition's batches, in order. */
+  chain: Promise<void>
+  failures: number
+}
+
+export class CompatConsumer implements Consumer {
+  readonly events = consumerEvents
+  private readonly emitter = new InstrumentationEmitter(consumerEvents, 'consumer')
+  private readonly log: Logger
+  private client: KafkatsKafka | null = null
+  private readonly subscriptions: Array<{ topic: string | RegExp; fromBeginning: boolean }> = []
+  private group: GroupConsumer | null = null
+  private running = false
+  private abort: AbortController | null = null
+  private loop: Promise<void> | null = null
+  private runConfig: ConsumerRunConfig = {}
+  private readonly partitions = new Map<string, PartitionState>()
+  /** Topic → paused partitions, or 'all' for a whole topic (also partitions assigned later). */
+  private readonly pausedTopics = new Map<string, Set<number> | 'all'>()
+  private readonly pendingSeeks = new Map<string, { topic: string; partition: number; offset: bigint }>()
+  private lastCommitAt = Date.now()
+  private resolvedSinceCommit = 0
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined
+  private readonly retry: typeof RETRY_DEFAULTS & { restartOnFailure?: (e: Error) => Promise<boolean> }
+
+  constructor(
+    private readonly factory: ClientFactory,
+    private readonly config: CompatConsumerConfig,
+  ) {
+    if (config === null || typeof config !== 'object' || typeof config.groupId !== 'string' || config.groupId === '') {
+      throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
+    }
+    this.log = factory.logger.namespace('Consumer')
+    this.retry = { ...RETRY_DEFAULTS, ...factory.config.retry, ...config.retry }
+  }
+
+  logger(): Logger {
+    return this.log
+  }
+
+  on(eventName: ValueOf<ConsumerEvents>, listener: (event: InstrumentationEvent<never>) => void): RemoveInstrumentationEventListener<typeof eventName> {
+    return this.emitter.on(eventName, listener as (event: InstrumentationEvent<unknown>) => void)
+  }
+
+  connect(): Promise<void> {
+    return kafkaJSErrors(async () => {
+      if (this.client !== null) return
+      this.client = await this.factory.connect({
+        component: 'Consumer',
+        ...(this.config.metadataMaxAge !== undefined ? { metadataMaxAge: this.config.metadataMaxAge } : {}),
+        ...(this.config.allowAutoTopicCreation !== undefined ? { allowAutoTopicCreation: this.config.allowAutoTopicCreation } : {}),
+        ...(this.config.rackId !== undefined ? { rack: this.config.rackId } : {}),
+      })
+      this.emitter.emit(consumerEvents.CONNECT, null)
+    })
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop()
+    const client = this.client
+    this.client = null
+    if (client === null) return
+    await client.close()
+    this.emitter.emit(consumerEvents.DISCONNECT, null)
+  }
+
+  subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
+    return kafkaJSErrors(async () => {
+      if (this.running) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running')
+      const topics = 'topics' in subscription && subscription.topics !== undefined ? subscription.topics : [(subscription as ConsumerSubscribeTopic).topic]
+      if (!Array.isArray(topics) || topics.length === 0) throw new KafkaJSNonRetriableError('Invalid topics array, the value must be an array of strings or RegExps')
+      for (const topic of topics) {
+        if (!(topic instanceof RegExp) && (typeof topic !== 'string' || topic === '')) {
+          throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}, the topic name has to be a String or a RegExp`)
+        }
+        this.subscriptions.push({ topic, fromBeginning: subscription.fromBeginning === true })
+      }
+    })
+  }
+
+  /** The subscribed topic names: strings as given, RegExps matched against the cluster's topics now. */
+  private async subscribedTopics(client: KafkatsKafka): Promise<Map<string, boolean>> {
+    const topics = new Map<string, boolean>()
+    const patterns = this.subscriptions.filter((s) => s.topic instanceof RegExp)
+    const existing = patterns.length > 0 ? await client.admin().listTopics() : []
+    for (const subscription of this.subscriptions) {
+      if (typeof subscription.topic === 'string') topics.set(subscription.topic, subscription.fromBeginning)
+      else for (const name of existing) if (subscription.topic.test(name)) topics.set(name, subscription.fromBeginning)
+    }
+    return topics
+  }
+
+  run(config: ConsumerRunConfig = {}): Promise<void> {
+    return kafkaJSErrors(async () => {
+      if (this.running) {
+        this.log.warn('consumer#run was called, but the consumer is already running', { groupId: this.config.groupId })
+        return
+      }
+      const client = this.client
+      if (client === null) throw new KafkaJSNonRetriableError('Consumer not connected: call consumer.connect() first')
+      if (config.eachBatch === undefined && config.eachMessage === undefined) {
+        throw new KafkaJSNonRetriableError('Consumer#run requires eachBatch or eachMessage')
+      }
+      this.runConfig = config
+      const topics = await this.subscribedTopics(client)
+      if (topics.size === 0) throw new KafkaJSNonRetriableError('No topics to consume: call consumer.subscribe({ topics }) before consumer.run()')
+      this.running = true
+      await this.start(client, topics)
+    })
+  }
+
+  private async start(client: KafkatsKafka, topics: Map<string, boolean>): Promise<void> {
+    // kafkats resets per consumer, KafkaJS per subscription: earliest when any topic asked for it.
+    const fromBeginning = [...topics.values()].some(Boolean)
+    let joined: () => void = () => {}
+    const firstJoin = new Promise<void>((resolve) => (joined = resolve))
+    const joinStarted = Date.now()
+    const options: GroupConsumerConfig = {
+      groupId: this.config.groupId,
+      topics: [...topics.keys()],
+      // Commits are made here, of resolved offsets, as KafkaJS makes them.
+      autoCommit: false,
+      autoOffsetReset: fromBeginning ? 'earliest' : 'latest',
+      // KafkaJS reads committed data only unless readUncommitted is set.
+      isolationLevel: this.config.readUncommitted === true ? 'read_uncommitted' : 'read_committed',
+      ...(this.config.sessionTimeout !== undefined ? { sessionTimeoutMs: this.config.sessionTimeout } : {}),
+      ...(this.config.rebalanceTimeout !== undefined ? { rebalanceTimeoutMs: this.config.rebalanceTimeout } : {}),
+      ...(this.config.heartbeatInterval !== undefined ? { heartbeatIntervalMs: this.config.heartbeatInterval } : {}),
+      ...(this.config.maxBytesPerPartition !== undefined ? { partitionMaxBytes: this.config.maxBytesPerPartition } : {}),
+      ...(this.config.minBytes !== undefined ? { fetchMinBytes: this.config.minBytes } : {}),
+      ...(this.config.maxBytes !== undefined ? { fetchMaxBytes: this.config.maxBytes } : {}),
+      ...(this.config.maxWaitTimeInMs !== undefined ? { fetchMaxWaitMs: this.config.maxWaitTimeInMs } : {}),
+      ...(this.config.groupProtocol !== undefined ? { groupProtocol: this.config.groupProtocol } : {}),
+      ...(this.config.partitionAssigners !== undefined && this.config.groupProtocol !== 'consumer'
+        ? { assignors: toAssignors(this.config.partitionAssigners, this.config.groupId, this.log, client) }
+        : {}),
+      listeners: {
+        assigned: (assigned) => {
+          for (const tp of assigned) this.partitionState(tp.topic, tp.partition)
+          this.applyPauses()
+          for (const tp of assigned) {
+            const pending = this.pendingSeeks.get(key(tp.topic, tp.partition))
+            if (pending !== undefined) {
+              this.pendingSeeks.delete(key(tp.topic, tp.partition))
+              this.seekOwned(pending.topic, pending.partition, pending.offset)
+            }
+          }
+          this.emitGroupJoin(Date.now() - joinStarted)
+          joined()
+        },
+        revoked: async (revoked) => {
+          this.emitter.emit(consumerEvents.REBALANCING, { groupId: this.config.groupId, memberId: this.group?.memberId ?? '' })
+          // Finish what is being processed for these partitions, then commit what it resolved.
+          await Promise.allSettled(revoked.map((tp) => this.partitions.get(key(tp.topic, tp.partition))?.chain))
+          if (this.autoCommit()) await this.commitResolved(revoked).catch((error: unknown) => this.log.warn('commit on revocation failed', { error: String(error) }))
+          for (const tp of revoked) this.partitions.delete(key(tp.topic, tp.partition))
+        },
+        lost: (lost) => {
+          for (const tp of lost) this.partitions.delete(key(tp.topic, tp.partition))
+        },
+      },
+    }
+    const group = client.consumer(options)
+    this.group = group
+    this.abort = new AbortController()
+    this.loop = this.consume(group, this.abort.signal)
+    this.heartbeatTimer = setInterval(() => this.emitHeartbeat(), this.config.heartbeatInterval ?? 3000)
+    this.heartbeatTimer.unref?.()
+    // KafkaJS's run() resolves once the member has joined and received its assignment; a member
+    // given no partitions gets no `assigned` call, so its join shows as a generation with none.
+    await Promise.race([firstJoin, this.joinedWithoutPartitions(group), this.loop])
+  }
+
+  private async joinedWithoutPartitions(group: GroupConsumer): Promise<void> {
+    let emptyPolls = 0
+    while (this.running && this.group === group) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      if (group.memberId !== '' && group.generationId > 0 && group.assignment().length === 0) emptyPolls++
+      else emptyPolls = 0
+      if (emptyPolls >= 4) {
+        this.emitGroupJoin(0)
+        return
+      }
+    }
+  }
+
+  private emitGroupJoin(durationMs: number): void {
+    if (!this.emitter.has(consumerEvents.GROUP_JOIN)) return
+    const group = this.group
+    if (group === null) return
+    const memberAssignment: Record<string, number[]> = {}
+    for (const tp of group.assignment()) (memberAssignment[tp.topic] ??= []).push(tp.partition)
+    this.emitter.emit(consumerEvents.GROUP_JOIN, {
+      duration: durationMs,
+      groupId: this.config.groupId,
+      // kafkats does not expose which member leads the classic group.
+      isLeader: false,
+      leaderId: '',
+      groupProtocol: this.config.groupProtocol === 'consumer' ? 'consumer' : (this.config.partitionAssigners?.length ?? 0) > 0 ? 'custom' : 'cooperative-sticky',
+      memberId: group.memberId,
+      memberAssignment,
+    })
+  }
+
+  private emitHeartbeat(): void {
+    const group = this.group
+    if (group === null || group.memberId === '') return
+    this.emitter.emit(consumerEvents.HEARTBEAT, { groupId: this.config.groupId, memberId: group.memberId, groupGenerationId: group.generationId })
+  }
+
+  private autoCommit(): boolean {
+    return this.runConfig.autoCommit !== false
+  }
+
+  private partitionState(topic: string, partition: number): PartitionState {
+    const k = key(topic, partition)
+    let state = this.partitions.get(k)
+    if (state === undefined) {
+      state = { topic, partition, resolved: null, committed: null, version: 0, chain: Promise.resolve(), failures: 0 }
+      this.partitions.set(k, state)
+    }
+    return state
+  }
+
+  /** The batch loop: batches of one partition are processed in order, up to `partitionsConsumedConcurrently` partitions at once. */
+  private async consume(group: GroupConsumer, signal: AbortSignal): Promise<void> {
+    const concurrency = Math.max(1, Math.floor(this.runConfig.partitionsConsumedConcurrently ?? 1))
+    const inFlight = new Set<Promise<void>>()
+    while (this.running) {
+      try {
+        for await (const fetched of group.batches({ signal })) {
+          if (!this.running) break
+          const state = this.partitionState(fetched.topic, fetched.partition)
+          const version = state.version
+          const task = state.chain.then(() => this.processBatch(group, fetched, state, version))
+          state.chain = task
+          if (concurrency === 1) {
+            await task
+            continue
+          }
+          inFlight.add(task)
+          void task.finally(() => inFlight.delete(task))
+          if (inFlight.size >= concurrency) await Promise.race(inFlight)
+        }
+        await Promise.allSettled(inFlight)
+      } catch (error) {
+        await Promise.allSettled(inFlight)
+        if (!this.running) return
+        const mapped = toKafkaJSError(error)
+        if (mapped instanceof KafkaJSError && mapped.retriable) {
+          this.log.warn('consumer error, retrying', { groupId: this.config.groupId, error: mapped.message })
+          await new Promise((resolve) => setTimeout(resolve, this.retry.initialRetryTime))
+          continue
+        }
+        await this.crash(mapped)
+        return
+      }
+    }
+  }
+
+  private async crash(error: Error): Promise<void> {
+    const original = (function root(e: Error): Error {
+      return e.cause instanceof Error ? root(e.cause) : e
+    })(error)
+    const retriable = error.name === 'KafkaJSNumberOfRetriesExceeded' || (original as { retriable?: unknown }).retriable === true
+    let restart = false
+    if (retriable) {
+      restart = this.retry.restartOnFailure === undefined ? true : await this.retry.restartOnFailure(error).catch(() => true)
+    }
+    this.log.error(`Crash: ${error.name}: ${error.message}`, { groupId: this.config.groupId })
+    this.emitter.emit(consumerEvents.CRASH, { error, groupId: this.config.groupId, restart })
+    if (!restart) {
+      // As KafkaJS: a consumer that will not restart leaves the group and disconnects.
+      void this.disconnect().catch(() => undefined)
+    }
+  }
+
+  private batchEvent(batch: CompatBatch): IBatchProcessEvent {
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      highWatermark: batch.highWatermark,
+      offsetLag: batch.offsetLag(),
+      offsetLagLow: batch.offsetLagLow(),
+      batchSize: batch.messages.length,
+      firstOffset: batch.firstOffset() ?? batch.lastOffset(),
+      lastOffset: batch.lastOffset(),
+    }
+  }
+
+  private isPaused(topic: string, partition: number): boolean {
+    const paused = this.pausedTopics.get(topic)
+    return paused === 'all' || (paused !== undefined && paused.has(partition))
+  }
+
+  private resolve(state: PartitionState, offset: bigint): void {
+    const next = offset + 1n
+    if (state.resolved === null || next > state.resolved) state.resolved = next
+    this.resolvedSinceCommit++
+  }
+
+  private async processBatch(group: GroupConsumer, fetched: FetchedBatch, state: PartitionState, version: number): Promise<void> {
+    if (!this.running || state.version !== version || !this.partitions.has(key(state.topic, state.partition))) return
+    const batch = new CompatBatch(fetched)
+    const started = Date.now()
+    const stale = (): boolean => state.version !== version || !this.running
+    const event = this.emitter.has(consumerEvents.START_BATCH_PROCESS) || this.emitter.has(consumerEvents.END_BATCH_PROCESS) ? this.batchEvent(batch) : null
+    if (batch.isEmpty()) {
+      // Only control records or aborted transactions: move past them.
+      this.resolve(state, fetched.nextOffset - 1n)
+      if (this.autoCommit()) await this.commitIfNecessary()
+      return
+    }
+    if (event !== null) this.emitter.emit(consumerEvents.START_BATCH_PROCESS, event)
+    const pause = (): (() => void) => {
+      this.pause([{ topic: state.topic, partitions: [state.partition] }])
+      return () => this.resume([{ topic: state.topic, partitions: [state.partition] }])
+    }
+    const heartbeat = async (): Promise<void> => this.emitHeartbeat()
+    let failedAt: bigint | null = null
+    try {
+      if (this.runConfig.eachMessage !== undefined) {
+        for (const message of batch.messages) {
+          if (stale()) break
+          failedAt = BigInt(message.offset)
+          await this.runConfig.eachMessage({ topic: state.topic, partition: state.partition, message, heartbeat, pause })
+          failedAt = null
+          this.resolve(state, BigInt(message.offset))
+          if (this.autoCommit()) await this.commitIfNecessary()
+          if (this.isPaused(state.topic, state.partition)) break
+        }
+      } else if (this.runConfig.eachBatch !== undefined) {
+        const lastMessageOffset = batch.messages[batch.messages.length - 1]!.offset
+        const payload: EachBatchPayload = {
+          batch,
+          resolveOffset: (offset) => {
+            // The last record may be followed by control records the application never sees: resolving it resolves them too.
+            this.resolve(state, offset === lastMessageOffset ? fetched.nextOffset - 1n : BigInt(offset))
+          },
+          heartbeat,
+          pause,
+          commitOffsetsIfNecessary: async (offsets?: Offsets) => (offsets !== undefined ? this.commitOffsetsList(offsets.topics) : this.commitIfNecessary()),
+          uncommittedOffsets: () => this.uncommittedOffsets(),
+          isRunning: () => this.running,
+          isStale: stale,
+        }
+        failedAt = BigInt(batch.messages[0]!.offset)
+        await this.runConfig.eachBatch(payload)
+        failedAt = null
+        if (this.runConfig.eachBatchAutoResolve !== false) this.resolve(state, fetched.nextOffset - 1n)
+      }
+      state.failures = 0
+    } catch (error) {
+      await this.handleFailure(group, state, error, failedAt)
+      return
+    }
+    if (event !== null) this.emitter.emit(consumerEvents.END_BATCH_PROCESS, { ...event, duration: Date.now() - started })
+    // Records handed out but not resolved (a pause, a stop, eachBatch without auto-resolve) are read again.
+    const resolvedTo = state.resolved ?? BigInt(batch.firstOffset()!)
+    if (!stale() && resolvedTo < fetched.nextOffset && this.partitions.has(key(state.topic, state.partition))) {
+      this.seekOwned(state.topic, state.partition, resolvedTo < BigInt(batch.firstOffset()!) ? BigInt(batch.firstOffset()!) : resolvedTo)
+    }
+    if (this.autoCommit()) await this.commitResolved().catch((error: unknown) => this.log.warn('auto-commit failed', { error: String(error) }))
+  }
+
+  /** An error from eachMessage/eachBatch: commit what was resolved, read the failed record again after a back-off, and crash past `retries`. */
+  private async handleFailure(group: GroupConsumer, state: PartitionState, error: unknown, failedAt: bigint | null): Promise<void> {
+    const mapped = error instanceof Error ? error : new Error(String(error))
+    this.log.error(`Error when calling ${this.runConfig.eachMessage !== undefined ? 'eachMessage' : 'eachBatch'}`, {
+      topic: state.topic,
+      partition: state.partition,
+      offset: failedAt === null ? null : String(failedAt),
+      error: mapped.message,
+    })
+    if (this.autoCommit()) await this.commitResolved().catch(() => undefined)
+    if (failedAt !== null && this.partitions.has(key(state.topic, state.partition))) {
+      this.seekOwned(state.topic, state.partition, state.resolved !== null && state.resolved > failedAt ? state.resolved : failedAt)
+    }
+    void group
+    if (mapped instanceof KafkaJSError && !mapped.retriable && mapped.name !== 'KafkaJSNumberOfRetriesExceeded') {
+      await this.crash(mapped)
+      return
+    }
+    state.failures++
+    if (state.failures > this.retry.retries) {
+      state.failures = 0
+      const exceeded = new KafkaJSNumberOfRetriesExceeded(mapped, { retryCount: this.retry.retries, retryTime: this.retry.maxRetryTime })
+      await this.crash(exceeded)
+      if (!this.running) return
+    }
+    const delay = Math.min(this.retry.maxRetryTime, this.retry.initialRetryTime * this.retry.multiplier ** Math.max(0, state.failures - 1))
+    const jitter = delay * this.retry.factor * (Math.random() * 2 - 1)
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.round(delay + jitter))))
+  }
+
+  private async commitIfNecessary(): Promise<void> {
+    const interval = this.runConfig.autoCommitInterval
+    const threshold = this.runConfig.autoCommitThreshold
+    const due =
+      (interval !== undefined && interval !== null && Date.now() >= this.lastCommitAt + interval) ||
+      (threshold !== undefined && threshold !== null && this.resolvedSinceCommit >= threshold)
+    if (due) await this.commitResolved()
+  }
+
+  /** Commits the resolved offsets that moved since the last commit (of `only` these partitions when given). */
+  private async commitResolved(only?: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    const group = this.group
+    if (group === null) return
+    const states = only === undefined ? [...this.partitions.values()] : only.map((tp) => this.partitions.get(key(tp.topic, tp.partition))).filter((s) => s !== undefined)
+    const due = states.filter((s) => s.resolved !== null && s.resolved !== s.committed)
+    this.lastCommitAt = Date.now()
+    this.resolvedSinceCommit = 0
+    if (due.length === 0) return
+    const offsets = due.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.resolved! }))
+    await group.commit(offsets)
+    for (const [i, s] of due.entries()) s.committed = offsets[i]!.offset
+    this.emitCommit(group, offsets)
+  }
+
+  private emitCommit(group: GroupConsumer, offsets: ReadonlyArray<{ topic: string; partition: number; offset: bigint }>): void {
+    if (!this.emitter.has(consumerEvents.COMMIT_OFFSETS)) return
+    const topics = new Map<string, TopicOffsets>()
+    for (const o of offsets) {
+      let entry = topics.get(o.topic)
+      if (entry === undefined) topics.set(o.topic, (entry = { topic: o.topic, partitions: [] }))
+      entry.partitions.push({ partition: o.partition, offset: String(o.offset) })
+    }
+    this.emitter.emit(consumerEvents.COMMIT_OFFSETS, { groupId: this.config.groupId, memberId: group.memberId, groupGenerationId: group.generationId, topics: [...topics.values()] })
+  }
+
+  private async commitOffsetsList(topics: ReadonlyArray<TopicOffsets>): Promise<void> {
+    await this.commitOffsets(topics.flatMap(({ topic, partitions }) => partitions.map(({ partition, offset }) => ({ topic, partition, offset }))))
+  }
+
+  private uncommittedOffsets(): OffsetsByTopicPartition {
+    const topics = new Map<string, TopicOffsets>()
+    for (const s of this.partitions.values()) {
+      if (s.resolved === null || s.resolved === s.committed) continue
+      let entry = topics.get(s.topic)
+      if (entry === undefined) topics.set(s.topic, (entry = { topic: s.topic, partitions: [] }))
+      entry.partitions.push({ partition: s.partition, offset: String(s.resolved) })
+    }
+    return { topics: [...topics.values()] }
+  }
+
+  commitOffsets(topicPartitions: Array<TopicPartitionOffsetAndMetadata>): Promise<void> {
+    return kafkaJSErrors(async () => {
+      const group = this.group
+      if (group === null) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
+      const offsets = topicPartitions.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset: BigInt(offset), ...(metadata !== undefined ? { metadata } : {}) }))
+      await group.commit(offsets)
+      for (const o of offsets) {
+        const state = this.partitions.get(key(o.topic, o.partition))
+        if (state !== undefined) {
+          state.committed = o.offset
+          if (state.resolved === null || state.resolved < o.offset) state.resolved = o.offset
+        }
+      }
+      this.emitCommit(group, offsets)
+    })
+  }
+
+  seek({ topic, partition, offset }: TopicPartitionOffset): void {
+    if (typeof topic !== 'string' || topic === '') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`)
+    if (typeof partition !== 'number' || Number.isNaN(partition)) throw new KafkaJSNonRetriableError(`Invalid partition, expected a number received ${String(partition)}`)
+    let seekOffset: bigint
+    try {
+      seekOffset = BigInt(offset)
+    } catch {
+      throw new KafkaJSNonRetriableError(`Invalid offset, expected a long received ${String(offset)}`)
+    }
+    if (seekOffset < 0n && seekOffset !== EARLIEST && seekOffset !== LATEST) throw new KafkaJSNonRetriableError('Offset must not be a negative number')
+    if (this.group === null) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
+    if (!this.partitions.has(key(topic, partition))) {
+      // Not assigned (yet): applied when it is, as KafkaJS does.
+      this.pendingSeeks.set(key(topic, partition), { topic, partition, offset: seekOffset })
+      return
+    }
+    this.seekOwned(topic, partition, seekOffset)
+    const state = this.partitions.get(key(topic, partition))!
+    if (seekOffset >= 0n) {
+      if (this.autoCommit()) {
+        // KafkaJS commits a seek at once with auto-commit; otherwise it counts as resolved.
+        const group = this.group
+        void group
+          .commit([{ topic, partition, offset: seekOffset }])
+          .then(() => {
+            state.committed = seekOffset
+            state.resolved = seekOffset
+          })
+          .catch((error: unknown) => this.log.warn('commit of the seek offset failed', { error: String(error) }))
+      } else {
+        state.resolved = seekOffset
+      }
+    }
+  }
+
+  private seekOwned(topic: string, partition: number, offset: bigint): void {
+    const group = this.group
+    if (group === null) return
+    const state = this.partitionState(topic, partition)
+    state.version++
+    const start: StartOffset = offset === EARLIEST ? { kind: 'earliest' } : offset === LATEST ? { kind: 'latest' } : { kind: 'offset', offset }
+    try {
+      group.seek(topic, partition, start)
+    } catch (error) {
+      this.log.warn('seek failed', { topic, partition, offset: String(offset), error: String(error) })
+    }
+  }
+
+  describeGroup(): Promise<GroupDescription> {
+    return kafkaJSErrors(async () => {
+      const client = this.client
+      if (client === null) throw new KafkaJSNonRetriableError('Consumer not connected')
+      return describeOneGroup(client, this.config.groupId)
+    })
+  }
+
+  pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    for (const { topic, partitions } of topics) {
+      if (typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`)
+      if (partitions === undefined) {
+        this.pausedTopics.set(topic, 'all')
+        continue
+      }
+      const existing = this.pausedTopics.get(topic)
+      if (existing === 'all') continue
+      const set = existing ?? new Set<number>()
+      for (const partition of partitions) set.add(partition)
+      this.pausedTopics.set(topic, set)
+    }
+    this.applyPauses()
+  }
+
+  resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    const group = this.group
+    const resumed: Array<{ topic: string; partition: number }> = []
+    for (const { topic, partitions } of topics) {
+      const existing = this.pausedTopics.get(topic)
+      if (existing === undefined) continue
+      const owned = group?.assignment().filter((tp) => tp.topic === topic) ?? []
+      if (partitions === undefined) {
+        this.pausedTopics.delete(topic)
+        resumed.push(...owned)
+        continue
+      }
+      if (existing === 'all') {
+        // Resuming some partitions of a wholly paused topic leaves the others paused.
+        const rest = new Set(owned.map((tp) => tp.partition).filter((p) => !partitions.includes(p)))
+        this.pausedTopics.set(topic, rest)
+      } else {
+        for (const partition of partitions) existing.delete(partition)
+        if (existing.size === 0) this.pausedTopics.delete(topic)
+      }
+      for (const partition of partitions) if (owned.some((tp) => tp.partition === partition)) resumed.push({ topic, partition })
+    }
+    if (group !== null && resumed.length > 0) group.resume(resumed)
+  }
+
+  paused(): TopicPartitions[] {
+    const owned = this.group?.assignment() ?? []
+    const out: TopicPartitions[] = []
+    for (const [topic, paused] of this.pausedTopics) {
+      const partitions = paused === 'all' ? owned.filter((tp) => tp.topic === topic).map((tp) => tp.partition) : [...paused]
+      if (partitions.length > 0) out.push({ topic, partitions: partitions.sort((a, b) => a - b) })
+    }
+    return out
+  }
+
+  /** Pauses, at the kafkats consumer, every owned partition the application paused. */
+  private applyPauses(): void {
+    const group = this.group
+    if (group === null) return
+    const list = group.assignment().filter((tp) => this.isPaused(tp.topic, tp.partition))
+    if (list.length > 0) group.pause(list)
+  }
+
+  async stop(): Promise<void> {
+    const group = this.group
+    if (!this.running && group === null) return
+    this.running = false
+    clearInterval(this.heartbeatTimer)
+    this.abort?.abort()
+    await this.loop?.catch(() => undefined)
+    this.loop = null
+    if (group !== null) {
+      if (this.autoCommit()) await this.commitResolved().catch((error: unknown) => this.log.warn('commit on stop failed', { error: String(error) }))
+      this.group = null
+      await group.close().catch((error: unknown) => this.log.warn('leaving the group failed', { error: String(error) }))
+    }
+    this.partitions.clear()
+    this.emitter.emit(consumerEvents.STOP, null)
+  }
+}

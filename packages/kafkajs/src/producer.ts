@@ -1,0 +1,359 @@
+import type { Kafka as KafkatsKafka, Producer as KafkatsProducer, ProducerOptions, ProducerRecord as KafkatsRecord, RecordMetadata as KafkatsMetadata } from 'kafkats'
+import type { ClientFactory } from './client.js'
+import { toCompressionCodec } from './compression.js'
+import { KafkaJSError, KafkaJSNonRetriableError, kafkaJSErrors } from './errors.js'
+import { InstrumentationEmitter } from './instrumentation.js'
+import type { Logger } from './logger.js'
+import type {
+  CompressionTypes,
+  ConnectEvent,
+  DisconnectEvent,
+  IHeaders,
+  InstrumentationEvent,
+  Message,
+  Offsets,
+  PartitionMetadata,
+  ProducerBatch,
+  ProducerConfig,
+  ProducerEvents,
+  ProducerRecord,
+  RecordMetadata,
+  RemoveInstrumentationEventListener,
+  RequestEvent,
+  RequestQueueSizeEvent,
+  RequestTimeoutEvent,
+  TopicMessages,
+  ValueOf,
+} from './types.js'
+
+export const producerEvents: ProducerEvents = {
+  CONNECT: 'producer.connect',
+  DISCONNECT: 'producer.disconnect',
+  REQUEST: 'producer.network.request',
+  REQUEST_TIMEOUT: 'producer.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size',
+}
+
+interface Sender {
+  send(record: ProducerRecord): Promise<RecordMetadata[]>
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>
+}
+
+export type Transaction = Sender & {
+  sendOffsets(offsets: Offsets & { consumerGroupId: string }): Promise<void>
+  commit(): Promise<void>
+  abort(): Promise<void>
+  isActive(): boolean
+}
+
+export type Producer = Sender & {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  isIdempotent(): boolean
+  readonly events: ProducerEvents
+  on(eventName: ProducerEvents['CONNECT'], listener: (event: ConnectEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ProducerEvents['DISCONNECT'], listener: (event: DisconnectEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ProducerEvents['REQUEST'], listener: (event: RequestEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ProducerEvents['REQUEST_QUEUE_SIZE'], listener: (event: RequestQueueSizeEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ProducerEvents['REQUEST_TIMEOUT'], listener: (event: RequestTimeoutEvent) => void): RemoveInstrumentationEventListener<typeof eventName>
+  on(eventName: ValueOf<ProducerEvents>, listener: (event: InstrumentationEvent<unknown>) => void): RemoveInstrumentationEventListener<typeof eventName>
+  transaction(): Promise<Transaction>
+  logger(): Logger
+}
+
+/** An idempotent producer keeps at most this many requests in flight per broker (the broker's duplicate window). */
+const IDEMPOTENT_IN_FLIGHT_MAX = 5
+
+/** KafkaJS headers (a value may be an array: one header per element) as kafkats's list. */
+function toHeaders(headers: IHeaders | undefined): Array<{ key: string; value: Uint8Array | string | null }> | undefined {
+  if (headers === undefined || headers === null) return undefined
+  const list: Array<{ key: string; value: Uint8Array | string | null }> = []
+  for (const [key, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const item of value) list.push({ key, value: item })
+    else list.push({ key, value })
+  }
+  return list
+}
+
+function toPartitionMetadata(partitions: ReadonlyArray<{ partition: number; leader: number; replicas: readonly number[]; isr: readonly number[]; offlineReplicas: readonly number[]; errorCode: number }>): PartitionMetadata[] {
+  return partitions.map((p) => ({
+    partitionErrorCode: p.errorCode,
+    partitionId: p.partition,
+    leader: p.leader,
+    replicas: [...p.replicas],
+    isr: [...p.isr],
+    offlineReplicas: [...p.offlineReplicas],
+  }))
+}
+
+/** KafkaJS answers a send with one entry per partition written: its first offset in `baseOffset`. */
+function toRecordMetadata(acks: readonly KafkatsMetadata[]): RecordMetadata[] {
+  const byPartition = new Map<string, RecordMetadata & { first: bigint }>()
+  for (const ack of acks) {
+    const key = `${ack.topic}\u0000${ack.partition}`
+    const entry = byPartition.get(key)
+    if (entry === undefined) {
+      byPartition.set(key, { topicName: ack.topic, partition: ack.partition, errorCode: 0, baseOffset: String(ack.offset), logAppendTime: '-1', logStartOffset: '-1', first: ack.offset })
+    } else if (ack.offset < entry.first) {
+      entry.first = ack.offset
+      entry.baseOffset = String(ack.offset)
+    }
+  }
+  return [...byPartition.values()].map(({ first: _first, ...entry }) => entry)
+}
+
+/** Checks a KafkaJS batch the way KafkaJS does, with its messages, before anything is sent. */
+function checkTopicMessages(topicMessages: readonly TopicMessages[]): void {
+  for (const { topic, messages } of topicMessages) {
+    if (typeof topic !== 'string' || topic === '') throw new KafkaJSNonRetriableError(`Invalid topic`)
+    if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`)
+    for (const message of messages) {
+      if (message === null || typeof message !== 'object' || message.value === undefined) {
+        throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${JSON.stringify(message)}`)
+      }
+    }
+  }
+}
+
+export class CompatProducer implements Producer {
+  readonly events = producerEvents
+  private readonly emitter = new InstrumentationEmitter(producerEvents, 'producer')
+  private readonly log: Logger
+  private client: KafkatsKafka | null = null
+  private connecting: Promise<void> | null = null
+  /** kafkats fixes acks and compression per producer; KafkaJS per send: one producer per combination, made on first use. */
+  private readonly producers = new Map<string, KafkatsProducer>()
+  private readonly partitioner: ((args: { topic: string; partitionMetadata: PartitionMetadata[]; message: Message }) => number) | null
+  private activeTransaction: CompatTransaction | null = null
+
+  constructor(
+    private readonly factory: ClientFactory,
+    private readonly config: ProducerConfig,
+  ) {
+    this.log = factory.logger.namespace('Producer')
+    this.partitioner = config.createPartitioner === undefined ? null : config.createPartitioner()
+    if (config.transactionalId !== undefined && config.idempotent === false) {
+      throw new KafkaJSNonRetriableError('Transactional producer must be idempotent')
+    }
+  }
+
+  /** Idempotent unless `idempotent: false` was given (KafkaJS defaults to false; kafkats to true). */
+  isIdempotent(): boolean {
+    return this.config.idempotent !== false
+  }
+
+  logger(): Logger {
+    return this.log
+  }
+
+  on(eventName: ValueOf<ProducerEvents>, listener: (event: InstrumentationEvent<never>) => void): RemoveInstrumentationEventListener<typeof eventName> {
+    return this.emitter.on(eventName, listener as (event: InstrumentationEvent<unknown>) => void)
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= kafkaJSErrors(async () => {
+      const client = await this.factory.connect({
+        component: 'Producer',
+        ...(this.config.metadataMaxAge !== undefined ? { metadataMaxAge: this.config.metadataMaxAge } : {}),
+        ...(this.config.allowAutoTopicCreation !== undefined ? { allowAutoTopicCreation: this.config.allowAutoTopicCreation } : {}),
+      })
+      this.client = client
+      const base = this.producerFor(-1, undefined, undefined)
+      // KafkaJS obtains the producer id in connect(); a transactional producer also registers its transactionalId.
+      if (this.config.transactionalId !== undefined) await base.initTransactions()
+      else if (this.isIdempotent()) await base.ready()
+      this.emitter.emit(producerEvents.CONNECT, null)
+    }).catch((error: unknown) => {
+      this.connecting = null
+      throw error
+    })
+    return this.connecting
+  }
+
+  async disconnect(): Promise<void> {
+    const client = this.client
+    this.client = null
+    this.connecting = null
+    if (client === null) return
+    const producers = [...this.producers.values()]
+    this.producers.clear()
+    await Promise.allSettled(producers.map((producer) => producer.close()))
+    await client.close()
+    this.emitter.emit(producerEvents.DISCONNECT, null)
+  }
+
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (record === null || typeof record !== 'object') return Promise.reject(new KafkaJSNonRetriableError('Invalid producer record'))
+    const { topic, messages, ...rest } = record
+    return this.sendBatch({ ...rest, topicMessages: [{ topic, messages }] })
+  }
+
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return kafkaJSErrors(async () => {
+      if (this.config.transactionalId !== undefined && this.activeTransaction === null) {
+        throw new KafkaJSNonRetriableError('Cannot send messages outside a transaction with a transactional producer: use producer.transaction()')
+      }
+      return this.sendRecords(batch)
+    })
+  }
+
+  /** The send path shared by the producer and its transactions. */
+  async sendRecords(batch: ProducerBatch, through?: KafkatsProducer): Promise<RecordMetadata[]> {
+    const topicMessages = batch.topicMessages ?? []
+    checkTopicMessages(topicMessages)
+    const acks = batch.acks ?? -1
+    if (acks !== -1 && acks !== 0 && acks !== 1) throw new KafkaJSNonRetriableError(`Invalid acks ${String(acks)}: expected -1, 0 or 1`)
+    const producer = through ?? this.producerFor(acks, batch.compression, batch.timeout)
+    const pending: Array<Promise<KafkatsMetadata>> = []
+    for (const { topic, messages } of topicMessages) {
+      const partitionMetadata = this.partitioner === null ? null : await this.partitionMetadata(topic)
+      for (const message of messages) {
+        let partition = message.partition
+        if ((partition === undefined || partition === null) && this.partitioner !== null && partitionMetadata !== null) {
+          partition = this.partitioner({ topic, partitionMetadata, message })
+        }
+        const headers = toHeaders(message.headers)
+        const record: KafkatsRecord = {
+          topic,
+          value: message.value,
+          key: message.key ?? null,
+          ...(headers !== undefined ? { headers } : {}),
+          ...(partition !== undefined && partition !== null ? { partition } : {}),
+          ...(message.timestamp !== undefined && message.timestamp !== null ? { timestamp: Number(message.timestamp) } : {}),
+        }
+        pending.push(producer.send(record))
+      }
+    }
+    const acked = await Promise.all(pending)
+    return acks === 0 ? [] : toRecordMetadata(acked)
+  }
+
+  private async partitionMetadata(topic: string): Promise<PartitionMetadata[] | null> {
+    const client = this.connected()
+    const info = client.metadata.topic(topic) ?? (await client.metadata.addTopics([topic]))[0]
+    return info === undefined ? null : toPartitionMetadata(info.partitions)
+  }
+
+  private connected(): KafkatsKafka {
+    if (this.client === null) throw new KafkaJSError('The producer is disconnected', { retriable: false })
+    return this.client
+  }
+
+  private producerFor(acks: number, compression: CompressionTypes | undefined, timeoutMs: number | undefined): KafkatsProducer {
+    const client = this.connected()
+    const codec = toCompressionCodec(compression)
+    const key = `${acks}/${codec}/${timeoutMs ?? ''}`
+    let producer = this.producers.get(key)
+    if (producer !== undefined) return producer
+    // Idempotence needs acks=all; a send with acks 0 or 1 goes through a plain producer.
+    const idempotent = this.isIdempotent() && acks === -1
+    const inFlight = this.config.maxInFlightRequests ?? IDEMPOTENT_IN_FLIGHT_MAX
+    const options: ProducerOptions = {
+      idempotent,
+      acks: acks === -1 ? 'all' : (acks as 0 | 1),
+      compression: codec,
+      // KafkaJS sends each send() as it comes; no waiting for more records.
+      lingerMs: 0,
+      inFlightMaxRequestsPerBroker: idempotent ? Math.min(Math.max(inFlight, 1), IDEMPOTENT_IN_FLIGHT_MAX) : Math.max(inFlight, 1),
+      ...(timeoutMs !== undefined ? { ackTimeoutMs: timeoutMs } : {}),
+      ...(this.config.retry?.initialRetryTime !== undefined ? { retryBackoffMs: this.config.retry.initialRetryTime } : {}),
+      ...(this.config.transactionalId !== undefined && acks === -1 && this.producers.size === 0 ? { transactionalId: this.config.transactionalId } : {}),
+      ...(this.config.transactionTimeout !== undefined ? { transactionTimeoutMs: this.config.transactionTimeout } : {}),
+    }
+    producer = client.producer(options)
+    this.producers.set(key, producer)
+    return producer
+  }
+
+  /** The transactional kafkats producer (the first one made, in connect). */
+  transactionalProducer(): KafkatsProducer {
+    const first = this.producers.values().next().value
+    if (first === undefined) throw new KafkaJSError('The producer is disconnected', { retriable: false })
+    return first
+  }
+
+  transaction(): Promise<Transaction> {
+    return kafkaJSErrors(async () => {
+      if (this.config.transactionalId === undefined) throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer')
+      if (this.activeTransaction !== null && this.activeTransaction.isActive()) {
+        throw new KafkaJSNonRetriableError('There is already an ongoing transaction for this producer. Please end the transaction before beginning another.')
+      }
+      const producer = this.transactionalProducer()
+      producer.beginTransaction()
+      const transaction = new CompatTransaction(this, producer, () => {
+        if (this.activeTransaction === transaction) this.activeTransaction = null
+      })
+      this.activeTransaction = transaction
+      return transaction
+    })
+  }
+}
+
+class CompatTransaction implements Transaction {
+  private active = true
+
+  constructor(
+    private readonly owner: CompatProducer,
+    private readonly producer: KafkatsProducer,
+    private readonly onEnd: () => void,
+  ) {}
+
+  isActive(): boolean {
+    return this.active
+  }
+
+  private checkActive(): void {
+    if (!this.active) throw new KafkaJSNonRetriableError('Transaction is not active')
+  }
+
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    const { topic, messages, ...rest } = record
+    return this.sendBatch({ ...rest, topicMessages: [{ topic, messages }] })
+  }
+
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return kafkaJSErrors(async () => {
+      this.checkActive()
+      // Inside a transaction every record goes through the transactional producer (acks=all, its
+      // compression): kafkats fixes both per producer, and only that producer is in the transaction.
+      return this.owner.sendRecords({ ...batch, acks: -1 }, this.producer)
+    })
+  }
+
+  sendOffsets(offsets: Offsets & { consumerGroupId: string }): Promise<void> {
+    return kafkaJSErrors(async () => {
+      this.checkActive()
+      const list = offsets.topics.flatMap(({ topic, partitions }) => partitions.map(({ partition, offset }) => ({ topic, partition, offset: BigInt(offset) })))
+      // KafkaJS sends no group generation or member id (no KIP-447 fencing); neither does this.
+      await this.producer.sendOffsets(list, { groupId: offsets.consumerGroupId, generationId: -1, memberId: '', groupInstanceId: null })
+    })
+  }
+
+  commit(): Promise<void> {
+    return kafkaJSErrors(async () => {
+      this.checkActive()
+      try {
+        await this.producer.commitTransaction()
+      } finally {
+        this.end()
+      }
+    })
+  }
+
+  abort(): Promise<void> {
+    return kafkaJSErrors(async () => {
+      this.checkActive()
+      try {
+        await this.producer.abortTransaction()
+      } finally {
+        this.end()
+      }
+    })
+  }
+
+  private end(): void {
+    this.active = false
+    this.onEnd()
+  }
+}
