@@ -1,7 +1,7 @@
 import type { Assignor, AssignorInput, GroupAssignment, Kafka as KafkatsKafka, TopicPartition } from 'kafkats'
 import { KafkaJSNotImplemented } from './errors.js'
 import type { Logger } from './logger.js'
-import type { Assigner, Assignment, PartitionAssigner } from './types.js'
+import type { Assignment, PartitionAssigner } from './types.js'
 
 // ---- AssignerProtocol: the consumer protocol's subscription and assignment bytes ----
 
@@ -186,4 +186,3 @@ export function toAssignors(assigners: readonly PartitionAssigner[], groupId: st
   })
 }
 
-export type { Assigner }
