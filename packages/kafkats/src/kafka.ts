@@ -1,10 +1,12 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { Admin, type AdminOptions } from '@kafkats/admin'
-import { ConnectionPool, type Logger, type LoggerLike, type SaslOptions, toLogger } from '@kafkats/connection'
+import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, ConnectionPool, type Logger, type LoggerLike, type SaslOptions, toLogger } from '@kafkats/connection'
 import { type Assignment, DirectConsumer, type DirectConsumerOptions, GroupConsumer, type GroupConsumerOptions } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerOptions } from '@kafkats/producer-sink'
-import { ClosedError, ConfigError, InvalidArgumentError, KafkaError } from '@kafkats/protocol'
+import { type ApiDefinition, ClosedError, ConfigError, InvalidArgumentError, KafkaError, ZERO_UUID } from '@kafkats/protocol'
+import { ClientMetrics } from './telemetry/client-metrics.js'
+import { ClientTelemetry } from './telemetry/client-telemetry.js'
 
 export interface KafkaOptions {
   /** Bootstrap brokers as `host:port`. Java: bootstrap.servers */
@@ -31,6 +33,14 @@ export interface KafkaOptions {
    * a message saying to create it. Java: allow.auto.create.topics
    */
   allowAutoTopicCreation?: boolean
+  /**
+   * Push this client's metrics to the cluster when the cluster asks for them (KIP-714: a broker
+   * with a client telemetry receiver and a client-metrics subscription that matches this client).
+   * Without both, the client asks once and then every push interval, and sends nothing else.
+   * What is pushed: packages/kafkats/README.md, "Client telemetry". Default true.
+   * Java: enable.metrics.push
+   */
+  enableMetricsPush?: boolean
 }
 
 /** Options of `kafka.connect()`. */
@@ -66,6 +76,10 @@ export class Kafka {
   private readonly logger: Logger
   private readonly children = new Set<Closable>()
   private closed = false
+  private readonly clientMetrics = new ClientMetrics()
+  private readonly telemetry: ClientTelemetry | null
+  /** The one broker telemetry goes to (KIP-714: any broker; a new one after a failure). */
+  private telemetryBroker: string | null = null
 
   constructor(options: KafkaOptions) {
     checkKafkaOptions(options)
@@ -86,6 +100,27 @@ export class Kafka {
       ...(options.metadataMaxAgeMs !== undefined ? { metadataMaxAgeMs: options.metadataMaxAgeMs } : {}),
       ...(options.allowAutoTopicCreation !== undefined ? { allowAutoTopicCreation: options.allowAutoTopicCreation } : {}),
     })
+    this.telemetry =
+      options.enableMetricsPush === false
+        ? null
+        : new ClientTelemetry({
+            transport: (api, request) => this.telemetryRequest(api, request),
+            collect: () => this.clientMetrics.sample(),
+            resourceAttributes: { client_id: options.clientId ?? 'kafkats', client_software_name: CLIENT_SOFTWARE_NAME, client_software_version: CLIENT_SOFTWARE_VERSION },
+            logger: this.logger,
+            retryBackoffMs: 5_000,
+          })
+  }
+
+  /**
+   * The id the cluster gave this client for its telemetry (KIP-714), in Kafka's text form; null
+   * while it has none (before the first producer or consumer, when the brokers do not take
+   * telemetry, or with `enableMetricsPush: false`). Brokers log and export metrics under it.
+   * Java: KafkaProducer#clientInstanceId
+   */
+  clientInstanceId(): string | null {
+    const id = this.telemetry?.clientInstanceId
+    return id === undefined || id === ZERO_UUID ? null : id
   }
 
   /**
@@ -118,7 +153,13 @@ export class Kafka {
   /** An idempotent producer (acks=all, up to 5 requests in flight per broker) unless told otherwise. */
   producer(options: ProducerOptions = {}): Producer {
     this.checkOpen()
-    return this.track(new Producer({ logger: this.logger, ...options, metadata: this.metadata, pool: this.pool }))
+    const producer = new Producer({ logger: this.logger, ...options, metadata: this.metadata, pool: this.pool })
+    if (this.telemetry !== null) {
+      const telemetry = this.telemetry
+      this.clientMetrics.addProducer(producer, () => telemetry.collecting)
+      telemetry.start()
+    }
+    return this.track(producer)
   }
 
   admin(options: Omit<AdminOptions, 'metadata' | 'pool'> = {}): Admin {
@@ -139,10 +180,10 @@ export class Kafka {
     const shared = { metadata: this.metadata, pool: this.pool, logger: this.logger, ...(this.options.rack !== undefined ? { rack: this.options.rack } : {}) }
     if ('groupId' in options) {
       if (typeof options.groupId !== 'string' || options.groupId === '') throw new ConfigError('groupId', 'a group consumer needs a non-empty groupId')
-      return this.track(new GroupConsumer({ ...options, ...shared }))
+      return this.measured(this.track(new GroupConsumer({ ...options, ...shared })))
     }
     if (!('assign' in options)) throw new ConfigError('consumer', 'give either { assign } for a direct consumer or { groupId, topics } for a group consumer')
-    return this.track(new DirectConsumer({ ...options, ...shared }))
+    return this.measured(this.track(new DirectConsumer({ ...options, ...shared })))
   }
 
   /** Closes every producer (after flushing), consumer and admin it created, then the connections. */
@@ -150,9 +191,37 @@ export class Kafka {
     if (this.closed) return
     this.closed = true
     const results = await Promise.allSettled([...this.children].map((child) => child.close()))
+    // after the clients closed, so the terminating push carries their final counts
+    await this.telemetry?.close()
     this.metadata.close()
     this.pool.close()
     for (const result of results) if (result.status === 'rejected') this.logger.warn({ error: String(result.reason) }, 'a client failed to close cleanly')
+  }
+
+  private measured<T extends DirectConsumer | GroupConsumer>(consumer: T): T {
+    if (this.telemetry !== null) {
+      this.clientMetrics.addConsumer(consumer)
+      this.telemetry.start()
+    }
+    return consumer
+  }
+
+  /** Sends a telemetry request to the telemetry broker, choosing one at random the first time and after a failure. */
+  private async telemetryRequest<Request, Response>(api: ApiDefinition<Request, Response>, request: Request): Promise<Response> {
+    if (this.telemetryBroker === null) {
+      let brokers = [...this.metadata.snapshot.brokers.values()]
+      if (brokers.length === 0) brokers = [...(await this.metadata.refresh()).brokers.values()]
+      const broker = brokers[Math.floor(Math.random() * brokers.length)]
+      if (broker === undefined) throw new KafkaError('no broker is known to send client telemetry to', { errorName: 'LEADER_NOT_AVAILABLE', retriable: true })
+      this.telemetryBroker = broker.address
+    }
+    try {
+      const connection = await this.pool.get(this.telemetryBroker, 'metadata')
+      return await connection.request(api, request)
+    } catch (error) {
+      this.telemetryBroker = null
+      throw error
+    }
   }
 
   private track<T extends Closable>(child: T): T {
@@ -197,7 +266,8 @@ function checkKafkaOptions(options: KafkaOptions): void {
   if (options.sasl !== undefined && (typeof options.sasl !== 'object' || options.sasl === null)) {
     throw new ConfigError('sasl', `expected { mechanism, ... }, got ${String(options.sasl)}`)
   }
-  if (options.allowAutoTopicCreation !== undefined && typeof options.allowAutoTopicCreation !== 'boolean') {
-    throw new ConfigError('allowAutoTopicCreation', `expected true or false, got ${String(options.allowAutoTopicCreation)}`)
+  for (const name of ['allowAutoTopicCreation', 'enableMetricsPush'] as const) {
+    const value = options[name]
+    if (value !== undefined && typeof value !== 'boolean') throw new ConfigError(name, `expected true or false, got ${String(value)}`)
   }
 }

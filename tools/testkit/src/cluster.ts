@@ -1,6 +1,6 @@
 // A real 3-node Apache Kafka KRaft cluster (combined broker+controller JVMs) on 127.0.0.1,
 // started from Maven Central jars. No Docker. See ../README.md.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import {
   closeSync,
   existsSync,
@@ -15,12 +15,12 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { connect } from 'node:net'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { certPaths, ensureCerts } from './certs.js'
 import { sleep } from './test-helpers.js'
 import { scramSalt, scramSaltedPassword, upsertScramUsers } from './scram-users.js'
-import { CONF_DIR, ensureKafkaLibs, kafkaDist, TESTKIT_DIR, type KafkaDist } from './dist.js'
+import { CONF_DIR, DIST_DIR, ensureKafkaLibs, kafkaDist, TESTKIT_DIR, type KafkaDist } from './dist.js'
 import { controlFakeNode, fakeBackendInfo, fakeBackendSelected } from './fake-backend.js'
 
 export { DEFAULT_KAFKA_VERSION, KAFKA_39_VERSION, resolveKafkaVersion } from './dist.js'
@@ -429,7 +429,37 @@ function javaBin(): string {
 
 function classpath(ctx: Ctx): string {
   // the JVM expands the wildcard (no shell involved)
-  return join(ctx.dist.libsDir, '*')
+  const libs = join(ctx.dist.libsDir, '*')
+  return ctx.dist.line === '4' ? `${telemetryReceiverClasses(ctx)}:${libs}` : libs
+}
+
+const TELEMETRY_RECEIVER_SOURCE = join(DIST_DIR, 'telemetry', 'KafkatsTelemetryReceiver.java')
+
+/**
+ * Compiles the client telemetry receiver (kafka-dist/telemetry, listed in metric.reporters of
+ * server.4.x.properties) against the cached jars, once per source and Kafka version. Kafka 3.9
+ * has only the older ClientTelemetry interface, so it runs without one.
+ */
+function telemetryReceiverClasses(ctx: Ctx): string {
+  const source = readFileSync(TELEMETRY_RECEIVER_SOURCE)
+  const hash = createHash('sha256').update(source).update(ctx.dist.version).digest('hex').slice(0, 16)
+  const dir = join(ctx.runRoot, 'telemetry-receiver', hash)
+  if (existsSync(join(dir, 'KafkatsTelemetryReceiver.class'))) return dir
+  const partial = `${dir}.partial-${process.pid}`
+  rmSync(partial, { recursive: true, force: true })
+  mkdirSync(partial, { recursive: true })
+  const home = process.env['JAVA_HOME']
+  const started = Date.now()
+  try {
+    execFileSync(home ? join(home, 'bin', 'javac') : 'javac', ['-nowarn', '-d', partial, '-cp', join(ctx.dist.libsDir, '*'), TELEMETRY_RECEIVER_SOURCE], { stdio: 'pipe' })
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? ''
+    throw new Error(`compiling ${TELEMETRY_RECEIVER_SOURCE} failed (a JDK 17+ with javac is needed):\n${stderr.slice(-4000)}`)
+  }
+  rmSync(dir, { recursive: true, force: true })
+  renameSync(partial, dir)
+  ctx.log(`compiled the client telemetry receiver in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return dir
 }
 
 /** A random KRaft cluster id: 16 random bytes, base64url, not starting with '-' (as Kafka's Uuid). */
