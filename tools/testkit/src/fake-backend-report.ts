@@ -31,6 +31,7 @@ export const FAKE_BACKEND_NOT_APPLICABLE: ReadonlyArray<{ file: string; test: st
   { file: 'admin/src/topics.integration.test.ts', test: 'topics creates topics, describes them with leaders, epochs and racks, and lists them', reason: 'expects the internal __consumer_offsets topic; the fake keeps offsets without internal topics' },
   { file: 'admin/src/topics.integration.test.ts', test: 'configs describes topic and broker configs with sources, synonyms and read-only flags', reason: 'broker configs are a small fixed set (no synonyms chain, no read-only/static distinction)' },
   { file: 'kafkats/src/boundary.integration.test.ts', test: 'What happens when… (README table) a plaintext client on a TLS port', reason: 'no TLS listener' },
+  { file: 'kafkats/src/telemetry/client-telemetry.integration.test.ts', test: '', reason: 'KIP-714 client telemetry (GetTelemetrySubscriptions, PushTelemetry, client-metrics configs) and a telemetry receiver are not implemented' },
 ]
 
 interface Assertion {
