@@ -456,8 +456,12 @@ function telemetryReceiverClasses(ctx: Ctx): string {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? ''
     throw new Error(`compiling ${TELEMETRY_RECEIVER_SOURCE} failed (a JDK 17+ with javac is needed):\n${stderr.slice(-4000)}`)
   }
-  rmSync(dir, { recursive: true, force: true })
-  renameSync(partial, dir)
+  // Another process (a parallel test run on the same run root) may have finished first: keep its copy.
+  if (existsSync(join(dir, 'KafkatsTelemetryReceiver.class'))) rmSync(partial, { recursive: true, force: true })
+  else {
+    rmSync(dir, { recursive: true, force: true })
+    renameSync(partial, dir)
+  }
   ctx.log(`compiled the client telemetry receiver in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return dir
 }
