@@ -39,4 +39,11 @@ describe('the kafkats umbrella exports', () => {
     const admin: Partial<AdminOptions> = { operationTimeoutMs: 1000 }
     expect([group.groupId, event.topic, described.topic, record.offset, admin.operationTimeoutMs]).toEqual(['g', 't', 't', 0n, 1000])
   })
+
+  it('Kafka.clientId is the client id requests carry (default kafkats), read by telemetry', async () => {
+    const named = new kafkats.Kafka({ bootstrapBrokers: ['127.0.0.1:9'], clientId: 'billing' })
+    const unnamed = new kafkats.Kafka({ bootstrapBrokers: ['127.0.0.1:9'] })
+    expect([named.clientId, unnamed.clientId]).toEqual(['billing', 'kafkats'])
+    await Promise.all([named.close(), unnamed.close()])
+  })
 })

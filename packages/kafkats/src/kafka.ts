@@ -72,6 +72,8 @@ interface Closable {
 export class Kafka {
   readonly metadata: ClusterMetadata
   readonly pool: ConnectionPool
+  /** The `clientId` every request carries (default 'kafkats'): what telemetry reports as `messaging.client.id`. */
+  readonly clientId: string
   private readonly options: KafkaOptions
   private readonly logger: Logger
   private readonly children = new Set<Closable>()
@@ -84,6 +86,7 @@ export class Kafka {
   constructor(options: KafkaOptions) {
     checkKafkaOptions(options)
     this.options = options
+    this.clientId = options.clientId ?? 'kafkats'
     this.logger = toLogger(options.logger)
     this.pool = new ConnectionPool({
       ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
