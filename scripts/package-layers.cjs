@@ -3,7 +3,7 @@
 
 /**
  * What each package under packages/ may import (by directory name), one way only:
- * protocol ← connection ← metadata ← {fetch-planner, producer-sink, admin} ← consumer ← kafkats ← kafkajs.
+ * protocol ← connection ← metadata ← {fetch-planner, producer-sink, admin} ← consumer ← kafkats ← {kafkajs, opentelemetry}.
  * tools/* (test infrastructure) only from tests; apps/* and tools/* are not linted by these rules.
  */
 const LAYERS = {
@@ -17,6 +17,8 @@ const LAYERS = {
   consumer: ['protocol', 'connection', 'metadata', 'fetch-planner', 'admin'],
   kafkats: ['protocol', 'connection', 'metadata', 'fetch-planner', 'producer-sink', 'admin', 'consumer'],
   kafkajs: ['protocol', 'connection', 'metadata', 'fetch-planner', 'producer-sink', 'admin', 'consumer', 'kafkats'],
+  // Instruments the umbrella's public API; kafkats is a peer dependency, so the application's own copy is the one instrumented.
+  opentelemetry: ['kafkats'],
 }
 
 module.exports = { LAYERS }

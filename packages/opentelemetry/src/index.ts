@@ -1,0 +1,1 @@
+export { instrumentKafka, KafkaInstrumentation, type KafkaInstrumentationOptions, type RecordPropagator } from './instrumentation.js'
