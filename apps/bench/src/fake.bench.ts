@@ -1,13 +1,19 @@
 /**
- * @kafkats/fake against the real 3-node test cluster:
+ * @kafkats/fake against the real 3-node test cluster, doing what a user's test does:
  * 1. start time of a 3-broker fake cluster (3 TCP listeners ready), median and max of 20 starts;
- * 2. a produce/consume round trip of 100,000 records (100-byte values, 3 partitions, RF 3,
- *    kafkats idempotent producer, acks=all, then a direct consumer reading all of them back),
- *    through the fake cluster and through the real one, alternating, 3 rounds each; the median
- *    of each is compared.
+ * 2. a round trip of 100,000 records (100-byte values): create a topic (3 partitions, RF 3),
+ *    `sendBatch` the records in chunks of 10,000 (each awaited, as a test would), then a direct
+ *    consumer reads from the earliest offsets to the end, then the topic is deleted. Timed from
+ *    CreateTopics to the last record consumed. Each round runs every backend once, in rotated
+ *    order (so no backend always runs first), and records the load average before each run and
+ *    the CPU this process used.
+ *
+ * Backends: `fake` (the fake brokers in this process, sharing the client's event loop and heap),
+ * `fake-thread` (`FakeCluster.start({ thread: true })`: the brokers in a worker thread) and `real`
+ * (the running test cluster, when it is up).
  *
  *   npm run -w @kafkats/bench bench:fake            (writes results/fake.md)
- *   BENCH_RECORDS=20000 npm run -w @kafkats/bench bench:fake -- --no-write
+ *   BENCH_RECORDS=20000 BENCH_ROUNDS=2 npm run -w @kafkats/bench bench:fake -- --no-write --fake-only
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -17,92 +23,80 @@ import { ConnectionPool } from '@kafkats/connection'
 import { DirectConsumer } from '@kafkats/consumer'
 import { FakeCluster } from '@kafkats/fake'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { Producer } from '@kafkats/producer-sink'
+import { Producer, type ProducerRecord } from '@kafkats/producer-sink'
 import { clusterInfo, clusterStatus } from '@kafkats/testkit'
 
 const RECORDS = process.env.BENCH_RECORDS !== undefined ? Number(process.env.BENCH_RECORDS) : 100_000
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const CHUNK = 10_000
 const STARTS = 20
-const WINDOW = 30_000
 const noWrite = process.argv.includes('--no-write')
 const fakeOnly = process.argv.includes('--fake-only')
 const quiet = { child: () => quiet, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+
+type Backend = 'fake' | 'fake-thread' | 'real'
+
+interface Run {
+  backend: Backend
+  round: number
+  /** 1-minute load average just before the run. */
+  load1: number
+  createMs: number
+  produceMs: number
+  consumeMs: number
+  totalMs: number
+  /** CPU (user + system) of this process during the run: the client, plus the fake's brokers in-process. */
+  cpuMs: number
+}
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
-async function startTimes(): Promise<number[]> {
+async function startTimes(thread: boolean): Promise<number[]> {
   const times: number[] = []
   for (let i = 0; i < STARTS; i++) {
     const t0 = performance.now()
-    const cluster = await FakeCluster.start({ brokers: 3, racks: ['a', 'b', 'c'] })
+    const cluster = await FakeCluster.start({ brokers: 3, racks: ['a', 'b', 'c'], thread })
     times.push(performance.now() - t0)
     await cluster.close()
   }
   return times
 }
 
-interface RoundTrip {
-  produceMs: number
-  consumeMs: number
-  totalMs: number
-}
-
-async function roundTrip(brokers: string[]): Promise<RoundTrip> {
+async function roundTrip(backend: Backend, round: number, brokers: string[]): Promise<Run> {
+  const load1 = loadavg()[0]!
+  const cpu0 = process.cpuUsage()
   const pool = new ConnectionPool({ clientId: 'bench-fake' })
   const metadata = new ClusterMetadata({ bootstrapBrokers: brokers, pool, logger: quiet })
   const admin = new Admin({ metadata, pool, logger: quiet })
   const topic = `bench-fake-${Date.now()}-${Math.floor(Math.random() * 1e6)}`
   const value = Buffer.alloc(100, 'x')
   try {
+    const t0 = performance.now()
     const [created] = await admin.createTopics([{ topic, partitions: 3, replicationFactor: 3 }])
     if (created?.error) throw created.error
-    const t0 = performance.now()
-    const producer = new Producer({ metadata, pool, logger: quiet, acks: -1 })
-    // As in produce.bench.ts: at most WINDOW sends outstanding, continue at half (a promise per
-    // outstanding send costs GC; filling the whole buffer is slower on any backend).
-    let outstanding = 0
-    let acked = 0
-    let failure: unknown
-    let wake: (() => void) | null = null
-    let allAcked: () => void = () => {}
-    const done = new Promise<void>((resolve) => (allAcked = resolve))
-    const onAck = (): void => {
-      outstanding--
-      acked++
-      if (wake !== null && outstanding <= WINDOW / 2) {
-        const w = wake
-        wake = null
-        w()
-      }
-      if (acked === RECORDS) allAcked()
-    }
-    const onError = (error: unknown): void => {
-      failure ??= error
-      onAck()
-    }
-    for (let i = 0; i < RECORDS; i++) {
-      if (outstanding >= WINDOW) await new Promise<void>((resolve) => (wake = resolve))
-      outstanding++
-      producer.send({ topic, partition: i % 3, value }).then(onAck, onError)
-    }
-    await done
-    if (failure !== undefined) throw failure
-    await producer.close()
     const t1 = performance.now()
-    const start = await admin.listOffsets({ [topic]: 'earliest' })
-    const consumer = new DirectConsumer({ metadata, pool, logger: quiet, assign: start })
+    const producer = new Producer({ metadata, pool, logger: quiet })
+    for (let sent = 0; sent < RECORDS; sent += CHUNK) {
+      const chunk: ProducerRecord[] = []
+      for (let i = sent; i < Math.min(RECORDS, sent + CHUNK); i++) chunk.push({ topic, key: `key-${i % 1000}`, value })
+      await producer.sendBatch(chunk)
+    }
+    await producer.close()
+    const t2 = performance.now()
+    const consumer = new DirectConsumer({ metadata, pool, logger: quiet, assign: await admin.listOffsets({ [topic]: 'earliest' }) })
     let consumed = 0
     for await (const batch of consumer) {
       consumed += batch.records.length
       if (consumed >= RECORDS) break
     }
     await consumer.close()
-    const t2 = performance.now()
+    const t3 = performance.now()
     if (consumed !== RECORDS) throw new Error(`consumed ${consumed} of ${RECORDS}`)
-    return { produceMs: t1 - t0, consumeMs: t2 - t1, totalMs: t2 - t0 }
+    const cpu = process.cpuUsage(cpu0)
+    return { backend, round, load1, createMs: t1 - t0, produceMs: t2 - t1, consumeMs: t3 - t2, totalMs: t3 - t0, cpuMs: (cpu.user + cpu.system) / 1000 }
   } finally {
     await admin.deleteTopics([topic]).catch(() => undefined)
     metadata.close()
@@ -110,59 +104,71 @@ async function roundTrip(brokers: string[]): Promise<RoundTrip> {
   }
 }
 
+async function run(backend: Backend, round: number): Promise<Run> {
+  if (backend === 'real') return roundTrip(backend, round, clusterInfo().bootstrap.plaintext)
+  // What a test does: a fresh cluster per test file (its start is part of neither timing: see the start times).
+  const fake = await FakeCluster.start({ brokers: 3, racks: ['rack-1', 'rack-2', 'rack-3'], thread: backend === 'fake-thread' })
+  try {
+    return await roundTrip(backend, round, fake.bootstrap)
+  } finally {
+    await fake.close()
+  }
+}
+
 async function main(): Promise<void> {
-  const starts = await startTimes()
-  process.stdout.write(`fake 3-broker start: median ${median(starts).toFixed(1)} ms, max ${Math.max(...starts).toFixed(1)} ms (${STARTS} starts)\n`)
+  const starts = await startTimes(false)
+  const threadStarts = await startTimes(true)
+  process.stdout.write(`fake 3-broker start: median ${median(starts).toFixed(1)} ms, max ${Math.max(...starts).toFixed(1)} ms; in a worker thread: median ${median(threadStarts).toFixed(1)} ms (${STARTS} starts)\n`)
   const realReady = !fakeOnly && (await clusterStatus()).ready
-  const fakeRuns: RoundTrip[] = []
-  const realRuns: RoundTrip[] = []
+  const backends: Backend[] = realReady ? ['fake', 'fake-thread', 'real'] : ['fake', 'fake-thread']
+  const runs: Run[] = []
+  const startedAt = Date.now()
+  const loadAtStart = loadavg()
   for (let round = 0; round < ROUNDS; round++) {
-    const fake = await FakeCluster.start({ brokers: 3, racks: ['rack-1', 'rack-2', 'rack-3'] })
-    try {
-      fakeRuns.push(await roundTrip(fake.bootstrap))
-    } finally {
-      await fake.close()
-    }
-    process.stdout.write(`round ${round + 1} fake: ${JSON.stringify(fakeRuns.at(-1))}\n`)
-    if (realReady) {
-      realRuns.push(await roundTrip(clusterInfo().bootstrap.plaintext))
-      process.stdout.write(`round ${round + 1} real: ${JSON.stringify(realRuns.at(-1))}\n`)
+    // Rotated: round r starts with backend r mod n, so warm-up, GC state and machine load do not always favour the same one.
+    const order = backends.map((_, i) => backends[(round + i) % backends.length]!)
+    for (const backend of order) {
+      const r = await run(backend, round + 1)
+      runs.push(r)
+      process.stdout.write(`round ${round + 1} ${backend}: ${JSON.stringify(r)}\n`)
     }
   }
-  const summary = (runs: RoundTrip[]) => ({
-    produceMs: median(runs.map((r) => r.produceMs)),
-    consumeMs: median(runs.map((r) => r.consumeMs)),
-    totalMs: median(runs.map((r) => r.totalMs)),
-  })
-  const f = summary(fakeRuns)
+  const of = (backend: Backend) => runs.filter((r) => r.backend === backend)
+  const row = (backend: Backend, label: string): string => {
+    const rs = of(backend)
+    const m = (f: (r: Run) => number) => median(rs.map(f)).toFixed(0)
+    return `| ${label} | ${m((r) => r.createMs)} | ${m((r) => r.produceMs)} | ${m((r) => r.consumeMs)} | **${m((r) => r.totalMs)}** | ${Math.min(...rs.map((r) => r.totalMs)).toFixed(0)}–${Math.max(...rs.map((r) => r.totalMs)).toFixed(0)} | ${m((r) => r.cpuMs)} | ${Math.min(...rs.map((r) => r.load1)).toFixed(1)}–${Math.max(...rs.map((r) => r.load1)).toFixed(1)} |`
+  }
   const lines = [
     '# @kafkats/fake vs the real 3-node cluster',
     '',
     'Command: `npm run -w @kafkats/bench bench:fake` (apps/bench/src/fake.bench.ts)',
     '',
-    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end — shared with other work while it ran, so absolute numbers are noisy; both backends ran alternately in the same process.`,
+    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), shared with other work; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end (${((Date.now() - startedAt) / 1000).toFixed(0)} s).`,
     `Node ${process.version}; real cluster: Kafka ${clusterInfo().kafkaVersion}, 3 KRaft nodes (JVMs) on the same machine.`,
     '',
-    `## Start of a 3-broker fake cluster`,
+    '## Start of a 3-broker fake cluster',
     '',
-    `${STARTS} starts: median **${median(starts).toFixed(1)} ms**, max ${Math.max(...starts).toFixed(1)} ms (target < 50 ms).`,
+    `${STARTS} starts: median **${median(starts).toFixed(1)} ms**, max ${Math.max(...starts).toFixed(1)} ms (target < 50 ms); with \`thread: true\` (a worker thread starts first): median ${median(threadStarts).toFixed(1)} ms, max ${Math.max(...threadStarts).toFixed(1)} ms.`,
     '',
     `## Round trip of ${RECORDS.toLocaleString('en')} records`,
     '',
-    `Topic with 3 partitions, replication factor 3; kafkats idempotent producer (acks=all, default linger and batch size, at most 30,000 sends outstanding as in produce.bench.ts), 100-byte values, then a direct consumer reads them all back. Median of ${ROUNDS} rounds.`,
+    `What a test does: create a topic (3 partitions, replication factor 3), \`sendBatch\` ${RECORDS.toLocaleString('en')} records (100-byte values, keys \`key-0\`..\`key-999\`) in chunks of ${CHUNK.toLocaleString('en')}, each awaited, with kafkats's default producer (idempotent, acks=all, lingerMs 5), then a direct consumer reads from the earliest offsets until it has them all; timed from CreateTopics to the last record. ${ROUNDS} rounds, each running every backend once in rotated order; medians, the range of the totals, CPU of this process (client, plus the brokers when they run in-process) and the 1-minute load average before the runs.`,
     '',
-    '| backend | produce ms | consume ms | total ms |',
-    '| --- | ---: | ---: | ---: |',
-    `| @kafkats/fake | ${f.produceMs.toFixed(0)} | ${f.consumeMs.toFixed(0)} | ${f.totalMs.toFixed(0)} |`,
+    '| backend | create ms | produce ms | consume ms | total ms | total range | process CPU ms | load before |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row('fake', '@kafkats/fake, in-process'),
+    row('fake-thread', '@kafkats/fake, `thread: true`'),
   ]
-  if (realRuns.length > 0) {
-    const r = summary(realRuns)
-    lines.push(`| real Kafka cluster | ${r.produceMs.toFixed(0)} | ${r.consumeMs.toFixed(0)} | ${r.totalMs.toFixed(0)} |`)
-    lines.push('', `The fake cluster's round trip is **${(r.totalMs / f.totalMs).toFixed(1)}×** faster (target ≥ 5×).`)
+  if (realReady) {
+    lines.push(row('real', 'real Kafka cluster'))
+    const real = median(of('real').map((r) => r.totalMs))
+    const ratio = (b: Backend) => (real / median(of(b).map((r) => r.totalMs))).toFixed(1)
+    lines.push('', `Median total, real ÷ fake: **${ratio('fake')}×** in-process, **${ratio('fake-thread')}×** with \`thread: true\` (target ≥ 5×).`)
   } else {
     lines.push('', 'The real cluster was not running: no comparison in this run.')
   }
-  lines.push('', 'Every round: ' + JSON.stringify({ fake: fakeRuns, real: realRuns }))
+  lines.push('', 'Every run: ' + JSON.stringify(runs.map((r) => ({ ...r, createMs: Math.round(r.createMs), produceMs: Math.round(r.produceMs), consumeMs: Math.round(r.consumeMs), totalMs: Math.round(r.totalMs), cpuMs: Math.round(r.cpuMs), load1: Number(r.load1.toFixed(2)) }))))
   const text = `${lines.join('\n')}\n`
   process.stdout.write(text)
   if (!noWrite) writeFileSync(join(import.meta.dirname, '..', 'results', 'fake.md'), text)

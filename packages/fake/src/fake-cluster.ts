@@ -6,6 +6,7 @@ import { GroupCoordinator } from './groups.js'
 import { HANDLERS, ProducerIdManager, coordinatorFor, type Services } from './handlers.js'
 import { ClusterModel, wake, type PartitionState } from './model.js'
 import { TransactionCoordinator } from './transactions.js'
+import { WorkerLink } from './worker-link.js'
 
 export interface FakeClusterOptions {
   /** Number of brokers (ids 1..n). Default 3. */
@@ -36,6 +37,14 @@ export interface FakeClusterOptions {
   transactionVersion?: 1 | 2
   /** The cluster id Metadata reports. Default: random. */
   clusterId?: string
+  /**
+   * Run the brokers in a worker thread: their own event loop and heap, so a busy client under test
+   * (and its garbage collector) does not slow them down, nor they it, and a second core can serve
+   * them. The controls work the same (synchronous ones block the caller until the worker answered),
+   * except that `match` predicates cannot cross threads (use `broker`) and `requests` is a copy.
+   * Default false.
+   */
+  thread?: boolean
   /** Topics to create before start() resolves. */
   topics?: ReadonlyArray<{ name: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }>
 }
@@ -89,22 +98,31 @@ export interface PartitionInfo {
  * `dropResponse`, `delay`) and `requests` let a test steer and observe it.
  */
 export class FakeCluster {
-  /** Every request received, oldest first (see `clearRequests`). */
-  readonly requests: RequestLogEntry[] = []
+  private readonly log: RequestLogEntry[] = []
   private readonly model: ClusterModel
   private readonly servers: BrokerServer[]
   private readonly coordinator: GroupCoordinator
   private transactions: TransactionCoordinator | null = null
   private readonly faults: FaultRule[] = []
   private closed = false
+  /** Set when the brokers run in a worker thread (`thread: true`): every control is forwarded there. */
+  private readonly remote: WorkerLink | null
 
-  private constructor(model: ClusterModel, services: Services, brokers: number[], coordinator: GroupCoordinator) {
+  private constructor(model: ClusterModel, services: Services | null, brokers: number[], coordinator: GroupCoordinator, remote: WorkerLink | null = null) {
     this.model = model
     this.coordinator = coordinator
-    this.servers = brokers.map((id) => new BrokerServer(model.broker(id)!, services, { log: (entry) => this.requests.push(entry), faults: this.faults }))
+    this.remote = remote
+    this.servers = services === null ? [] : brokers.map((id) => new BrokerServer(model.broker(id)!, services, { log: (entry) => this.log.push(entry), faults: this.faults }))
+  }
+
+  /** Every request received, oldest first (see `clearRequests`); with `thread: true` a snapshot. */
+  get requests(): RequestLogEntry[] {
+    if (this.remote !== null) return this.remote.callSync('get:requests') as RequestLogEntry[]
+    return this.log
   }
 
   static async start(options: FakeClusterOptions = {}): Promise<FakeCluster> {
+    if (options.thread === true) return FakeCluster.startThread(options)
     const count = options.brokers ?? 3
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new FakeClusterError(`brokers must be an integer from 1 to 100, got ${String(count)}`)
     if (options.racks !== undefined && options.racks.length > count) throw new FakeClusterError(`racks names ${options.racks.length} racks for ${count} brokers`)
@@ -143,6 +161,16 @@ export class FakeCluster {
     return cluster
   }
 
+  private static async startThread(options: FakeClusterOptions): Promise<FakeCluster> {
+    const { link, ports } = await WorkerLink.start({ ...options, thread: false })
+    // The main thread keeps only the addresses (they never change, restart reuses the port).
+    const model = new ClusterModel(options.clusterId ?? '')
+    const host = options.host ?? '127.0.0.1'
+    ports.forEach((port, i) => model.brokers.push({ id: i + 1, rack: options.racks?.[i] ?? null, host, port, alive: true }))
+    const coordinator = new GroupCoordinator(model, { initialRebalanceDelayMs: 0, consumerHeartbeatIntervalMs: 500, consumerSessionTimeoutMs: 45_000 })
+    return new FakeCluster(model, null, [], coordinator, link)
+  }
+
   /** `host:port` of every broker, broker 1 first (alive or not: a client's bootstrap list). */
   get bootstrap(): string[] {
     return this.model.brokers.map((b) => `${b.host}:${b.port}`)
@@ -154,16 +182,22 @@ export class FakeCluster {
   }
 
   get clusterId(): string {
+    if (this.remote !== null) return this.remote.callSync('get:clusterId') as string
     return this.model.clusterId
   }
 
   /** Brokers with id, address, rack and whether they run. */
   get brokers(): Array<{ id: number; host: string; port: number; rack: string | null; alive: boolean }> {
+    if (this.remote !== null) return this.remote.callSync('get:brokers') as Array<{ id: number; host: string; port: number; rack: string | null; alive: boolean }>
     return this.model.brokers.map((b) => ({ ...b }))
   }
 
   /** Creates a topic directly (as an admin client would). */
   createTopic(name: string, options: { partitions?: number; replicationFactor?: number; configs?: Record<string, string>; replicas?: number[][] } = {}): void {
+    if (this.remote !== null) {
+      this.remote.callSync('createTopic', [name, options])
+      return
+    }
     if (this.model.topics.has(name)) throw new FakeClusterError(`topic ${name} already exists`)
     const partitions = options.replicas?.length ?? options.partitions ?? 1
     const rf = options.replicas?.[0]?.length ?? options.replicationFactor ?? Math.min(3, this.model.brokers.length)
@@ -173,6 +207,7 @@ export class FakeCluster {
 
   /** A snapshot of one partition's leader, replicas and offsets. */
   partition(topic: string, partition: number): PartitionInfo {
+    if (this.remote !== null) return this.remote.callSync('partition', [topic, partition]) as PartitionInfo
     const p = this.partitionState(topic, partition)
     return {
       topic,
@@ -190,6 +225,7 @@ export class FakeCluster {
 
   /** Topic names. */
   topics(): string[] {
+    if (this.remote !== null) return this.remote.callSync('topics') as string[]
     return [...this.model.topics.keys()]
   }
 
@@ -198,6 +234,7 @@ export class FakeCluster {
    * led get the next alive replica as leader (new leader epoch), as the controller would.
    */
   async kill(broker: number): Promise<void> {
+    if (this.remote !== null) return void (await this.remote.call('kill', [broker]))
     const server = this.server(broker)
     if (!server.state.alive) return
     server.state.alive = false
@@ -210,6 +247,7 @@ export class FakeCluster {
 
   /** Restarts a killed broker on its old port; partitions without a leader get it back. */
   async restart(broker: number): Promise<void> {
+    if (this.remote !== null) return void (await this.remote.call('restart', [broker]))
     const server = this.server(broker)
     if (server.state.alive) return
     await server.listen(server.state.port)
@@ -222,6 +260,7 @@ export class FakeCluster {
 
   /** Makes `broker` (a replica) the leader of the partition, with a new leader epoch. */
   moveLeader(tp: TopicPartitionRef, broker: number): void {
+    if (this.remote !== null) return void this.remote.callSync('moveLeader', [tp, broker])
     const p = this.partitionState(tp.topic, tp.partition)
     if (!p.replicas.includes(broker)) throw new FakeClusterError(`broker ${broker} is not a replica of ${tp.topic}-${tp.partition} (replicas ${p.replicas.join(', ')})`)
     if (this.model.broker(broker)?.alive !== true) throw new FakeClusterError(`broker ${broker} is not running`)
@@ -234,6 +273,7 @@ export class FakeCluster {
    * serves fetches only up to there, answers OFFSET_OUT_OF_RANGE past it, and leaves the ISR.
    */
   setFollowerLag(tp: TopicPartitionRef, broker: number, records: number): void {
+    if (this.remote !== null) return void this.remote.callSync('setFollowerLag', [tp, broker, records])
     const p = this.partitionState(tp.topic, tp.partition)
     if (!p.replicas.includes(broker) || p.leader === broker) throw new FakeClusterError(`broker ${broker} is not a follower of ${tp.topic}-${tp.partition} (leader ${p.leader}, replicas ${p.replicas.join(', ')})`)
     if (!Number.isInteger(records) || records < 0) throw new FakeClusterError(`records must be a non-negative integer, got ${records}`)
@@ -244,6 +284,7 @@ export class FakeCluster {
 
   /** Answers the next matching request(s) with `error` instead of handling them. */
   injectError(options: InjectErrorOptions): void {
+    if (this.remote !== null) return void this.remote.callSync('injectError', [this.portable(options)])
     const api = this.api(options.api)
     if (!supportsInjectedError(api)) throw new FakeClusterError(`cannot inject an error into ${api.name}: its response has no error code`)
     const errorCode = typeof options.error === 'number' ? options.error : ErrorCode[options.error]
@@ -253,25 +294,30 @@ export class FakeCluster {
 
   /** Handles the next matching request(s) but never answers (the client's request times out). */
   dropResponse(options: FaultOptions): void {
+    if (this.remote !== null) return void this.remote.callSync('dropResponse', [this.portable(options)])
     this.addFault(options, this.api(options.api), 'drop', 0, 0)
   }
 
   /** Handles the next matching request(s) and answers after `ms`. */
   delay(options: DelayOptions): void {
+    if (this.remote !== null) return void this.remote.callSync('delay', [this.portable(options)])
     if (!(options.ms >= 0)) throw new FakeClusterError(`delay ms must be >= 0, got ${options.ms}`)
     this.addFault(options, this.api(options.api), 'delay', 0, options.ms)
   }
 
   /** Closes the connection on the next matching request(s), without answering. */
   closeConnection(options: FaultOptions): void {
+    if (this.remote !== null) return void this.remote.callSync('closeConnection', [this.portable(options)])
     this.addFault(options, this.api(options.api), 'close', 0, 0)
   }
 
   clearFaults(): void {
+    if (this.remote !== null) return void this.remote.callSync('clearFaults')
     this.faults.length = 0
   }
 
   clearRequests(): void {
+    if (this.remote !== null) return void this.remote.callSync('clearRequests')
     this.requests.length = 0
   }
 
@@ -283,17 +329,24 @@ export class FakeCluster {
 
   /** Broker that coordinates a group (FindCoordinator's answer). */
   coordinatorOf(groupId: string): number {
+    if (this.remote !== null) return this.remote.callSync('coordinatorOf', [groupId]) as number
     return coordinatorFor(this.model, groupId)?.id ?? -1
   }
 
   /** Cuts every client connection of `broker` (it keeps running). */
   dropConnections(broker: number): void {
+    if (this.remote !== null) return void this.remote.callSync('dropConnections', [broker])
     this.server(broker).dropConnections()
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.remote !== null) {
+      await this.remote.call('close').catch(() => undefined)
+      await this.remote.terminate()
+      return
+    }
     this.coordinator.close()
     this.transactions?.close()
     for (const topic of this.model.topics.values()) for (const p of topic.partitions) wake(p)
@@ -302,6 +355,12 @@ export class FakeCluster {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  /** Fault options as they can cross to the worker thread: an ApiDefinition by name, no predicate. */
+  private portable<T extends FaultOptions>(options: T): T {
+    if (options.match !== undefined) throw new FakeClusterError('match predicates cannot cross to the worker thread (thread: true): select by api and broker')
+    return { ...options, api: typeof options.api === 'string' ? options.api : options.api.name }
   }
 
   private server(broker: number): BrokerServer {
