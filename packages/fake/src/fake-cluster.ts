@@ -6,6 +6,7 @@ import { GroupCoordinator } from './groups.js'
 import { HANDLERS, ProducerIdManager, coordinatorFor, type Services } from './handlers.js'
 import { ClusterModel, wake, type PartitionState } from './model.js'
 import { TransactionCoordinator } from './transactions.js'
+import { loadCluster, saveCluster, storedClusterId } from './storage.js'
 import { WorkerLink } from './worker-link.js'
 
 export interface FakeClusterOptions {
@@ -45,7 +46,15 @@ export interface FakeClusterOptions {
    * Default false.
    */
   thread?: boolean
-  /** Topics to create before start() resolves. */
+  /**
+   * Keep the cluster's data in this directory: topics, their records (each partition's batches
+   * as a Kafka log segment lays them out), committed offsets, producer ids and transactional ids
+   * are written when the cluster closes, and a cluster started on the same directory (with at
+   * least the brokers its replicas name) has them back, with the same offsets and topic ids.
+   * Default: memory only.
+   */
+  dataDir?: string
+  /** Topics to create before start() resolves (those already in `dataDir` are kept as they are). */
   topics?: ReadonlyArray<{ name: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }>
 }
 
@@ -105,6 +114,8 @@ export class FakeCluster {
   private transactions: TransactionCoordinator | null = null
   private readonly faults: FaultRule[] = []
   private closed = false
+  private services: Services | null = null
+  private dataDir: string | null = null
   /** Set when the brokers run in a worker thread (`thread: true`): every control is forwarded there. */
   private readonly remote: WorkerLink | null
 
@@ -127,7 +138,8 @@ export class FakeCluster {
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new FakeClusterError(`brokers must be an integer from 1 to 100, got ${String(count)}`)
     if (options.racks !== undefined && options.racks.length > count) throw new FakeClusterError(`racks names ${options.racks.length} racks for ${count} brokers`)
     if (options.ports !== undefined && options.ports.length !== count) throw new FakeClusterError(`ports must name one port per broker (${count}), got ${options.ports.length}`)
-    const model = new ClusterModel(options.clusterId ?? randomUuid())
+    const stored = options.dataDir === undefined ? null : storedClusterId(options.dataDir)
+    const model = new ClusterModel(stored ?? options.clusterId ?? randomUuid())
     const host = options.host ?? '127.0.0.1'
     for (let i = 0; i < count; i++) model.brokers.push({ id: i + 1, rack: options.racks?.[i] ?? null, host, port: 0, alive: true })
     const coordinator = new GroupCoordinator(model, {
@@ -149,15 +161,18 @@ export class FakeCluster {
         autoCreateTopics: options.autoCreateTopics ?? true,
       },
     }
+    if (options.dataDir !== undefined) loadCluster(options.dataDir, services)
     const cluster = new FakeCluster(model, services, model.brokers.map((b) => b.id), coordinator)
     cluster.transactions = services.transactions
+    cluster.services = services
+    cluster.dataDir = options.dataDir ?? null
     try {
       await Promise.all(cluster.servers.map((s, i) => s.listen(options.ports?.[i] ?? 0)))
     } catch (error) {
       await cluster.close()
       throw error
     }
-    for (const t of options.topics ?? []) cluster.createTopic(t.name, t)
+    for (const t of options.topics ?? []) if (!model.topics.has(t.name)) cluster.createTopic(t.name, t)
     return cluster
   }
 
@@ -167,7 +182,9 @@ export class FakeCluster {
     const model = new ClusterModel(options.clusterId ?? '')
     const host = options.host ?? '127.0.0.1'
     ports.forEach((port, i) => model.brokers.push({ id: i + 1, rack: options.racks?.[i] ?? null, host, port, alive: true }))
+    // Unused on this side (the worker runs the real one); closed at once so its tick timer never runs.
     const coordinator = new GroupCoordinator(model, { initialRebalanceDelayMs: 0, consumerHeartbeatIntervalMs: 500, consumerSessionTimeoutMs: 45_000 })
+    coordinator.close()
     return new FakeCluster(model, null, [], coordinator, link)
   }
 
@@ -351,6 +368,7 @@ export class FakeCluster {
     this.transactions?.close()
     for (const topic of this.model.topics.values()) for (const p of topic.partitions) wake(p)
     await Promise.all(this.servers.map((s) => s.close()))
+    if (this.dataDir !== null && this.services !== null) saveCluster(this.dataDir, this.services)
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -97,8 +97,8 @@ export interface FetchSession {
 }
 
 export class ProducerIdManager {
-  private nextId = 1000n
-  private readonly epochs = new Map<bigint, number>()
+  nextId = 1000n
+  readonly epochs = new Map<bigint, number>()
 
   /** A producer id never handed out before (idempotent and transactional producers share the range). */
   allocate(): bigint {

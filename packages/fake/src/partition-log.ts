@@ -80,7 +80,7 @@ export function parseBatches(records: Uint8Array): BatchHeader[] | BatchParseErr
 }
 
 /** One batch's place in a producer's recent history (for duplicate detection). */
-interface BatchMetadata {
+export interface BatchMetadata {
   firstSeq: number
   lastSeq: number
   firstOffset: number
@@ -119,6 +119,15 @@ interface ProducerSnapshot {
 }
 
 type MarkerResult = { ok: true; offset: number } | { ok: false; error: 'INVALID_PRODUCER_EPOCH' | 'TRANSACTION_COORDINATOR_FENCED'; message: string }
+
+/** A partition log's state beside its batches, as `dataDir` stores it (JSON: bigints as strings). */
+export interface PartitionLogSnapshot {
+  logStartOffset: number
+  endOffset: number
+  epochs: Array<{ epoch: number; startOffset: number }>
+  producers: Array<{ producerId: string; epoch: number; batches: BatchMetadata[]; currentTxnFirstOffset: number; coordinatorEpoch: number; lastTimestamp: number }>
+  aborted: Array<{ producerId: string; firstOffset: number; lastOffset: number }>
+}
 
 const NUM_BATCHES_TO_RETAIN = 5
 const INT32_MAX = 2147483647
@@ -335,6 +344,46 @@ export class PartitionLog {
   offsetForTimestamp(timestamp: number): StoredBatch | null {
     for (const batch of this.batches) if (batch.maxTimestamp >= timestamp) return batch
     return null
+  }
+
+  /** Everything but the batches, for `dataDir` (the batches go to a file as Kafka lays out a segment: one after another). */
+  snapshot(): PartitionLogSnapshot {
+    return {
+      logStartOffset: this.logStartOffset,
+      endOffset: this.endOffset,
+      epochs: this.epochs.map((e) => ({ ...e })),
+      producers: [...this.producers].map(([id, state]) => ({ ...state, producerId: id.toString(), batches: state.batches.map((b) => ({ ...b })) })),
+      aborted: this.aborted.map((a) => ({ ...a, producerId: a.producerId.toString() })),
+    }
+  }
+
+  /** A log from its snapshot and its batches as stored (concatenated magic v2 batches, offsets written in). */
+  static restore(snapshot: PartitionLogSnapshot, segment: Uint8Array): PartitionLog {
+    const log = new PartitionLog()
+    const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength)
+    for (let position = 0; position + BATCH_HEADER_SIZE <= segment.length; ) {
+      const size = view.getInt32(position + BATCH_LENGTH) + 12
+      if (size < BATCH_HEADER_SIZE || position + size > segment.length) throw new Error(`a batch at byte ${position} runs past the end of the segment (${segment.length} bytes)`)
+      const bytes = segment.slice(position, position + size)
+      const baseOffset = Number(view.getBigInt64(position + BASE_OFFSET))
+      log.batches.push({
+        baseOffset,
+        lastOffset: baseOffset + view.getInt32(position + LAST_OFFSET_DELTA),
+        bytes,
+        leaderEpoch: view.getInt32(position + PARTITION_LEADER_EPOCH),
+        maxTimestamp: Number(view.getBigInt64(position + MAX_TIMESTAMP)),
+      })
+      log.bytes += size
+      position += size
+    }
+    log.logStartOffset = snapshot.logStartOffset
+    log.endOffset = snapshot.endOffset
+    log.epochs.push(...snapshot.epochs)
+    for (const p of snapshot.producers) {
+      log.producers.set(BigInt(p.producerId), { epoch: p.epoch, batches: p.batches, currentTxnFirstOffset: p.currentTxnFirstOffset, coordinatorEpoch: p.coordinatorEpoch, lastTimestamp: p.lastTimestamp })
+    }
+    log.aborted.push(...snapshot.aborted.map((a) => ({ ...a, producerId: BigInt(a.producerId) })))
+    return log
   }
 
   /** DeleteRecords: moves the log start offset (whole batches below it are dropped). */

@@ -49,6 +49,21 @@ interface TransactionMetadata {
 
 type Result = { errorCode: number; producerId: bigint; producerEpoch: number }
 
+/** One transactional id as `dataDir` stores it. */
+export interface TransactionSnapshot {
+  transactionalId: string
+  producerId: string
+  producerEpoch: number
+  previousProducerId: string
+  previousProducerEpoch: number
+  timeoutMs: number
+  state: TransactionStateName
+  partitions: Array<{ topic: string; partition: number }>
+  offsets: Array<{ groupId: string; offsets: Array<{ key: string; offset: string; leaderEpoch: number; metadata: string | null }> }>
+  startTimeMs: number
+  version: number
+}
+
 export class TransactionCoordinator {
   readonly transactions = new Map<string, TransactionMetadata>()
   private readonly model: ClusterModel
@@ -66,6 +81,46 @@ export class TransactionCoordinator {
 
   close(): void {
     for (const txn of this.transactions.values()) this.stopTimer(txn)
+  }
+
+  /** The transactional ids' state, for `dataDir` (JSON: bigints as strings). */
+  snapshot(): TransactionSnapshot[] {
+    return [...this.transactions.values()].map((txn) => ({
+      transactionalId: txn.transactionalId,
+      producerId: txn.producerId.toString(),
+      producerEpoch: txn.producerEpoch,
+      previousProducerId: txn.previousProducerId.toString(),
+      previousProducerEpoch: txn.previousProducerEpoch,
+      timeoutMs: txn.timeoutMs,
+      state: txn.state,
+      partitions: [...txn.partitions.values()],
+      offsets: [...txn.offsets].map(([groupId, offsets]) => ({ groupId, offsets: [...offsets].map(([key, o]) => ({ key, offset: o.offset.toString(), leaderEpoch: o.leaderEpoch, metadata: o.metadata })) })),
+      startTimeMs: txn.startTimeMs,
+      version: txn.version,
+    }))
+  }
+
+  /** Restores `snapshot()`; a transaction that was open gets its whole timeout again (its clock restarts with the cluster). */
+  restore(snapshots: TransactionSnapshot[]): void {
+    for (const s of snapshots) {
+      const txn: TransactionMetadata = {
+        transactionalId: s.transactionalId,
+        producerId: BigInt(s.producerId),
+        producerEpoch: s.producerEpoch,
+        previousProducerId: BigInt(s.previousProducerId),
+        previousProducerEpoch: s.previousProducerEpoch,
+        timeoutMs: s.timeoutMs,
+        state: s.state,
+        partitions: new Map(s.partitions.map((p) => [partitionKey(p.topic, p.partition), p])),
+        offsets: new Map(s.offsets.map((g) => [g.groupId, new Map(g.offsets.map((o) => [o.key, { offset: BigInt(o.offset), leaderEpoch: o.leaderEpoch, metadata: o.metadata }]))])),
+        groups: new Set(s.offsets.map((g) => g.groupId)),
+        startTimeMs: s.startTimeMs,
+        version: s.version,
+        timer: null,
+      }
+      this.transactions.set(s.transactionalId, txn)
+      if (txn.state === 'Ongoing') this.startTimer(txn)
+    }
   }
 
   /**
@@ -132,6 +187,10 @@ export class TransactionCoordinator {
     txn.partitions.clear()
     txn.offsets.clear()
     txn.groups.clear()
+    this.startTimer(txn)
+  }
+
+  private startTimer(txn: TransactionMetadata): void {
     this.stopTimer(txn)
     // Kafka aborts a transaction open longer than its timeout (and bumps the epoch, fencing the producer).
     txn.timer = setTimeout(() => {
