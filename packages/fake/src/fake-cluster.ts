@@ -36,6 +36,14 @@ export interface FakeClusterOptions {
    * protocol: AddPartitionsToTxn/AddOffsetsToTxn, as with Kafka 3.x). Default 2.
    */
   transactionVersion?: 1 | 2
+  /**
+   * How long a transaction's COMMIT/ABORT markers take to reach its partitions after EndTxn (or a
+   * timeout or fence) was answered; meanwhile the transaction is PrepareCommit/PrepareAbort, its
+   * producer's next calls get CONCURRENT_TRANSACTIONS (NOT_ENOUGH_REPLICAS for Produce) and
+   * read_committed readers stay at the last stable offset before it. Default 0: the markers are
+   * written right after the answer (a real broker takes a few milliseconds).
+   */
+  transactionMarkerDelayMs?: number
   /** The cluster id Metadata reports. Default: random. */
   clusterId?: string
   /**
@@ -149,12 +157,14 @@ export class FakeCluster {
     })
     const transactionVersion = options.transactionVersion ?? 2
     if (transactionVersion !== 1 && transactionVersion !== 2) throw new FakeClusterError(`transactionVersion must be 1 or 2, got ${String(transactionVersion)}`)
+    const markerDelayMs = options.transactionMarkerDelayMs ?? 0
+    if (!(markerDelayMs >= 0)) throw new FakeClusterError(`transactionMarkerDelayMs must be >= 0, got ${String(markerDelayMs)}`)
     const producerIds = new ProducerIdManager()
     const services: Services = {
       model,
       groups: coordinator,
       producerIds,
-      transactions: new TransactionCoordinator(model, coordinator, () => producerIds.allocate(), transactionVersion),
+      transactions: new TransactionCoordinator(model, coordinator, () => producerIds.allocate(), transactionVersion, markerDelayMs),
       defaults: {
         numPartitions: options.numPartitions ?? 1,
         defaultReplicationFactor: options.defaultReplicationFactor ?? 1,

@@ -252,6 +252,9 @@ describe('FakeCluster transactions', () => {
     expect((await produce(leader, 12, 'tx-zombie', 'out', txnBatch(['zombie-1'], old, 0))).errorCode).toBe(ErrorCode.NONE)
     expect(cluster.partition('out', 0).lastStableOffset).toBe(0n)
 
+    // The coordinator aborts the zombie's transaction first: the new instance is told to retry.
+    const first = await txnCoordinator.send(InitProducerIdApi, 5, { transactionalId: 'tx-zombie', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })
+    expect(first.errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS)
     const fresh = await init(txnCoordinator, 'tx-zombie')
     expect(fresh.producerId).toBe(old.producerId)
     expect(fresh.producerEpoch).toBeGreaterThan(old.producerEpoch)
@@ -289,6 +292,39 @@ describe('FakeCluster transactions', () => {
     expect((await txnCoordinator.send(EndTxnApi, 5, { transactionalId: 'tx-slow', producerId: id.producerId, producerEpoch: id.producerEpoch, committed: true })).errorCode).toBe(ErrorCode.INVALID_TXN_STATE)
     const listed = await txnCoordinator.send(ListTransactionsApi, 2, { stateFilters: ['CompleteAbort'], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: 'tx-sl.*' })
     expect(listed.transactionStates).toEqual([{ transactionalId: 'tx-slow', producerId: id.producerId, transactionState: 'CompleteAbort' }])
+  })
+
+  it('markers reach the partition transactionMarkerDelayMs after EndTxn: meanwhile PrepareCommit, the LSO stays before the transaction, and the producer is told CONCURRENT_TRANSACTIONS', async () => {
+    const cluster = await start({ transactionMarkerDelayMs: 400 })
+    cluster.createTopic('out', { partitions: 1, replicationFactor: 1 })
+    const txnCoordinator = await coordinator(cluster, 'tx-slow-markers')
+    let id = await init(txnCoordinator, 'tx-slow-markers')
+    const leader = await client(cluster, 1)
+    expect((await produce(leader, 12, 'tx-slow-markers', 'out', txnBatch(['a', 'b'], id, 0))).errorCode).toBe(ErrorCode.NONE)
+    // An open transaction: read_committed readers see the LSO at its first offset, read_uncommitted the records.
+    expect(await latest(leader, 'out', 1)).toBe(0n)
+    expect(await latest(leader, 'out', 0)).toBe(2n)
+    const ended = await txnCoordinator.send(EndTxnApi, 5, { transactionalId: 'tx-slow-markers', producerId: id.producerId, producerEpoch: id.producerEpoch, committed: true })
+    expect(ended.errorCode).toBe(ErrorCode.NONE)
+    const committedAt = Date.now()
+    // Answered, but the markers are on their way: the LSO has not moved, nothing is readable committed.
+    expect(await latest(leader, 'out', 1)).toBe(0n)
+    expect(committedValues(await fetch(leader, 'out', 1))).toEqual([])
+    const described = await txnCoordinator.send(DescribeTransactionsApi, 0, { transactionalIds: ['tx-slow-markers'] })
+    expect(described.transactionStates[0]!.transactionState).toBe('PrepareCommit')
+    // The producer's next transaction must wait: a retried EndTxn, a new transactional batch, a new instance.
+    const previous = id
+    id = { producerId: ended.producerId, producerEpoch: ended.producerEpoch }
+    expect((await txnCoordinator.send(EndTxnApi, 5, { transactionalId: 'tx-slow-markers', producerId: previous.producerId, producerEpoch: previous.producerEpoch, committed: true })).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS)
+    expect((await produce(leader, 12, 'tx-slow-markers', 'out', txnBatch(['c'], id, 0))).errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS)
+    expect((await txnCoordinator.send(InitProducerIdApi, 5, { transactionalId: 'tx-slow-markers', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS)
+    // Then the COMMIT marker lands and everything moves on.
+    while ((await latest(leader, 'out', 1)) === 0n) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(Date.now() - committedAt).toBeGreaterThanOrEqual(350)
+    expect(await latest(leader, 'out', 1)).toBe(3n)
+    expect(entries(await fetch(leader, 'out', 1))).toEqual(['a', 'b', `COMMIT@${id.producerEpoch}`])
+    expect((await txnCoordinator.send(DescribeTransactionsApi, 0, { transactionalIds: ['tx-slow-markers'] })).transactionStates[0]!.transactionState).toBe('CompleteCommit')
+    expect((await produce(leader, 12, 'tx-slow-markers', 'out', txnBatch(['c'], id, 0))).errorCode).toBe(ErrorCode.NONE)
   })
 
   it('DescribeProducers shows the open transaction; WriteTxnMarkers (admin abortTransaction) aborts it on the partition', async () => {

@@ -71,16 +71,26 @@ export class TransactionCoordinator {
   private readonly allocateProducerId: () => bigint
   /** The finalized `transaction.version` the cluster advertises (2 on a fresh Kafka 4.x cluster). */
   readonly transactionVersion: number
+  /** How long markers take to reach the partitions after the coordinator decided (PrepareCommit/PrepareAbort). */
+  private readonly markerDelayMs: number
+  /** Transactions whose markers are on their way: the write to run when the delay is over (or at close). */
+  private readonly inFlight = new Map<TransactionMetadata, { run: () => void; cancel: () => void }>()
 
-  constructor(model: ClusterModel, groups: GroupCoordinator, allocateProducerId: () => bigint, transactionVersion: number) {
+  constructor(model: ClusterModel, groups: GroupCoordinator, allocateProducerId: () => bigint, transactionVersion: number, markerDelayMs = 0) {
     this.model = model
     this.groups = groups
     this.allocateProducerId = allocateProducerId
     this.transactionVersion = transactionVersion
+    this.markerDelayMs = markerDelayMs
   }
 
+  /** Stops the timeout timers; markers still on their way are written now (so a dataDir keeps the outcome). */
   close(): void {
     for (const txn of this.transactions.values()) this.stopTimer(txn)
+    for (const pending of [...this.inFlight.values()]) {
+      pending.cancel()
+      pending.run()
+    }
   }
 
   /** The transactional ids' state, for `dataDir` (JSON: bigints as strings). */
@@ -152,6 +162,8 @@ export class TransactionCoordinator {
       this.transactions.set(transactionalId, created)
       return { errorCode: ErrorCode.NONE, producerId: created.producerId, producerEpoch: 0 }
     }
+    // The previous transaction's markers are still being written: the producer retries (Kafka answers the same).
+    if (isPreparing(txn)) return fail(ErrorCode.CONCURRENT_TRANSACTIONS)
     if (producerId >= 0n) {
       // KIP-360: a retry of a bump that already happened gets the same answer.
       if (producerId === txn.previousProducerId && producerEpoch === txn.previousProducerEpoch && txn.state !== 'Ongoing') {
@@ -162,9 +174,11 @@ export class TransactionCoordinator {
     }
     txn.timeoutMs = timeoutMs
     if (txn.state === 'Ongoing') {
-      // Fence the open transaction: bump the epoch, abort with the bumped epoch (Kafka's
-      // PrepareEpochFence), then the caller's retry gets one epoch more.
+      // Fence the open transaction: bump the epoch and abort with it (Kafka's PrepareEpochFence);
+      // the new instance is told CONCURRENT_TRANSACTIONS and its retry, once the markers are
+      // written, gets one epoch more.
       this.complete(txn, false, this.bump(txn))
+      return fail(ErrorCode.CONCURRENT_TRANSACTIONS)
     }
     this.bump(txn)
     txn.state = 'Empty'
@@ -179,8 +193,10 @@ export class TransactionCoordinator {
     return ErrorCode.NONE
   }
 
-  private begin(txn: TransactionMetadata, version: number): void {
-    if (txn.state === 'Ongoing') return
+  /** Opens a transaction (NONE), or CONCURRENT_TRANSACTIONS while the previous one's markers are being written. */
+  private begin(txn: TransactionMetadata, version: number): number {
+    if (txn.state === 'Ongoing') return ErrorCode.NONE
+    if (isPreparing(txn)) return ErrorCode.CONCURRENT_TRANSACTIONS
     txn.state = 'Ongoing'
     txn.version = version
     txn.startTimeMs = Date.now()
@@ -188,6 +204,7 @@ export class TransactionCoordinator {
     txn.offsets.clear()
     txn.groups.clear()
     this.startTimer(txn)
+    return ErrorCode.NONE
   }
 
   private startTimer(txn: TransactionMetadata): void {
@@ -228,7 +245,8 @@ export class TransactionCoordinator {
       }
       return out
     }
-    this.begin(txn!, 1)
+    const began = this.begin(txn!, 1)
+    if (began !== ErrorCode.NONE) return all(began)
     for (const p of partitions) txn!.partitions.set(partitionKey(p.topic, p.partition), p)
     return all(ErrorCode.NONE)
   }
@@ -238,7 +256,8 @@ export class TransactionCoordinator {
     const txn = this.transactions.get(transactionalId)
     const error = this.check(txn, producerId, producerEpoch)
     if (error !== ErrorCode.NONE) return error
-    this.begin(txn!, 1)
+    const began = this.begin(txn!, 1)
+    if (began !== ErrorCode.NONE) return began
     txn!.groups.add(groupId)
     return ErrorCode.NONE
   }
@@ -254,7 +273,9 @@ export class TransactionCoordinator {
     if (producerEpoch > txn.producerEpoch) return ErrorCode.INVALID_TXN_STATE
     const key = partitionKey(partition.topic.name, partition.index)
     if (produceVersion >= 12 && this.transactionVersion >= 2) {
-      this.begin(txn, 2)
+      // Kafka's leader turns the coordinator's CONCURRENT_TRANSACTIONS into NOT_ENOUGH_REPLICAS
+      // for Produce, an error every producer retries.
+      if (this.begin(txn, 2) !== ErrorCode.NONE) return ErrorCode.NOT_ENOUGH_REPLICAS
       txn.partitions.set(key, { topic: partition.topic.name, partition: partition.index })
       return ErrorCode.NONE
     }
@@ -271,7 +292,8 @@ export class TransactionCoordinator {
     const error = this.check(txn, producerId, producerEpoch)
     if (error !== ErrorCode.NONE) return error
     if (version >= 5 && this.transactionVersion >= 2) {
-      this.begin(txn!, 2)
+      const began = this.begin(txn!, 2)
+      if (began !== ErrorCode.NONE) return began
       txn!.groups.add(groupId)
     } else if (txn!.state !== 'Ongoing' || !txn!.groups.has(groupId)) return ErrorCode.INVALID_TXN_STATE
     let pending = txn!.offsets.get(groupId)
@@ -282,7 +304,7 @@ export class TransactionCoordinator {
 
   /** Whether an open transaction holds an offset of `groupId` for `topic:partition` (OffsetFetch requireStable). */
   hasPendingOffset(groupId: string, topicPartition: string): boolean {
-    for (const txn of this.transactions.values()) if (txn.state === 'Ongoing' && txn.offsets.get(groupId)?.has(topicPartition) === true) return true
+    for (const txn of this.transactions.values()) if ((txn.state === 'Ongoing' || isPreparing(txn)) && txn.offsets.get(groupId)?.has(topicPartition) === true) return true
     return false
   }
 
@@ -299,8 +321,11 @@ export class TransactionCoordinator {
     const tv2 = version >= 5 && this.transactionVersion >= 2
     const completed = commit ? 'CompleteCommit' : 'CompleteAbort'
     const ok = (): Result => ({ errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch })
+    const preparing = commit ? 'PrepareCommit' : 'PrepareAbort'
     if (tv2) {
       const isRetry = producerId === txn.previousProducerId && producerEpoch === txn.previousProducerEpoch
+      // A retry while the markers are being written: the producer asks again until it completes.
+      if (isRetry && isPreparing(txn)) return fail(txn.state === preparing ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE)
       if (isRetry && txn.state !== 'Ongoing') return txn.state === completed ? ok() : fail(ErrorCode.INVALID_TXN_STATE)
       if (producerId !== txn.producerId) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
       if (producerEpoch !== txn.producerEpoch) return fail(ErrorCode.PRODUCER_FENCED)
@@ -312,6 +337,7 @@ export class TransactionCoordinator {
     }
     if (producerId !== txn.producerId) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
     if (producerEpoch !== txn.producerEpoch) return fail(ErrorCode.PRODUCER_FENCED)
+    if (isPreparing(txn)) return fail(txn.state === preparing ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE)
     if (txn.state === 'Ongoing') {
       this.complete(txn, commit, { producerId: txn.producerId, producerEpoch: txn.producerEpoch })
       return ok()
@@ -338,9 +364,26 @@ export class TransactionCoordinator {
     return { producerId: txn.producerId, producerEpoch: txn.producerEpoch }
   }
 
-  /** Writes the markers (as `marker`) and applies or drops the transaction's offsets. */
+  /**
+   * The coordinator decides (PrepareCommit/PrepareAbort), then the markers (as `marker`) reach the
+   * partitions `markerDelayMs` later, as WriteTxnMarkers would: until then read_committed readers
+   * stay at the last stable offset before the transaction, and OffsetFetch with requireStable
+   * answers UNSTABLE_OFFSET_COMMIT. Then the offsets are applied (commit) or dropped.
+   */
   private complete(txn: TransactionMetadata, commit: boolean, marker: { producerId: bigint; producerEpoch: number }): void {
     this.stopTimer(txn)
+    txn.state = commit ? 'PrepareCommit' : 'PrepareAbort'
+    const run = (): void => {
+      this.inFlight.delete(txn)
+      this.writeMarkers(txn, commit, marker)
+    }
+    // Even with no delay the markers come after the EndTxn answer (setImmediate), as on a broker.
+    const handle = this.markerDelayMs > 0 ? setTimeout(run, this.markerDelayMs) : setImmediate(run)
+    const cancel = (): void => (this.markerDelayMs > 0 ? clearTimeout(handle as ReturnType<typeof setTimeout>) : clearImmediate(handle as ReturnType<typeof setImmediate>))
+    this.inFlight.set(txn, { run, cancel })
+  }
+
+  private writeMarkers(txn: TransactionMetadata, commit: boolean, marker: { producerId: bigint; producerEpoch: number }): void {
     for (const { topic, partition } of txn.partitions.values()) {
       const state = this.model.topics.get(topic)?.partitions[partition]
       if (state === undefined) continue
@@ -358,6 +401,10 @@ export class TransactionCoordinator {
     txn.groups.clear()
     txn.state = commit ? 'CompleteCommit' : 'CompleteAbort'
   }
+}
+
+function isPreparing(txn: TransactionMetadata): boolean {
+  return txn.state === 'PrepareCommit' || txn.state === 'PrepareAbort'
 }
 
 function partitionKey(topic: string, partition: number): string {
