@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 : "${KAFKA_BROKERS:?KAFKA_BROKERS must be set (the running cluster)}"
 mkdir -p "$KAFKATS_TEST_REPORT_DIR"
 # Jest loads the published entry points, so the packages must be built (.ci/run builds them first).
-[ -f packages/kafkats/dist/index.cjs ] && [ -f packages/protocol/dist/index.cjs ] || npx turbo run build --filter=kafkats
+[ -f packages/kafkats/dist/index.cjs ] && [ -f packages/protocol/dist/index.cjs ] && [ -f packages/fake/dist/fake-worker.cjs ] || npx turbo run build --filter=kafkats --filter=@kafkats/fake
 RAW=$(mktemp -d)/jest-raw.json
 status=0
 (cd apps/compat-jest && npx jest --ci --json --outputFile="$RAW") || status=$?
