@@ -141,11 +141,12 @@ export class FakeCluster {
   }
 
   static async start(options: FakeClusterOptions = {}): Promise<FakeCluster> {
-    if (options.thread === true) return FakeCluster.startThread(options)
     const count = options.brokers ?? 3
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new FakeClusterError(`brokers must be an integer from 1 to 100, got ${String(count)}`)
     if (options.racks !== undefined && options.racks.length > count) throw new FakeClusterError(`racks names ${options.racks.length} racks for ${count} brokers`)
     if (options.ports !== undefined && options.ports.length !== count) throw new FakeClusterError(`ports must name one port per broker (${count}), got ${options.ports.length}`)
+    // Checked here too so that bad options fail before a worker thread is started for them.
+    if (options.thread === true) return FakeCluster.startThread(options)
     const stored = options.dataDir === undefined ? null : storedClusterId(options.dataDir)
     const model = new ClusterModel(stored ?? options.clusterId ?? randomUuid())
     const host = options.host ?? '127.0.0.1'

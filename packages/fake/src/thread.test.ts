@@ -45,7 +45,9 @@ describe('FakeCluster in a worker thread', () => {
     expect(() => cluster.topics()).toThrow(FakeClusterError)
   })
 
-  it('rejects bad options with the typed error from the worker', async () => {
+  it('rejects bad options with the typed error, from the worker too', async () => {
     await expect(FakeCluster.start({ brokers: 0, thread: true })).rejects.toThrow(new FakeClusterError('brokers must be an integer from 1 to 100, got 0'))
+    // Checked only where the cluster is built: the error crosses back from the worker.
+    await expect(FakeCluster.start({ brokers: 1, thread: true, transactionVersion: 3 as 2 })).rejects.toThrow(new FakeClusterError('transactionVersion must be 1 or 2, got 3'))
   })
 })
