@@ -25,6 +25,7 @@ import {
 } from './diagnostics.js'
 import { FrameDecoder } from './frame-decoder.js'
 import { type Logger, silentLogger } from './logger.js'
+import type { RequestCounters } from './request-metrics.js'
 import { RequestTimeoutError } from './request-timeout-error.js'
 import { authenticate, type SaslOptions } from './sasl/authenticate.js'
 import { UnsupportedVersionError } from './unsupported-version-error.js'
@@ -58,6 +59,8 @@ export interface ConnectionOptions {
   signal?: AbortSignal
   /** The broker's node id when known (diagnostics and metrics name brokers by it). Default -1: unknown, as for a bootstrap address. */
   nodeId?: number
+  /** Where the connection counts its requests (the pool passes one per broker address). Default none. */
+  requestCounters?: RequestCounters
 }
 
 export const connectionDefaults = {
@@ -94,6 +97,7 @@ interface InFlight {
   timeoutMs: number
   /** performance.now() at the write. */
   startedAt: number
+  requestBytes: number
   /** The request:start message, built only when someone listens on request:start or request:end. */
   diagnostics: RequestStartMessage | null
 }
@@ -113,6 +117,7 @@ export class BrokerConnection {
   /** The broker's node id (-1 until the cluster metadata names this address); the pool keeps it current. */
   nodeId: number
   private readonly options: ConnectionOptions
+  private readonly counters: RequestCounters | undefined
   private readonly socket: net.Socket
   private readonly frames: FrameDecoder
   private readonly logger: Logger
@@ -138,6 +143,7 @@ export class BrokerConnection {
     this.address = `${options.host}:${options.port}`
     this.clientId = options.clientId ?? connectionDefaults.clientId
     this.nodeId = options.nodeId ?? -1
+    this.counters = options.requestCounters
     this.socket = socket
     this.logger = (options.logger ?? silentLogger).child({ broker: this.address })
     this.requestTimeoutMs = options.requestTimeoutMs ?? connectionDefaults.requestTimeoutMs
@@ -318,10 +324,10 @@ export class BrokerConnection {
           this.socket.write(frame, (error) => (error ? reject(new ConnectionError(`write failed: ${error.message}`, this.address, { cause: error })) : resolve()))
         })
       } catch (error) {
-        if (diagnostics !== null) publishRequestEnd(diagnostics, startedAt, 0, error as Error)
+        this.ended(api as ApiDefinition<unknown, unknown>, startedAt, frame.length, 0, diagnostics, error as Error)
         throw error
       }
-      if (diagnostics !== null) publishRequestEnd(diagnostics, startedAt, 0, null)
+      this.ended(api as ApiDefinition<unknown, unknown>, startedAt, frame.length, 0, diagnostics, null)
       this.armIdleTimer()
       return undefined
     }
@@ -338,6 +344,7 @@ export class BrokerConnection {
         timer: undefined,
         timeoutMs,
         startedAt: performance.now(),
+        requestBytes: frame.length,
         diagnostics,
       }
       entry.timer = setTimeout(() => this.onTimeout(entry), timeoutMs)
@@ -385,11 +392,11 @@ export class BrokerConnection {
       const failure = KafkaError.isInstance(error)
         ? error
         : new DecodeError(`cannot decode ${entry.api.name} v${entry.version} response: ${String(error)}`, reader.offset, { cause: error })
-      if (entry.diagnostics !== null) publishRequestEnd(entry.diagnostics, entry.startedAt, frame.length + 4, failure)
+      this.ended(entry.api, entry.startedAt, entry.requestBytes, frame.length + 4, entry.diagnostics, failure)
       entry.reject(failure)
       return
     }
-    if (entry.diagnostics !== null) publishRequestEnd(entry.diagnostics, entry.startedAt, frame.length + 4, null)
+    this.ended(entry.api, entry.startedAt, entry.requestBytes, frame.length + 4, entry.diagnostics, null)
     entry.resolve(response)
   }
 
@@ -400,6 +407,13 @@ export class BrokerConnection {
       if (errorCode === UNSUPPORTED_VERSION) return entry.api.decodeResponse(reader, 0)
     }
     return entry.api.decodeResponse(reader, entry.version)
+  }
+
+  /** A request ended: count it, and publish request:end when someone listens. */
+  private ended(api: ApiDefinition<unknown, unknown>, startedAt: number, requestBytes: number, responseBytes: number, diagnostics: RequestStartMessage | null, error: Error | null): void {
+    const nowMs = performance.now()
+    this.counters?.record(api.apiKey, api.name, nowMs - startedAt, requestBytes, responseBytes, error !== null, nowMs)
+    if (diagnostics !== null && requestEndChannel.hasSubscribers) requestEndChannel.publish({ ...diagnostics, responseBytes, durationMs: nowMs - startedAt, error })
   }
 
   private onTimeout(entry: InFlight): void {
@@ -423,7 +437,7 @@ export class BrokerConnection {
       if (entry === undefined) continue
       failedRequests++
       clearTimeout(entry.timer)
-      if (entry.diagnostics !== null) publishRequestEnd(entry.diagnostics, entry.startedAt, 0, error)
+      this.ended(entry.api, entry.startedAt, entry.requestBytes, 0, entry.diagnostics, error)
       entry.reject(error)
     }
     if (closeChannel.hasSubscribers) closeChannel.publish({ broker: this.endpoint(), clientId: this.clientId, inFlightRequests: failedRequests, error: byClient ? null : error })
@@ -535,11 +549,6 @@ export class BrokerConnection {
     }, delayMs)
     this.reauthenticationTimer.unref?.()
   }
-}
-
-function publishRequestEnd(start: RequestStartMessage, startedAt: number, responseBytes: number, error: Error | null): void {
-  if (!requestEndChannel.hasSubscribers) return
-  requestEndChannel.publish({ ...start, responseBytes, durationMs: performance.now() - startedAt, error })
 }
 
 function saslMechanismName(sasl: SaslOptions): string {

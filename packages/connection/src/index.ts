@@ -31,3 +31,4 @@ export {
   type ConnectionCloseMessage,
   type ConnectionErrorMessage,
 } from './diagnostics.js'
+export { LATENCY_BUCKET_BOUNDS_MS, type ApiRequestMetrics, type BrokerRequestMetrics } from './request-metrics.js'

@@ -1,6 +1,7 @@
 import { backoffMs } from './backoff.js'
 import { BrokerConnection, type ConnectionOptions } from './connection.js'
 import { ConnectionError } from './connection-error.js'
+import { type BrokerRequestMetrics, RequestCounters } from './request-metrics.js'
 
 /**
  * What a connection is for. Each purpose gets its own connection to a broker, so a long Fetch
@@ -8,7 +9,7 @@ import { ConnectionError } from './connection-error.js'
  */
 export type ConnectionPurpose = 'metadata' | 'produce' | 'fetch' | 'group' | 'admin'
 
-export interface ConnectionPoolOptions extends Omit<ConnectionOptions, 'host' | 'port' | 'signal'> {
+export interface ConnectionPoolOptions extends Omit<ConnectionOptions, 'host' | 'port' | 'signal' | 'nodeId' | 'requestCounters'> {
   /** First wait after a failed connect. Default 50. Java: reconnect.backoff.ms */
   reconnectBackoffMs?: number
   /** Longest wait between connect attempts. Default 1000. Java: reconnect.backoff.max.ms */
@@ -38,7 +39,12 @@ export class ConnectionPool {
   private readonly options: ConnectionPoolOptions
   private readonly slots = new Map<string, Slot>()
   /** Broker node ids by address, as the cluster metadata reported them (see `nameBroker`). */
-  private readonly nodeIds = new Map<string, number>()
+  // Forks share these with the pool they came from, so its metrics and broker names cover theirs.
+  private nodeIds = new Map<string, number>()
+  /** Request counters by broker address; they outlive the connections (reconnects keep counting). */
+  private counters = new Map<string, RequestCounters>()
+  private readonly forks = new Set<ConnectionPool>()
+  private parent: ConnectionPool | null = null
   private closed = false
 
   constructor(options: ConnectionPoolOptions = {}) {
@@ -71,7 +77,12 @@ export class ConnectionPool {
    * one pool would wait for each other.
    */
   fork(): ConnectionPool {
-    return new ConnectionPool(this.options)
+    const child = new ConnectionPool(this.options)
+    child.nodeIds = this.nodeIds
+    child.counters = this.counters
+    child.parent = this
+    this.forks.add(child)
+    return child
   }
 
   /**
@@ -81,9 +92,34 @@ export class ConnectionPool {
   nameBroker(address: string, nodeId: number): void {
     if (this.nodeIds.get(address) === nodeId) return
     this.nodeIds.set(address, nodeId)
-    for (const [key, slot] of this.slots) {
-      if (slot.connection !== null && key.slice(key.indexOf('|') + 1) === address) slot.connection.nodeId = nodeId
+    for (const pool of [this, ...this.forks]) {
+      for (const [key, slot] of pool.slots) {
+        if (slot.connection !== null && key.slice(key.indexOf('|') + 1) === address) slot.connection.nodeId = nodeId
+      }
     }
+  }
+
+  /**
+   * Request counts, bytes, latencies and the request rate per broker address since the pool was
+   * created, with the requests in flight and the connections open now.
+   */
+  requestMetrics(): BrokerRequestMetrics[] {
+    const nowMs = performance.now()
+    const metrics: BrokerRequestMetrics[] = []
+    for (const [address, counters] of this.counters) {
+      let inFlight = 0
+      let connections = 0
+      for (const pool of [this, ...this.forks]) {
+        for (const [key, slot] of pool.slots) {
+          const connection = slot.connection
+          if (connection === null || !connection.isOpen || key.slice(key.indexOf('|') + 1) !== address) continue
+          connections++
+          inFlight += connection.inFlightCount
+        }
+      }
+      metrics.push(counters.snapshot(this.nodeIds.get(address) ?? -1, address, inFlight, connections, nowMs))
+    }
+    return metrics
   }
 
   /** Closes the connection for `address`/`purpose` (or every purpose) so the next `get` reconnects. */
@@ -99,6 +135,7 @@ export class ConnectionPool {
   /** Closes every connection; later `get` calls fail. */
   close(): void {
     this.closed = true
+    this.parent?.forks.delete(this)
     for (const slot of this.slots.values()) slot.connection?.close()
     this.slots.clear()
   }
@@ -110,7 +147,12 @@ export class ConnectionPool {
       const { host, port } = parseAddress(this.options.mapAddress?.(address) ?? address)
       const { mapAddress: _mapAddress, reconnectBackoffMs: _base, reconnectBackoffMaxMs: _max, ...connectionOptions } = this.options
       const nodeId = this.nodeIds.get(address) ?? -1
-      const connection = await BrokerConnection.connect({ ...connectionOptions, host, port, nodeId, ...(signal ? { signal } : {}) })
+      let requestCounters = this.counters.get(address)
+      if (requestCounters === undefined) {
+        requestCounters = new RequestCounters()
+        this.counters.set(address, requestCounters)
+      }
+      const connection = await BrokerConnection.connect({ ...connectionOptions, host, port, nodeId, requestCounters, ...(signal ? { signal } : {}) })
       if (this.closed) {
         connection.close()
         throw new ConnectionError('the connection pool is closed', address, { retriable: false })

@@ -6,6 +6,7 @@ import {
   type FetchPlannerListener,
   type FetchPlannerOptions,
   type FetchedBatch,
+  type PartitionFetchMetrics,
   type StartOffset,
   type TopicPartition,
 } from '@kafkats/fetch-planner'
@@ -215,6 +216,16 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
   /** Fetch counters per broker id: which brokers served how many requests, bytes and records. */
   brokerCounters(): Map<number, BrokerCounters> {
     return this.planner.brokerCounters()
+  }
+
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.planner.closed
+  }
+
+  /** Each assigned partition's position, high watermark, lag and fetch source (leader or preferred replica) now. */
+  partitionMetrics(): PartitionFetchMetrics[] {
+    return this.planner.partitionMetrics()
   }
 
   /** The broker a partition is fetched from now (a same-rack follower after a KIP-392 redirect), or -1. */

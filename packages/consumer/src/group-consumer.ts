@@ -13,6 +13,7 @@ import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, GroupCoordinator } from '
 import type { Membership, MembershipHost } from './group/membership.js'
 import { type CommittedOffset, type OffsetToCommit, commitOffsets, fetchCommittedOffsets } from './group/offsets.js'
 import { RETRY_BACKOFF_MAX_MS, Signal, abortError, describePartitions, sleep, topicPartitionKey, within } from './group/util.js'
+import { groupAssignmentChannel, groupCommitChannel, groupLostChannel, groupRevokeChannel } from './diagnostics.js'
 
 /** Called around rebalances with the partitions concerned. May be async: the rebalance waits for it. */
 /** A consumer's group membership, for `sendOffsets` of a transactional producer (KIP-447). */
@@ -37,7 +38,7 @@ export type AssignorName = 'range' | 'roundrobin' | 'cooperative-sticky'
 
 /** The subset of `FetchPlanner` the group consumer drives (`on` and `seek` optional, for test doubles). */
 export type GroupFetcher = Pick<FetchPlanner, 'assign' | 'unassign' | 'pause' | 'resume' | 'poll' | 'brokerCounters' | 'close'> &
-  Partial<Pick<FetchPlanner, 'on' | 'seek'>>
+  Partial<Pick<FetchPlanner, 'on' | 'seek' | 'partitionMetrics'>>
 
 /** The group's options, and beside them the same flat fetch options as a direct consumer (`fetchMaxWaitMs`, `fetchMaxBytes`, `partitionMaxBytes`…). */
 export interface GroupConsumerOptions extends FetchOptions {
@@ -288,6 +289,16 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   /** Per-broker fetch counters of the planner (requests, bytes, partitions served). */
   brokerCounters(): ReturnType<FetchPlanner['brokerCounters']> {
     return this.fetcher.brokerCounters()
+  }
+
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.closing
+  }
+
+  /** Each owned partition's position, high watermark, lag and fetch source (leader or preferred replica) now. */
+  partitionMetrics(): ReturnType<FetchPlanner['partitionMetrics']> {
+    return this.fetcher.partitionMetrics?.() ?? []
   }
 
   /** Joins the group (iterating does it too). */
@@ -624,6 +635,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         const lost = this.dropNow(partitions)
         if (lost.length === 0) return Promise.resolve()
         this.logger.warn({ partitions: describePartitions(lost), reason }, 'partitions lost')
+        if (groupLostChannel.hasSubscribers) groupLostChannel.publish({ ...this.groupIdentity(), partitions: lost.map((tp) => ({ ...tp })), reason })
         return this.transition(() => this.callListener('lost', lost))
       },
       fatal: (error) => {
@@ -679,6 +691,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       },
       'partitions assigned',
     )
+    if (groupAssignmentChannel.hasSubscribers) groupAssignmentChannel.publish({ ...this.groupIdentity(), partitions: fresh.map((tp) => ({ topic: tp.topic, partition: tp.partition })) })
     await this.callListener('assigned', fresh)
     this.wakeIterator()
   }
@@ -741,6 +754,24 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     await this.callListener('revoked', list)
     this.dropNow(list)
     this.logger.info({ partitions: describePartitions(list) }, 'partitions revoked')
+    if (groupRevokeChannel.hasSubscribers) groupRevokeChannel.publish({ ...this.groupIdentity(), partitions: list.map((tp) => ({ ...tp })) })
+  }
+
+  /** The member as group diagnostics messages name it. */
+  private groupIdentity(): { groupId: string; memberId: string; generationId: number; protocol: 'classic' | 'consumer' } {
+    return { groupId: this.groupId, memberId: this.membership.memberId, generationId: this.membership.generationId, protocol: this.membership.protocol }
+  }
+
+  private publishCommit(memberId: string, generationId: number, offsets: readonly OffsetToCommit[], codes: Map<string, number> | null, startedAt: number, error: unknown): void {
+    groupCommitChannel.publish({
+      groupId: this.groupId,
+      memberId,
+      generationId,
+      protocol: this.membership.protocol,
+      offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, errorCode: codes?.get(topicPartitionKey(o.topic, o.partition)) ?? -1 })),
+      durationMs: performance.now() - startedAt,
+      error: error === null ? null : error instanceof Error ? error : new Error(String(error)),
+    })
   }
 
   /** Forgets partitions at once (revoked or lost): no more batches, no more fetching. */
@@ -816,9 +847,12 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       }
       const identity = await this.membership.commitIdentity()
       let codes: Map<string, number>
+      const startedAt = performance.now()
       try {
         codes = await commitOffsets(this.coordinator, this.options.metadata, this.groupId, identity, pending)
+        if (groupCommitChannel.hasSubscribers) this.publishCommit(identity.memberId, identity.generationIdOrMemberEpoch, pending, codes, startedAt, null)
       } catch (error) {
+        if (groupCommitChannel.hasSubscribers) this.publishCommit(identity.memberId, identity.generationIdOrMemberEpoch, pending, null, startedAt, error)
         if (!this.coordinator.retriable(error) || Date.now() > deadline) throw error
         await sleep(backoffMs(attempt, this.retryBackoffMs, RETRY_BACKOFF_MAX_MS))
         continue
@@ -884,6 +918,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       if (owned.length > 0) {
         if (this.autoCommit) await this.commitPositions(owned, 'closing')
         await this.callListener('revoked', owned.map((entry) => ({ ...entry.tp })))
+        if (groupRevokeChannel.hasSubscribers) groupRevokeChannel.publish({ ...this.groupIdentity(), partitions: owned.map((entry) => ({ ...entry.tp })) })
       }
       this.leaving = true
       await this.membership.leave()

@@ -1,7 +1,7 @@
 export { Offset, type StartOffset } from './offset.js'
 export { DirectConsumer, toStartOffset, type AdminOffset, type Assignment, type DirectConsumerOptions, type PartitionStart } from './direct-consumer.js'
 export { batchLag, headerString, headerValue, keyString, valueString, type ConsumerBatch, type ConsumerRecord } from './consumer-record.js'
-export { DataLossError, OffsetOutOfRangeError, type BrokerCounters, type FetchedBatch, type FetchedRecord, type OffsetResetEvent } from '@kafkats/fetch-planner'
+export { DataLossError, OffsetOutOfRangeError, type BrokerCounters, type PartitionFetchMetrics, type FetchedBatch, type FetchedRecord, type OffsetResetEvent } from '@kafkats/fetch-planner'
 export {
   GroupConsumer,
   groupConsumerDefaults,
@@ -24,3 +24,14 @@ export {
   type AssignorPartition,
   type GroupAssignment,
 } from './group/assignors/index.js'
+export {
+  consumerChannelNames,
+  type ConsumerChannelMessages,
+  type GroupMessageBase,
+  type GroupJoinMessage,
+  type GroupSyncMessage,
+  type GroupAssignmentMessage,
+  type GroupRevokeMessage,
+  type GroupLostMessage,
+  type GroupCommitMessage,
+} from './diagnostics.js'

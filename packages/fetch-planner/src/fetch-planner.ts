@@ -9,7 +9,7 @@ import { OffsetResolver } from './offsets.js'
 import { type FetchPlannerOptions, type ResolvedFetchPlannerOptions, resolveFetchPlannerOptions } from './options.js'
 import { chooseReplica, onBrokerRemoved, onLeaderChange, onReplicasChange } from './rules.js'
 import { FetchSource, type FetchSourceHost } from './source.js'
-import type { BrokerCounters, FetchedBatch, StartOffset, TopicPartition } from './types.js'
+import type { BrokerCounters, FetchedBatch, PartitionFetchMetrics, StartOffset, TopicPartition } from './types.js'
 
 /** How long `poll()` waits for data when no `maxWaitMs` is given. */
 export const DEFAULT_POLL_WAIT_MS = 1000
@@ -212,6 +212,31 @@ export class FetchPlanner {
     const copy = new Map<number, BrokerCounters>()
     for (const [broker, counters] of this.counters) copy.set(broker, { ...counters })
     return copy
+  }
+
+  /** Every assigned partition's position, high watermark, lag and fetch source now. */
+  partitionMetrics(): PartitionFetchMetrics[] {
+    const metrics: PartitionFetchMetrics[] = []
+    for (const cursor of this.cursors.values()) {
+      const fetching = cursor.state === 'fetching'
+      const source = fetching ? cursor.source : -1
+      const leader = this.metadata.partition(cursor.topic, cursor.partition)?.leader ?? -1
+      const known = cursor.position !== null && cursor.highWatermark >= 0n
+      metrics.push({
+        topic: cursor.topic,
+        partition: cursor.partition,
+        position: cursor.position,
+        highWatermark: cursor.highWatermark,
+        // The high watermark is from the last answer; the position may already be past an older one.
+        lag: known ? (cursor.highWatermark > cursor.position! ? cursor.highWatermark - cursor.position! : 0n) : null,
+        fetchSourceNodeId: source,
+        leaderNodeId: leader,
+        fromPreferredReplica: source >= 0 && source !== leader,
+        paused: cursor.paused,
+        state: cursor.state,
+      })
+    }
+    return metrics
   }
 
   /** The broker the partition is fetched from now (a follower after a KIP-392 redirect), or -1. */

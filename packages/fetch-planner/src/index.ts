@@ -8,7 +8,7 @@ export {
   type IsolationLevel,
   type ResolvedFetchPlannerOptions,
 } from './options.js'
-export type { BrokerCounters, FetchedBatch, FetchedRecord, StartOffset, TopicPartition } from './types.js'
+export type { BrokerCounters, FetchedBatch, FetchedRecord, PartitionFetchMetrics, StartOffset, TopicPartition } from './types.js'
 export type { FetchPlannerEventMap, FetchPlannerListener, OffsetResetEvent } from './events.js'
 export { DataLossError } from './data-loss-error.js'
 export { OffsetOutOfRangeError } from './offset-out-of-range-error.js'

@@ -49,6 +49,27 @@ export interface FetchedBatch {
   servedBy: number
 }
 
+/** One assigned partition's fetch state now (`partitionMetrics()`). */
+export interface PartitionFetchMetrics {
+  topic: string
+  partition: number
+  /** The next offset handed to the application; null while it is being resolved (ListOffsets). */
+  position: bigint | null
+  /** From the last Fetch answer without error; -1 before one. */
+  highWatermark: bigint
+  /** highWatermark - position: records in the log the application has not been handed yet; null while either is unknown. */
+  lag: bigint | null
+  /** The broker the partition is fetched from now (a follower after a KIP-392 redirect); -1 when not fetching. */
+  fetchSourceNodeId: number
+  /** The partition leader as the cluster metadata knows it; -1 unknown. */
+  leaderNodeId: number
+  /** True when fetched from a preferred read replica (KIP-392) instead of the leader. */
+  fromPreferredReplica: boolean
+  paused: boolean
+  /** `resolving` (looking up an offset), `validating` (KIP-320), `fetching`, `failed` (stopped until `seek`). */
+  state: 'resolving' | 'validating' | 'fetching' | 'failed'
+}
+
 /** Per-broker fetch counters since the planner was created. */
 export interface BrokerCounters {
   /** Fetch requests sent to the broker. */

@@ -1,12 +1,13 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { type ConnectionChannelMessages, connectionChannelNames } from '@kafkats/connection'
+import { type ConsumerChannelMessages, consumerChannelNames } from '@kafkats/consumer'
 import { type FetchChannelMessages, fetchChannelNames } from '@kafkats/fetch-planner'
 import { type ProducerChannelMessages, producerChannelNames } from '@kafkats/producer-sink'
 
 /**
  * Every `node:diagnostics_channel` channel kafkats publishes on, by a short name. The packages
  * own their channels (`@kafkats/connection`: requests and connections, `@kafkats/producer-sink`:
- * produce, `@kafkats/fetch-planner`: fetch); this is the one list.
+ * produce, `@kafkats/fetch-planner`: fetch, `@kafkats/consumer`: group); this is the one list.
  */
 export const diagnosticsChannelNames = {
   ...connectionChannelNames,
@@ -15,10 +16,11 @@ export const diagnosticsChannelNames = {
   produceBatchFailed: producerChannelNames.batchFailed,
   produceProducerId: producerChannelNames.producerId,
   fetchResponse: fetchChannelNames.response,
+  ...consumerChannelNames,
 } as const
 
 /** Each channel's message type, by channel name (`kafkats:<area>:<event>`). */
-export interface DiagnosticsChannelMessages extends ConnectionChannelMessages, ProducerChannelMessages, FetchChannelMessages {}
+export interface DiagnosticsChannelMessages extends ConnectionChannelMessages, ProducerChannelMessages, FetchChannelMessages, ConsumerChannelMessages {}
 
 export type DiagnosticsChannelName = keyof DiagnosticsChannelMessages
 

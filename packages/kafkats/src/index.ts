@@ -111,3 +111,16 @@ export type {
 } from '@kafkats/connection'
 export type { ProduceBatchSentMessage, ProduceBatchAckedMessage, ProduceBatchFailedMessage, ProduceProducerIdMessage } from '@kafkats/producer-sink'
 export type { FetchResponseMessage, FetchResponsePartition, PreferredReplicaMove } from '@kafkats/fetch-planner'
+export { toPrometheusText, type KafkaMetrics, type ConsumerMetrics } from './metrics.js'
+export { LATENCY_BUCKET_BOUNDS_MS, type BrokerRequestMetrics, type ApiRequestMetrics } from '@kafkats/connection'
+export type { ProducerMetrics } from '@kafkats/producer-sink'
+export type { PartitionFetchMetrics } from '@kafkats/fetch-planner'
+export type {
+  GroupMessageBase,
+  GroupJoinMessage,
+  GroupSyncMessage,
+  GroupAssignmentMessage,
+  GroupRevokeMessage,
+  GroupLostMessage,
+  GroupCommitMessage,
+} from '@kafkats/consumer'

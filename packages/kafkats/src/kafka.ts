@@ -7,6 +7,7 @@ import { Producer, type ProducerOptions } from '@kafkats/producer-sink'
 import { type ApiDefinition, ClosedError, ConfigError, InvalidArgumentError, KafkaError, ZERO_UUID } from '@kafkats/protocol'
 import { ClientMetrics } from './telemetry/client-metrics.js'
 import { ClientTelemetry } from './telemetry/client-telemetry.js'
+import type { ConsumerMetrics, KafkaMetrics } from './metrics.js'
 
 export interface KafkaOptions {
   /** Bootstrap brokers as `host:port`. Java: bootstrap.servers */
@@ -77,6 +78,9 @@ export class Kafka {
   private readonly options: KafkaOptions
   private readonly logger: Logger
   private readonly children = new Set<Closable>()
+  // Held for metrics() only while open: a closed producer or consumer leaves at the next snapshot.
+  private readonly producers = new Set<Producer>()
+  private readonly consumers = new Set<DirectConsumer | GroupConsumer>()
   private closed = false
   private readonly clientMetrics = new ClientMetrics()
   private readonly telemetry: ClientTelemetry | null
@@ -162,6 +166,7 @@ export class Kafka {
       this.clientMetrics.addProducer(producer, () => telemetry.collecting)
       telemetry.start()
     }
+    this.producers.add(producer)
     return this.track(producer)
   }
 
@@ -183,10 +188,39 @@ export class Kafka {
     const shared = { metadata: this.metadata, pool: this.pool, logger: this.logger, ...(this.options.rack !== undefined ? { rack: this.options.rack } : {}) }
     if ('groupId' in options) {
       if (typeof options.groupId !== 'string' || options.groupId === '') throw new ConfigError('groupId', 'a group consumer needs a non-empty groupId')
-      return this.measured(this.track(new GroupConsumer({ ...options, ...shared })))
+      const group = this.measured(this.track(new GroupConsumer({ ...options, ...shared })))
+      this.consumers.add(group)
+      return group
     }
     if (!('assign' in options)) throw new ConfigError('consumer', 'give either { assign } for a direct consumer or { groupId, topics } for a group consumer')
-    return this.measured(this.track(new DirectConsumer({ ...options, ...shared })))
+    const direct = this.measured(this.track(new DirectConsumer({ ...options, ...shared })))
+    this.consumers.add(direct)
+    return direct
+  }
+
+  /**
+   * A snapshot of the client for people without OpenTelemetry: per broker request counts, rate,
+   * bytes and latency (with a histogram) and the requests in flight; per producer the buffer use
+   * and progress; per consumer each partition's lag and fetch source (leader or preferred
+   * replica). Plain objects, nothing kept: take one per scrape (`toPrometheusText` renders it).
+   */
+  metrics(): KafkaMetrics {
+    const brokers = this.pool.requestMetrics()
+    for (const producer of this.producers) if (producer.isClosed) this.producers.delete(producer)
+    for (const consumer of this.consumers) if (consumer.isClosed) this.consumers.delete(consumer)
+    return {
+      timestampMs: Date.now(),
+      brokers,
+      inFlightRequests: brokers.reduce((sum, broker) => sum + broker.inFlightRequests, 0),
+      producers: [...this.producers].map((producer) => producer.metrics()),
+      consumers: [...this.consumers].map(
+        (consumer): ConsumerMetrics => ({
+          groupId: consumer instanceof GroupConsumer ? consumer.groupId : null,
+          partitions: consumer.partitionMetrics(),
+          fetchesByBroker: [...consumer.brokerCounters()].map(([nodeId, counters]) => ({ nodeId, ...counters })),
+        }),
+      ),
+    }
   }
 
   /** Closes every producer (after flushing), consumer and admin it created, then the connections. */

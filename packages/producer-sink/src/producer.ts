@@ -77,6 +77,33 @@ const NO_PRODUCER_ID = -1n
  * request, up to `inFlightMaxRequestsPerBroker` requests in flight) and handles the responses in order.
  * See the package README for why this never reorders, duplicates or loses acknowledged records.
  */
+/** A producer's buffer and progress now (`producer.metrics()`). */
+export interface ProducerMetrics {
+  /** The producer's transactionalId, or null. */
+  transactionalId: string | null
+  /** -1 before the producer has an id (or when not idempotent). */
+  producerId: bigint
+  producerEpoch: number
+  /** Bytes of records accepted by `send` and not yet settled (acknowledged or failed), as the buffer counts them. */
+  bufferUsedBytes: number
+  bufferMaxBytes: number
+  /** Records accepted and not yet settled. */
+  bufferedRecords: number
+  bufferMaxRecords: number
+  /** `send` calls waiting for buffer space. */
+  bufferWaiters: number
+  /** Produce requests written and not yet answered, over all brokers. */
+  inFlightRequests: number
+  /** Record batches put in Produce requests, retries included. */
+  batchesSent: number
+  /** Of those, resends of a batch sent before. */
+  batchRetries: number
+  /** Records acknowledged by the brokers (acks=0: written). */
+  recordsAcknowledged: number
+  /** Records that failed (their `send` rejected after they were accepted). */
+  recordsFailed: number
+}
+
 export class Producer {
   private readonly options: ResolvedProducerOptions
   private readonly metadata: ClusterMetadata
@@ -102,6 +129,8 @@ export class Producer {
   private epochBumpNeeded: string | null = null
   private bufferedBytes = 0
   private bufferedRecords = 0
+  /** Counters for `metrics()`; the sinks update them. */
+  private readonly progress = { batchesSent: 0, batchRetries: 0, recordsAcknowledged: 0, recordsFailed: 0 }
   private readonly bufferWaiters = new WaitQueue()
   /** True once the producer id is known and the codec loaded (the synchronous path may run). */
   private isReady = false
@@ -278,6 +307,7 @@ export class Producer {
         const last = queue.batches[queue.batches.length - 1]!
         if (last.isFrozen || last.isSettled) break
         queue.batches.pop()
+        this.progress.recordsFailed += last.recordCount
         last.fail(error)
         this.release(last.recordCount, last.recordBytes)
       }
@@ -310,6 +340,7 @@ export class Producer {
       connectionFor: (nodeId) => producer.connectionFor(nodeId),
       scheduleQueue: (queue) => producer.scheduleQueue(queue),
       release: (records, bytes) => producer.release(records, bytes),
+      progress: this.progress,
       sequenceLost: (topic, partition, errorName) => producer.sequenceLost(topic, partition, errorName),
       requestSettled: () => producer.maybeBumpEpoch(),
       transactionalId: this.options.transactionalId,
@@ -455,6 +486,29 @@ export class Producer {
     } finally {
       this.flushing--
     }
+  }
+
+  /** The buffer and progress now: a snapshot, cheap enough to take on every scrape. */
+  metrics(): ProducerMetrics {
+    let inFlightRequests = 0
+    for (const sink of this.sinks.values()) inFlightRequests += sink.inFlight
+    return {
+      transactionalId: this.options.transactionalId,
+      producerId: this.producerId,
+      producerEpoch: this.producerEpoch,
+      bufferUsedBytes: this.bufferedBytes,
+      bufferMaxBytes: this.options.bufferMaxBytes,
+      bufferedRecords: this.bufferedRecords,
+      bufferMaxRecords: this.options.bufferMaxRecords,
+      bufferWaiters: this.bufferWaiters.length,
+      inFlightRequests,
+      ...this.progress,
+    }
+  }
+
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.closed
   }
 
   /** Flushes, then closes. Records sent after `close` fail with `ProducerClosedError`. */
@@ -620,6 +674,7 @@ export class Producer {
         if (head.inFlight || head.isSettled || now - head.createdAt < this.options.deliveryTimeoutMs) break
         queue.batches.shift()
         const timeout = new DeliveryTimeoutError(head.topic, head.partition, this.options.deliveryTimeoutMs, head.sentOnce)
+        this.progress.recordsFailed += head.recordCount
         head.fail(timeout)
         this.release(head.recordCount, head.recordBytes)
         if (this.txn !== null) {

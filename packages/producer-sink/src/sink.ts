@@ -47,6 +47,8 @@ export interface SinkHost {
   connectionFor(nodeId: number): Promise<BrokerConnection>
   /** Asks the sink of the partition's current leader to drain it. */
   scheduleQueue(queue: PartitionQueue): void
+  /** Counters of the producer's `metrics()`. */
+  readonly progress: { batchesSent: number; batchRetries: number; recordsAcknowledged: number; recordsFailed: number }
   /** A batch settled: its records leave the producer buffer. */
   release(records: number, bytes: number): void
   /** The broker lost this producer's sequence for a partition: only a new epoch recovers. */
@@ -220,6 +222,8 @@ export class Sink {
       batch.inFlight = true
       batch.sentOnce = true
       batch.sends++
+      this.host.progress.batchesSent++
+      if (batch.sends > 1) this.host.progress.batchRetries++
       queue.inFlightCount++
       queue.inFlightNode = this.nodeId
       if (batchSentChannel.hasSubscribers) batchSentChannel.publish(this.describe(batch))
@@ -405,10 +409,12 @@ export class Sink {
       const head = queue.batches[0]!
       if (head.acknowledgedOffset !== null) {
         queue.batches.shift()
+        this.host.progress.recordsAcknowledged += head.recordCount
         head.complete()
         this.host.release(head.recordCount, head.recordBytes)
       } else if (head.failure !== null) {
         queue.batches.shift()
+        this.host.progress.recordsFailed += head.recordCount
         head.fail(head.failure)
         this.host.release(head.recordCount, head.recordBytes)
       } else {

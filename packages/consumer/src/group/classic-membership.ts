@@ -20,6 +20,7 @@ import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, type GroupCoordinator } f
 import type { Membership, MembershipHost } from './membership.js'
 import type { CommitIdentity } from './offsets.js'
 import { RETRY_BACKOFF_MAX_MS, Signal, byTopic, describePartitions, sleep, topicPartitionKey, within } from './util.js'
+import { groupJoinChannel, groupSyncChannel } from '../diagnostics.js'
 
 export interface ClassicMembershipOptions {
   groupId: string
@@ -249,6 +250,7 @@ export class ClassicMembership implements Membership {
     for (let attempt = 0; ; attempt++) {
       if (this.closing) throw new RejoinNeeded('closing')
       let response: JoinGroupResponse
+      const startedAt = performance.now()
       try {
         const connection = await coordinator.connection()
         const metadata = this.subscriptionMetadata()
@@ -277,6 +279,18 @@ export class ClassicMembership implements Membership {
         this.memberId = response.memberId
         this.generationId = response.generationId
         this.protocolName = response.protocolName
+        if (groupJoinChannel.hasSubscribers) {
+          groupJoinChannel.publish({
+            groupId,
+            memberId: response.memberId,
+            generationId: response.generationId,
+            protocol: 'classic',
+            leader: response.leader === response.memberId,
+            protocolName: response.protocolName,
+            memberCount: response.members.length,
+            durationMs: performance.now() - startedAt,
+          })
+        }
         return response
       }
       const error = KafkaProtocolError.fromCode(code, { apiName: 'JoinGroup', groupId })
@@ -305,6 +319,7 @@ export class ClassicMembership implements Membership {
     this.isLeader = isLeader
     // KIP-814: a static leader rejoining a stable group is told to skip the assignment.
     const assignments = isLeader && !join.skipAssignment ? await this.assign(join) : []
+    const startedAt = performance.now()
     let response
     try {
       const connection = await coordinator.connection()
@@ -339,9 +354,22 @@ export class ClassicMembership implements Membership {
       }
       throw new RejoinNeeded(error.message)
     }
-    if (response.assignment.length === 0) return []
-    const decoded = decodeConsumerProtocolAssignment(response.assignment)
-    return decoded.assignedPartitions.flatMap((entry) => entry.partitions.map((partition) => ({ topic: entry.topic, partition })))
+    const assigned =
+      response.assignment.length === 0
+        ? []
+        : decodeConsumerProtocolAssignment(response.assignment).assignedPartitions.flatMap((entry) => entry.partitions.map((partition) => ({ topic: entry.topic, partition })))
+    if (groupSyncChannel.hasSubscribers) {
+      groupSyncChannel.publish({
+        groupId,
+        memberId: join.memberId,
+        generationId: join.generationId,
+        protocol: 'classic',
+        leader: isLeader,
+        assignedPartitions: assigned.map((tp) => ({ ...tp })),
+        durationMs: performance.now() - startedAt,
+      })
+    }
+    return assigned
   }
 
   /** The leader's part: run the selected assignor over every member's subscription. */

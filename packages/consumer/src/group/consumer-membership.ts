@@ -15,6 +15,7 @@ import { COORDINATOR_ERRORS, COORDINATOR_RETRY_ERRORS, type GroupCoordinator } f
 import type { Membership, MembershipHost } from './membership.js'
 import type { CommitIdentity } from './offsets.js'
 import { RETRY_BACKOFF_MAX_MS, Signal, byTopic, describePartitions, sleep, topicPartitionKey, within } from './util.js'
+import { groupJoinChannel } from '../diagnostics.js'
 
 export interface ConsumerMembershipOptions {
   groupId: string
@@ -189,6 +190,18 @@ export class ConsumerMembership implements Membership {
 
   private handle(response: ConsumerGroupHeartbeatResponse): void {
     if (response.memberId !== null && response.memberId !== '') this.memberId = response.memberId
+    if (this.memberEpoch <= 0 && response.memberEpoch > 0 && groupJoinChannel.hasSubscribers) {
+      groupJoinChannel.publish({
+        groupId: this.options.groupId,
+        memberId: this.memberId,
+        generationId: response.memberEpoch,
+        protocol: 'consumer',
+        leader: false,
+        protocolName: this.options.serverAssignor,
+        memberCount: 0,
+        durationMs: 0,
+      })
+    }
     if (response.memberEpoch !== this.memberEpoch) this.logger.debug({ memberEpoch: response.memberEpoch }, 'member epoch')
     this.memberEpoch = response.memberEpoch
     if (response.heartbeatIntervalMs > 0) this.intervalMs = response.heartbeatIntervalMs
