@@ -4,7 +4,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { clusterInfo } from '@kafkats/testkit'
-import { headerString, headerValue, InvalidArgumentError, Kafka, keyString, Offset, type ConsumerRecord } from 'kafkats'
+import { headerString, headerValue, InvalidArgumentError, Kafka, keyString, Offset, subscribeDiagnostics, type ConsumerRecord } from 'kafkats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { instrumentKafka, type KafkaInstrumentation } from './index.js'
 
@@ -50,11 +50,11 @@ async function metric(name: string): Promise<MetricData> {
 }
 
 /** Sum of a counter's points (or count of a histogram's) whose attributes include `match`. */
-function total(data: MetricData, match: Attributes): number {
+function total(data: MetricData | undefined, match: Attributes): number {
   let sum = 0
-  for (const point of data.dataPoints) {
+  for (const point of data?.dataPoints ?? []) {
     if (!Object.entries(match).every(([key, value]) => point.attributes[key] === value)) continue
-    if (data.dataPointType === DataPointType.HISTOGRAM) sum += (point.value as { count: number }).count
+    if (data!.dataPointType === DataPointType.HISTOGRAM) sum += (point.value as { count: number }).count
     else sum += point.value as number
   }
   return sum
@@ -212,5 +212,31 @@ describe('@kafkats/opentelemetry against the real cluster', () => {
     const points = lag.dataPoints.filter((point) => point.attributes['messaging.destination.name'] === topic)
     expect(points.map((point) => [point.attributes['messaging.destination.partition.id'], point.value])).toEqual([['0', expected]])
     await direct.close()
+  })
+
+  it("this client's requests by broker and API from the diagnostics channels: one duration per Produce response, none left active, another client's not counted", async () => {
+    const topic = `otel-requests-${Date.now()}`
+    await createTopic(topic, 3)
+    const produce = { 'kafkats.api.name': 'Produce' }
+    // Absent until this client's first request (when this test runs alone).
+    const durationsBefore = total(await metric('kafkats.client.request.duration').catch(() => undefined), produce)
+    const answered = new Map<string, number>()
+    const stop = subscribeDiagnostics('kafkats:request:end', (message) => {
+      if (message.apiName === 'Produce') answered.set(message.clientId, (answered.get(message.clientId) ?? 0) + 1)
+    })
+    const producer = kafka.producer({ lingerMs: 0 })
+    const other = plain.producer({ lingerMs: 0 })
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => producer.send({ topic, partition: i % 3, value: `r${i}` })),
+      ...Array.from({ length: 10 }, (_, i) => other.send({ topic, partition: i % 3, value: `p${i}` })),
+    ])
+    await Promise.all([producer.close(), other.close()])
+    stop()
+    expect(answered.get('otel-test')).toBeGreaterThan(0)
+    expect(answered.get('otel-plain')).toBeGreaterThan(0)
+    const durations = await metric('kafkats.client.request.duration')
+    expect(total(durations, produce) - durationsBefore).toBe(answered.get('otel-test'))
+    expect(durations.dataPoints.every((point) => typeof point.attributes['server.address'] === 'string' && typeof point.attributes['server.port'] === 'number')).toBe(true)
+    expect(total(await metric('kafkats.client.active_requests'), produce)).toBe(0)
   })
 })

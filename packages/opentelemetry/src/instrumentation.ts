@@ -21,10 +21,23 @@ import {
   propagation,
   trace,
 } from '@opentelemetry/api'
-import { type ConsumerRecord, type DirectConsumer, type FetchedBatch, type GroupConsumer, InvalidStateError, type Kafka, type Producer, type ProducerRecord, type RecordMetadata } from 'kafkats'
+import {
+  type ConsumerRecord,
+  type DirectConsumer,
+  type FetchedBatch,
+  type GroupConsumer,
+  InvalidStateError,
+  type Kafka,
+  type Producer,
+  type ProducerRecord,
+  type RecordMetadata,
+  type RequestStartMessage,
+  subscribeDiagnostics,
+} from 'kafkats'
 import { keyAttribute, recordHeaderGetter, withTraceHeaders } from './record-headers.js'
 import {
   ATTR_ERROR_TYPE,
+  ATTR_KAFKATS_API_NAME,
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
   ATTR_MESSAGING_CLIENT_ID,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
@@ -155,6 +168,7 @@ export class KafkaInstrumentation {
     }
     this.lagGauge.addCallback(this.observeLag)
     this.restore.push(() => this.lagGauge.removeCallback(this.observeLag))
+    this.measureRequests(meter)
     this.attach(kafka)
   }
 
@@ -281,6 +295,43 @@ export class KafkaInstrumentation {
     this.restore.push(() => {
       Reflect.deleteProperty(kafka, 'producer')
       Reflect.deleteProperty(kafka, 'consumer')
+    })
+  }
+
+  /**
+   * Requests to brokers, from the client's `kafkats:request:start`/`end` diagnostics channels:
+   * every request of this client (producing, fetching, the group, metadata, admin), by broker and
+   * API. The channels are process-wide; messages are matched to this client by its clientId.
+   */
+  private measureRequests(meter: ReturnType<MeterProvider['getMeter']>): void {
+    const activeRequests = meter.createUpDownCounter('kafkats.client.active_requests', {
+      unit: '{request}',
+      description: 'Requests written to a broker and not yet answered (or failed), by broker and API.',
+    })
+    const requestDuration = meter.createHistogram('kafkats.client.request.duration', {
+      unit: 's',
+      description: 'From writing a request to its decoded response (or failure), by broker and API.',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
+    })
+    const clientId = this.kafka.clientId
+    const attributesOf = (message: RequestStartMessage): Attributes => ({
+      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+      [ATTR_SERVER_ADDRESS]: message.broker.host,
+      [ATTR_SERVER_PORT]: message.broker.port,
+      [ATTR_KAFKATS_API_NAME]: message.apiName,
+    })
+    const unsubscribeStart = subscribeDiagnostics('kafkats:request:start', (message) => {
+      if (message.clientId === clientId) activeRequests.add(1, attributesOf(message))
+    })
+    const unsubscribeEnd = subscribeDiagnostics('kafkats:request:end', (message) => {
+      if (message.clientId !== clientId) return
+      const attributes = attributesOf(message)
+      activeRequests.add(-1, attributes)
+      requestDuration.record(message.durationMs / 1000, message.error === null ? attributes : { ...attributes, [ATTR_ERROR_TYPE]: errorType(message.error) })
+    })
+    this.restore.push(() => {
+      unsubscribeStart()
+      unsubscribeEnd()
     })
   }
 

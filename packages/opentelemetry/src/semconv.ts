@@ -18,6 +18,8 @@ export const ATTR_MESSAGING_KAFKA_OFFSET = 'messaging.kafka.offset'
 export const ATTR_SERVER_ADDRESS = 'server.address'
 export const ATTR_SERVER_PORT = 'server.port'
 export const ATTR_ERROR_TYPE = 'error.type'
+/** Not a convention attribute: Kafka's name of a request's API (`Produce`, `Fetch`, `Metadata`, ...). */
+export const ATTR_KAFKATS_API_NAME = 'kafkats.api.name'
 
 export const MESSAGING_SYSTEM_KAFKA = 'kafka'
 
