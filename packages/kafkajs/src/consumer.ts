@@ -636,9 +636,23 @@ export class CompatConsumer implements Consumer {
 
   commitOffsets(topicPartitions: Array<TopicPartitionOffsetAndMetadata>): Promise<void> {
     return kafkaJSErrors(async () => {
+      const offsets = (topicPartitions ?? []).map(({ topic, partition, offset, metadata }) => {
+        if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`)
+        if (Number.isNaN(Number(partition))) throw new KafkaJSNonRetriableError(`Invalid partition, expected a number received ${String(partition)}`)
+        let value: bigint
+        try {
+          value = BigInt(offset)
+        } catch {
+          throw new KafkaJSNonRetriableError(`Invalid offset, expected a long received ${String(offset)}`)
+        }
+        if (value < 0n) throw new KafkaJSNonRetriableError('Offset must not be a negative number')
+        if (metadata !== undefined && metadata !== null && typeof metadata !== 'string') {
+          throw new KafkaJSNonRetriableError(`Invalid offset metadata, expected string or null, received ${String(metadata)}`)
+        }
+        return { topic, partition: Number(partition), offset: value, ...(metadata !== undefined ? { metadata } : {}) }
+      })
       const group = this.group
       if (group === null) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
-      const offsets = topicPartitions.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset: BigInt(offset), ...(metadata !== undefined ? { metadata } : {}) }))
       await group.commit(offsets)
       for (const o of offsets) {
         const state = this.partitions.get(key(o.topic, o.partition))
@@ -652,8 +666,8 @@ export class CompatConsumer implements Consumer {
   }
 
   seek({ topic, partition, offset }: TopicPartitionOffset): void {
-    if (typeof topic !== 'string' || topic === '') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`)
-    if (typeof partition !== 'number' || Number.isNaN(partition)) throw new KafkaJSNonRetriableError(`Invalid partition, expected a number received ${String(partition)}`)
+    if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`)
+    if (Number.isNaN(Number(partition))) throw new KafkaJSNonRetriableError(`Invalid partition, expected a number received ${String(partition)}`)
     let seekOffset: bigint
     try {
       seekOffset = BigInt(offset)
@@ -707,9 +721,20 @@ export class CompatConsumer implements Consumer {
     })
   }
 
+  /** KafkaJS's checks of pause/resume arguments, in its order and words. */
+  private checkTopicPartitions(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    for (const tp of topics ?? []) {
+      if (tp === null || tp === undefined || !tp.topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String((tp && tp.topic) || tp)}`)
+      if (tp.partitions !== undefined && (!Array.isArray(tp.partitions) || tp.partitions.some((p) => Number.isNaN(Number(p))))) {
+        throw new KafkaJSNonRetriableError(`Array of valid partitions required to pause specific partitions instead of ${String(tp.partitions)}`)
+      }
+    }
+    if (this.group === null) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
+  }
+
   pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    this.checkTopicPartitions(topics)
     for (const { topic, partitions } of topics) {
-      if (typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`)
       if (partitions === undefined) {
         this.pausedTopics.set(topic, 'all')
         continue
@@ -724,6 +749,7 @@ export class CompatConsumer implements Consumer {
   }
 
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    this.checkTopicPartitions(topics)
     const group = this.group
     const resumed: Array<{ topic: string; partition: number }> = []
     for (const { topic, partitions } of topics) {

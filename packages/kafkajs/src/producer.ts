@@ -121,6 +121,7 @@ export class CompatProducer implements Producer {
   private readonly emitter = new InstrumentationEmitter(producerEvents, 'producer')
   private readonly log: Logger
   private client: KafkatsKafka | null = null
+  private disconnecting = false
   private connecting: Promise<void> | null = null
   /** kafkats fixes acks and compression per producer; KafkaJS per send: one producer per combination, made on first use. */
   private readonly producers = new Map<string, KafkatsProducer>()
@@ -173,13 +174,19 @@ export class CompatProducer implements Producer {
 
   async disconnect(): Promise<void> {
     const client = this.client
-    this.client = null
-    this.connecting = null
-    if (client === null) return
-    const producers = [...this.producers.values()]
-    this.producers.clear()
-    await Promise.allSettled(producers.map((producer) => producer.close()))
-    await client.close()
+    if (client === null || this.disconnecting) return
+    this.disconnecting = true
+    try {
+      // Records already accepted are delivered first (kafkats flushes on close).
+      const producers = [...this.producers.values()]
+      await Promise.allSettled(producers.map((producer) => producer.close()))
+      this.producers.clear()
+      await client.close()
+    } finally {
+      this.client = null
+      this.connecting = null
+      this.disconnecting = false
+    }
     this.emitter.emit(producerEvents.DISCONNECT, null)
   }
 
@@ -236,7 +243,9 @@ export class CompatProducer implements Producer {
   }
 
   private connected(): KafkatsKafka {
-    if (this.client === null) throw new KafkaJSError('The producer is disconnected', { retriable: false })
+    // KafkaJS's words and classes for both states.
+    if (this.disconnecting) throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore")
+    if (this.client === null) throw new KafkaJSError('The producer is disconnected')
     return this.client
   }
 
@@ -269,7 +278,7 @@ export class CompatProducer implements Producer {
   /** The transactional kafkats producer (the first one made, in connect). */
   transactionalProducer(): KafkatsProducer {
     const first = this.producers.values().next().value
-    if (first === undefined) throw new KafkaJSError('The producer is disconnected', { retriable: false })
+    if (first === undefined) throw new KafkaJSError('The producer is disconnected')
     return first
   }
 
