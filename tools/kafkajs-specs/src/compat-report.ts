@@ -64,14 +64,14 @@ export const notApplicableReason = (rules: readonly NotApplicable[], file: strin
         : rule.fullName === fullName || (rule.prefix !== undefined && fullName.startsWith(rule.prefix))),
   )?.reason
 
-/** The first informative line of a Jest failure message (no ANSI colours, no stack). */
+/** The first informative line of a Jest failure message (no ANSI colours, stack or `●` title). */
 export const firstLine = (message: string): string => {
   // eslint-disable-next-line no-control-regex
   const plain = message.replace(/\u001b\[[0-9;]*m/g, '')
   const line = plain
     .split('\n')
     .map((text) => text.trim())
-    .find((text) => text !== '' && !text.startsWith('at '))
+    .find((text) => text !== '' && !text.startsWith('at ') && !text.startsWith('●'))
   return (line ?? 'failed without a message').slice(0, 200)
 }
 

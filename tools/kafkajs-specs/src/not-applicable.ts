@@ -25,7 +25,7 @@ export const NOT_APPLICABLE: readonly NotApplicable[] = [
   { file: 'src/producer/partitioners/legacy/randomBytes.spec.js', reason: "tests the legacy partitioner's private randomBytes helper" },
 
   // single tests in otherwise applicable files
-  { file: `${CONSUMER}/commitOffsets.spec.js`, fullName: 'Consumer updates the partition committed offset to the given offset', reason: "reads offsets from KafkaJS's private Cluster.committedOffsets()" },
+  { file: `${CONSUMER}/commitOffsets.spec.js`, fullName: 'Consumer when commitOffsets updates the partition committed offset to the given offset', reason: "reads offsets from KafkaJS's private Cluster.committedOffsets()" },
   { file: `${CONSUMER}/connection.spec.js`, fullName: 'Consumer reconnects the cluster if disconnected', reason: PRIVATE_CLUSTER },
   { file: `${CONSUMER}/consumeMessages.spec.js`, fullName: 'Consumer consume messages', reason: REFRESH_SPY },
   { file: `${CONSUMER}/consumeMessages.spec.js`, fullName: 'Consumer commits the last offsets processed before stopping', reason: REFRESH_SPY },
