@@ -22,7 +22,9 @@ import {
   type CompressionCodec,
   type RecordInput,
   crc32c,
+  crc32cImplementation,
   decodeRecordBatchesSync,
+  forcePortableCrc32c,
   encodeRecordBatchSync,
   gzipImplementation,
   loadCompressionCodec,
@@ -212,19 +214,24 @@ function packageVersion(name: string): string {
   }
 }
 
+/** µs to decode one batch of RECORDS_PER_BATCH records. */
+function microsPerBatch(value: Measurement | string): string {
+  return typeof value === 'string' ? value : ((1e6 * RECORDS_PER_BATCH) / value.recordsPerSecond).toFixed(0)
+}
+
 function format(value: Measurement | string, field: keyof Measurement): string {
   if (typeof value === 'string') return field === 'mbPerSecond' ? value : '–'
   return field === 'mbPerSecond' ? value.mbPerSecond.toFixed(0) : `${(value.recordsPerSecond / 1e6).toFixed(2)} M`
 }
 
-type Library = 'kafkats' | 'kafkats-no-crc' | '@platformatic/kafka' | 'kafkajs' | 'crc'
+type Library = 'kafkats' | 'kafkats-no-crc' | 'kafkats-js-crc' | '@platformatic/kafka' | 'kafkajs' | 'crc'
 
 interface Scenario {
   library: Library
   size: number
   codec: Codec
   /** encode / decode; for `crc`, the variant. */
-  op: Op | 'before' | 'now' | 'platformatic'
+  op: Op | 'before' | 'js' | 'native' | 'platformatic'
 }
 
 /** Child process: one scenario in a fresh V8, result as JSON on the last stdout line. */
@@ -232,7 +239,12 @@ async function runScenario(scenario: Scenario): Promise<void> {
   if (scenario.library === 'crc') {
     const data = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24)
     const before = crc32cSlicing8Before()
-    const fn = { before: () => before(data), now: () => crc32c(data), platformatic: () => platformatic.crc32c(data) }[scenario.op as 'before' | 'now' | 'platformatic']
+    if (scenario.op === 'js') forcePortableCrc32c(true)
+    if (scenario.op === 'native' && crc32cImplementation() !== 'native') {
+      process.stdout.write(`\n${JSON.stringify('n/a: @node-rs/crc32 did not load here')}\n`)
+      return
+    }
+    const fn = { before: () => before(data), js: () => crc32c(data), native: () => crc32c(data), platformatic: () => platformatic.crc32c(data) }[scenario.op as 'before' | 'js' | 'native' | 'platformatic']
     process.stdout.write(`\n${JSON.stringify(await measure(data.length, fn))}\n`)
     return
   }
@@ -242,6 +254,10 @@ async function runScenario(scenario: Scenario): Promise<void> {
   const run = {
     kafkats: (r: RecordInput[], c: Codec, p: number, o: Op) => benchKafkats(r, c, p, o, true),
     'kafkats-no-crc': (r: RecordInput[], c: Codec, p: number, o: Op) => benchKafkats(r, c, p, o, false),
+    'kafkats-js-crc': (r: RecordInput[], c: Codec, p: number, o: Op) => {
+      forcePortableCrc32c(true)
+      return benchKafkats(r, c, p, o, true)
+    },
     '@platformatic/kafka': benchPlatformatic,
     kafkajs: benchKafkajs,
   }[scenario.library as Exclude<Library, 'crc'>]
@@ -290,7 +306,12 @@ async function main(): Promise<void> {
     }
     if (size === 1024 && CODECS.includes('none') && LIBRARIES.includes('kafkats')) {
       const noCrc = await forkScenario({ library: 'kafkats-no-crc', size, codec: 'none', op: 'decode' })
+      const jsCrc = await forkScenario({ library: 'kafkats-js-crc', size, codec: 'none', op: 'decode' })
+      const withCrc = rows.find((row) => row.library === 'kafkats' && row.size === size && row.codec === 'none')?.decode ?? 'n/a'
       extra.push(`kafkats 1 KiB, none, decode without CRC verification (verifyCrc: false): ${format(noCrc, 'mbPerSecond')} MB/s`)
+      extra.push(
+        `kafkats decode of one uncompressed batch of ${RECORDS_PER_BATCH} 1 KiB records, CRC checked, µs per batch: CRC-32C ${crc32cImplementation()} (what \`crc32c\` picks here) **${microsPerBatch(withCrc)}**; the portable JS tables (\`forcePortableCrc32c(true)\`, the implementation before @node-rs/crc32) ${microsPerBatch(jsCrc)}; no CRC check ${microsPerBatch(noCrc)}`,
+      )
     }
   }
 
@@ -298,7 +319,8 @@ async function main(): Promise<void> {
   const crcRows: Array<readonly [string, Measurement | string]> = []
   for (const [name, variant] of [
     ['kafkats crc32c, before: byte-wise slicing-by-8, table as parameter', 'before'],
-    ['kafkats crc32c, now: word-wise slicing-by-16, table as module constant', 'now'],
+    ['kafkats crc32c, portable JS: word-wise slicing-by-16, table as module constant (`forcePortableCrc32c(true)`)', 'js'],
+    ['kafkats crc32c, native: the optional @node-rs/crc32 (hardware CRC instructions), what `crc32c` picks when it loads', 'native'],
     ['@platformatic/kafka crc32c (native @node-rs/crc32, SSE4.2, when installed)', 'platformatic'],
   ] as const) {
     crcRows.push([name, await forkScenario({ library: 'crc', size: 0, codec: 'none', op: variant })])
@@ -307,7 +329,8 @@ async function main(): Promise<void> {
   const lines: string[] = []
   lines.push('# Record batch encode/decode throughput')
   lines.push('')
-  lines.push(`- Command: \`npm run bench:record-batch -w @kafkats/bench\` (from the repository root)`)
+  const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--scenario='))
+  lines.push(`- Command: \`npm run bench:record-batch -w @kafkats/bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\` (from the repository root)`)
   lines.push(`- Date: ${new Date().toISOString()}`)
   lines.push(`- Node: ${process.version} (${process.platform}/${process.arch})`)
   lines.push(`- CPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores); load average at the end of the run: ${loadavg().map((load) => load.toFixed(2)).join(', ')} (other processes share this machine, so numbers vary run to run)`)

@@ -4,6 +4,20 @@ import { describe, expect, it } from 'vitest'
 import * as kafkats from './index.js'
 import type { AdminOptions, ConsumerRecord, FetchOptions, GroupConsumerConfig, ProducerEvents, RebalanceListeners, TopicDescription, TopicPartition } from './index.js'
 
+describe('the record batch CRC-32C implementation', () => {
+  it('is logged once at debug when the client is created (no connection needed)', async () => {
+    const lines: Array<{ fields: Record<string, unknown>; message: string }> = []
+    const noop = (): void => {}
+    const logger = { debug: (fields: Record<string, unknown>, message: string) => void lines.push({ fields, message }), info: noop, warn: noop, error: noop }
+    const kafka = new kafkats.Kafka({ bootstrapBrokers: ['127.0.0.1:1'], logger })
+    const crcLines = lines.filter((line) => 'crc32c' in line.fields)
+    expect(crcLines).toHaveLength(1)
+    expect(crcLines[0]!.fields.crc32c).toBe(kafkats.crc32cImplementation())
+    expect(['native', 'js']).toContain(kafkats.crc32cImplementation())
+    await kafka.close()
+  })
+})
+
 describe('the kafkats umbrella exports', () => {
   it('exports the classes, errors and record helpers a user reaches for', () => {
     const values = [
@@ -22,6 +36,7 @@ describe('the kafkats umbrella exports', () => {
       'headerString',
       'headerValue',
       'Admin',
+      'crc32cImplementation',
     ] as const
     for (const name of values) expect(typeof kafkats[name], name).toBe('function')
     expect(typeof kafkats.Offset.earliest).toBe('function')

@@ -15,6 +15,7 @@ export {
   ErrorCode,
   errorByCode,
   isRetriableErrorCode,
+  crc32cImplementation,
   type ErrorCodeName,
   type ErrorCodeInfo,
   type CompressionCodec,
@@ -54,6 +55,7 @@ export {
   type ProducerOptions,
   type ProducerRecord,
   type RecordMetadata,
+  type DeliveryCallback,
   type Partitioner,
   type PartitionerRecord,
 } from '@kafkats/producer-sink'

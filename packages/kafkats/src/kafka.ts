@@ -4,7 +4,7 @@ import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, ConnectionPool, type Log
 import { type Assignment, DirectConsumer, type DirectConsumerOptions, GroupConsumer, type GroupConsumerOptions } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerOptions } from '@kafkats/producer-sink'
-import { type ApiDefinition, ClosedError, ConfigError, InvalidArgumentError, KafkaError, ZERO_UUID } from '@kafkats/protocol'
+import { type ApiDefinition, ClosedError, ConfigError, InvalidArgumentError, KafkaError, ZERO_UUID, crc32cImplementation } from '@kafkats/protocol'
 import { ClientMetrics } from './telemetry/client-metrics.js'
 import { ClientTelemetry } from './telemetry/client-telemetry.js'
 import type { ConsumerMetrics, KafkaMetrics } from './metrics.js'
@@ -92,6 +92,8 @@ export class Kafka {
     this.options = options
     this.clientId = options.clientId ?? 'kafkats'
     this.logger = toLogger(options.logger)
+    // Which CRC-32C checks record batches decides much of the consume cost: say it once, at debug.
+    this.logger.debug({ crc32c: crc32cImplementation() }, 'record batch CRC-32C implementation (native: @node-rs/crc32; js: the portable tables)')
     this.pool = new ConnectionPool({
       ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
       ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),

@@ -11,6 +11,17 @@ export interface RecordMetadata {
   timestamp: bigint
 }
 
+/**
+ * Who hears about a record's outcome: one per `send` (its promise), one per `sendBatch` call (one
+ * promise for all its records), or one per callback. `slot` is the record's place in the caller's
+ * batch; the batch builds the record's metadata only through `metadataOf`, so a target that does
+ * not want it (a callback that takes only the error) costs no object per record.
+ */
+export interface DeliveryTarget {
+  acknowledged(slot: number, batch: ProducerBatch, index: number): void
+  failed(slot: number, error: Error): void
+}
+
 /** Fixed part of a batch (61) plus a generous per-record overhead, for size accounting. */
 const BATCH_OVERHEAD = 61
 const RECORD_OVERHEAD = 21
@@ -25,8 +36,11 @@ export class ProducerBatch {
   readonly partition: number
   readonly createdAt: number
   readonly records: RecordInput[] = []
-  private readonly resolvers: Array<(metadata: RecordMetadata) => void> = []
-  private readonly rejecters: Array<(error: Error) => void> = []
+  private readonly targets: DeliveryTarget[] = []
+  private readonly slots: number[] = []
+  // Records of a batch mostly share a millisecond: `metadataOf` reuses the last timestamp's bigint.
+  private lastTimestamp: number | bigint | undefined
+  private lastTimestampBig = -1n
   /** Estimated bytes of the batch (uncompressed). */
   sizeBytes = BATCH_OVERHEAD
   /** The producer-buffer bytes its records hold (released when the batch settles). */
@@ -72,10 +86,10 @@ export class ProducerBatch {
     return size
   }
 
-  append(record: RecordInput, size: number, resolve: (metadata: RecordMetadata) => void, reject: (error: Error) => void): void {
+  append(record: RecordInput, size: number, target: DeliveryTarget, slot: number): void {
     this.records.push(record)
-    this.resolvers.push(resolve)
-    this.rejecters.push(reject)
+    this.targets.push(target)
+    this.slots.push(slot)
     this.sizeBytes += size
     this.recordBytes += size
   }
@@ -107,15 +121,16 @@ export class ProducerBatch {
       }
       const size = ProducerBatch.recordSize(record)
       const error = unencodable(record, this.topic, this.partition, cause)
-      const reject = this.rejecters[i]!
+      const target = this.targets[i]!
+      const slot = this.slots[i]!
       this.records.splice(i, 1)
-      this.resolvers.splice(i, 1)
-      this.rejecters.splice(i, 1)
+      this.targets.splice(i, 1)
+      this.slots.splice(i, 1)
       this.sizeBytes -= size
       this.recordBytes -= size
       records++
       bytes += size
-      reject(error)
+      target.failed(slot, error)
     }
     return { records, bytes }
   }
@@ -133,35 +148,34 @@ export class ProducerBatch {
     this.producerEpoch = producerEpoch
   }
 
+  /** Tells every record's target that the batch was acknowledged (`acknowledgedOffset` is set). */
   complete(): void {
+    const targets = this.targets
+    const slots = this.slots
+    for (let i = 0; i < targets.length; i++) targets[i]!.acknowledged(slots[i]!, this, i)
+  }
+
+  /** The metadata of the record at `index` of this acknowledged batch (built on request only). */
+  metadataOf(index: number): RecordMetadata {
     const baseOffset = this.acknowledgedOffset!
-    const known = baseOffset >= 0n
-    // Records of a batch mostly share a millisecond: reuse the bigint instead of one per record.
-    let lastTimestamp: number | bigint | undefined
-    let lastTimestampBig = -1n
-    for (let i = 0; i < this.resolvers.length; i++) {
-      let timestamp = this.logAppendTime
-      if (timestamp < 0n) {
-        const raw = this.records[i]!.timestamp ?? -1
-        if (raw !== lastTimestamp) {
-          lastTimestamp = raw
-          lastTimestampBig = BigInt(raw)
-        }
-        timestamp = lastTimestampBig
+    let timestamp = this.logAppendTime
+    if (timestamp < 0n) {
+      const raw = this.records[index]!.timestamp ?? -1
+      if (raw !== this.lastTimestamp) {
+        this.lastTimestamp = raw
+        this.lastTimestampBig = BigInt(raw)
       }
-      this.resolvers[i]!({
-        topic: this.topic,
-        partition: this.partition,
-        offset: known ? baseOffset + smallBigInt(i) : -1n,
-        timestamp,
-      })
+      timestamp = this.lastTimestampBig
     }
+    return { topic: this.topic, partition: this.partition, offset: baseOffset >= 0n ? baseOffset + smallBigInt(index) : -1n, timestamp }
   }
 
   fail(error: Error): void {
     // Every way a batch fails for good ends here (broker error, delivery timeout, close, abort).
     if (batchFailedChannel.hasSubscribers) batchFailedChannel.publish({ topic: this.topic, partition: this.partition, records: this.recordCount, attempts: this.sends, error })
-    for (const reject of this.rejecters) reject(error)
+    const targets = this.targets
+    const slots = this.slots
+    for (let i = 0; i < targets.length; i++) targets[i]!.failed(slots[i]!, error)
   }
 }
 

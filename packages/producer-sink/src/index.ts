@@ -1,4 +1,4 @@
-export { Producer, type ProducerMetrics, type ProducerRecord, type ProducerEvents, type ProducerInit, type Transaction } from './producer.js'
+export { Producer, type ProducerMetrics, type ProducerRecord, type ProducerEvents, type ProducerInit, type Transaction, type DeliveryCallback } from './producer.js'
 export type { RecordMetadata } from './accumulator.js'
 export { incrementSequence } from './accumulator.js'
 export {

@@ -53,14 +53,11 @@ describe('a record the encoder refuses fails alone', () => {
       { key: null, value: encodeUtf8('c'), timestamp: 2_000 },
     ]
     const errors: unknown[] = []
-    records.forEach((record, i) =>
-      batch.append(
-        record,
-        ProducerBatch.recordSize(record),
-        () => outcomes.push(`ok ${i}`),
-        (error) => errors.push(error),
-      ),
-    )
+    const target = {
+      acknowledged: (slot: number) => void outcomes.push(`ok ${slot}`),
+      failed: (_slot: number, error: Error) => void errors.push(error),
+    }
+    records.forEach((record, i) => batch.append(record, ProducerBatch.recordSize(record), target, i))
     const recordBytesBefore = batch.recordBytes
     expect(() => batch.freeze('none', 1000n, 0, 0)).toThrow()
     const dropped = batch.dropUnencodable('none')

@@ -335,3 +335,66 @@ describe('Producer leader hints, delivery timeout and back-pressure (fake broker
     expect(broker.received.filter((request) => request.apiKey === ProduceApi.apiKey)).toHaveLength(2)
   })
 })
+
+describe('Producer sendBatch (one promise per call) and send with a callback (fake broker)', () => {
+  it('sendBatch resolves once with every record metadata in send order; { metadata: false } resolves with nothing', async () => {
+    const cluster = await fakeCluster(() => ({ errorCode: 0 }))
+    await cluster.producer.send({ topic: 'orders', value: 'first' })
+    const acks = await cluster.producer.sendBatch(['a', 'b', 'c'].map((value) => ({ topic: 'orders', value, timestamp: 1_700_000_000_000 })))
+    expect(acks.map((ack) => [ack.topic, ack.partition, ack.offset, ack.timestamp])).toEqual([
+      ['orders', 0, 1n, 1_700_000_000_000n],
+      ['orders', 0, 2n, 1_700_000_000_000n],
+      ['orders', 0, 3n, 1_700_000_000_000n],
+    ])
+    const nothing = await cluster.producer.sendBatch(['d', 'e'].map((value) => ({ topic: 'orders', value })), { metadata: false })
+    expect(nothing).toBeUndefined()
+    expect(await cluster.producer.sendBatch([])).toEqual([])
+    expect(cluster.seen.map((batch) => batch.values[0])).toEqual(['first', 'a', 'b', 'c', 'd', 'e'])
+  })
+
+  it('sendBatch before the producer started (the slow path) keeps send order and resolves once', async () => {
+    const cluster = await fakeCluster(() => ({ errorCode: 0 }))
+    const acks = await cluster.producer.sendBatch(Array.from({ length: 5 }, (_, i) => ({ topic: 'orders', value: `v${i}` })))
+    expect(acks.map((ack) => ack.offset)).toEqual([0n, 1n, 2n, 3n, 4n])
+    expect(cluster.seen.flatMap((batch) => batch.values)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4'])
+  })
+
+  it('sendBatch rejects with the first failure while the other records are still delivered', async () => {
+    const cluster = await fakeCluster((batch) => (batch.values[0] === 'too-big' ? { errorCode: ErrorCode.MESSAGE_TOO_LARGE } : { errorCode: 0 }))
+    await cluster.producer.send({ topic: 'orders', value: 'first' })
+    const error = await cluster.producer.sendBatch(['ok-1', 'too-big', 'ok-2'].map((value) => ({ topic: 'orders', value }))).catch((caught: unknown) => caught)
+    expect(String(error)).toMatch(/MESSAGE_TOO_LARGE/)
+    await cluster.producer.flush()
+    const delivered = cluster.seen.filter((batch) => batch.values[0] !== 'too-big').map((batch) => batch.values[0])
+    expect(delivered).toEqual(['first', 'ok-1', 'ok-2'])
+    // and an invalid record in the batch fails the call at once, typed
+    const invalid = await cluster.producer.sendBatch([{ topic: 'orders', value: 'x' }, { topic: 'orders', value: 'y', partition: 5 }]).catch((caught: unknown) => caught)
+    expect(String(invalid)).toMatch(/record\.partition/)
+  })
+
+  it('send with a callback returns nothing and calls back once per record; metadata only for a callback that declares it', async () => {
+    const cluster = await fakeCluster((batch) => (batch.values[0] === 'too-big' ? { errorCode: ErrorCode.MESSAGE_TOO_LARGE } : { errorCode: 0 }))
+    await cluster.producer.send({ topic: 'orders', value: 'first' })
+    const withMetadata: Array<[string | null, bigint | undefined]> = []
+    const errorsOnly: unknown[][] = []
+    const both = (error: Error | null, metadata?: { offset: bigint }) => void withMetadata.push([error === null ? null : error.name, metadata?.offset])
+    // a rest parameter declares no second parameter (length 0): it sees exactly what is passed
+    const oneParameter = (...args: unknown[]) => void errorsOnly.push(args)
+    expect(cluster.producer.send({ topic: 'orders', value: 'a' }, both)).toBeUndefined()
+    cluster.producer.send({ topic: 'orders', value: 'too-big' }, both)
+    cluster.producer.send({ topic: 'orders', value: 'b' }, oneParameter)
+    cluster.producer.send({ topic: 'orders', value: 'c' }, oneParameter)
+    cluster.producer.send({ topic: 'orders', value: 'bad', partition: 9 }, oneParameter)
+    await cluster.producer.flush()
+    expect(withMetadata).toEqual([
+      [null, 1n],
+      ['KafkaProtocolError', undefined],
+    ])
+    expect(errorsOnly.map((args) => (args[0] === null ? null : (args[0] as Error).name))).toEqual(['InvalidArgumentError', null, null])
+    expect(errorsOnly.map((args) => args.length)).toEqual([1, 1, 1])
+    await cluster.producer.close()
+    const closed: Array<Error | null> = []
+    cluster.producer.send({ topic: 'orders', value: 'late' }, (error) => void closed.push(error))
+    expect(closed.map((error) => error?.name)).toEqual(['ProducerClosedError'])
+  })
+})

@@ -10,7 +10,7 @@ import {
   type RecordInput,
   loadCompressionCodec,
 } from '@kafkats/protocol'
-import { PartitionQueue, ProducerBatch, type RecordMetadata } from './accumulator.js'
+import { type DeliveryTarget, PartitionQueue, ProducerBatch, type RecordMetadata } from './accumulator.js'
 import { BufferFullError } from './buffer-full-error.js'
 import { DeliveryTimeoutError } from './delivery-timeout-error.js'
 import { producerIdChannel } from './diagnostics.js'
@@ -359,34 +359,52 @@ export class Producer {
     return { producerId: this.producerId, producerEpoch: this.producerEpoch }
   }
 
-  /** Sends one record; resolves once it is acknowledged (with acks=0: once written to the socket). */
-  send(record: ProducerRecord): Promise<RecordMetadata> {
-    return this.accept(record, true)
+  /**
+   * Sends one record; resolves once it is acknowledged (with acks=0: once written to the socket).
+   *
+   * With a callback instead (fire-and-forget, as Java's `send(record, callback)`): returns nothing,
+   * and calls `callback(null, metadata)` on acknowledgement or `callback(error)` on failure, once.
+   * No promise is made; the metadata object is built only if the callback declares a second
+   * parameter, so `(error) => ...` costs no object per record. Records sent with the same callback
+   * function share one delivery target.
+   */
+  send(record: ProducerRecord): Promise<RecordMetadata>
+  send(record: ProducerRecord, callback: DeliveryCallback): void
+  send(record: ProducerRecord, callback?: DeliveryCallback): Promise<RecordMetadata> | void {
+    if (callback === undefined) return new Promise<RecordMetadata>((resolve, reject) => this.accept(record, true, new PromiseDelivery(resolve, reject), 0))
+    if (typeof callback !== 'function') throw new InvalidArgumentError('callback', callback, 'a function (error, metadata?) => void')
+    this.accept(record, true, this.callbackTarget(callback), 0)
   }
 
   /** Like `send`, but fails at once with `BufferFullError` instead of waiting for buffer space. */
   trySend(record: ProducerRecord): Promise<RecordMetadata> {
-    return this.accept(record, false)
+    return new Promise<RecordMetadata>((resolve, reject) => this.accept(record, false, new PromiseDelivery(resolve, reject), 0))
+  }
+
+  private lastCallbackTarget: CallbackDelivery | null = null
+
+  /** One target per callback function in a row: a loop that sends with one callback allocates one. */
+  private callbackTarget(callback: DeliveryCallback): CallbackDelivery {
+    const last = this.lastCallbackTarget
+    if (last !== null && last.callback === callback) return last
+    const target = new CallbackDelivery(callback)
+    this.lastCallbackTarget = target
+    return target
   }
 
   /**
    * The per-record path. Once the producer has started and knows the topic, a record with room in
-   * the buffer is appended synchronously: no async frames, one promise per record.
+   * the buffer is appended synchronously: no async frames, no promise of its own. The outcome goes
+   * to `target` (at `slot`), failures included: this never throws.
    */
-  private accept(record: ProducerRecord, wait: boolean): Promise<RecordMetadata> {
-    if (this.closed) return Promise.reject(new ProducerClosedError())
-    if (this.txn !== null) {
-      try {
-        this.txn.checkSend()
-      } catch (error) {
-        return Promise.reject(error)
-      }
-    }
+  private accept(record: ProducerRecord, wait: boolean, target: DeliveryTarget, slot: number): void {
+    if (this.closed) return target.failed(slot, new ProducerClosedError())
     let input: RecordInput
     try {
+      this.txn?.checkSend()
       input = toRecordInput(record)
     } catch (error) {
-      return Promise.reject(error)
+      return target.failed(slot, error as Error)
     }
     const size = ProducerBatch.recordSize(input)
     const topic = this.isReady && this.slowInProgress === 0 && this.bufferWaiters.length === 0 ? this.metadata.topic(record.topic) : undefined
@@ -395,28 +413,28 @@ export class Producer {
       try {
         partition = this.choosePartition(record, input, topic)
       } catch (error) {
-        return Promise.reject(error)
+        return target.failed(slot, error as Error)
       }
       this.reserve(size)
-      return new Promise<RecordMetadata>((resolve, reject) => this.append(topic, partition, input, size, resolve, reject))
+      return this.append(topic, partition, input, size, target, slot)
     }
     if (!wait && this.bufferFull(size)) {
-      return Promise.reject(
+      return target.failed(
+        slot,
         new BufferFullError(
           `the producer buffer is full (${this.bufferedRecords} records, ${this.bufferedBytes} bytes of bufferMaxBytes ${this.options.bufferMaxBytes}); wait for acknowledgements or raise bufferMaxBytes/bufferMaxRecords`,
         ),
       )
     }
-    return this.acceptSlowly(record, input, size)
+    this.acceptSlowly(record, input, size, target, slot).catch((error: unknown) => target.failed(slot, error as Error))
   }
 
   /**
    * First records, unknown topics and a full buffer: wait for what is missing, then append. While
    * any record is on this path, later ones take it too, so records are appended in send order.
    */
-  private async acceptSlowly(record: ProducerRecord, input: RecordInput, size: number): Promise<RecordMetadata> {
+  private async acceptSlowly(record: ProducerRecord, input: RecordInput, size: number, target: DeliveryTarget, slot: number): Promise<void> {
     this.slowInProgress++
-    let appended: Promise<RecordMetadata>
     try {
       if (this.bufferWaiters.length > 0 || this.bufferFull(size)) {
         await this.bufferWaiters.wait()
@@ -428,21 +446,22 @@ export class Producer {
       }
       if (this.closed) throw new ProducerClosedError()
       this.reserve(size)
+      let topic: TopicInfo
+      let partition: number
       try {
         if (this.started === null) this.started = this.start()
         await this.started
-        const topic = this.metadata.topic(record.topic) ?? (checkTopicName(record.topic), await this.ensureTopic(record.topic))
-        const partition = this.choosePartition(record, input, topic)
-        appended = new Promise<RecordMetadata>((resolve, reject) => this.append(topic, partition, input, size, resolve, reject))
+        topic = this.metadata.topic(record.topic) ?? (checkTopicName(record.topic), await this.ensureTopic(record.topic))
+        partition = this.choosePartition(record, input, topic)
       } catch (error) {
         // It never reached a batch, so no batch will release its room.
         this.release(1, size)
         throw error
       }
+      this.append(topic, partition, input, size, target, slot)
     } finally {
       this.slowInProgress--
     }
-    return appended
   }
 
   /**
@@ -470,10 +489,24 @@ export class Producer {
     }
   }
 
-  /** Sends several records; resolves with their metadata in the same order. */
-  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+  /**
+   * Sends several records with one promise for the call (not one per record): resolves with their
+   * metadata in the same order once all are acknowledged, or rejects with the first failure (the
+   * other records are still sent, as with `send`). With `{ metadata: false }` it resolves with
+   * nothing and builds no metadata object at all.
+   */
+  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]>
+  sendBatch(records: readonly ProducerRecord[], options: { metadata: true }): Promise<RecordMetadata[]>
+  sendBatch(records: readonly ProducerRecord[], options: { metadata: false }): Promise<void>
+  sendBatch(records: readonly ProducerRecord[], options?: { metadata?: boolean }): Promise<RecordMetadata[] | void>
+  sendBatch(records: readonly ProducerRecord[], options: { metadata?: boolean } = {}): Promise<RecordMetadata[] | void> {
     if (!Array.isArray(records)) return Promise.reject(new InvalidArgumentError('records', records, 'an array of records'))
-    return Promise.all(records.map((record) => this.send(record)))
+    const count = records.length
+    if (count === 0) return Promise.resolve(options.metadata === false ? undefined : [])
+    return new Promise<RecordMetadata[] | void>((resolve, reject) => {
+      const target = new BatchDelivery(count, options.metadata !== false, resolve, reject)
+      for (let i = 0; i < count; i++) this.accept(records[i]!, true, target, i)
+    })
   }
 
   /** Sends every buffered record now (ignoring lingerMs) and resolves when all are settled. */
@@ -612,8 +645,8 @@ export class Producer {
     partition: number,
     input: RecordInput,
     size: number,
-    resolve: (metadata: RecordMetadata) => void,
-    reject: (error: Error) => void,
+    target: DeliveryTarget,
+    slot: number,
   ): void {
     const queue = this.queueFor(topic.name, partition)
     let batch = queue.openBatch
@@ -628,7 +661,7 @@ export class Producer {
       if (this.options.lingerMs > 0) setTimeout(() => this.scheduleQueue(queue), this.options.lingerMs)
       else this.scheduleQueue(queue)
     }
-    batch.append(input, size, resolve, reject)
+    batch.append(input, size, target, slot)
     if (batch.sizeBytes >= this.options.batchMaxBytes || this.flushing > 0) this.scheduleQueue(queue)
   }
 
@@ -790,3 +823,72 @@ export class Producer {
   }
 }
 
+
+/** The fire-and-forget form of `send`: `metadata` is passed only to a callback that declares it. */
+export type DeliveryCallback = (error: Error | null, metadata?: RecordMetadata) => void
+
+/** One `send`'s promise. */
+class PromiseDelivery implements DeliveryTarget {
+  constructor(
+    private readonly resolve: (metadata: RecordMetadata) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  acknowledged(_slot: number, batch: ProducerBatch, index: number): void {
+    this.resolve(batch.metadataOf(index))
+  }
+
+  failed(_slot: number, error: Error): void {
+    this.reject(error)
+  }
+}
+
+/** One `sendBatch` call: counts its records down and settles its one promise. */
+class BatchDelivery implements DeliveryTarget {
+  private remaining: number
+  private settled = false
+  private readonly metadata: RecordMetadata[] | null
+
+  constructor(
+    count: number,
+    withMetadata: boolean,
+    private readonly resolve: (result: RecordMetadata[] | void) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    this.remaining = count
+    this.metadata = withMetadata ? new Array<RecordMetadata>(count) : null
+  }
+
+  acknowledged(slot: number, batch: ProducerBatch, index: number): void {
+    if (this.metadata !== null) this.metadata[slot] = batch.metadataOf(index)
+    if (--this.remaining === 0 && !this.settled) {
+      this.settled = true
+      this.resolve(this.metadata ?? undefined)
+    }
+  }
+
+  failed(_slot: number, error: Error): void {
+    this.remaining--
+    if (this.settled) return
+    this.settled = true
+    this.reject(error)
+  }
+}
+
+/** The callback form of `send`; one per callback function in a row. */
+class CallbackDelivery implements DeliveryTarget {
+  private readonly wantsMetadata: boolean
+
+  constructor(readonly callback: DeliveryCallback) {
+    this.wantsMetadata = callback.length >= 2
+  }
+
+  acknowledged(_slot: number, batch: ProducerBatch, index: number): void {
+    if (this.wantsMetadata) this.callback(null, batch.metadataOf(index))
+    else this.callback(null)
+  }
+
+  failed(_slot: number, error: Error): void {
+    this.callback(error)
+  }
+}

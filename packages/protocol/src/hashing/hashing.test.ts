@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crc32, crc32Implementation, forcePortableCrc32 } from './crc32.js'
-import { crc32c } from './crc32c.js'
+import { crc32c, crc32cImplementation, forcePortableCrc32c } from './crc32c.js'
 import { murmur2, murmur2Partition, toPositive } from './murmur2.js'
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text)
@@ -15,7 +15,33 @@ function referenceCrc(polynomial: number, data: Uint8Array): number {
   return ~crc >>> 0
 }
 
-describe('crc32c', () => {
+/**
+ * `@node-rs/crc32` is an optional dependency with prebuilds for linux-x64 (glibc and musl), macOS,
+ * Windows and the common ARM targets: wherever `npm ci` ran on such a platform it is installed, and
+ * a silent fallback to the tables would leave the native path untested.
+ */
+const NATIVE_CRC32C_EXPECTED = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'].includes(`${process.platform}-${process.arch}`)
+
+it(`crc32c: the native implementation loads on ${process.platform}-${process.arch} (Node ${process.versions.node})`, () => {
+  expect(crc32cImplementation()).toBe(NATIVE_CRC32C_EXPECTED ? 'native' : 'js')
+})
+
+it('crc32c: forcePortableCrc32c switches to the tables and back to detection', () => {
+  forcePortableCrc32c(true)
+  expect(crc32cImplementation()).toBe('js')
+  forcePortableCrc32c(false)
+  expect(crc32cImplementation()).toBe(NATIVE_CRC32C_EXPECTED ? 'native' : 'js')
+})
+
+describe.each(NATIVE_CRC32C_EXPECTED ? (['native', 'js'] as const) : (['js'] as const))('crc32c, %s', (implementation) => {
+  beforeAll(() => {
+    forcePortableCrc32c(implementation === 'js')
+    expect(crc32cImplementation()).toBe(implementation)
+  })
+  afterAll(() => {
+    forcePortableCrc32c(false)
+  })
+
   it('matches the standard check value', () => {
     expect(crc32c(ascii('123456789'))).toBe(0xe3069283)
     expect(crc32c(new Uint8Array(0))).toBe(0)
@@ -47,6 +73,17 @@ describe('crc32c', () => {
   it('continues over pieces', () => {
     const data = ascii('123456789')
     expect(crc32c(data, 4, 9, crc32c(data, 0, 4))).toBe(0xe3069283)
+  })
+
+  it('agrees with the reference on long inputs (the native path) at any offset, and continues over long pieces', () => {
+    const data = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31 + 5) & 0xff)
+    for (const [start, end] of [[0, 5000], [1, 4999], [3, 131], [7, 1031], [0, 127], [0, 128]] as const) {
+      expect(crc32c(data, start, end)).toBe(referenceCrc(0x82f63b78, data.subarray(start, end)))
+    }
+    // a view into a larger buffer, as decoded responses are
+    const view = new Uint8Array(data.buffer, 9, 2000)
+    expect(crc32c(view)).toBe(referenceCrc(0x82f63b78, view))
+    expect(crc32c(data, 2500, 5000, crc32c(data, 0, 2500))).toBe(referenceCrc(0x82f63b78, data))
   })
 })
 
