@@ -8,7 +8,14 @@ describe('the record batch CRC-32C implementation', () => {
   it('is logged once at debug when the client is created (no connection needed)', async () => {
     const lines: Array<{ fields: Record<string, unknown>; message: string }> = []
     const noop = (): void => {}
-    const logger = { debug: (fields: Record<string, unknown>, message: string) => void lines.push({ fields, message }), info: noop, warn: noop, error: noop }
+    // pino-shaped (with child): used as it is, fields first
+    const logger = {
+      debug: (fields: Record<string, unknown>, message: string) => void lines.push({ fields, message }),
+      info: noop,
+      warn: noop,
+      error: noop,
+      child: () => logger,
+    }
     const kafka = new kafkats.Kafka({ bootstrapBrokers: ['127.0.0.1:1'], logger })
     const crcLines = lines.filter((line) => 'crc32c' in line.fields)
     expect(crcLines).toHaveLength(1)
