@@ -5,7 +5,7 @@ import * as kafkats from './index.js'
 import type { AdminOptions, ConsumerRecord, FetchOptions, GroupConsumerConfig, ProducerEvents, RebalanceListeners, TopicDescription, TopicPartition } from './index.js'
 
 describe('the record batch CRC-32C implementation', () => {
-  it('is logged once at debug when the client is created (no connection needed)', async () => {
+  it('is logged once at debug when the client is created and is a field of kafka.metrics() (no connection needed)', async () => {
     const lines: Array<{ fields: Record<string, unknown>; message: string }> = []
     const noop = (): void => {}
     // pino-shaped (with child): used as it is, fields first
@@ -21,6 +21,7 @@ describe('the record batch CRC-32C implementation', () => {
     expect(crcLines).toHaveLength(1)
     expect(crcLines[0]!.fields.crc32c).toBe(kafkats.crc32cImplementation())
     expect(['native', 'js']).toContain(kafkats.crc32cImplementation())
+    expect(kafka.metrics().crc32cImplementation).toBe(kafkats.crc32cImplementation())
     await kafka.close()
   })
 })

@@ -212,6 +212,7 @@ export class Kafka {
     for (const consumer of this.consumers) if (consumer.isClosed) this.consumers.delete(consumer)
     return {
       timestampMs: Date.now(),
+      crc32cImplementation: crc32cImplementation(),
       brokers,
       inFlightRequests: brokers.reduce((sum, broker) => sum + broker.inFlightRequests, 0),
       producers: [...this.producers].map((producer) => producer.metrics()),

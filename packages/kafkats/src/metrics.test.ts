@@ -3,6 +3,7 @@ import { type KafkaMetrics, toPrometheusText } from './index.js'
 
 const snapshot: KafkaMetrics = {
   timestampMs: 1_700_000_000_000,
+  crc32cImplementation: 'native',
   brokers: [
     {
       nodeId: 2,

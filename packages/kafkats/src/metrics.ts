@@ -17,6 +17,8 @@ export interface ConsumerMetrics {
 export interface KafkaMetrics {
   /** When the snapshot was taken (milliseconds since the epoch). */
   timestampMs: number
+  /** Which CRC-32C checks record batches: `native` (the optional @node-rs/crc32) or `js` (the portable tables). */
+  crc32cImplementation: 'native' | 'js'
   /** Requests per broker over every connection of the client (group consumers' own connections included). */
   brokers: BrokerRequestMetrics[]
   /** Requests written and not yet answered, over all brokers. */
