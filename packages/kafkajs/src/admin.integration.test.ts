@@ -91,7 +91,7 @@ describe('admin through the KafkaJS API', () => {
 
     expect((await admin.listGroups()).groups).toContainEqual({ groupId, protocolType: '' })
     const { groups } = await admin.describeGroups([groupId])
-    expect(groups).toEqual([{ groupId, members: [], protocol: '', protocolType: '', state: 'Empty' }])
+    expect(groups).toEqual([{ errorCode: 0, groupId, members: [], protocol: '', protocolType: '', state: 'Empty' }])
     expect(await admin.deleteGroups([groupId])).toEqual([{ groupId, errorCode: 0 }])
     expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain(groupId)
   })

@@ -1,5 +1,5 @@
 import type { FetchedBatch, FetchedRecord, GroupConsumer, GroupConsumerConfig, Kafka as KafkatsKafka, StartOffset } from 'kafkats'
-import { toAssignors } from './assigners.js'
+import { PartitionAssigners, toAssignors } from './assigners.js'
 import type { ClientFactory } from './client.js'
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, kafkaJSErrors, toKafkaJSError } from './errors.js'
 import { InstrumentationEmitter } from './instrumentation.js'
@@ -130,14 +130,18 @@ function toIHeaders(headers: FetchedRecord['headers']): IHeaders {
 }
 
 function toKafkaMessage(record: FetchedRecord): KafkaMessage {
-  return {
+  // KafkaJS's record-batch messages also carry magicByte and isControlRecord (not in its types).
+  const message = {
+    magicByte: 2,
+    attributes: 0,
+    timestamp: String(record.timestamp),
+    offset: String(record.offset),
     key: record.key === null ? null : toBuffer(record.key),
     value: record.value === null ? null : toBuffer(record.value),
-    timestamp: String(record.timestamp),
-    attributes: 0,
-    offset: String(record.offset),
     headers: toIHeaders(record.headers),
+    isControlRecord: false,
   }
+  return message
 }
 
 /** KafkaJS's `Batch`: one partition's records from one fetch, offsets as strings. */
@@ -289,9 +293,6 @@ export class CompatConsumer implements Consumer {
       }
       const client = this.client
       if (client === null) throw new KafkaJSNonRetriableError('Consumer not connected: call consumer.connect() first')
-      if (config.eachBatch === undefined && config.eachMessage === undefined) {
-        throw new KafkaJSNonRetriableError('Consumer#run requires eachBatch or eachMessage')
-      }
       this.runConfig = config
       const topics = await this.subscribedTopics(client)
       if (topics.size === 0) throw new KafkaJSNonRetriableError('No topics to consume: call consumer.subscribe({ topics }) before consumer.run()')
@@ -316,14 +317,17 @@ export class CompatConsumer implements Consumer {
       isolationLevel: this.config.readUncommitted === true ? 'read_uncommitted' : 'read_committed',
       ...(this.config.sessionTimeout !== undefined ? { sessionTimeoutMs: this.config.sessionTimeout } : {}),
       ...(this.config.rebalanceTimeout !== undefined ? { rebalanceTimeoutMs: this.config.rebalanceTimeout } : {}),
-      ...(this.config.heartbeatInterval !== undefined ? { heartbeatIntervalMs: this.config.heartbeatInterval } : {}),
+      // KafkaJS accepts 0 (heartbeat at every chance); kafkats needs at least 1 ms.
+      ...(this.config.heartbeatInterval !== undefined ? { heartbeatIntervalMs: Math.max(1, this.config.heartbeatInterval) } : {}),
       ...(this.config.maxBytesPerPartition !== undefined ? { partitionMaxBytes: this.config.maxBytesPerPartition } : {}),
       ...(this.config.minBytes !== undefined ? { fetchMinBytes: this.config.minBytes } : {}),
       ...(this.config.maxBytes !== undefined ? { fetchMaxBytes: this.config.maxBytes } : {}),
       ...(this.config.maxWaitTimeInMs !== undefined ? { fetchMaxWaitMs: this.config.maxWaitTimeInMs } : {}),
       ...(this.config.groupProtocol !== undefined ? { groupProtocol: this.config.groupProtocol } : {}),
-      ...(this.config.partitionAssigners !== undefined && this.config.groupProtocol !== 'consumer'
-        ? { assignors: toAssignors(this.config.partitionAssigners, this.config.groupId, this.log, client) }
+      // KafkaJS's default is its round robin (protocol RoundRobinAssigner): the same default lets
+      // KafkaJS members and migrated ones share a group during a rolling deploy.
+      ...(this.config.groupProtocol !== 'consumer'
+        ? { assignors: toAssignors(this.config.partitionAssigners ?? [PartitionAssigners.roundRobin], this.config.groupId, this.log, client) }
         : {}),
       listeners: {
         assigned: (assigned) => {
@@ -387,15 +391,21 @@ export class CompatConsumer implements Consumer {
       // kafkats does not expose which member leads the classic group.
       isLeader: false,
       leaderId: '',
-      groupProtocol: this.config.groupProtocol === 'consumer' ? 'consumer' : (this.config.partitionAssigners?.length ?? 0) > 0 ? 'custom' : 'cooperative-sticky',
+      groupProtocol: this.config.groupProtocol === 'consumer' ? 'consumer' : 'RoundRobinAssigner',
       memberId: group.memberId,
       memberAssignment,
     })
   }
 
+  private lastHeartbeatAt = 0
+
+  /** A HEARTBEAT event at most once per heartbeatInterval, as KafkaJS spaces its heartbeats. */
   private emitHeartbeat(): void {
     const group = this.group
     if (group === null || group.memberId === '') return
+    const now = Date.now()
+    if (now - this.lastHeartbeatAt < (this.config.heartbeatInterval ?? 3000)) return
+    this.lastHeartbeatAt = now
     this.emitter.emit(consumerEvents.HEARTBEAT, { groupId: this.config.groupId, memberId: group.memberId, groupGenerationId: group.generationId })
   }
 
@@ -548,7 +558,8 @@ export class CompatConsumer implements Consumer {
     if (event !== null) this.emitter.emit(consumerEvents.END_BATCH_PROCESS, { ...event, duration: Date.now() - started })
     // Records handed out but not resolved (a pause, a stop, eachBatch without auto-resolve) are read again.
     const resolvedTo = state.resolved ?? BigInt(batch.firstOffset()!)
-    if (!stale() && resolvedTo < fetched.nextOffset && this.partitions.has(key(state.topic, state.partition))) {
+    const handled = this.runConfig.eachMessage !== undefined || this.runConfig.eachBatch !== undefined
+    if (handled && !stale() && resolvedTo < fetched.nextOffset && this.partitions.has(key(state.topic, state.partition))) {
       this.seekOwned(state.topic, state.partition, resolvedTo < BigInt(batch.firstOffset()!) ? BigInt(batch.firstOffset()!) : resolvedTo)
     }
     if (this.autoCommit()) await this.commitResolved().catch((error: unknown) => this.log.warn('auto-commit failed', { error: String(error) }))

@@ -10,8 +10,9 @@ function toBuffer(bytes: Uint8Array | null | undefined): Buffer {
 }
 
 /** A kafkats group description in KafkaJS's shape (member metadata and assignment as protocol bytes). */
-export function toGroupDescription(group: KafkatsGroupDescription): GroupDescription {
+export function toGroupDescription(group: KafkatsGroupDescription): GroupDescription & { errorCode: number } {
   return {
+    errorCode: 0,
     groupId: group.groupId,
     protocol: group.protocol,
     protocolType: group.protocolType,

@@ -36,7 +36,8 @@ export class InstrumentationEmitter {
   emit<T>(name: string, payload: T): void {
     const set = this.listeners.get(name)
     if (set === undefined || set.size === 0) return
-    const event: InstrumentationEvent<T> = { id: String(this.nextId++), type: name, timestamp: Date.now(), payload }
+    // KafkaJS's runtime ids are numbers (its types/index.d.ts says string): the runtime is what code sees.
+    const event = { id: this.nextId++ as unknown as string, type: name, timestamp: Date.now(), payload } satisfies InstrumentationEvent<T>
     for (const listener of set) {
       try {
         listener(event)

@@ -127,6 +127,8 @@ export class CompatProducer implements Producer {
   private readonly producers = new Map<string, KafkatsProducer>()
   private readonly partitioner: ((args: { topic: string; partitionMetadata: PartitionMetadata[]; message: Message }) => number) | null
   private activeTransaction: CompatTransaction | null = null
+  /** With a transactionalId: the producer whose sends belong to transactions. */
+  private transactional: KafkatsProducer | null = null
 
   constructor(
     private readonly factory: ClientFactory,
@@ -160,10 +162,15 @@ export class CompatProducer implements Producer {
         ...(this.config.allowAutoTopicCreation !== undefined ? { allowAutoTopicCreation: this.config.allowAutoTopicCreation } : {}),
       })
       this.client = client
-      const base = this.producerFor(-1, undefined, undefined)
       // KafkaJS obtains the producer id in connect(); a transactional producer also registers its transactionalId.
-      if (this.config.transactionalId !== undefined) await base.initTransactions()
-      else if (this.isIdempotent()) await base.ready()
+      if (this.config.transactionalId !== undefined) {
+        this.transactional = client.producer({
+          ...this.baseOptions(-1, 'none', undefined, true),
+          transactionalId: this.config.transactionalId,
+          ...(this.config.transactionTimeout !== undefined ? { transactionTimeoutMs: this.config.transactionTimeout } : {}),
+        })
+        await this.transactional.initTransactions()
+      } else if (this.isIdempotent()) await this.producerFor(-1, undefined, undefined).ready()
       this.emitter.emit(producerEvents.CONNECT, null)
     }).catch((error: unknown) => {
       this.connecting = null
@@ -178,9 +185,10 @@ export class CompatProducer implements Producer {
     this.disconnecting = true
     try {
       // Records already accepted are delivered first (kafkats flushes on close).
-      const producers = [...this.producers.values()]
+      const producers = [...this.producers.values(), ...(this.transactional === null ? [] : [this.transactional])]
       await Promise.allSettled(producers.map((producer) => producer.close()))
       this.producers.clear()
+      this.transactional = null
       await client.close()
     } finally {
       this.client = null
@@ -198,9 +206,7 @@ export class CompatProducer implements Producer {
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     return kafkaJSErrors(async () => {
-      if (this.config.transactionalId !== undefined && this.activeTransaction === null) {
-        throw new KafkaJSNonRetriableError('Cannot send messages outside a transaction with a transactional producer: use producer.transaction()')
-      }
+      // A transactional producer's send() outside a transaction is an idempotent send, as in KafkaJS.
       return this.sendRecords(batch)
     })
   }
@@ -255,10 +261,16 @@ export class CompatProducer implements Producer {
     const key = `${acks}/${codec}/${timeoutMs ?? ''}`
     let producer = this.producers.get(key)
     if (producer !== undefined) return producer
-    // Idempotence needs acks=all; a send with acks 0 or 1 goes through a plain producer.
-    const idempotent = this.isIdempotent() && acks === -1
+    const options = this.baseOptions(acks, codec, timeoutMs, this.isIdempotent() && acks === -1)
+    producer = client.producer(options)
+    this.producers.set(key, producer)
+    return producer
+  }
+
+  /** kafkats options for one acks/compression/timeout combination (idempotence needs acks=all). */
+  private baseOptions(acks: number, codec: ReturnType<typeof toCompressionCodec>, timeoutMs: number | undefined, idempotent: boolean): ProducerOptions {
     const inFlight = this.config.maxInFlightRequests ?? IDEMPOTENT_IN_FLIGHT_MAX
-    const options: ProducerOptions = {
+    return {
       idempotent,
       acks: acks === -1 ? 'all' : (acks as 0 | 1),
       compression: codec,
@@ -267,19 +279,13 @@ export class CompatProducer implements Producer {
       inFlightMaxRequestsPerBroker: idempotent ? Math.min(Math.max(inFlight, 1), IDEMPOTENT_IN_FLIGHT_MAX) : Math.max(inFlight, 1),
       ...(timeoutMs !== undefined ? { ackTimeoutMs: timeoutMs } : {}),
       ...(this.config.retry?.initialRetryTime !== undefined ? { retryBackoffMs: this.config.retry.initialRetryTime } : {}),
-      ...(this.config.transactionalId !== undefined && acks === -1 && this.producers.size === 0 ? { transactionalId: this.config.transactionalId } : {}),
-      ...(this.config.transactionTimeout !== undefined ? { transactionTimeoutMs: this.config.transactionTimeout } : {}),
     }
-    producer = client.producer(options)
-    this.producers.set(key, producer)
-    return producer
   }
 
-  /** The transactional kafkats producer (the first one made, in connect). */
+  /** The transactional kafkats producer (made in connect). */
   transactionalProducer(): KafkatsProducer {
-    const first = this.producers.values().next().value
-    if (first === undefined) throw new KafkaJSError('The producer is disconnected')
-    return first
+    if (this.transactional === null) throw new KafkaJSError('The producer is disconnected')
+    return this.transactional
   }
 
   transaction(): Promise<Transaction> {

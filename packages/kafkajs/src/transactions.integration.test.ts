@@ -1,6 +1,6 @@
 import { clusterInfo, eventually } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Kafka, KafkaJSNonRetriableError, logLevel } from './index.js'
+import { Kafka, logLevel } from './index.js'
 
 const cluster = clusterInfo()
 const kafka = new Kafka({ clientId: 'kafkajs-compat-txn', brokers: cluster.bootstrap.plaintext, logLevel: logLevel.NOTHING })
@@ -32,8 +32,8 @@ describe('transactions through the KafkaJS API', () => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 3 }] })
     const producer = kafka.producer({ transactionalId: unique('txn-id'), idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
-    // A transactional producer sends only inside a transaction, as in KafkaJS.
-    await expect(producer.send({ topic, messages: [{ value: 'outside' }] })).rejects.toBeInstanceOf(KafkaJSNonRetriableError)
+    // As in KafkaJS, a send outside a transaction is an ordinary (idempotent) send: visible at once.
+    expect(await producer.send({ topic, messages: [{ value: 'outside', partition: 1 }] })).toMatchObject([{ partition: 1, baseOffset: '0' }])
 
     const committed = await producer.transaction()
     expect(committed.isActive()).toBe(true)
@@ -49,9 +49,9 @@ describe('transactions through the KafkaJS API', () => {
     await expect(aborted.commit()).rejects.toThrow(/not active/)
     await producer.disconnect()
 
-    const readCommitted = await readAll(topic, false, 10)
-    expect(readCommitted.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `committed-${i}`).sort())
-    const readUncommitted = await readAll(topic, true, 15)
+    const readCommitted = await readAll(topic, false, 11)
+    expect(readCommitted.sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `committed-${i}`), 'outside'].sort())
+    const readUncommitted = await readAll(topic, true, 16)
     expect(readUncommitted.filter((v) => v.startsWith('aborted-'))).toHaveLength(5)
 
     // The offsets sent in the committed transaction are the group's; those of the aborted one are not.
