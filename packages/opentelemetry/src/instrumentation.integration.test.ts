@@ -239,4 +239,21 @@ describe('@kafkats/opentelemetry against the real cluster', () => {
     expect(durations.dataPoints.every((point) => typeof point.attributes['server.address'] === 'string' && typeof point.attributes['server.port'] === 'number')).toBe(true)
     expect(total(await metric('kafkats.client.active_requests'), produce)).toBe(0)
   })
+
+  it("producer buffer: the bytes kafka.metrics() reports as buffered while records linger, and none after close", async () => {
+    const topic = `otel-buffer-${Date.now()}`
+    await createTopic(topic, 1)
+    // Long enough to read both snapshots; short because close() was seen to wait out lingerMs.
+    const producer = kafka.producer({ lingerMs: 5_000 })
+    await producer.send({ topic, value: 'first' }) // the producer id and the topic are known: later sends wait in the buffer
+    const lingering = Array.from({ length: 5 }, (_, i) => producer.send({ topic, value: `lingering ${i}` }))
+    const buffered = kafka.metrics().producers.reduce((sum, p) => sum + p.bufferUsedBytes, 0)
+    expect(buffered).toBeGreaterThan(0)
+    const usage = await metric('kafkats.producer.buffer.usage')
+    expect(total(usage, { 'messaging.client.id': 'otel-test' })).toBe(buffered)
+    expect(total(await metric('kafkats.producer.buffer.limit'), { 'messaging.client.id': 'otel-test' })).toBe(kafka.metrics().producers.reduce((sum, p) => sum + p.bufferMaxBytes, 0))
+    await producer.close()
+    await Promise.all(lingering)
+    expect(total(await metric('kafkats.producer.buffer.usage'), { 'messaging.client.id': 'otel-test' })).toBe(0)
+  })
 })

@@ -1,5 +1,6 @@
 import {
   type Attributes,
+  type BatchObservableResult,
   type Context,
   type Counter,
   type Histogram,
@@ -169,6 +170,7 @@ export class KafkaInstrumentation {
     this.lagGauge.addCallback(this.observeLag)
     this.restore.push(() => this.lagGauge.removeCallback(this.observeLag))
     this.measureRequests(meter)
+    this.measureProducerBuffers(meter)
     this.attach(kafka)
   }
 
@@ -333,6 +335,34 @@ export class KafkaInstrumentation {
       unsubscribeStart()
       unsubscribeEnd()
     })
+  }
+
+  /**
+   * The producers' record buffers (`bufferMaxBytes`), summed over the client's open producers,
+   * from `kafka.metrics()` at each collection: how close sends are to waiting for buffer space.
+   */
+  private measureProducerBuffers(meter: ReturnType<MeterProvider['getMeter']>): void {
+    const usage = meter.createObservableGauge('kafkats.producer.buffer.usage', {
+      unit: 'By',
+      description: "Bytes of records accepted by send() and not yet acknowledged or failed, over the client's producers.",
+    })
+    const limit = meter.createObservableGauge('kafkats.producer.buffer.limit', {
+      unit: 'By',
+      description: "The producers' bufferMaxBytes, summed over the client's producers.",
+    })
+    const observe = (observer: BatchObservableResult): void => {
+      let usedBytes = 0
+      let maxBytes = 0
+      for (const producer of this.kafka.metrics().producers) {
+        usedBytes += producer.bufferUsedBytes
+        maxBytes += producer.bufferMaxBytes
+      }
+      const attributes = { [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA, [ATTR_MESSAGING_CLIENT_ID]: this.kafka.clientId }
+      observer.observe(usage, usedBytes, attributes)
+      observer.observe(limit, maxBytes, attributes)
+    }
+    meter.addBatchObservableCallback(observe, [usage, limit])
+    this.restore.push(() => meter.removeBatchObservableCallback(observe, [usage, limit]))
   }
 
   private checkEnabled(): void {
