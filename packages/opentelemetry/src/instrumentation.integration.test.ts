@@ -164,14 +164,18 @@ describe('@kafkats/opentelemetry against the real cluster', () => {
     await createTopic(topic, 1)
     const producer = kafka.producer()
     await expect(producer.send({ topic, partition: 7, value: 'nowhere' })).rejects.toBeInstanceOf(InvalidArgumentError)
+    // The callback form gets its span too, ended when the callback is called.
+    const viaCallback = await new Promise<Error | null>((resolve) => producer.send({ topic, partition: 7, value: 'nowhere' }, (error) => resolve(error)))
+    expect(viaCallback).toBeInstanceOf(InvalidArgumentError)
     await producer.close()
+    expect(spansNamed(`send ${topic}`).map((span) => span.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.ERROR])
     const [failed] = spansNamed(`send ${topic}`)
     expect(failed!.status.code).toBe(SpanStatusCode.ERROR)
     expect(failed!.status.message).toMatch(/partition/)
     expect(failed!.attributes['error.type']).toBe('INVALID_ARGUMENT')
     expect(failed!.attributes['messaging.destination.partition.id']).toBe('7')
     expect(failed!.events.map((event) => event.name)).toEqual(['exception'])
-    expect(total(await metric('messaging.client.sent.messages'), { 'messaging.destination.name': topic, 'error.type': 'INVALID_ARGUMENT' })).toBe(1)
+    expect(total(await metric('messaging.client.sent.messages'), { 'messaging.destination.name': topic, 'error.type': 'INVALID_ARGUMENT' })).toBe(2)
   })
 
   it('a handler that throws ends its process span with ERROR and error.type, and the error reaches the caller', async () => {

@@ -176,17 +176,34 @@ export class KafkaInstrumentation {
 
   /**
    * Instruments a producer made before `instrumentKafka` (those made after are instrumented
-   * already): `send`, `trySend`, and through them `sendBatch` and transactional sends. Returns it.
+   * already): `send` (both forms), `trySend`, `sendBatch`, and through them transactional sends. Returns it.
    */
   instrumentProducer(producer: Producer): Producer {
     this.checkEnabled()
-    const send = producer.send
+    const send = producer.send as (record: ProducerRecord, callback?: unknown) => Promise<RecordMetadata> | void
     const trySend = producer.trySend
-    producer.send = (record) => this.traceSend(record, (traced) => send.call(producer, traced))
+    const sendBatch = producer.sendBatch as (records: readonly ProducerRecord[], options?: { metadata?: boolean }) => Promise<RecordMetadata[] | void>
+    const tracedSend = (record: ProducerRecord): Promise<RecordMetadata> => this.traceSend(record, (traced) => send.call(producer, traced) as Promise<RecordMetadata>)
+    // The callback form (fire-and-forget) is traced through a promise: the span must end when the record settles.
+    producer.send = ((record: ProducerRecord, callback?: (error: Error | null, metadata?: RecordMetadata) => void) => {
+      if (callback === undefined) return tracedSend(record)
+      // Not a function: the producer's own typed error.
+      if (typeof callback !== 'function') return send.call(producer, record, callback)
+      tracedSend(record).then(
+        (metadata) => callback(null, metadata),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      )
+      return undefined
+    }) as Producer['send']
     producer.trySend = (record) => this.traceSend(record, (traced) => trySend.call(producer, traced))
+    // One span per record: each record is sent through `send`, so each carries its own context.
+    producer.sendBatch = ((records: readonly ProducerRecord[], options: { metadata?: boolean } = {}) => {
+      if (!Array.isArray(records)) return sendBatch.call(producer, records, options)
+      const all = Promise.all(records.map(tracedSend))
+      return options.metadata === false ? all.then(() => undefined) : all
+    }) as Producer['sendBatch']
     this.restore.push(() => {
-      Reflect.deleteProperty(producer, 'send')
-      Reflect.deleteProperty(producer, 'trySend')
+      for (const name of ['send', 'trySend', 'sendBatch']) Reflect.deleteProperty(producer, name)
     })
     return producer
   }
