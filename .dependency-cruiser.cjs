@@ -5,7 +5,7 @@
 
 const { existsSync, readFileSync, readdirSync } = require('node:fs')
 const { join } = require('node:path')
-const { LAYERS } = require('./scripts/package-layers.cjs')
+const { LAYERS, TEST_INFRASTRUCTURE } = require('./scripts/package-layers.cjs')
 
 /** Test files and test-only helpers (the same patterns scripts/check-package-files.mjs keeps out of tarballs). */
 const TEST_FILE = '(\\.test\\.ts|\\.test-data\\.ts|/test-support\\.ts)$'
@@ -53,8 +53,16 @@ module.exports = {
       name: 'layering',
       comment: `packages/${name} may import ${allowed.length === 0 ? 'no workspace package' : allowed.join(', ')} (one-way layers: see LAYERS)`,
       severity: 'error',
-      from: { path: `^packages/${escape(name)}/src/` },
+      from: { path: `^packages/${escape(name)}/src/`, pathNot: TEST_FILE },
       to: { path: '^packages/', pathNot: `^packages/(${[name, ...allowed].map(escape).join('|')})/` },
+    })),
+    // Tests may also use the test-infrastructure packages (@kafkats/fake).
+    ...Object.entries(LAYERS).map(([name, allowed]) => ({
+      name: 'layering',
+      comment: `tests of packages/${name} may import ${[...allowed, ...TEST_INFRASTRUCTURE].join(', ')}`,
+      severity: 'error',
+      from: { path: `^packages/${escape(name)}/src/.*${TEST_FILE}` },
+      to: { path: '^packages/', pathNot: `^packages/(${[name, ...allowed, ...TEST_INFRASTRUCTURE].map(escape).join('|')})/` },
     })),
     {
       name: 'no-deep-import',

@@ -15,7 +15,7 @@
 //                    'CLOSED' | 'PRODUCER_CLOSED'` outside the file of the class that owns that
 //                    name: throw InvalidArgumentError / ConfigError / InvalidStateError / ClosedError
 //   layering         a workspace dependency in package.json that is not below the package
-//                    (scripts/package-layers.cjs); tools/* only as devDependencies
+//                    (scripts/package-layers.cjs); tools/* and TEST_INFRASTRUCTURE (@kafkats/fake) only as devDependencies
 //
 // The generic rules live in maintained tools, run once for all packages by the root `lint:tools`
 // script that turbo's `lint` task depends on: ESLint with typescript-eslint (eslint.config.mjs: no
@@ -27,7 +27,7 @@ import { createRequire } from 'node:module'
 import { join, relative, resolve, sep } from 'node:path'
 import ts from 'typescript'
 
-const { LAYERS } = createRequire(import.meta.url)('./package-layers.cjs')
+const { LAYERS, TEST_INFRASTRUCTURE } = createRequire(import.meta.url)('./package-layers.cjs')
 
 /** Client-side error names that have their own class in @kafkats/protocol (src/errors/<file>). */
 const TYPED_ERRORS = {
@@ -89,8 +89,9 @@ function checkLayering(pkg, pkgDir, rootDir, workspace, report) {
       if (target === undefined || dep === pkg.name) continue
       const [depGroup, depDir] = workspaceSlot(rootDir, target)
       if (depGroup === 'packages' && allowed.includes(depDir)) continue
-      // Test infrastructure (tools/*, e.g. @kafkats/testkit) is fine as a devDependency.
+      // Test infrastructure (tools/*, e.g. @kafkats/testkit, and @kafkats/fake) is fine as a devDependency.
       if (depGroup === 'tools' && field === 'devDependencies') continue
+      if (depGroup === 'packages' && TEST_INFRASTRUCTURE.includes(depDir) && field === 'devDependencies') continue
       const line = 1 + lines.findIndex((l) => l.includes(`"${dep}"`))
       const may = allowed.length === 0 ? 'no workspace package' : allowed.join(', ')
       report('package.json', line, 'layering', `${field} has ${dep} (${depGroup}/${depDir}); packages/${dirName} may depend on ${may}`)

@@ -21,4 +21,10 @@ const LAYERS = {
   opentelemetry: ['kafkats'],
 }
 
-module.exports = { LAYERS }
+/**
+ * Packages that are test infrastructure for users (an in-process fake cluster): any package's
+ * tests may use them (as devDependencies), published code never, and they sit below nothing.
+ */
+const TEST_INFRASTRUCTURE = ['fake']
+
+module.exports = { LAYERS, TEST_INFRASTRUCTURE }
