@@ -1,4 +1,4 @@
-import { clusterInfo } from '@kafkats/testkit'
+import { clusterInfo, eventually } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   AclOperationTypes,
@@ -60,8 +60,11 @@ describe('admin through the KafkaJS API', () => {
     const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false })
     expect(described.resources[0]!.configEntries).toEqual([expect.objectContaining({ configName: 'retention.ms', configValue: '3600000', isDefault: false })])
     await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '7200000' }] }] })
-    const altered = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false })
-    expect(altered.resources[0]!.configEntries[0]!.configValue).toBe('7200000')
+    // Another broker may answer before the change reached it through the metadata log.
+    await eventually(async () => {
+      const altered = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false })
+      expect(altered.resources[0]!.configEntries[0]!.configValue).toBe('7200000')
+    })
 
     await admin.deleteTopics({ topics: [topic] })
     expect(await admin.listTopics()).not.toContain(topic)
@@ -114,12 +117,20 @@ describe('admin through the KafkaJS API', () => {
     }
     expect(await admin.createAcls({ acl: [acl] })).toBe(true)
     const filter = { resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY }
-    const found = await admin.describeAcls(filter)
+    // ACLs reach every broker through the metadata log: a broker may answer before it has the new one.
+    const found = await eventually(async () => {
+      const described = await admin.describeAcls(filter)
+      if (described.resources.length === 0) throw new Error('the ACL is not described yet')
+      return described
+    })
     expect(found.resources).toEqual([
       { resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL, acls: [{ principal: 'User:kafkajs-compat', host: '*', operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW }] },
     ])
     const deleted = await admin.deleteAcls({ filters: [filter] })
     expect(deleted.filterResponses[0]!.matchingAcls).toEqual([expect.objectContaining({ ...acl, errorCode: 0 })])
-    expect((await admin.describeAcls(filter)).resources).toEqual([])
+    await eventually(async () => {
+      const remaining = (await admin.describeAcls(filter)).resources
+      if (remaining.length > 0) throw new Error(`still described: ${JSON.stringify(remaining)}`)
+    })
   })
 })
