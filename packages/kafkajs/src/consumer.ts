@@ -206,6 +206,7 @@ export class CompatConsumer implements Consumer {
   private readonly subscriptions: Array<{ topic: string | RegExp; fromBeginning: boolean }> = []
   private group: GroupConsumer | null = null
   private running = false
+  private runRequested = false
   private abort: AbortController | null = null
   private loop: Promise<void> | null = null
   private runConfig: ConsumerRunConfig = {}
@@ -262,11 +263,13 @@ export class CompatConsumer implements Consumer {
   subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
     return kafkaJSErrors(async () => {
       if (this.running) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running')
-      const topics = 'topics' in subscription && subscription.topics !== undefined ? subscription.topics : [(subscription as ConsumerSubscribeTopic).topic]
-      if (!Array.isArray(topics) || topics.length === 0) throw new KafkaJSNonRetriableError('Invalid topics array, the value must be an array of strings or RegExps')
+      const single = (subscription as ConsumerSubscribeTopic | undefined)?.topic
+      const topics = subscription !== null && typeof subscription === 'object' && 'topics' in subscription && subscription.topics !== undefined ? subscription.topics : single ? [single] : undefined
+      if (topics === undefined) throw new KafkaJSNonRetriableError('Missing required argument "topics"')
+      if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError('Argument "topics" must be an array')
       for (const topic of topics) {
         if (!(topic instanceof RegExp) && (typeof topic !== 'string' || topic === '')) {
-          throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}, the topic name has to be a String or a RegExp`)
+          throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)} (${typeof topic}), the topic name has to be a String or a RegExp`)
         }
         this.subscriptions.push({ topic, fromBeginning: subscription.fromBeginning === true })
       }
@@ -286,6 +289,9 @@ export class CompatConsumer implements Consumer {
   }
 
   run(config: ConsumerRunConfig = {}): Promise<void> {
+    // KafkaJS creates its consumer group synchronously inside run(): seek() and pause() right
+    // after a run() that is not awaited are kept and applied when the partitions are assigned.
+    this.runRequested = true
     return kafkaJSErrors(async () => {
       if (this.running) {
         this.log.warn('consumer#run was called, but the consumer is already running', { groupId: this.config.groupId })
@@ -686,8 +692,8 @@ export class CompatConsumer implements Consumer {
       throw new KafkaJSNonRetriableError(`Invalid offset, expected a long received ${String(offset)}`)
     }
     if (seekOffset < 0n && seekOffset !== EARLIEST && seekOffset !== LATEST) throw new KafkaJSNonRetriableError('Offset must not be a negative number')
-    if (this.group === null) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
-    if (!this.partitions.has(key(topic, partition))) {
+    if (this.group === null && !this.runRequested) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
+    if (this.group === null || !this.partitions.has(key(topic, partition))) {
       // Not assigned (yet): applied when it is, as KafkaJS does.
       this.pendingSeeks.set(key(topic, partition), { topic, partition, offset: seekOffset })
       return
@@ -740,7 +746,7 @@ export class CompatConsumer implements Consumer {
         throw new KafkaJSNonRetriableError(`Array of valid partitions required to pause specific partitions instead of ${String(tp.partitions)}`)
       }
     }
-    if (this.group === null) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
+    if (this.group === null && !this.runRequested) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
   }
 
   pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
@@ -805,6 +811,7 @@ export class CompatConsumer implements Consumer {
 
   async stop(): Promise<void> {
     const group = this.group
+    this.runRequested = false
     if (!this.running && group === null) return
     this.running = false
     clearInterval(this.heartbeatTimer)

@@ -329,7 +329,10 @@ export function toKafkaJSError(error: unknown): Error {
   if (KafkaProtocolError.isInstance(error)) return new KafkaJSProtocolError(protocolFields(error), { cause: error })
   if (ConnectionError.isInstance(error)) return new KafkaJSConnectionError(error.message, { broker: error.broker, cause: error })
   if (RequestTimeoutError.isInstance(error)) return new KafkaJSRequestTimeoutError(error.message, { broker: error.broker, cause: error })
-  if (AuthenticationError.isInstance(error)) return new KafkaJSSASLAuthenticationError(error.message, { cause: error })
+  if (AuthenticationError.isInstance(error)) {
+    // KafkaJS's words: 'SASL PLAIN authentication failed: ...'.
+    return new KafkaJSSASLAuthenticationError(error.message.startsWith('SASL ') ? error.message : `SASL ${error.message}`, { cause: error })
+  }
   if (UnsupportedVersionError.isInstance(error)) return new KafkaJSServerDoesNotSupportApiKey(error.message, { cause: error })
   if (error.errorName === 'REQUEST_TIMED_OUT') return new KafkaJSTimeout(error.message, { cause: error })
   return new KafkaJSError(error.message, { retriable: error.retriable, cause: error })

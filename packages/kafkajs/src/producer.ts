@@ -217,6 +217,8 @@ export class CompatProducer implements Producer {
     checkTopicMessages(topicMessages)
     const acks = batch.acks ?? -1
     if (acks !== -1 && acks !== 0 && acks !== 1) throw new KafkaJSNonRetriableError(`Invalid acks ${String(acks)}: expected -1, 0 or 1`)
+    // Asked for idempotence explicitly: KafkaJS refuses what would void it.
+    if (this.config.idempotent === true && acks !== -1) throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees")
     const producer = through ?? this.producerFor(acks, batch.compression, batch.timeout)
     const pending: Array<Promise<KafkatsMetadata>> = []
     for (const { topic, messages } of topicMessages) {
