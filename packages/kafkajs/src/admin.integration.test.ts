@@ -36,7 +36,9 @@ describe('admin through the KafkaJS API', () => {
     }
 
     expect(await admin.createPartitions({ topicPartitions: [{ topic, count: 3 }] })).toBe(true)
-    expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(3)
+    // The new partition reaches each broker's metadata through the metadata log: the broker that
+    // answers may not know it yet (KafkaJS's createPartitions does not wait either).
+    await eventually(async () => expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(3))
 
     const producer = kafka.producer()
     await producer.connect()

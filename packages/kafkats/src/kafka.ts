@@ -164,9 +164,8 @@ export class Kafka {
     this.checkOpen()
     const producer = new Producer({ logger: this.logger, ...options, metadata: this.metadata, pool: this.pool })
     if (this.telemetry !== null) {
-      const telemetry = this.telemetry
-      this.clientMetrics.addProducer(producer, () => telemetry.collecting)
-      telemetry.start()
+      this.clientMetrics.addProducer(producer)
+      this.telemetry.start()
     }
     this.producers.add(producer)
     return this.track(producer)

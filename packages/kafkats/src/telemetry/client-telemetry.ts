@@ -91,7 +91,7 @@ export class ClientTelemetry {
     return this.subscriptionValue
   }
 
-  /** True while a subscription asks for metrics: the client's counters only count then. */
+  /** True while a subscription asks for metrics (pushes carry values only then). */
   get collecting(): boolean {
     return this.stateValue !== 'stopped' && (this.subscriptionValue?.requestedMetrics.length ?? 0) > 0
   }
