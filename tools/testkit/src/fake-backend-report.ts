@@ -18,6 +18,7 @@ import { join } from 'node:path'
 export const FAKE_BACKEND_NOT_APPLICABLE: ReadonlyArray<{ file: string; test: string; reason: string }> = [
   { file: 'connection/src/connection.integration.test.ts', test: 'BrokerConnection against the real cluster SASL', reason: 'no SASL listener (SaslHandshake/SaslAuthenticate not implemented)' },
   { file: 'connection/src/connection.integration.test.ts', test: 'BrokerConnection against the real cluster TLS', reason: 'no TLS listener' },
+  { file: 'connection/src/diagnostics.integration.test.ts', test: 'diagnostics channels against the real cluster publishes SASL authentication', reason: 'no SASL listener: the authenticate events need SaslHandshake/SaslAuthenticate' },
   { file: 'connection/src/reauthentication.integration.test.ts', test: '', reason: 'KIP-368 re-authentication needs a SASL listener' },
   { file: 'metadata/src/cluster-metadata.integration.test.ts', test: 'ClusterMetadata against the real cluster reports a topic the principal may not describe', reason: 'no ACLs/authorizer (CreateAcls not implemented) and no SASL principal' },
   { file: 'admin/src/security.integration.test.ts', test: 'ACLs', reason: 'ACLs and an authorizer are not implemented' },
