@@ -95,7 +95,10 @@ describe('producer diagnostics against the real cluster', () => {
       expect(error).toBeInstanceOf(KafkaProtocolError)
       expect((error as KafkaProtocolError).errorName).toBe('MESSAGE_TOO_LARGE')
       expect(failed).toHaveLength(1)
-      expect(failed[0]).toMatchObject({ topic, partition: 0, records: 1, attempts: 1 })
+      expect(failed[0]).toMatchObject({ topic, partition: 0, records: 1 })
+      // Usually the first attempt; Kafka 3.9's leader may first answer a retriable error for a
+      // topic this new (seen in CI), and the batch fails on its second.
+      expect(failed[0]!.attempts).toBeGreaterThanOrEqual(1)
       expect(failed[0]!.error).toBe(error)
       expect(acked).toHaveLength(0)
     } finally {

@@ -6,8 +6,8 @@
  * see DESIGN.md ("Client telemetry").
  */
 
-/** OTLP AggregationTemporality: how a Sum's points relate to each other. */
-export const AggregationTemporality = { delta: 1, cumulative: 2 } as const
+/** OTLP AggregationTemporality: how a Sum's points relate to each other (1 = delta, 2 = cumulative). */
+type AggregationTemporality = 1 | 2
 
 export type AttributeValue = string | number | boolean
 
@@ -23,7 +23,7 @@ export interface OtlpDataPoint {
 }
 
 export type OtlpMetric =
-  | { kind: 'sum'; name: string; description: string; unit: string; monotonic: boolean; temporality: 1 | 2; points: OtlpDataPoint[] }
+  | { kind: 'sum'; name: string; description: string; unit: string; monotonic: boolean; temporality: AggregationTemporality; points: OtlpDataPoint[] }
   | { kind: 'gauge'; name: string; description: string; unit: string; points: OtlpDataPoint[] }
 
 export interface OtlpMetricsData {
