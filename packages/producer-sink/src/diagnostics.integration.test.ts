@@ -50,20 +50,24 @@ describe('producer diagnostics against the real cluster', () => {
       const { producerId, producerEpoch } = producer.producerIdentity
 
       expect(ids).toEqual([{ producerId, producerEpoch, previousProducerId: -1n, previousProducerEpoch: -1, epochBump: false, reason: expect.any(String), transactionalId: null }])
-      expect(sent.map((batch) => batch.records)).toEqual([50, 7])
-      expect(sent[0]).toMatchObject({ topic, partition: 0, nodeId: leader, attempt: 1, producerId, producerEpoch, baseSequence: 0, epochBumped: false, transactionalId: null })
-      expect(sent[1]!.baseSequence).toBe(50)
+      // Kafka 3.9 may answer a brand-new topic's first Produce with a retriable error (seen in CI):
+      // the batch is then sent again as attempt 2, 3, … with the same sequence.
+      const firstAttempts = sent.filter((batch) => batch.attempt === 1)
+      expect(firstAttempts.map((batch) => batch.records)).toEqual([50, 7])
+      expect(firstAttempts[0]).toMatchObject({ topic, partition: 0, nodeId: leader, attempt: 1, producerId, producerEpoch, baseSequence: 0, epochBumped: false, transactionalId: null })
+      expect(firstAttempts[1]!.baseSequence).toBe(50)
+      expect(sent.every((batch) => batch.baseSequence === 0 || batch.baseSequence === 50)).toBe(true)
       expect(acked.map((batch) => [batch.records, batch.baseOffset])).toEqual([
         [50, first[0]!.offset],
         [7, second[0]!.offset],
       ])
-      expect(acked[0]).toMatchObject({ ...sent[0], duplicate: false })
+      expect(acked[0]).toMatchObject({ ...sent.filter((batch) => batch.baseSequence === 0).at(-1)!, duplicate: false })
       expect(acked[0]!.durationMs).toBeGreaterThanOrEqual(0)
       // 50 short values: more than their 6-7 bytes each once framed as records, far less than 50 KB.
       expect(acked[0]!.bytes).toBeGreaterThan(50 * 7)
       expect(acked[0]!.bytes).toBeLessThan(50_000)
 
-      expect(produces).toHaveLength(2)
+      expect(produces).toHaveLength(sent.length) // one Produce request per batch sent (one partition)
       for (const [index, end] of produces.entries()) {
         expect(end.broker.nodeId).toBe(leader)
         expect(`${end.broker.host}:${end.broker.port}`).toBe(metadata.broker(leader)!.address)
