@@ -118,6 +118,7 @@ export class Producer {
   private readonly sinks = new Map<number, Sink>()
   private readonly sinkHost: SinkHost
   private readonly topicReady = new Map<string, Promise<TopicInfo>>()
+  private readonly availableByTopic = new WeakMap<TopicInfo, readonly number[]>()
   private readonly listeners: { [K in keyof ProducerEvents]: Array<(event: ProducerEvents[K]) => void> } = {
     producerIdChanged: [],
     possibleDataLoss: [],
@@ -328,7 +329,6 @@ export class Producer {
       options: this.options,
       metadata: this.metadata,
       logger: this.logger,
-      queues: () => producer.allQueues,
       canSend: () => producer.idChange === null && producer.epochBumpNeeded === null,
       get producerId() {
         return producer.producerId
@@ -616,13 +616,27 @@ export class Producer {
       }
       return record.partition
     }
-    const available: number[] = []
-    for (const partition of topic.partitions) if (partition !== undefined && partition.leader >= 0) available.push(partition.partition)
-    const chosen = this.partitioner({ topic: topic.name, key: input.key ?? null, value: input.value }, count, available)
+    const chosen = this.partitioner({ topic: topic.name, key: input.key ?? null, value: input.value }, count, this.availablePartitions(topic))
     if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
       throw new KafkaError(`the partitioner returned ${chosen} for a topic with ${count} partitions`, { errorName: 'INVALID_PARTITION' })
     }
     return chosen
+  }
+
+  /**
+   * The partitions of `topic` with a known leader. The metadata replaces a TopicInfo whenever
+   * anything in it changes, so the list is built once per version of the topic, not per record
+   * (a walk over 1,000 partitions and an array of them per `send` dominated the cost at 1,000).
+   */
+  private availablePartitions(topic: TopicInfo): readonly number[] {
+    let available = this.availableByTopic.get(topic)
+    if (available === undefined) {
+      const list: number[] = []
+      for (const partition of topic.partitions) if (partition !== undefined && partition.leader >= 0) list.push(partition.partition)
+      available = list
+      this.availableByTopic.set(topic, available)
+    }
+    return available
   }
 
   private queueFor(topic: string, partition: number): PartitionQueue {
@@ -658,8 +672,9 @@ export class Producer {
     if (batch === undefined) {
       batch = new ProducerBatch(topic.name, partition, Date.now())
       queue.batches.push(batch)
-      if (this.options.lingerMs > 0) setTimeout(() => this.scheduleQueue(queue), this.options.lingerMs)
-      else this.scheduleQueue(queue)
+      // The sink keeps the queue and wakes itself when the batch's linger ends (one timer per
+      // broker, not one per batch).
+      this.scheduleQueue(queue)
     }
     batch.append(input, size, target, slot)
     if (batch.sizeBytes >= this.options.batchMaxBytes || this.flushing > 0) this.scheduleQueue(queue)
@@ -682,7 +697,7 @@ export class Producer {
       }, this.options.retryBackoffMs).unref?.()
       return
     }
-    this.sinkFor(leader, true)!.schedule()
+    this.sinkFor(leader, true)!.schedule(queue)
   }
 
   private scheduleAllPartitions(): void {
@@ -702,9 +717,11 @@ export class Producer {
   private expireBatches(): void {
     const now = Date.now()
     for (const queue of this.allQueues) {
+      let expired = false
       while (queue.batches.length > 0) {
         const head = queue.batches[0]!
         if (head.inFlight || head.isSettled || now - head.createdAt < this.options.deliveryTimeoutMs) break
+        expired = true
         queue.batches.shift()
         const timeout = new DeliveryTimeoutError(head.topic, head.partition, this.options.deliveryTimeoutMs, head.sentOnce)
         this.progress.recordsFailed += head.recordCount
@@ -722,6 +739,8 @@ export class Producer {
           queue.rewindFrom(head)
         }
       }
+      // The batches behind the expired ones may be sendable now (a rewind unblocks in the sink's drain).
+      if (expired && queue.batches.length > 0) this.scheduleQueue(queue)
     }
   }
 

@@ -35,8 +35,6 @@ export interface SinkHost {
   readonly options: ResolvedProducerOptions
   readonly metadata: ClusterMetadata
   readonly logger: Logger
-  /** Every partition queue the producer holds (any leader). */
-  queues(): Iterable<PartitionQueue>
   /** False while the producer id is being obtained or its epoch bumped: nothing may be sent. */
   canSend(): boolean
   /** The producer id and epoch new batches are frozen with (-1 when not idempotent). */
@@ -81,13 +79,23 @@ export class Sink {
   private wakeAt = Number.POSITIVE_INFINITY
   /** Requests are written one at a time so their order on the wire is their order of creation. */
   private writing: Promise<void> = Promise.resolve()
+  /**
+   * The partition queues that may have something for this broker: handed in by `schedule(queue)`,
+   * kept while they wait (linger, retry back-off, more batches to send) and dropped once whatever
+   * would make them sendable again schedules them anew (a response settling, a leader change, a
+   * new batch). A drain looks at these only, not at every partition the producer knows: with 1,000
+   * partitions a walk over all of them on every drain cost more than the records did.
+   */
+  private readonly pending = new Set<PartitionQueue>()
 
   constructor(host: SinkHost, nodeId: number) {
     this.host = host
     this.nodeId = nodeId
   }
 
-  schedule(): void {
+  /** Drains soon; `queue`: a partition this broker leads that has (or may soon have) a batch to send. */
+  schedule(queue?: PartitionQueue): void {
+    if (queue !== undefined) this.pending.add(queue)
     if (this.scheduled) return
     this.scheduled = true
     queueMicrotask(() => {
@@ -148,28 +156,47 @@ export class Sink {
     const options = host.options
     // The broker's duplicate window: with idempotence no more batches of a partition may be unacknowledged.
     const maxPerPartition = options.idempotent ? MAX_IN_FLIGHT_IDEMPOTENT : Number.POSITIVE_INFINITY
-    for (const queue of host.queues()) {
-      if (queue.batches.length === 0) continue
+    const pending = this.pending
+    for (const queue of pending) {
+      if (queue.batches.length === 0) {
+        pending.delete(queue)
+        continue
+      }
       const leader = host.metadata.partition(queue.topic, queue.partition)?.leader ?? -1
       if (leader !== this.nodeId) {
-        // The leader became unknown while the queue waited here (a refresh from a broker that does
-        // not know the topic yet drops it): hand it back, or nothing would ever send it again.
-        if (leader < 0) host.scheduleQueue(queue)
+        // The leader moved, or became unknown while the queue waited here (a refresh from a broker
+        // that does not know the topic yet drops it): hand it on, or nothing would ever send it again.
+        pending.delete(queue)
+        host.scheduleQueue(queue)
         continue
       }
       if (queue.blocked) {
-        if (queue.inFlightCount > 0) continue
+        // Settling the last in-flight batch schedules the queue again (completeHead).
+        if (queue.inFlightCount > 0) {
+          pending.delete(queue)
+          continue
+        }
         queue.unblock(host.producerId, host.producerEpoch)
       }
-      if (queue.inFlightCount > 0 && queue.inFlightNode !== this.nodeId) continue
-      // Idempotent and the broker may not know this producer yet: one batch at a time (see brokerHasProducerState).
-      if (queue.inFlightCount >= (options.idempotent && !queue.brokerHasProducerState ? 1 : maxPerPartition)) continue
+      // In flight to the previous leader, or as many batches in flight as allowed (idempotent and the
+      // broker may not know this producer yet: one at a time, see brokerHasProducerState): a
+      // response settling schedules the queue again.
+      if (
+        (queue.inFlightCount > 0 && queue.inFlightNode !== this.nodeId) ||
+        queue.inFlightCount >= (options.idempotent && !queue.brokerHasProducerState ? 1 : maxPerPartition)
+      ) {
+        pending.delete(queue)
+        continue
+      }
       if (queue.retryAt > now) {
         nextWakeAt = Math.min(nextWakeAt, queue.retryAt)
         continue
       }
       const batch = queue.nextToSend()
-      if (batch === undefined) continue
+      if (batch === undefined) {
+        pending.delete(queue)
+        continue
+      }
       if (!this.isReady(batch, queue, now)) {
         nextWakeAt = Math.min(nextWakeAt, batch.createdAt + options.lingerMs)
         continue
@@ -306,6 +333,8 @@ export class Sink {
       this.handleResponse(entries, response, error, version)
     } catch (caught) {
       this.host.logger.error({ error: String(caught) }, 'failed to handle a produce response')
+      // handleResponse may have stopped before completeHead rescheduled these queues.
+      for (const { queue } of entries) if (queue.batches.length > 0) this.host.scheduleQueue(queue)
     }
     this.host.requestSettled()
     this.schedule()
@@ -335,9 +364,17 @@ export class Sink {
     } else {
       const byTopic = new Map<string, ProduceResponse['responses'][number]>()
       for (const topic of response.responses) byTopic.set(version >= 13 ? topic.topicId : topic.name, topic)
+      // Brokers answer a topic's partitions in the order of the request: the batch's own position is
+      // looked at first, a search only when that misses (always searching made a response with
+      // hundreds of partitions cost quadratic time).
+      const positions = new Map<string, number>()
       for (const { batch, queue } of entries) {
         const key = version >= 13 ? (host.metadata.topic(batch.topic)?.topicId ?? '') : batch.topic
-        const partitionResponse = byTopic.get(key)?.partitionResponses.find((p) => p.index === batch.partition)
+        const position = positions.get(batch.topic) ?? 0
+        positions.set(batch.topic, position + 1)
+        const answers = byTopic.get(key)?.partitionResponses
+        const atPosition = answers?.[position]
+        const partitionResponse = atPosition?.index === batch.partition ? atPosition : answers?.find((p) => p.index === batch.partition)
         if (partitionResponse === undefined) {
           queue.retryAfter(now + host.options.retryBackoffMs)
           continue
