@@ -10,14 +10,19 @@ import { type Call, calls } from './generators.test-data.js'
 // methods, which must be rejected before anything is sent). Replay a failure with KAFKATS_PROPERTY_SEED=<seed>.
 //
 // Asserted: no uncaught exception or unhandled rejection (counted here, and vitest fails the run
-// on either); every call settles (bounded by the test timeout and the producer's
-// deliveryTimeoutMs); every valid record is acknowledged and read back exactly once, key, value
+// on either); every call settles within its bound (a valid send within the producer's
+// deliveryTimeoutMs; an invalid send or admin call, rejected before any request is sent, within
+// INVALID_SETTLE_MAX_MS, far below any request, metadata or delivery timeout it could otherwise
+// be waiting for; the rest by the test timeout); every valid record is acknowledged and read back exactly once, key, value
 // and headers equal, by an independent client; every invalid call gets the typed error naming
 // the bad field or option.
 
 const seed = Number(process.env.KAFKATS_PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const count = Number(process.env.KAFKATS_PROPERTY_CALLS ?? 20_000)
 const PARTITIONS = 3
+const DELIVERY_TIMEOUT_MS = 60_000
+/** Generous for a loaded machine, yet below every network timeout (request 30 s, metadata wait 60 s, delivery 120 s). */
+const INVALID_SETTLE_MAX_MS = 10_000
 const cluster = clusterInfo()
 const kafka = new Kafka({ bootstrapBrokers: cluster.bootstrap.plaintext, clientId: 'property-test' })
 const topic = `property-${seed}-${Date.now()}`
@@ -63,10 +68,22 @@ describe(`property: the public API under ${count} generated calls (seed ${seed})
   it('never crashes or hangs; valid records are delivered and read back exactly once; invalid calls get typed errors naming the field', async () => {
     const generated = fc.sample(calls(topic, PARTITIONS), { seed, numRuns: count })
     expect(generated).toHaveLength(count)
-    const producer = kafka.producer({ lingerMs: 5 })
+    const producer = kafka.producer({ lingerMs: 5, deliveryTimeoutMs: DELIVERY_TIMEOUT_MS })
     const expected = new Map<string, string>() // "partition:offset" -> fingerprint
     const failures: string[] = []
     const tally = { send: 0, badSend: 0, producerOptions: 0, assign: 0, offset: 0, admin: 0 }
+    const slowestMs = { send: 0, invalid: 0 }
+    /** Fails the call if it settled later than `boundMs` after it was made. */
+    const within = <T>(index: number, call: Call, promise: Promise<T>, boundMs: number, kind: keyof typeof slowestMs): Promise<T> => {
+      const startedAt = performance.now()
+      const check = (): void => {
+        const elapsedMs = performance.now() - startedAt
+        slowestMs[kind] = Math.max(slowestMs[kind], elapsedMs)
+        if (elapsedMs > boundMs) failures.push(describeFailure(index, call, `settled after ${elapsedMs.toFixed(0)} ms, bound ${boundMs} ms`))
+      }
+      promise.then(check, check)
+      return promise
+    }
     const admin = kafka.admin() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>
 
     const CHUNK = 2000
@@ -79,7 +96,7 @@ describe(`property: the public API under ${count} generated calls (seed ${seed})
         switch (call.kind) {
           case 'send':
             pending.push(
-              producer.send(call.record).then(
+              within(index, call, producer.send(call.record), DELIVERY_TIMEOUT_MS, 'send').then(
                 (meta: RecordMetadata) => {
                   const where = `${meta.partition}:${meta.offset}`
                   if (expected.has(where)) failures.push(describeFailure(index, call, `offset ${where} acknowledged twice`))
@@ -93,7 +110,7 @@ describe(`property: the public API under ${count} generated calls (seed ${seed})
             break
           case 'badSend':
             pending.push(
-              producer.send(call.record as ProducerRecord).then(
+              within(index, call, producer.send(call.record as ProducerRecord), INVALID_SETTLE_MAX_MS, 'invalid').then(
                 () => {
                   failures.push(describeFailure(index, call, 'invalid record was accepted'))
                 },
@@ -135,7 +152,7 @@ describe(`property: the public API under ${count} generated calls (seed ${seed})
               break
             }
             pending.push(
-              result.then(
+              (call.field === null ? result : within(index, call, result, INVALID_SETTLE_MAX_MS, 'invalid')).then(
                 () => {
                   if (call.field !== null) failures.push(describeFailure(index, call, `admin.${call.method} accepted an invalid ${call.field}`))
                 },
@@ -192,6 +209,8 @@ describe(`property: the public API under ${count} generated calls (seed ${seed})
     for (const [where, print] of expected) if (seen.get(where) !== print) mismatched.push(where)
     expect(mismatched.slice(0, 10), `seed ${seed}`).toEqual([])
     expect(uncaught.map(String)).toEqual([])
-    console.log(`property test: seed ${seed}, ${count} calls: ${JSON.stringify(tally)}; ${expected.size} records acknowledged and read back exactly once`)
+    console.log(
+      `property test: seed ${seed}, ${count} calls: ${JSON.stringify(tally)}; ${expected.size} records acknowledged and read back exactly once; slowest settle: valid send ${slowestMs.send.toFixed(0)} ms, invalid call ${slowestMs.invalid.toFixed(0)} ms`,
+    )
   }, 300_000)
 })
