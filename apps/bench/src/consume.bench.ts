@@ -1,7 +1,8 @@
 /**
- * Consume throughput against the real 3-node test cluster: kafkats DirectConsumer vs
- * @platformatic/kafka 1.35.0 (its stream API) vs KafkaJS 2.2.4 (a group consumer with eachBatch),
- * 1 KiB and 100 B values, 1,000,000 records each, from the same topics.
+ * Consume throughput against the real 3-node test cluster: kafkats DirectConsumer vs franz-go (no
+ * group) vs Kafka's Java consumer (assign, no group) vs @platformatic/kafka 1.35.0 (its stream API)
+ * vs KafkaJS 2.2.4 and @kafkats/kafkajs (the same group consumer code with eachBatch), 1 KiB and
+ * 100 B values, 1,000,000 records each, from the same topics.
  *
  *   npm run bench:consume -w @kafkats/bench                     (full run, writes results/consume.md)
  *   BENCH_RECORDS=100000 npm run bench:consume -w @kafkats/bench   (quick run, prints only)
@@ -10,7 +11,7 @@
  * Method: one topic per value size (6 partitions, replication factor 3) is filled once by the
  * kafkats producer with exactly RECORDS records and kept (a later run reuses it when ListOffsets
  * still shows exactly RECORDS records). Each client then runs in its own child process, one after
- * another: it starts reading the whole topic from the beginning; the timed window runs from the
+ * another, in a different order each round (the list rotated by one): it starts reading the whole topic from the beginning; the timed window runs from the
  * first batch or record the application receives to the moment the last of RECORDS records has
  * been handed to it (so connecting, metadata and the group join of the group consumers are not
  * timed; they are reported as "setup").
@@ -24,6 +25,7 @@ import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer as KafkatsProducer } from '@kafkats/producer-sink'
 import { clusterInfo } from '@kafkats/testkit'
 import { Consumer as PlatformaticConsumer, MessagesStreamModes } from '@platformatic/kafka'
+import { Kafka as CompatKafka, logLevel as compatLogLevel } from '@kafkats/kafkajs'
 import { Kafka, logLevel } from 'kafkajs'
 import {
   BenchAdmin,
@@ -40,14 +42,21 @@ import {
   forkChild,
   makePayloads,
   only,
+  packageVersion,
   scenarioArgument,
   sleep,
+  spawnMeasured,
 } from './live-support.js'
+import { type Peer, buildFranzGo, buildJava, FRANZ_GO_VERSION, loud, rotate, toolVersions } from './peers.js'
+import { type Summary, compatSection, targetsSection, writeCompatSection } from './targets.js'
 
 const PARTITIONS = 6
 const REPLICATION_FACTOR = 3
 
-type Client = 'kafkats' | 'kafkajs' | '@platformatic/kafka'
+type Client = 'kafkats' | 'kafkajs' | '@kafkats/kafkajs' | '@platformatic/kafka' | 'franz-go' | 'java'
+const ALL_CLIENTS: Client[] = ['kafkats', 'franz-go', 'java', '@platformatic/kafka', 'kafkajs', '@kafkats/kafkajs']
+/** Short names accepted by --clients. */
+const CLIENT_ALIASES: Record<string, Client> = { platformatic: '@platformatic/kafka', 'kafkats-kafkajs': '@kafkats/kafkajs', compat: '@kafkats/kafkajs' }
 
 interface Scenario {
   client: Client
@@ -66,8 +75,12 @@ const SETTINGS: Record<Client, string> = {
   kafkats: '`DirectConsumer` (no group), all 6 partitions assigned at `Offset.earliest()`, no rack; `for await (const batch of consumer)`; fetch-planner defaults (fetchMaxBytes 50 MiB, partitionMaxBytes 1 MiB, fetchMaxWaitMs 500, bufferMaxBatches 32, CRC-32C verified)',
   kafkajs:
     'group consumer (KafkaJS has no consumer without a group), fresh groupId, `subscribe({ fromBeginning: true })`, `run({ eachBatch, eachBatchAutoResolve: true, autoCommit: false })`; defaults (maxBytes 10 MiB, maxBytesPerPartition 1 MiB, maxWaitTimeInMs 5000, partitionsConsumedConcurrently 1)',
+  '@kafkats/kafkajs':
+    'the same code as kafkajs, imported from `@kafkats/kafkajs` (this repo, from its TypeScript sources): group consumer, fresh groupId, `subscribe({ fromBeginning: true })`, `run({ eachBatch, eachBatchAutoResolve: true, autoCommit: false })`, defaults; underneath a kafkats group consumer (CRC-32C verified)',
   '@platformatic/kafka':
     "group consumer (its `Consumer` always joins a group), fresh groupId, `consume({ topics, mode: 'earliest', autocommit: false })` stream read with `on('data')`; defaults (maxBytes 10 MiB per fetch and per partition, maxWaitTime 5000, highWaterMark 1024, isolation read_committed)",
+  'franz-go': `franz-go ${FRANZ_GO_VERSION} kgo (apps/bench/go/perf, \`go build\` at bench time), no group (as kafkats' DirectConsumer): \`ConsumeTopics\` + \`ConsumeResetOffset(NewOffset().AtStart())\`, \`PollFetches\` in a loop; franz-go's fetch defaults (FetchMaxBytes 50 MiB, FetchMaxPartitionBytes 1 MiB, FetchMaxWait 5 s, CRC-32C verified)`,
+  java: "Kafka's Java consumer (the testkit's cached jars, the cluster's version; apps/bench/java/PerfBench.java, JVM -Xmx512m), no group: `assign()` all partitions, `seekToBeginning`, `poll(500 ms)` in a loop; defaults (fetch.max.bytes 50 MiB, max.partition.fetch.bytes 1 MiB, max.poll.records 500, check.crcs true) — what kafka-consumer-perf-test does, without its group",
 }
 
 // ---- the three clients (child process) ----
@@ -101,10 +114,33 @@ async function runKafkats(scenario: Scenario): Promise<ChildResult> {
   return { ...measured, setupSeconds }
 }
 
-async function runKafkajs(scenario: Scenario): Promise<ChildResult> {
+/** What runKafkajsStyle calls: the part of KafkaJS's Consumer that both KafkaJS and @kafkats/kafkajs implement. */
+interface KafkajsStyleConsumer {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  subscribe(subscription: { topics: string[]; fromBeginning: boolean }): Promise<void>
+  on(event: 'consumer.crash', listener: (event: { payload: { error: unknown } }) => void): unknown
+  run(config: {
+    autoCommit: boolean
+    eachBatchAutoResolve: boolean
+    eachBatch: (payload: { batch: { messages: Array<{ key: Buffer | null; value: Buffer | null }> } }) => Promise<void>
+  }): Promise<void>
+}
+
+function runKafkajs(scenario: Scenario): Promise<ChildResult> {
   const constructed = performance.now()
   const kafka = new Kafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: logLevel.ERROR })
-  const consumer = kafka.consumer({ groupId: `bench-kafkajs-${process.pid}-${Date.now()}` })
+  return runKafkajsStyle(kafka.consumer({ groupId: `bench-kafkajs-${process.pid}-${Date.now()}` }), scenario, constructed)
+}
+
+function runCompat(scenario: Scenario): Promise<ChildResult> {
+  const constructed = performance.now()
+  const kafka = new CompatKafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: compatLogLevel.ERROR })
+  return runKafkajsStyle(kafka.consumer({ groupId: `bench-kafkats-kafkajs-${process.pid}-${Date.now()}` }), scenario, constructed)
+}
+
+/** The KafkaJS-style group consumer, shared by KafkaJS and @kafkats/kafkajs so that only the implementation differs. */
+async function runKafkajsStyle(consumer: KafkajsStyleConsumer, scenario: Scenario, constructed: number): Promise<ChildResult> {
   await consumer.connect()
   await consumer.subscribe({ topics: [scenario.topic], fromBeginning: true })
   const total = scenario.records
@@ -116,8 +152,8 @@ async function runKafkajs(scenario: Scenario): Promise<ChildResult> {
   const done = new Promise<void>((resolve) => {
     finished = resolve
   })
-  consumer.on(consumer.events.CRASH, (event) => {
-    process.stderr.write(`kafkajs consumer crashed: ${String(event.payload.error)}\n`)
+  consumer.on('consumer.crash', (event) => {
+    process.stderr.write(`${scenario.client} consumer crashed: ${String(event.payload.error)}\n`)
     process.exit(1)
   })
   let measured: Measured | undefined
@@ -173,7 +209,9 @@ async function runPlatformatic(scenario: Scenario): Promise<ChildResult> {
 }
 
 async function runChild(scenario: Scenario): Promise<void> {
-  const run = { kafkats: runKafkats, kafkajs: runKafkajs, '@platformatic/kafka': runPlatformatic }[scenario.client]
+  const runners: Partial<Record<Client, typeof runKafkats>> = { kafkats: runKafkats, kafkajs: runKafkajs, '@kafkats/kafkajs': runCompat, '@platformatic/kafka': runPlatformatic }
+  const run = runners[scenario.client]
+  if (run === undefined) throw new Error(`${scenario.client} does not run in a Node child`)
   const result = await run(scenario)
   process.stdout.write(`\n${JSON.stringify(result)}\n`)
   process.exit(0)
@@ -225,13 +263,16 @@ interface Run {
   size: number
   client: Client
   round: number
-  result: ChildResult
+  /** Position in its round's order (1 = first). */
+  order: number
+  result?: ChildResult
+  failure?: string
   brokerCpuSeconds: number
   load: { min: number; mean: number; max: number }
   otherKafkaJvms: number
 }
 
-const rateOf = (run: Run): number => run.result.records / run.result.seconds
+const rateOf = (run: Run): number => (run.result === undefined ? 0 : run.result.records / run.result.seconds)
 
 /** The run with the median records/s (of an odd number of runs; the lower middle otherwise). */
 function median(runs: Run[]): Run {
@@ -240,7 +281,8 @@ function median(runs: Run[]): Run {
 }
 
 const SIZES = (only('sizes') ?? ['1024', '100']).map(Number)
-const CLIENTS = (only('clients') ?? ['kafkats', 'kafkajs', '@platformatic/kafka']).map((c) => (c === 'platformatic' ? '@platformatic/kafka' : c)) as Client[]
+const CLIENTS = (only('clients') ?? ALL_CLIENTS).map((name) => CLIENT_ALIASES[name] ?? name) as Client[]
+for (const client of CLIENTS) if (!ALL_CLIENTS.includes(client)) throw new Error(`unknown client ${client}; expected ${ALL_CLIENTS.join(', ')} (or ${Object.keys(CLIENT_ALIASES).join(', ')})`)
 const ROUNDS = Number(only('rounds')?.[0] ?? 3)
 const PROFILE = flag('profile')
 
@@ -256,6 +298,10 @@ async function main(): Promise<void> {
   const admin = new BenchAdmin(bootstrap)
   const startedAt = performance.now()
   const prepared: string[] = []
+  const peers: Partial<Record<Client, Peer>> = {}
+  if (CLIENTS.includes('franz-go')) peers['franz-go'] = buildFranzGo()
+  if (CLIENTS.includes('java')) peers.java = buildJava()
+  for (const [client, peer] of Object.entries(peers)) if (peer.unavailable !== undefined) loud(`${client} CANNOT RUN: it is left out of this benchmark.\n${peer.unavailable}`)
 
   const topics = new Map<number, string>()
   for (const size of SIZES) {
@@ -282,18 +328,36 @@ async function main(): Promise<void> {
 
   const runs: Run[] = []
   for (let round = 1; round <= ROUNDS; round++) {
+    // a different order each round (rotated by one): no client always reads first, right after the fill, or after the same client
+    const order = rotate(CLIENTS, round - 1)
     for (const size of SIZES) {
-      for (const client of CLIENTS) {
+      for (const [position, client] of order.entries()) {
+        const peer = peers[client]
+        if (peer?.unavailable !== undefined) continue
         const scenario: Scenario = { client, size, records: RECORDS, topic: topics.get(size)!, bootstrap }
-        const slug = client.replace(/[^a-z]/g, '')
-        const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(benchDir, 'profiles', `consume-${size}-${slug}-${Date.now()}`)}`] : []
-        const outcome = await forkChild<ChildResult>(self, scenario, nodeArgs)
-        const run: Run = { size, client, round, result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load, otherKafkaJvms: outcome.otherKafkaJvms }
+        const run: Run = { size, client, round, order: position + 1, brokerCpuSeconds: 0, load: { min: 0, mean: 0, max: 0 }, otherKafkaJvms: 0 }
+        try {
+          let outcome
+          if (peer?.command !== undefined) {
+            const { command, args } = peer.command(['consume', bootstrap.join(','), scenario.topic, String(RECORDS)])
+            outcome = await spawnMeasured<ChildResult>(command, args, `${client} ${scenario.topic}`)
+          } else {
+            const slug = client.replace(/[^a-z]/g, '')
+            const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(benchDir, 'profiles', `consume-${size}-${slug}-${Date.now()}`)}`] : []
+            outcome = await forkChild<ChildResult>(self, scenario, nodeArgs)
+          }
+          Object.assign(run, { result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load, otherKafkaJvms: outcome.otherKafkaJvms })
+        } catch (error) {
+          run.failure = (error instanceof Error ? error.message : String(error)).slice(0, 600)
+          loud(`round ${round} ${size} B ${client} FAILED: ${run.failure}`)
+        }
         runs.push(run)
         const r = run.result
-        process.stdout.write(
-          `round ${round} ${size} B ${client.padEnd(20)} ${fmt.rate(rateOf(run))} records/s, ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} MB/s, ${fmt.s(r.seconds)} s (setup ${fmt.s(r.setupSeconds)} s), CPU ${fmt.s(r.cpuSeconds)} s, RSS ${fmt.int(r.rssAtStartMiB)} → peak ${fmt.int(r.peakRssMiB)} MiB, records ${fmt.int(r.records)}, brokers ${fmt.s(run.brokerCpuSeconds)} CPU s, load ${run.load.mean.toFixed(2)}\n`,
-        )
+        if (r !== undefined) {
+          process.stdout.write(
+            `round ${round} #${run.order} ${size} B ${client.padEnd(20)} ${fmt.rate(rateOf(run))} records/s, ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} MB/s, ${fmt.s(r.seconds)} s (setup ${fmt.s(r.setupSeconds)} s), CPU ${fmt.s(r.cpuSeconds)} s, RSS ${fmt.int(r.rssAtStartMiB)} → peak ${fmt.int(r.peakRssMiB)} MiB, records ${fmt.int(r.records)}, brokers ${fmt.s(run.brokerCpuSeconds)} CPU s, load ${run.load.mean.toFixed(2)}\n`,
+          )
+        }
         await sleep(2000)
       }
     }
@@ -305,50 +369,68 @@ async function main(): Promise<void> {
   lines.push('# Consume throughput (real 3-node cluster)')
   lines.push('')
   const command = `${RECORDS === FULL_RECORDS ? '' : `BENCH_RECORDS=${RECORDS} `}npm run bench:consume -w @kafkats/bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
-  lines.push(...environmentLines(command, clusterInfo().kafkaVersion))
-  lines.push(`- Whole run: ${totalMinutes.toFixed(1)} min, ${ROUNDS} round(s); 1-minute load average during the runs: ${Math.min(...runs.map((r) => r.load.min)).toFixed(1)} to ${Math.max(...runs.map((r) => r.load.max)).toFixed(1)}${othersNote(runs)}`)
+  lines.push(
+    ...environmentLines(
+      command,
+      clusterInfo().kafkaVersion,
+      `kafkats and @kafkats/kafkajs (this repo, run from their TypeScript sources through tsx), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}, franz-go ${FRANZ_GO_VERSION}, Kafka's Java client ${peers.java?.version ?? '(not run)'} (${toolVersions()})`,
+    ),
+  )
+  const measuredRuns = runs.filter((run) => run.result !== undefined)
+  lines.push(
+    `- Whole run: ${totalMinutes.toFixed(1)} min, ${ROUNDS} round(s); 1-minute load average during the runs: ${measuredRuns.length === 0 ? 'n/a' : `${Math.min(...measuredRuns.map((r) => r.load.min)).toFixed(1)} to ${Math.max(...measuredRuns.map((r) => r.load.max)).toFixed(1)}`}${othersNote(runs)}. **The machine (2 cores) was shared with other engineers' work during the run: compare clients within this run only.**`,
+  )
+  for (const [client, peer] of Object.entries(peers)) if (peer.unavailable !== undefined) lines.push(`- **${client} DID NOT RUN** (cannot be built): ${peer.unavailable.split('\n')[0]}`)
   lines.push(`- Topics: ${prepared.join('; ')}`)
   lines.push(
-    `- Method: one topic per value size (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}), filled once by the kafkats producer with exactly ${fmt.int(RECORDS)} records (13-byte keys, record-like JSON values, uncompressed, batches of up to 1 MiB) and read by every client. Each client runs alone in its own child process (one after another, never in parallel) and reads the whole topic from the beginning; the timed window runs from the first batch (kafkats, KafkaJS) or message (@platformatic/kafka) handed to the application to the moment the ${fmt.int(RECORDS)}th record is, so connecting, metadata and the group join are not timed ("setup": from creating the consumer to the first record). The application only adds up key and value lengths. The ${ROUNDS} rounds run every client once each, in the same order; the table shows each client's median run (by records/s) and the range over the rounds.`,
+    `- Method: one topic per value size (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}), filled once by the kafkats producer with exactly ${fmt.int(RECORDS)} records (13-byte keys, record-like JSON values, uncompressed, batches of up to 1 MiB; ListOffsets — high watermark − log start — must show exactly that many) and read by every client. Each client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel) and reads the whole topic from the beginning; the timed window runs from the first batch (kafkats, KafkaJS, @kafkats/kafkajs), poll (franz-go, Java) or message (@platformatic/kafka) handed to the application to the moment the ${fmt.int(RECORDS)}th record is, so connecting, metadata and the group join are not timed ("setup": from creating the consumer to the first record). "records read" must equal the high watermark count. The application only adds up key and value lengths. Every round runs every client once, **in a different order each round** (the client list rotated by one; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
-    "- records/s and MB/s: records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: `process.cpuUsage()` of the child over the timed window. RSS: `process.memoryUsage.rss()` when the first record arrived → `process.resourceUsage().maxRSS`, the child's peak. Broker CPU: CPU seconds the three Kafka JVMs used while the child ran (setup included). Load: mean 1-minute load average sampled every second during the child.",
+    "- records/s and MB/s: records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node `process.cpuUsage()`, Go `getrusage(RUSAGE_SELF)`, Java utime + stime of `/proc/self/stat` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ records. RSS: resident set when the first record arrived → the process's peak resident set over its whole life (Node `process.resourceUsage().maxRSS`, Go and Java `VmHWM` of `/proc/self/status`). Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.",
   )
   lines.push('')
+  const bySize: Array<{ size: number; clients: Map<string, Summary> }> = []
   for (const size of SIZES) {
     if (!runs.some((run) => run.size === size)) continue
     lines.push(`## ${size === 1024 ? '1 KiB' : `${size} B`} values (${fmt.int(RECORDS)} records, ${fmt.mb((RECORDS * (13 + size)) / 1e6)} MB of payload)`)
     lines.push('')
-    lines.push('| client | records/s (median) | range over rounds | MB/s | time s | setup s | client CPU s | RSS start → peak MiB | records read | broker CPU s | load |')
-    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
-    const medians = new Map<Client, Run>()
+    lines.push('| client | records/s (median) | range over rounds | MB/s | time s | setup s | client CPU s | CPU µs/record | RSS start → peak MiB | records read | broker CPU s | load |')
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    const summaries = new Map<string, Summary>()
+    bySize.push({ size, clients: summaries })
     for (const client of CLIENTS) {
       const group = runs.filter((run) => run.size === size && run.client === client)
-      if (group.length === 0) continue
-      const m = median(group)
-      medians.set(client, m)
-      const r = m.result
-      const rates = group.map(rateOf)
+      const measured = group.filter((run) => run.result !== undefined)
+      if (measured.length === 0) {
+        lines.push(`| ${client} | **${group.length === 0 ? 'did not run' : 'failed'}** | | | | | | | | ${peers[client]?.unavailable?.split('\n')[0] ?? group.map((run) => run.failure ?? '').join('; ').slice(0, 300)} | | |`)
+        continue
+      }
+      const m = median(measured)
+      const r = m.result!
+      summaries.set(client, { recordsPerSecond: rateOf(m), cpuSeconds: r.cpuSeconds, records: r.records, peakRssMiB: r.peakRssMiB })
+      const rates = measured.map(rateOf)
+      const allRead = group.every((run) => run.result?.records === RECORDS)
       lines.push(
-        `| ${client} | ${fmt.int(rateOf(m))} | ${fmt.int(Math.min(...rates))}–${fmt.int(Math.max(...rates))} | ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} | ${fmt.s(r.seconds)} | ${fmt.s(r.setupSeconds)} | ${fmt.s(r.cpuSeconds)} | ${fmt.int(r.rssAtStartMiB)} → ${fmt.int(r.peakRssMiB)} | ${group.every((run) => run.result.records === RECORDS) ? fmt.int(r.records) : `**${group.map((run) => fmt.int(run.result.records)).join(', ')}**`} | ${fmt.s(m.brokerCpuSeconds)} | ${m.load.mean.toFixed(1)} |`,
+        `| ${client} | ${fmt.int(rateOf(m))} | ${fmt.int(Math.min(...rates))}–${fmt.int(Math.max(...rates))} | ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} | ${fmt.s(r.seconds)} | ${fmt.s(r.setupSeconds)} | ${fmt.s(r.cpuSeconds)} | ${((r.cpuSeconds * 1e6) / r.records).toFixed(2)} | ${fmt.int(r.rssAtStartMiB)} → ${fmt.int(r.peakRssMiB)} | ${allRead ? fmt.int(r.records) : `**${group.map((run) => (run.result === undefined ? 'failed' : fmt.int(run.result.records))).join(', ')}**`} | ${fmt.s(m.brokerCpuSeconds)} | ${m.load.mean.toFixed(1)} |`,
       )
     }
     lines.push('')
-    const rate = (client: Client): number | undefined => {
-      const m = medians.get(client)
-      return m === undefined ? undefined : rateOf(m)
+    lines.push('<details><summary>every run</summary>')
+    lines.push('')
+    lines.push('| round | order | client | records/s | client CPU s | peak RSS MiB | records read | load |')
+    lines.push('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |')
+    for (const run of runs.filter((r) => r.size === size)) {
+      lines.push(
+        `| ${run.round} | ${run.order} | ${run.client} | ${run.result === undefined ? '**failed**' : fmt.int(rateOf(run))} | ${run.result === undefined ? '' : fmt.s(run.result.cpuSeconds)} | ${run.result === undefined ? '' : fmt.int(run.result.peakRssMiB)} | ${run.result === undefined ? '' : fmt.int(run.result.records)} | ${run.load.mean.toFixed(1)} |`,
+      )
     }
-    const kafkats = rate('kafkats')
-    const platformatic = rate('@platformatic/kafka')
-    const kafkajs = rate('kafkajs')
-    if (kafkats !== undefined) {
-      const parts: string[] = []
-      if (platformatic !== undefined) parts.push(`${fmt.ratio(kafkats / platformatic)} @platformatic/kafka (target ≥ 1.5×: ${kafkats / platformatic >= 1.5 ? 'met' : '**not met**'})`)
-      if (kafkajs !== undefined) parts.push(`${fmt.ratio(kafkats / kafkajs)} KafkaJS`)
-      if (parts.length > 0) lines.push(`kafkats, median records/s: ${parts.join('; ')}.`)
-      lines.push('')
-    }
+    lines.push('')
+    lines.push('</details>')
+    lines.push('')
   }
+  lines.push(...targetsSection('consume', bySize))
+  const compat = compatSection('consume', bySize)
+  lines.push(...compat)
   lines.push('## Client settings')
   lines.push('')
   for (const client of CLIENTS) lines.push(`- **${client}**: ${SETTINGS[client]}`)
@@ -356,12 +438,14 @@ async function main(): Promise<void> {
   lines.push(...NOTES)
   const text = lines.join('\n')
   process.stdout.write(`\n${text}\n`)
-  const complete = RECORDS === FULL_RECORDS && only('sizes') === undefined && only('clients') === undefined
+  for (const [client, peer] of Object.entries(peers)) if (peer.unavailable !== undefined) loud(`${client} DID NOT RUN (see above)`)
+  const complete = RECORDS === FULL_RECORDS && only('sizes') === undefined && only('clients') === undefined && ROUNDS >= 3
   if ((complete || flag('write')) && !flag('no-write')) {
     const out = join(benchDir, 'results', 'consume.md')
     mkdirSync(dirname(out), { recursive: true })
     writeFileSync(out, text)
     process.stdout.write(`\nwrote ${out}\n`)
+    if (CLIENTS.includes('@kafkats/kafkajs')) writeCompatSection(join(benchDir, 'results', 'kafkajs-compat.md'), 'consume', command, compat)
   }
 }
 
@@ -370,10 +454,10 @@ const NOTES: string[] = [
   '## Notes and caveats',
   '',
   '- **Shared CPU.** The client, the three brokers and other work on the machine share 2 cores; compare client CPU seconds as well as records/s, and compare clients within one run only.',
-  '- **Direct vs group consumers.** kafkats reads with its `DirectConsumer` (no group). KafkaJS has no consumer without a group, and @platformatic/kafka\'s `Consumer` always joins one, so both join a fresh group; the join is in "setup", not in the timed window, and neither commits offsets (autocommit off), so the timed windows compare fetching and decoding only.',
+  '- **Direct vs group consumers.** kafkats, franz-go and Java read without a group (kafkats `DirectConsumer`, franz-go `ConsumeTopics` without a group, Java `assign()`). KafkaJS (and so @kafkats/kafkajs) has no consumer without a group, and @platformatic/kafka\'s `Consumer` always joins one, so they join a fresh group; the join is in "setup", not in the timed window, and neither commits offsets (autocommit off), so the timed windows compare fetching and decoding only.',
   '- **Per-record vs per-batch delivery.** kafkats and KafkaJS hand the application one partition\'s records per batch; @platformatic/kafka\'s stream emits one `data` event per message (its only consuming API), so part of its cost is the stream itself.',
-  '- **CRC.** kafkats verifies the CRC-32C of every record batch (as the Java consumer does); KafkaJS and @platformatic/kafka do not.',
-  '- kafkats runs from its TypeScript sources through tsx (esbuild-transpiled); the others run their published JavaScript. All three are loaded in every child.',
+  '- **CRC.** kafkats, franz-go and Java (check.crcs=true) verify the CRC-32C of every record batch; KafkaJS and @platformatic/kafka do not.',
+  "- kafkats and @kafkats/kafkajs run from their TypeScript sources through tsx (esbuild-transpiled); the other Node clients run their published JavaScript. All four are loaded in every Node child. franz-go is a Go binary and the Java client a JVM (-Xmx512m): their RSS is their own runtime's.",
   '',
 ]
 

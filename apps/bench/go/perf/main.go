@@ -1,0 +1,253 @@
+// The franz-go peer of apps/bench/src/produce.bench.ts and consume.bench.ts, built by the benches
+// into apps/bench/.cache/ and run in its own process, one run per process:
+//
+//	perfbench produce <bootstrap> <topic> <keysFile> <valuesFile> <records> <warmupRecords>
+//	perfbench consume <bootstrap> <topic> <records>
+//
+// produce: kgo client with franz-go's defaults (acks=all, idempotent, ProducerLinger 10 ms,
+// ProducerBatchMaxBytes ~1 MB, MaxBufferedRecords 50,000, murmur2 key partitioner) except
+// compression: none (franz-go's default is snappy; the other clients send uncompressed). It sends
+// warmupRecords and flushes (connections, metadata, producer id), then Produce × records with a
+// promise each (Produce blocks while MaxBufferedRecords are buffered: franz-go's own back-pressure),
+// then Flush; timed until Flush returns (every record acknowledged). Record j (warm-up first) is
+// keys[j % keys] / values[j % values].
+//
+// consume: kgo client without a group (as kafkats' DirectConsumer), ConsumeTopics from the start
+// of every partition, franz-go's fetch defaults (FetchMaxBytes 50 MiB, FetchMaxPartitionBytes 1 MiB,
+// CRC-32C checked); PollFetches until records have been handed out,
+// timed from the first non-empty poll.
+//
+// CPU: getrusage(RUSAGE_SELF) over the timed window (every thread of the process). Peak RSS: VmHWM
+// of /proc/self/status. Prints one JSON line (the fields of the benches' Measured).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+type measured struct {
+	Records          int     `json:"records"`
+	PayloadBytes     int     `json:"payloadBytes"`
+	Seconds          float64 `json:"seconds"`
+	CPUSeconds       float64 `json:"cpuSeconds"`
+	CPUUserSeconds   float64 `json:"cpuUserSeconds"`
+	CPUSystemSeconds float64 `json:"cpuSystemSeconds"`
+	PeakRssMiB       float64 `json:"peakRssMiB"`
+	RssAtStartMiB    float64 `json:"rssAtStartMiB"`
+}
+
+type produceResult struct {
+	measured
+	Acknowledged int64  `json:"acknowledged"`
+	Errors       int64  `json:"errors"`
+	FirstError   string `json:"firstError,omitempty"`
+}
+
+type consumeResult struct {
+	measured
+	SetupSeconds float64 `json:"setupSeconds"`
+}
+
+func lines(path string) [][]byte {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fail(err)
+	}
+	var out [][]byte
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if len(line) > 0 {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func cpuSeconds() (user, system float64) {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		fail(err)
+	}
+	return float64(usage.Utime.Sec) + float64(usage.Utime.Usec)/1e6, float64(usage.Stime.Sec) + float64(usage.Stime.Usec)/1e6
+}
+
+// statusMiB reads a field of /proc/self/status (VmRSS: resident now, VmHWM: peak resident) in MiB.
+func statusMiB(field string) float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		fail(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, field+":") {
+			kib, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, field+":")), " kB"), 64)
+			return kib / 1024
+		}
+	}
+	return -1
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "perfbench:", err)
+	os.Exit(1)
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		fail(err)
+	}
+	return n
+}
+
+// window measures CPU, RSS and wall time from start to stop.
+type window struct {
+	startedAt         time.Time
+	user, system, rss float64
+}
+
+func startWindow() window {
+	rss := statusMiB("VmRSS")
+	user, system := cpuSeconds()
+	return window{startedAt: time.Now(), user: user, system: system, rss: rss}
+}
+
+func (w window) stop(records, payloadBytes int) measured {
+	seconds := time.Since(w.startedAt).Seconds()
+	user, system := cpuSeconds()
+	user -= w.user
+	system -= w.system
+	return measured{
+		Records:          records,
+		PayloadBytes:     payloadBytes,
+		Seconds:          seconds,
+		CPUSeconds:       user + system,
+		CPUUserSeconds:   user,
+		CPUSystemSeconds: system,
+		PeakRssMiB:       statusMiB("VmHWM"),
+		RssAtStartMiB:    w.rss,
+	}
+}
+
+func printJSON(v any) {
+	out, err := json.Marshal(v)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Printf("\n%s\n", out)
+}
+
+func produce(bootstrap, topic string, keys, values [][]byte, records, warmup int) {
+	client, err := kgo.NewClient(
+		kgo.SeedBrokers(strings.Split(bootstrap, ",")...),
+		kgo.DefaultProduceTopic(topic),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+	)
+	if err != nil {
+		fail(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+
+	var acknowledged, failed atomic.Int64
+	var firstError string
+	var errorOnce sync.Once
+	promise := func(_ *kgo.Record, err error) {
+		if err == nil {
+			acknowledged.Add(1)
+			return
+		}
+		failed.Add(1)
+		errorOnce.Do(func() { firstError = err.Error() })
+	}
+	j := 0
+	send := func(n int) {
+		for i := 0; i < n; i, j = i+1, j+1 {
+			client.Produce(ctx, &kgo.Record{Key: keys[j%len(keys)], Value: values[j%len(values)]}, promise)
+		}
+	}
+	send(warmup)
+	if err := client.Flush(ctx); err != nil {
+		fail(fmt.Errorf("warm-up flush: %w", err))
+	}
+	if failed.Load() > 0 {
+		fail(fmt.Errorf("warm-up: %s", firstError))
+	}
+	acknowledged.Store(0)
+
+	w := startWindow()
+	send(records)
+	if err := client.Flush(ctx); err != nil {
+		failed.Add(1)
+		errorOnce.Do(func() { firstError = err.Error() })
+	}
+	m := w.stop(records, records*(len(keys[0])+len(values[0])))
+	printJSON(produceResult{measured: m, Acknowledged: acknowledged.Load(), Errors: failed.Load(), FirstError: firstError})
+}
+
+func consume(bootstrap, topic string, records int) {
+	constructed := time.Now()
+	client, err := kgo.NewClient(
+		kgo.SeedBrokers(strings.Split(bootstrap, ",")...),
+		kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	)
+	if err != nil {
+		fail(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	count, payload := 0, 0
+	var w window
+	setup := 0.0
+	for count < records {
+		fetches := client.PollFetches(ctx)
+		if errs := fetches.Errors(); len(errs) > 0 {
+			fail(fmt.Errorf("fetch: %v", errs[0].Err))
+		}
+		n := fetches.NumRecords()
+		if n == 0 {
+			continue
+		}
+		if count == 0 {
+			w = startWindow()
+			setup = time.Since(constructed).Seconds()
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			payload += len(r.Key) + len(r.Value)
+		})
+		count += n
+	}
+	m := w.stop(count, payload)
+	printJSON(consumeResult{measured: m, SetupSeconds: setup})
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fail(fmt.Errorf("usage: perfbench produce|consume ..."))
+	}
+	switch os.Args[1] {
+	case "produce":
+		if len(os.Args) != 8 {
+			fail(fmt.Errorf("usage: perfbench produce <bootstrap> <topic> <keysFile> <valuesFile> <records> <warmupRecords>"))
+		}
+		produce(os.Args[2], os.Args[3], lines(os.Args[4]), lines(os.Args[5]), atoi(os.Args[6]), atoi(os.Args[7]))
+	case "consume":
+		if len(os.Args) != 5 {
+			fail(fmt.Errorf("usage: perfbench consume <bootstrap> <topic> <records>"))
+		}
+		consume(os.Args[2], os.Args[3], atoi(os.Args[4]))
+	default:
+		fail(fmt.Errorf("unknown mode %q", os.Args[1]))
+	}
+}
