@@ -46,6 +46,8 @@ interface RunResult {
   /** Data records in `out` as a read_uncommitted reader sees them: aborted ones included, markers not. */
   uncommittedRecords: number
   workerKills: number
+  /** Transactions committed (with transactions off: offset commits), over all instances. */
+  commits: number
   restarts: number
   aborted: number
   connectionsCut: number
@@ -61,7 +63,10 @@ async function runApp(name: string, options: RunOptions): Promise<RunResult> {
   await metadata.waitForTopic(inTopic, 30_000)
   await metadata.waitForTopic(outTopic, 30_000)
 
-  const input = new Producer({ metadata, pool, lingerMs: 5, batchMaxBytes: 256 * 1024 })
+  // Small input batches: the workers fetch one at a time (partitionMaxBytes), one transaction
+  // each, so the faults meet hundreds of transaction boundaries (with 256 KiB batches the whole
+  // run was about one transaction per partition).
+  const input = new Producer({ metadata, pool, lingerMs: 5, batchMaxBytes: 16 * 1024 })
   const pending: Array<Promise<unknown>> = []
   for (let i = 0; i < options.records; i++) pending.push(input.send({ topic: inTopic, key: `k-${i % 1000}`, value: `i-${i}` }))
   await Promise.all(pending)
@@ -197,7 +202,7 @@ async function runApp(name: string, options: RunOptions): Promise<RunResult> {
   let logEndOffsets = 0n
   for (const offset of Object.values(ends[outTopic] ?? {})) logEndOffsets += offset.offset
   const uncommittedRecords = await countReadUncommitted(outTopic, ends[outTopic] ?? {})
-  const result = { values, missing, duplicated, logEndOffsets, uncommittedRecords, workerKills, restarts, aborted, connectionsCut, elapsedMs: Date.now() - started }
+  const result = { values, missing, duplicated, logEndOffsets, uncommittedRecords, workerKills, commits: commitLines.length, restarts, aborted, connectionsCut, elapsedMs: Date.now() - started }
   mark('verified')
   if (duplicated > 0 || missing > 0) {
     // Which input ranges were committed twice (diagnostics for a failure).
@@ -244,6 +249,8 @@ describe('exactly-once consume-transform-produce under faults (real cluster, Jav
   it('200,000 records, 3 instances, a SIGKILL mid-transaction, a broker killed and restarted, connections cut: every output exactly once', async () => {
     const result = await runApp('eos', { transactional: true, records: 200_000, instances: 3, brokerFaults: true })
     expect(result.workerKills).toBe(1)
+    // Many transaction boundaries for the faults to meet (about 300 with 16 KiB input batches).
+    expect(result.commits).toBeGreaterThanOrEqual(100)
     expect(result.connectionsCut).toBeGreaterThan(0)
     expect(result.missing).toBe(0)
     expect(result.duplicated).toBe(0)

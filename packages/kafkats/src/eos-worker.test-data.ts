@@ -45,6 +45,9 @@ async function main(): Promise<void> {
     autoOffsetReset: 'earliest',
     sessionTimeoutMs: 6_000,
     heartbeatIntervalMs: 500,
+    // One input record batch (~16 KiB, see the test's input producer) per handed-out batch, so one
+    // transaction: hundreds of transactions for the faults to land in, not one per partition.
+    partitionMaxBytes: 16 * 1024,
   })
   const producer = new Producer({
     metadata,
