@@ -129,6 +129,42 @@ describe('What happens when… (README table)', () => {
     expect(events.map(String)).toEqual([expect.stringContaining(`Topic "${missing}" does not exist`)])
   })
 
+  it("a direct consumer's seek, pause, resume and addPartitions throw InvalidArgumentError naming the field", async () => {
+    const consumer = kafka.consumer({ assign: { [topic]: { 0: Offset.earliest() } } })
+    /** `any`-typed stand-in for values a JavaScript caller could pass. */
+    const js = (value: unknown): never => value as never
+    const cases: Array<[string, () => unknown, string]> = [
+      ['seek: topic 5', () => consumer.seek(js(5), 0, 0n), 'topic'],
+      ['seek: partition -1', () => consumer.seek(topic, -1, 0n), `partition of ${topic}`],
+      ['seek: offset -1n', () => consumer.seek(topic, 0, -1n), 'offset'],
+      ['seek: offset "earliest"', () => consumer.seek(topic, 0, js('earliest')), 'offset'],
+      ['pause: not an array', () => consumer.pause(js({ topic, partition: 0 })), 'partitions'],
+      ['pause: partition 1.5', () => consumer.pause([{ topic, partition: 1.5 }]), 'partitions[0].partition'],
+      ['resume: topic ""', () => consumer.resume([{ topic: '', partition: 0 }]), 'partitions[0].topic'],
+      ['addPartitions: a string', () => consumer.addPartitions(js(topic)), 'assignment'],
+      ['addPartitions: offset "x"', () => consumer.addPartitions(js({ [topic]: { 1: 'x' } })), `assignment.${topic}[1]`],
+      ['addPartitions: partition key "x"', () => consumer.addPartitions(js({ [topic]: { x: 0n } })), `assignment.${topic}`],
+    ]
+    try {
+      for (const [what, call, field] of cases) {
+        let caught: unknown = null
+        try {
+          call()
+        } catch (error) {
+          caught = error
+        }
+        expect(InvalidArgumentError.isInstance(caught), `${what}: ${String(caught)}`).toBe(true)
+        expect((caught as InvalidArgumentError).field, what).toBe(field)
+      }
+      // Good arguments still work.
+      consumer.pause([{ topic, partition: 0 }])
+      consumer.resume([{ topic, partition: 0 }])
+      consumer.seek(topic, 0, Offset.earliest())
+    } finally {
+      await consumer.close()
+    }
+  })
+
   it('admin methods reject a bad argument with InvalidArgumentError naming the field', async () => {
     const admin = kafka.admin()
     const bad = await rejection(admin.createTopics([{ topic: 'bad name!' }]))
