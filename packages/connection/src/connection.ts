@@ -61,6 +61,8 @@ export interface ConnectionOptions {
   nodeId?: number
   /** Where the connection counts its requests (the pool passes one per broker address). Default none. */
   requestCounters?: RequestCounters
+  /** Copied into every diagnostics message of this connection as `owner` (see RequestStartMessage). Default none. */
+  owner?: object
 }
 
 export const connectionDefaults = {
@@ -118,6 +120,7 @@ export class BrokerConnection {
   nodeId: number
   private readonly options: ConnectionOptions
   private readonly counters: RequestCounters | undefined
+  private readonly owner: object | null
   private readonly socket: net.Socket
   private readonly frames: FrameDecoder
   private readonly logger: Logger
@@ -142,6 +145,7 @@ export class BrokerConnection {
     this.port = options.port
     this.address = `${options.host}:${options.port}`
     this.clientId = options.clientId ?? connectionDefaults.clientId
+    this.owner = options.owner ?? null
     this.nodeId = options.nodeId ?? -1
     this.counters = options.requestCounters
     this.socket = socket
@@ -175,6 +179,7 @@ export class BrokerConnection {
         connectChannel.publish({
           broker: connection.endpoint(),
           clientId: connection.clientId,
+          owner: connection.owner,
           tls: options.tls !== undefined && options.tls !== false,
           durationMs: performance.now() - startedAt,
         })
@@ -183,7 +188,7 @@ export class BrokerConnection {
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error))
       if (errorChannel.hasSubscribers) {
-        errorChannel.publish({ broker: { nodeId: options.nodeId ?? -1, host: options.host, port: options.port }, clientId: options.clientId ?? connectionDefaults.clientId, error: failure })
+        errorChannel.publish({ broker: { nodeId: options.nodeId ?? -1, host: options.host, port: options.port }, clientId: options.clientId ?? connectionDefaults.clientId, owner: options.owner ?? null, error: failure })
       }
       connection?.close(failure)
       throw error
@@ -302,12 +307,14 @@ export class BrokerConnection {
         ? {
             broker: this.endpoint(),
             clientId: this.clientId,
+            owner: this.owner,
             apiKey: api.apiKey,
             apiName: api.name,
             apiVersion: version,
             correlationId,
             requestBytes: frame.length,
             expectResponse,
+            queuedRequests: 0,
           }
         : null
 
@@ -315,6 +322,7 @@ export class BrokerConnection {
     if (this.socket.writableNeedDrain || this.drainWaiters.length > 0) await new Promise<void>((wake) => this.drainWaiters.push(wake))
     if (this.closedError !== null) throw this.closedError
     this.clearIdleTimer()
+    if (diagnostics !== null) diagnostics.queuedRequests = this.drainWaiters.length
 
     if (!expectResponse) {
       const startedAt = performance.now()
@@ -440,7 +448,7 @@ export class BrokerConnection {
       this.ended(entry.api, entry.startedAt, entry.requestBytes, 0, entry.diagnostics, error)
       entry.reject(error)
     }
-    if (closeChannel.hasSubscribers) closeChannel.publish({ broker: this.endpoint(), clientId: this.clientId, inFlightRequests: failedRequests, error: byClient ? null : error })
+    if (closeChannel.hasSubscribers) closeChannel.publish({ broker: this.endpoint(), clientId: this.clientId, owner: this.owner, inFlightRequests: failedRequests, error: byClient ? null : error })
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const wake of waiters) wake()
@@ -502,6 +510,7 @@ export class BrokerConnection {
         diagnostics.publish({
           broker: this.endpoint(),
           clientId: this.clientId,
+          owner: this.owner,
           mechanism: saslMechanismName(sasl),
           sessionLifetimeMs: 0,
           durationMs: performance.now() - startedAt,
@@ -514,6 +523,7 @@ export class BrokerConnection {
       diagnostics.publish({
         broker: this.endpoint(),
         clientId: this.clientId,
+        owner: this.owner,
         mechanism: saslMechanismName(sasl),
         sessionLifetimeMs: Number(sessionLifetimeMs),
         durationMs: performance.now() - startedAt,

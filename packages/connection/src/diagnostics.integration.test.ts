@@ -49,10 +49,11 @@ describe('diagnostics channels against the real cluster', () => {
     const closes: ConnectionCloseMessage[] = record('kafkats:connection:close', clientId)
     const address = cluster.bootstrap.plaintext[1]!
     const { host, port } = parseAddress(address)
-    const pool = newPool(clientId)
+    const owner = { client: 'diag-request' }
+    const pool = newPool(clientId, { owner })
     const connection = await pool.get(address, 'metadata')
     // ApiVersions went out before the pool knew which broker this is.
-    expect(connects).toEqual([{ broker: { nodeId: -1, host, port }, clientId, tls: false, durationMs: expect.any(Number) }])
+    expect(connects).toEqual([{ broker: { nodeId: -1, host, port }, clientId, owner, tls: false, durationMs: expect.any(Number) }])
     expect(ends.map((end) => end.apiName)).toEqual(['ApiVersions'])
     expect(ends[0]!.broker.nodeId).toBe(-1)
     const response = await connection.request(MetadataApi, MetadataApi.createRequest({ topics: [] }))
@@ -84,10 +85,39 @@ describe('diagnostics channels against the real cluster', () => {
       correlationId: named!.correlationId,
       requestBytes: named!.requestBytes,
       expectResponse: true,
+      owner,
+      // Nothing else was waiting for the socket.
+      queuedRequests: 0,
     })
+    // The very object the pool was given: a subscriber compares identities.
+    expect(ends.every((end) => end.owner === owner)).toBe(true)
 
     connection.close()
-    expect(closes).toEqual([{ broker: { nodeId, host, port }, clientId, inFlightRequests: 0, error: null }])
+    expect(closes).toEqual([{ broker: { nodeId, host, port }, clientId, owner, inFlightRequests: 0, error: null }])
+  })
+
+  it('tells two pools with the same clientId apart by owner, forks included', async () => {
+    const clientId = 'diag-shared-client-id'
+    const ends = record('kafkats:request:end', clientId)
+    const first = { client: 'first' }
+    const second = { client: 'second' }
+    const address = cluster.bootstrap.plaintext[0]!
+    const firstPool = newPool(clientId, { owner: first })
+    const secondPool = newPool(clientId, { owner: second })
+    const fork = firstPool.fork()
+    cleanups.push(() => fork.close())
+    await (await firstPool.get(address, 'metadata')).request(MetadataApi, MetadataApi.createRequest({ topics: [] }))
+    await (await secondPool.get(address, 'metadata')).request(MetadataApi, MetadataApi.createRequest({ topics: [] }))
+    await (await fork.get(address, 'group')).request(MetadataApi, MetadataApi.createRequest({ topics: [] }))
+    const byOwner = (owner: object): string[] => ends.filter((end) => end.owner === owner).map((end) => end.apiName)
+    // Each connection: ApiVersions, then the Metadata request; the fork's connection is the first pool's.
+    expect(byOwner(first)).toEqual(['ApiVersions', 'Metadata', 'ApiVersions', 'Metadata'])
+    expect(byOwner(second)).toEqual(['ApiVersions', 'Metadata'])
+    expect(ends).toHaveLength(6)
+    // A pool made without an owner says so.
+    const anonymous = newPool(clientId)
+    await anonymous.get(address, 'metadata')
+    expect(ends.slice(6).map((end) => end.owner)).toEqual([null])
   })
 
   it('ends requests that fail with their error: closed under them, and timed out', async () => {

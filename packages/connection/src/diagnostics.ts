@@ -21,6 +21,12 @@ export interface BrokerEndpoint {
 export interface RequestStartMessage {
   broker: BrokerEndpoint
   clientId: string
+  /**
+   * Who made the connection's pool (kafkats's `Kafka` passes itself): channels are process-wide
+   * and several clients may share a clientId, so a subscriber tells its own messages by this.
+   * Null when the pool was made without one.
+   */
+  owner: object | null
   apiKey: number
   /** Kafka's name for the API: `Produce`, `Fetch`, `Metadata`, ... */
   apiName: string
@@ -30,6 +36,11 @@ export interface RequestStartMessage {
   requestBytes: number
   /** False for requests the broker does not answer (Produce with acks=0). */
   expectResponse: boolean
+  /**
+   * Requests on the same connection still waiting to be written after this one (the socket's
+   * buffer is full). kafkats writes a request as soon as it is made; this is its only queue.
+   */
+  queuedRequests: number
 }
 
 /**
@@ -49,6 +60,12 @@ export interface RequestEndMessage extends RequestStartMessage {
 export interface ConnectionConnectMessage {
   broker: BrokerEndpoint
   clientId: string
+  /**
+   * Who made the connection's pool (kafkats's `Kafka` passes itself): channels are process-wide
+   * and several clients may share a clientId, so a subscriber tells its own messages by this.
+   * Null when the pool was made without one.
+   */
+  owner: object | null
   tls: boolean
   /** From dialling to the ApiVersions answer. */
   durationMs: number
@@ -58,6 +75,12 @@ export interface ConnectionConnectMessage {
 export interface ConnectionAuthenticateMessage {
   broker: BrokerEndpoint
   clientId: string
+  /**
+   * Who made the connection's pool (kafkats's `Kafka` passes itself): channels are process-wide
+   * and several clients may share a clientId, so a subscriber tells its own messages by this.
+   * Null when the pool was made without one.
+   */
+  owner: object | null
   mechanism: string
   /** The session lifetime the broker granted; 0 for no expiry (also when `error` is set). */
   sessionLifetimeMs: number
@@ -69,6 +92,12 @@ export interface ConnectionAuthenticateMessage {
 export interface ConnectionCloseMessage {
   broker: BrokerEndpoint
   clientId: string
+  /**
+   * Who made the connection's pool (kafkats's `Kafka` passes itself): channels are process-wide
+   * and several clients may share a clientId, so a subscriber tells its own messages by this.
+   * Null when the pool was made without one.
+   */
+  owner: object | null
   /** Requests that were in flight and failed with the close. */
   inFlightRequests: number
   error: Error | null
@@ -78,6 +107,12 @@ export interface ConnectionCloseMessage {
 export interface ConnectionErrorMessage {
   broker: BrokerEndpoint
   clientId: string
+  /**
+   * Who made the connection's pool (kafkats's `Kafka` passes itself): channels are process-wide
+   * and several clients may share a clientId, so a subscriber tells its own messages by this.
+   * Null when the pool was made without one.
+   */
+  owner: object | null
   error: Error
 }
 

@@ -1,5 +1,6 @@
 import { Kafka as KafkatsKafka, type KafkaOptions, type SaslOptions } from 'kafkats'
 import { KafkaJSNonRetriableError, kafkaJSErrors } from './errors.js'
+import type { InstrumentationEmitter } from './instrumentation.js'
 import { type Logger, toKafkatsLogger } from './logger.js'
 import type { KafkaConfig, Mechanism, SASLOptions } from './types.js'
 
@@ -7,8 +8,12 @@ import type { KafkaConfig, Mechanism, SASLOptions } from './types.js'
 export interface ClientFactory {
   readonly config: KafkaConfig
   readonly logger: Logger
-  /** A new kafkats client with its own connections, as KafkaJS gives each client its own cluster. */
-  connect(options: { metadataMaxAge?: number; allowAutoTopicCreation?: boolean; component: string }): Promise<KafkatsKafka>
+  /**
+   * A new kafkats client with its own connections, as KafkaJS gives each client its own cluster.
+   * `network`: the emitter whose REQUEST, REQUEST_TIMEOUT and REQUEST_QUEUE_SIZE events report
+   * this client's requests, from the first one.
+   */
+  connect(options: { metadataMaxAge?: number; allowAutoTopicCreation?: boolean; component: string; network?: InstrumentationEmitter }): Promise<KafkatsKafka>
 }
 
 /** KafkaJS's default client id. */
@@ -42,10 +47,12 @@ export function createClientFactory(config: KafkaConfig, logger: Logger): Client
           ...(options.metadataMaxAge !== undefined ? { metadataMaxAgeMs: options.metadataMaxAge } : {}),
         }
         const client = new KafkatsKafka(kafkatsOptions)
+        options.network?.attachConnections(client)
         try {
           // KafkaJS's connect() fails when no broker answers; so does this one.
           await client.connect({ timeoutMs: Math.max(config.connectionTimeout ?? 0, 10_000) })
         } catch (error) {
+          options.network?.attachConnections(null)
           await client.close()
           throw error
         }

@@ -1,6 +1,8 @@
 import {
   AuthenticationError,
   ConnectionError,
+  errorByCode,
+  InvalidArgumentError,
   KafkaError,
   KafkaProtocolError,
   OffsetOutOfRangeError,
@@ -304,9 +306,24 @@ export class KafkaJSNoBrokerAvailableError extends KafkaJSError {
   }
 }
 
+/** Kafka's error code for an illegal topic name. */
+const INVALID_TOPIC_EXCEPTION = 17
+
 /** A kafkats protocol error as the `{ message, type, code, retriable }` KafkaJS builds its errors from. */
 function protocolFields(error: KafkaProtocolError): { message: string; type: string; code: number; retriable: boolean } {
   return { message: error.message, type: error.errorName, code: error.errorCode, retriable: error.retriable }
+}
+
+/**
+ * kafkats says 'SCRAM-SHA-256 authentication failed: ...'; KafkaJS 'SASL SCRAM SHA256
+ * authentication failed: ...' (its SCRAM authenticator names the digest without dashes), and code
+ * migrated from KafkaJS may match on those words.
+ */
+function saslFailureMessage(message: string): string {
+  if (message.startsWith('SASL ')) return message
+  const scram = /^SCRAM-SHA-(256|512) /.exec(message)
+  if (scram !== null) return `SASL SCRAM SHA${scram[1]} ${message.slice(scram[0].length)}`
+  return `SASL ${message}`
 }
 
 /**
@@ -327,12 +344,18 @@ export function toKafkaJSError(error: unknown): Error {
     })
   }
   if (KafkaProtocolError.isInstance(error)) return new KafkaJSProtocolError(protocolFields(error), { cause: error })
+  if (InvalidArgumentError.isInstance(error) && error.field === 'record.topic') {
+    // kafkats refuses an illegal topic name before asking the cluster; KafkaJS relays the broker's
+    // INVALID_TOPIC_EXCEPTION, and code migrated from it checks that type. kafkats's reason follows.
+    const invalidTopic = errorByCode(INVALID_TOPIC_EXCEPTION)
+    return new KafkaJSProtocolError(
+      { message: `${invalidTopic.message} (${error.message})`, type: invalidTopic.name, code: invalidTopic.code, retriable: invalidTopic.retriable },
+      { cause: error },
+    )
+  }
   if (ConnectionError.isInstance(error)) return new KafkaJSConnectionError(error.message, { broker: error.broker, cause: error })
   if (RequestTimeoutError.isInstance(error)) return new KafkaJSRequestTimeoutError(error.message, { broker: error.broker, cause: error })
-  if (AuthenticationError.isInstance(error)) {
-    // KafkaJS's words: 'SASL PLAIN authentication failed: ...'.
-    return new KafkaJSSASLAuthenticationError(error.message.startsWith('SASL ') ? error.message : `SASL ${error.message}`, { cause: error })
-  }
+  if (AuthenticationError.isInstance(error)) return new KafkaJSSASLAuthenticationError(saslFailureMessage(error.message), { cause: error })
   if (UnsupportedVersionError.isInstance(error)) return new KafkaJSServerDoesNotSupportApiKey(error.message, { cause: error })
   if (error.errorName === 'REQUEST_TIMED_OUT') return new KafkaJSTimeout(error.message, { cause: error })
   return new KafkaJSError(error.message, { retriable: error.retriable, cause: error })

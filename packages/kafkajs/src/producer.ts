@@ -87,20 +87,39 @@ function toPartitionMetadata(partitions: ReadonlyArray<{ partition: number; lead
   }))
 }
 
-/** KafkaJS answers a send with one entry per partition written: its first offset in `baseOffset`. */
+/**
+ * KafkaJS answers a send with one entry per partition written: its first offset in `baseOffset`,
+ * and the partition's log start offset from the Produce response (the newest one heard when
+ * kafkats split the call's records over several requests), as decimal strings.
+ */
 function toRecordMetadata(acks: readonly KafkatsMetadata[]): RecordMetadata[] {
-  const byPartition = new Map<string, RecordMetadata & { first: bigint }>()
+  const byPartition = new Map<string, RecordMetadata & { first: bigint; logStart: bigint }>()
   for (const ack of acks) {
     const key = `${ack.topic}\u0000${ack.partition}`
     const entry = byPartition.get(key)
     if (entry === undefined) {
-      byPartition.set(key, { topicName: ack.topic, partition: ack.partition, errorCode: 0, baseOffset: String(ack.offset), logAppendTime: '-1', logStartOffset: '-1', first: ack.offset })
-    } else if (ack.offset < entry.first) {
+      byPartition.set(key, {
+        topicName: ack.topic,
+        partition: ack.partition,
+        errorCode: 0,
+        baseOffset: String(ack.offset),
+        logAppendTime: '-1',
+        logStartOffset: String(ack.logStartOffset),
+        first: ack.offset,
+        logStart: ack.logStartOffset,
+      })
+      continue
+    }
+    if (ack.offset < entry.first) {
       entry.first = ack.offset
       entry.baseOffset = String(ack.offset)
     }
+    if (ack.logStartOffset > entry.logStart) {
+      entry.logStart = ack.logStartOffset
+      entry.logStartOffset = String(ack.logStartOffset)
+    }
   }
-  return [...byPartition.values()].map(({ first: _first, ...entry }) => entry)
+  return [...byPartition.values()].map(({ first: _first, logStart: _logStart, ...entry }) => entry)
 }
 
 /** Checks a KafkaJS batch the way KafkaJS does, with its messages, before anything is sent. */
@@ -139,6 +158,14 @@ export class CompatProducer implements Producer {
     if (config.transactionalId !== undefined && config.idempotent === false) {
       throw new KafkaJSNonRetriableError('Transactional producer must be idempotent')
     }
+    // KafkaJS merges the producer's retry over the client's; an explicitly idempotent producer that
+    // may not retry is refused (a transient error would then lose records). Only when idempotence
+    // was asked for: here it is also the default, and KafkaJS code that turned retries off for a
+    // plain producer keeps working.
+    const retries = config.retry?.retries ?? factory.config.retry?.retries
+    if (config.idempotent === true && retries !== undefined && retries < 1) {
+      throw new KafkaJSNonRetriableError('Idempotent producer must allow retries to protect against transient errors')
+    }
   }
 
   /** Idempotent unless `idempotent: false` was given (KafkaJS defaults to false; kafkats to true). */
@@ -158,6 +185,7 @@ export class CompatProducer implements Producer {
     this.connecting ??= kafkaJSErrors(async () => {
       const client = await this.factory.connect({
         component: 'Producer',
+        network: this.emitter,
         ...(this.config.metadataMaxAge !== undefined ? { metadataMaxAge: this.config.metadataMaxAge } : {}),
         ...(this.config.allowAutoTopicCreation !== undefined ? { allowAutoTopicCreation: this.config.allowAutoTopicCreation } : {}),
       })
@@ -191,6 +219,7 @@ export class CompatProducer implements Producer {
       this.transactional = null
       await client.close()
     } finally {
+      this.emitter.attachConnections(null)
       this.client = null
       this.connecting = null
       this.disconnecting = false
@@ -307,6 +336,9 @@ export class CompatProducer implements Producer {
   }
 }
 
+/** KafkaJS's answer to any use of a transaction after its commit or abort. */
+const TRANSACTION_ENDED = 'Cannot continue to use transaction once ended'
+
 class CompatTransaction implements Transaction {
   private active = true
 
@@ -320,52 +352,59 @@ class CompatTransaction implements Transaction {
     return this.active
   }
 
-  private checkActive(): void {
-    if (!this.active) throw new KafkaJSNonRetriableError('Transaction is not active')
+  /**
+   * Every method checks that the transaction is still open before it looks at its arguments, and
+   * rejects (never throws): KafkaJS code calls `txn.send()` on an ended transaction and awaits a
+   * rejection with KafkaJS's message.
+   */
+  private guarded<T>(operation: () => Promise<T>): Promise<T> {
+    if (!this.active) return Promise.reject(new KafkaJSNonRetriableError(TRANSACTION_ENDED))
+    return kafkaJSErrors(operation)
   }
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    const { topic, messages, ...rest } = record
-    return this.sendBatch({ ...rest, topicMessages: [{ topic, messages }] })
-  }
-
-  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    return kafkaJSErrors(async () => {
-      this.checkActive()
-      // Inside a transaction every record goes through the transactional producer (acks=all, its
-      // compression): kafkats fixes both per producer, and only that producer is in the transaction.
-      return this.owner.sendRecords({ ...batch, acks: -1 }, this.producer)
+    return this.guarded(() => {
+      if (record === null || typeof record !== 'object') throw new KafkaJSNonRetriableError('Invalid producer record')
+      const { topic, messages, ...rest } = record
+      return this.sendRecords({ ...rest, topicMessages: [{ topic, messages }] })
     })
   }
 
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return this.guarded(() => {
+      if (batch === null || typeof batch !== 'object') throw new KafkaJSNonRetriableError('Invalid producer batch')
+      return this.sendRecords(batch)
+    })
+  }
+
+  private sendRecords(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    // Inside a transaction every record goes through the transactional producer (acks=all, its
+    // compression): kafkats fixes both per producer, and only that producer is in the transaction.
+    return this.owner.sendRecords({ ...batch, acks: -1 }, this.producer)
+  }
+
   sendOffsets(offsets: Offsets & { consumerGroupId: string }): Promise<void> {
-    return kafkaJSErrors(async () => {
-      this.checkActive()
+    return this.guarded(async () => {
       const list = offsets.topics.flatMap(({ topic, partitions }) => partitions.map(({ partition, offset }) => ({ topic, partition, offset: BigInt(offset) })))
       // KafkaJS sends no group generation or member id (no KIP-447 fencing); neither does this.
       await this.producer.sendOffsets(list, { groupId: offsets.consumerGroupId, generationId: -1, memberId: '', groupInstanceId: null })
     })
   }
 
+  // The transaction ends only when the commit or abort succeeds, as in KafkaJS: after a failed
+  // commit the common `catch { await txn.abort() }` must still reach the broker (kafkats accepts
+  // an abort, or a repeated commit, in that state).
   commit(): Promise<void> {
-    return kafkaJSErrors(async () => {
-      this.checkActive()
-      try {
-        await this.producer.commitTransaction()
-      } finally {
-        this.end()
-      }
+    return this.guarded(async () => {
+      await this.producer.commitTransaction()
+      this.end()
     })
   }
 
   abort(): Promise<void> {
-    return kafkaJSErrors(async () => {
-      this.checkActive()
-      try {
-        await this.producer.abortTransaction()
-      } finally {
-        this.end()
-      }
+    return this.guarded(async () => {
+      await this.producer.abortTransaction()
+      this.end()
     })
   }
 

@@ -1,6 +1,6 @@
 import { clusterInfo, eventually } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Kafka, logLevel } from './index.js'
+import { Kafka, KafkaJSNonRetriableError, logLevel } from './index.js'
 
 const cluster = clusterInfo()
 const kafka = new Kafka({ clientId: 'kafkajs-compat-txn', brokers: cluster.bootstrap.plaintext, logLevel: logLevel.NOTHING })
@@ -46,7 +46,7 @@ describe('transactions through the KafkaJS API', () => {
     await aborted.sendBatch({ topicMessages: [{ topic, messages: Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `aborted-${i}` })) }] })
     await aborted.sendOffsets({ consumerGroupId: `${topic}-group`, topics: [{ topic, partitions: [{ partition: 0, offset: '99' }] }] })
     await aborted.abort()
-    await expect(aborted.commit()).rejects.toThrow(/not active/)
+    await expect(aborted.commit()).rejects.toThrow('Cannot continue to use transaction once ended')
     await producer.disconnect()
 
     const readCommitted = await readAll(topic, false, 11)
@@ -57,5 +57,31 @@ describe('transactions through the KafkaJS API', () => {
     // The offsets sent in the committed transaction are the group's; those of the aborted one are not.
     const [offsets] = await admin.fetchOffsets({ groupId: `${topic}-group`, topics: [topic] })
     expect(offsets!.partitions.find((p) => p.partition === 0)!.offset).toBe('7')
+  })
+  it('an ended transaction rejects every call with the KafkaJS message, whatever its arguments; a bad record in an open one rejects too', async () => {
+    const topic = unique('txn-ended')
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] })
+    const producer = kafka.producer({ transactionalId: unique('txn-id'), idempotent: true })
+    await producer.connect()
+    try {
+      const txn = await producer.transaction()
+      // A missing record is refused as a rejection (KafkaJS code awaits it), not a TypeError thrown on the spot.
+      const missing = txn.send(undefined as never)
+      await expect(missing).rejects.toBeInstanceOf(KafkaJSNonRetriableError)
+      expect(await txn.send({ topic, messages: [{ value: 'in' }] })).toMatchObject([{ topicName: topic, partition: 0, baseOffset: '0' }])
+      await txn.commit()
+      for (const call of [() => txn.send(undefined as never), () => txn.sendBatch(undefined as never), () => txn.commit(), () => txn.abort()]) {
+        const ended = call()
+        await expect(ended).rejects.toBeInstanceOf(KafkaJSNonRetriableError)
+        await expect(ended).rejects.toThrow('Cannot continue to use transaction once ended')
+      }
+      // The producer starts the next transaction as usual.
+      const next = await producer.transaction()
+      await next.send({ topic, messages: [{ value: 'next' }] })
+      await next.abort()
+      expect(next.isActive()).toBe(false)
+    } finally {
+      await producer.disconnect()
+    }
   })
 })

@@ -101,6 +101,9 @@ export class Kafka {
       ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       logger: this.logger,
+      // Diagnostics messages carry this client as `owner`: a subscriber can pick its own client's
+      // requests out of the process-wide channels (clientIds need not be unique).
+      owner: this,
     })
     this.metadata = new ClusterMetadata({
       bootstrapBrokers: options.bootstrapBrokers,

@@ -9,6 +9,12 @@ export interface RecordMetadata {
   offset: bigint
   /** The record's CreateTime, or the broker's LogAppendTime when the topic uses it. */
   timestamp: bigint
+  /**
+   * The partition's log start offset when the broker acknowledged the record (Produce v5+); -1
+   * when the response does not carry it (older brokers, acks=0). Lets a caller see how far
+   * retention has trimmed the log without a ListOffsets request.
+   */
+  logStartOffset: bigint
 }
 
 /**
@@ -53,6 +59,8 @@ export class ProducerBatch {
   /** Acknowledged base offset, kept until every earlier batch of the partition completed. */
   acknowledgedOffset: bigint | null = null
   logAppendTime = -1n
+  /** The partition's log start offset from the acknowledging response (-1 when not known). */
+  logStartOffset = -1n
   /** A permanent failure, applied once the batch is the partition's head. */
   failure: Error | null = null
   /** Times the batch was put in a Produce request (diagnostics: the attempt number). */
@@ -167,7 +175,7 @@ export class ProducerBatch {
       }
       timestamp = this.lastTimestampBig
     }
-    return { topic: this.topic, partition: this.partition, offset: baseOffset >= 0n ? baseOffset + smallBigInt(index) : -1n, timestamp }
+    return { topic: this.topic, partition: this.partition, offset: baseOffset >= 0n ? baseOffset + smallBigInt(index) : -1n, timestamp, logStartOffset: this.logStartOffset }
   }
 
   fail(error: Error): void {
@@ -263,9 +271,10 @@ export class PartitionQueue {
   }
 
   /** The broker appended `batch` (or already had it): the next expected sequence follows it. */
-  acknowledge(batch: ProducerBatch, baseOffset: bigint, logAppendTime: bigint, idempotent: boolean): void {
+  acknowledge(batch: ProducerBatch, baseOffset: bigint, logAppendTime: bigint, logStartOffset: bigint, idempotent: boolean): void {
     batch.acknowledgedOffset = baseOffset
     batch.logAppendTime = logAppendTime
+    batch.logStartOffset = logStartOffset
     if (idempotent) {
       this.expectedSequence = incrementSequence(batch.baseSequence, batch.recordCount)
       this.brokerHasProducerState = true

@@ -1,6 +1,6 @@
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
-import { ConfigError, murmur2Partition } from '@kafkats/protocol'
+import { ConfigError, DeleteRecordsApi, murmur2Partition } from '@kafkats/protocol'
 import { clusterInfo, createTopic, readPartition } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RecordMetadata } from './accumulator.js'
@@ -138,5 +138,29 @@ describe('Producer against the real cluster', () => {
     expect(log.filter((record) => record.value?.startsWith('zero-')).map((record) => record.value)).toEqual(
       Array.from({ length: 50 }, (_, i) => `zero-${i}`),
     )
+  })
+
+  it("reports the partition's log start offset from the Produce response, and -1 with acks=0", async () => {
+    const topic = `producer-log-start-${Date.now()}`
+    await createTopic(metadata, pool, topic, 1, 3)
+    const producer = new Producer({ metadata, pool })
+    const first = await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic, partition: 0, value: `v${i}` })))
+    expect(first.map((ack) => ack.logStartOffset)).toEqual(Array.from({ length: 10 }, () => 0n))
+    // Retention (here DeleteRecords) moves the log start; the next acknowledgement says where it is now.
+    const leader = metadata.leaderFor(topic, 0)!
+    const connection = await pool.get(leader.address, 'admin')
+    const deleted = await connection.request(
+      DeleteRecordsApi,
+      DeleteRecordsApi.createRequest({ timeoutMs: 10_000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 7n }] }] }),
+    )
+    expect(deleted.topics[0]!.partitions[0]!.errorCode).toBe(0)
+    const after = await producer.send({ topic, partition: 0, value: 'after' })
+    expect(after.offset).toBe(10n)
+    expect(after.logStartOffset).toBe(7n)
+    await producer.close()
+    const fireAndForget = new Producer({ metadata, pool, idempotent: false, acks: 0 })
+    const unacknowledged = await fireAndForget.send({ topic, partition: 0, value: 'zero' })
+    await fireAndForget.close()
+    expect(unacknowledged.logStartOffset).toBe(-1n)
   })
 })

@@ -395,7 +395,7 @@ export class Sink {
     const host = this.host
     const code = result.errorCode
     if (code === 0 || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
-      queue.acknowledge(batch, result.baseOffset, result.logAppendTimeMs, host.options.idempotent)
+      queue.acknowledge(batch, result.baseOffset, result.logAppendTimeMs, result.logStartOffset, host.options.idempotent)
       if (batchAckedChannel.hasSubscribers) {
         batchAckedChannel.publish({ ...this.describe(batch), baseOffset: result.baseOffset, duplicate: code !== 0, durationMs: now - batch.createdAt })
       }

@@ -1,0 +1,125 @@
+import { clusterInfo } from '@kafkats/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Kafka, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSSASLAuthenticationError, logLevel, type RequestEvent } from './index.js'
+
+const cluster = clusterInfo()
+// Both clients share one clientId: only the connection's owner tells their requests apart.
+const kafka = new Kafka({ clientId: 'kafkajs-compat-network', brokers: cluster.bootstrap.plaintext, logLevel: logLevel.NOTHING })
+const admin = kafka.admin()
+const unique = (name: string): string => `kafkajs-${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`
+
+beforeAll(() => admin.connect())
+afterAll(() => admin.disconnect())
+
+describe('producer network events and KafkaJS-shaped results through the KafkaJS API', () => {
+  it("emits REQUEST for each of its own requests only, from connect's ApiVersions on, with KafkaJS's payload", async () => {
+    const topic = unique('network')
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] })
+    const watched = kafka.producer()
+    const other = kafka.producer()
+    const requests: RequestEvent[] = []
+    const queueSizes: number[] = []
+    watched.on(watched.events.REQUEST, (event) => requests.push(event))
+    watched.on(watched.events.REQUEST_QUEUE_SIZE, (event) => queueSizes.push(event.payload.queueSize))
+    await watched.connect()
+    await other.connect()
+    try {
+      expect(requests[0]!.payload.apiName).toBe('ApiVersions')
+      const before = requests.length
+      // The other producer's requests (same clientId, same brokers) are not this one's events.
+      await other.send({ topic, messages: [{ value: 'other' }] })
+      expect(requests.length).toBe(before)
+      const [written] = await watched.send({ topic, messages: [{ value: 'mine' }] })
+      const produce = requests.filter((event) => event.payload.apiName === 'Produce')
+      expect(produce).toHaveLength(1)
+      expect(produce[0]).toEqual({
+        id: expect.any(Number),
+        type: 'producer.network.request',
+        timestamp: expect.any(Number),
+        payload: {
+          broker: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+          clientId: 'kafkajs-compat-network',
+          correlationId: expect.any(Number),
+          size: expect.any(Number),
+          createdAt: expect.any(Number),
+          sentAt: expect.any(Number),
+          pendingDuration: 0,
+          duration: expect.any(Number),
+          apiName: 'Produce',
+          apiKey: 0,
+          apiVersion: expect.any(Number),
+        },
+      })
+      // The Produce response names the topic and partition: tens of bytes at least.
+      expect(produce[0]!.payload.size).toBeGreaterThan(20)
+      expect(produce[0]!.payload.sentAt).toBeLessThanOrEqual(Date.now())
+      // The producer wrote each request at once: nothing waited behind a full socket.
+      expect(queueSizes.length).toBeGreaterThanOrEqual(requests.length)
+      expect(queueSizes.every((size) => size === 0)).toBe(true)
+      // The broker's log start offset, as KafkaJS's string.
+      expect(written).toMatchObject({ topicName: topic, partition: 0, baseOffset: '1', logStartOffset: '0' })
+    } finally {
+      await watched.disconnect()
+      await other.disconnect()
+    }
+    const after = requests.length
+    const again = kafka.producer()
+    await again.connect()
+    await again.disconnect()
+    // A disconnected producer reports nothing more.
+    expect(requests.length).toBe(after)
+  })
+
+  it('emits REQUEST_TIMEOUT when a request times out', async () => {
+    const timingOut = new Kafka({ clientId: 'kafkajs-compat-timeout', brokers: cluster.bootstrap.plaintext, requestTimeout: 1, logLevel: logLevel.NOTHING })
+    const producer = timingOut.producer()
+    const timeouts: Array<{ payload: Record<string, unknown> }> = []
+    producer.on(producer.events.REQUEST_TIMEOUT, (event) => timeouts.push(event))
+    await producer.connect().catch((error: unknown) => error)
+    await producer.disconnect()
+    expect(timeouts.length).toBeGreaterThan(0)
+    expect(timeouts[0]!.payload).toEqual({
+      broker: expect.any(String),
+      clientId: 'kafkajs-compat-timeout',
+      correlationId: expect.any(Number),
+      createdAt: expect.any(Number),
+      sentAt: expect.any(Number),
+      pendingDuration: 0,
+      apiName: expect.any(String),
+      apiKey: expect.any(Number),
+      apiVersion: expect.any(Number),
+    })
+  })
+
+  it("rejects in KafkaJS's words: an illegal topic name, a failed SCRAM login, an idempotent producer without retries", async () => {
+    const producer = kafka.producer()
+    await producer.connect()
+    try {
+      const invalid = producer.send({ topic: 'not a topic!', messages: [{ value: 'x' }] })
+      await expect(invalid).rejects.toBeInstanceOf(KafkaJSProtocolError)
+      await expect(invalid).rejects.toMatchObject({ type: 'INVALID_TOPIC_EXCEPTION', code: 17, retriable: false })
+      await expect(invalid).rejects.toThrow('The request attempted to perform an operation on an invalid topic')
+      // The producer is still usable.
+      const topic = unique('after-invalid')
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] })
+      expect(await producer.send({ topic, messages: [{ value: 'ok' }] })).toMatchObject([{ topicName: topic, baseOffset: '0' }])
+    } finally {
+      await producer.disconnect()
+    }
+
+    const wrongPassword = new Kafka({
+      clientId: 'kafkajs-compat-sasl',
+      brokers: cluster.bootstrap.saslPlaintext,
+      sasl: { mechanism: 'scram-sha-512', username: cluster.saslUsers.scram512[0]!.username, password: 'wrong' },
+      logLevel: logLevel.NOTHING,
+    }).producer()
+    const failed = wrongPassword.connect()
+    await expect(failed).rejects.toBeInstanceOf(KafkaJSSASLAuthenticationError)
+    await expect(failed).rejects.toThrow(/^SASL SCRAM SHA512 authentication failed: /)
+
+    expect(() => kafka.producer({ idempotent: true, retry: { retries: 0 } })).toThrow(KafkaJSNonRetriableError)
+    expect(() => kafka.producer({ idempotent: true, retry: { retries: 0 } })).toThrow('Idempotent producer must allow retries to protect against transient errors')
+    // Idempotence by default only: KafkaJS code that turned retries off for a plain producer still works.
+    expect(kafka.producer({ retry: { retries: 0 } }).isIdempotent()).toBe(true)
+  })
+})
