@@ -65,6 +65,8 @@ describe('observability of the umbrella client against the real cluster', () => 
     for (const api of ['Metadata', 'InitProducerId', 'Produce', 'ListOffsets', 'Fetch']) expect(apis, api).toContain(api)
     const produceRequests = ends.filter((end) => end.apiName === 'Produce')
     expect(produceRequests.every((end) => leaders.has(end.broker.nodeId) && end.error === null && end.responseBytes > 0)).toBe(true)
+    // Every request names this client as its owner (another client with the same clientId would not).
+    expect(ends.every((end) => end.owner === kafka)).toBe(true)
   })
 
   it('publishes the group events of a real group: join, sync, assignment, commit, revoke on close', async () => {
