@@ -150,6 +150,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private readonly membership: Membership
   private readonly listeners: RebalanceListeners
   private readonly autoCommit: boolean
+  private readonly emptyBatches: boolean
   private readonly rebalanceTimeoutMs: number
   private readonly retryBackoffMs: number
   private readonly autoOffsetReset: 'earliest' | 'latest' | 'none'
@@ -192,6 +193,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     this.logger = (options.logger ?? silentLogger).child({ component: 'group-consumer', groupId: options.groupId })
     this.listeners = options.listeners ?? {}
     this.autoCommit = options.autoCommit ?? groupConsumerDefaults.autoCommit
+    this.emptyBatches = options.emptyBatches === true
     this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? groupConsumerDefaults.rebalanceTimeoutMs
     this.retryBackoffMs = options.retryBackoffMs ?? groupConsumerDefaults.retryBackoffMs
     this.autoOffsetReset = options.autoOffsetReset ?? groupConsumerDefaults.autoOffsetReset
@@ -553,12 +555,17 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         records = records.filter((record) => record.offset >= expected)
       }
       if (records.length === 0) {
-        // Nothing for the application (control records, aborted transactions): just move on.
-        if (owned.expected === null || batch.nextOffset > owned.expected) {
+        // Nothing for the application (control records, aborted transactions): just move on,
+        // handing the empty batch out only when asked to (`emptyBatches`) and when it moves the position.
+        const moves = owned.expected === null || batch.nextOffset > owned.expected
+        if (moves) {
           owned.expected = batch.nextOffset
           if (owned.consumed === null || owned.consumed.offset < batch.nextOffset) owned.consumed = { offset: batch.nextOffset, leaderEpoch: batch.leaderEpoch }
         }
-        continue
+        if (!moves || !this.emptyBatches || batch.records.length > 0) continue
+        this.outstanding = { batch, ownership: owned.ownership }
+        this.handedOut.set(batch, owned.ownership)
+        return batch
       }
       owned.expected = batch.nextOffset
       const handed = records === batch.records ? batch : { ...batch, records }
@@ -980,6 +987,7 @@ const FETCH_OPTION_NAMES = [
   'preferredReplicaLeaseMs',
   'bufferMaxBatches',
   'retryBackoffMs',
+  'emptyBatches',
 ] as const satisfies ReadonlyArray<keyof FetchOptions>
 
 /** The fetch options among the group consumer's (the planner gets those, not the group's). */

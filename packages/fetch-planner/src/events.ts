@@ -13,6 +13,22 @@ export interface OffsetResetEvent {
   reason: string
 }
 
+/** A Fetch request is about to be sent to broker `nodeId`. */
+export interface FetchStartEvent {
+  nodeId: number
+}
+
+/** A Fetch response from broker `nodeId` was handled (a request that failed has no such event). */
+export interface FetchResponseEvent {
+  nodeId: number
+  /** From sending the request to the end of handling its answer. */
+  durationMs: number
+  /** Partitions the response answered. */
+  partitionCount: number
+  /** Batches it added to the buffer `poll()` drains (one per partition with records, or with only control records / aborted transactions). */
+  bufferedBatches: number
+}
+
 /** Events of a `FetchPlanner`. Listeners run synchronously; an exception in one is logged, not thrown. */
 export interface FetchPlannerEventMap {
   /** Log truncation found (KIP-320); the partition continues from `error.endOffset`. */
@@ -24,6 +40,9 @@ export interface FetchPlannerEventMap {
    * `seek`. Also non-fatal problems worth surfacing (an unknown topic), with `retriable` true.
    */
   error: KafkaError
+  /** Every Fetch request sent, and every response handled: for clients that report fetch activity per consumer. */
+  fetchStart: FetchStartEvent
+  fetchResponse: FetchResponseEvent
 }
 
 export type FetchPlannerListener<K extends keyof FetchPlannerEventMap> = (event: FetchPlannerEventMap[K]) => void

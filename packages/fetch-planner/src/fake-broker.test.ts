@@ -21,6 +21,7 @@ import {
   createMetadataResponseBroker,
   createMetadataResponsePartition,
   createMetadataResponseTopic,
+  encodeControlBatch,
   encodeRecordBatchSync,
   encodeUtf8,
 } from '@kafkats/protocol'
@@ -459,6 +460,44 @@ describe('FetchPlanner with a fake leader and follower', () => {
     expect(await pending).toEqual([])
     expect(answered, 'close() waited for the in-flight long poll').toBe(0)
     release()
+  })
+
+  it('emptyBatches: a fetch answered with only a control batch is handed out as an empty batch that moves the position; fetchStart/fetchResponse report each Fetch', async () => {
+    const c = await cluster({ logStart: 0n, highWatermark: 3n, epoch: LEADER_EPOCH }, { logStart: 0n, highWatermark: 3n, epoch: LEADER_EPOCH })
+    // Offsets 0-1 are v0, v1; offset 2 is a transaction marker only.
+    c.leader.hook = (fetchOffset) =>
+      fetchOffset === 2n && c.leader.log.highWatermark === 3n ? { highWatermark: 3n, lastStableOffset: 3n, logStartOffset: 0n, records: encodeControlBatch({ type: 'COMMIT', producerId: 9n, producerEpoch: 0, baseOffset: 2n }) } : undefined
+    const started: number[] = []
+    const answered: Array<{ nodeId: number; bufferedBatches: number; partitionCount: number }> = []
+    for (const emptyBatches of [true, false]) {
+      c.leader.log.highWatermark = 2n
+      const p = planner(c, { rack: undefined, emptyBatches })
+      if (emptyBatches) {
+        p.on('fetchStart', ({ nodeId }) => started.push(nodeId))
+        p.on('fetchResponse', ({ nodeId, bufferedBatches, partitionCount, durationMs }) => {
+          expect(durationMs).toBeGreaterThanOrEqual(0)
+          answered.push({ nodeId, bufferedBatches, partitionCount })
+        })
+      }
+      p.assign([{ topic: TOPIC, partition: 0, offset: { kind: 'offset', offset: 0n } }])
+      expect(offsetsOf(await consume(p, 2))).toEqual([0n, 1n])
+      c.leader.log.highWatermark = 3n
+      const batches = await p.poll({ maxWaitMs: 2000 })
+      if (emptyBatches) {
+        expect(batches).toHaveLength(1)
+        expect(batches[0]).toMatchObject({ topic: TOPIC, partition: 0, records: [], nextOffset: 3n })
+      } else {
+        expect(batches).toEqual([])
+      }
+      await waitFor(() => p.partitionMetrics()[0]?.position === 3n, 2000, 'position past the marker')
+      await p.close()
+    }
+    expect(started.length).toBeGreaterThanOrEqual(2)
+    expect(new Set(started)).toEqual(new Set([1]))
+    expect(answered.length).toBeGreaterThanOrEqual(2)
+    expect(answered.every((a) => a.nodeId === 1 && a.partitionCount === 1)).toBe(true)
+    // One answer carried v0-v1, one the marker (each one buffered batch).
+    expect(answered.filter((a) => a.bufferedBatches === 1).length).toBeGreaterThanOrEqual(2)
   })
 
   it('poll() rejects with the abort reason when its signal aborts', async () => {

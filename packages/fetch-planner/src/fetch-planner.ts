@@ -34,7 +34,7 @@ export class FetchPlanner {
   private readonly sources = new Map<number, FetchSource>()
   private buffer: BufferedBatch[] = []
   private readonly counters = new Map<number, BrokerCounters>()
-  private readonly listeners: { [K in keyof FetchPlannerEventMap]: Array<FetchPlannerListener<K>> } = { dataLoss: [], offsetReset: [], error: [] }
+  private readonly listeners: { [K in keyof FetchPlannerEventMap]: Array<FetchPlannerListener<K>> } = { dataLoss: [], offsetReset: [], error: [], fetchStart: [], fetchResponse: [] }
   private dataWaiters = new Set<() => void>()
   private spaceWaiters = new Set<() => void>()
   private readonly unsubscribe: Array<() => void> = []
@@ -77,6 +77,11 @@ export class FetchPlanner {
       resetToPolicy: (cursor, previousOffset, reason) => planner.resetToPolicy(cursor, previousOffset, reason),
       fail: (cursor, error) => planner.fail(cursor, error),
       reportError: (error) => planner.emit('error', error),
+      get observesFetches() {
+        return planner.listeners.fetchStart.length > 0 || planner.listeners.fetchResponse.length > 0
+      },
+      fetchStarted: (event) => planner.emit('fetchStart', event),
+      fetchHandled: (event) => planner.emit('fetchResponse', event),
       close: () => planner.close(),
     }
     this.offsets = new OffsetResolver({
@@ -511,7 +516,7 @@ export class FetchPlanner {
       cursor.buffered--
       cursor.position = entry.batch.nextOffset
       cursor.positionEpoch = entry.batch.leaderEpoch
-      if (entry.batch.records.length > 0) out.push(entry.batch)
+      if (entry.batch.records.length > 0 || this.options.emptyBatches) out.push(entry.batch)
     }
     const changed = keep.length !== this.buffer.length
     this.buffer = keep

@@ -9,7 +9,7 @@ export {
   type ResolvedFetchPlannerOptions,
 } from './options.js'
 export type { BrokerCounters, FetchedBatch, FetchedRecord, PartitionFetchMetrics, StartOffset, TopicPartition } from './types.js'
-export type { FetchPlannerEventMap, FetchPlannerListener, OffsetResetEvent } from './events.js'
+export type { FetchPlannerEventMap, FetchPlannerListener, FetchResponseEvent, FetchStartEvent, OffsetResetEvent } from './events.js'
 export { DataLossError } from './data-loss-error.js'
 export { OffsetOutOfRangeError } from './offset-out-of-range-error.js'
 export {

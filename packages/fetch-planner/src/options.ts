@@ -28,6 +28,12 @@ export interface FetchOptions {
   bufferMaxBatches?: number
   /** Wait before retrying a partition after a retriable error. Default 100. Java: retry.backoff.ms */
   retryBackoffMs?: number
+  /**
+   * Also hand out batches that filtering left without records (only control records or aborted
+   * transactions), so the application sees the position move past them (KafkaJS's eachBatch gets
+   * such batches). Default false: the position moves without a batch, as in Java.
+   */
+  emptyBatches?: boolean
 }
 
 export interface FetchPlannerOptions extends FetchOptions {
@@ -51,6 +57,7 @@ export const fetchPlannerDefaults = {
   autoOffsetReset: 'latest',
   bufferMaxBatches: 32,
   retryBackoffMs: 100,
+  emptyBatches: false,
 } as const
 
 export interface ResolvedFetchPlannerOptions {
@@ -65,6 +72,7 @@ export interface ResolvedFetchPlannerOptions {
   autoOffsetReset: AutoOffsetReset
   bufferMaxBatches: number
   retryBackoffMs: number
+  emptyBatches: boolean
 }
 
 const INT32_MAX = 2 ** 31 - 1
@@ -86,6 +94,7 @@ export function resolveFetchPlannerOptions(options: FetchPlannerOptions): Resolv
     throw new ConfigError('autoOffsetReset', `expected 'earliest', 'latest' or 'none', got ${String(autoOffsetReset)}`)
   }
   if (options.rack !== undefined && typeof options.rack !== 'string') throw new ConfigError('rack', 'expected a string')
+  if (options.emptyBatches !== undefined && typeof options.emptyBatches !== 'boolean') throw new ConfigError('emptyBatches', 'expected a boolean')
   return {
     rack: options.rack === undefined || options.rack === '' ? null : options.rack,
     isolationLevel,
@@ -97,5 +106,6 @@ export function resolveFetchPlannerOptions(options: FetchPlannerOptions): Resolv
     autoOffsetReset,
     bufferMaxBatches: integer('bufferMaxBatches', options.bufferMaxBatches ?? fetchPlannerDefaults.bufferMaxBatches, 1),
     retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? fetchPlannerDefaults.retryBackoffMs, 0),
+    emptyBatches: options.emptyBatches ?? fetchPlannerDefaults.emptyBatches,
   }
 }

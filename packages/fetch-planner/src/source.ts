@@ -16,6 +16,7 @@ import {
   ZERO_UUID,
 } from '@kafkats/protocol'
 import type { Cursor } from './cursor.js'
+import type { FetchResponseEvent, FetchStartEvent } from './events.js'
 import { topicPartitionKey } from '@kafkats/metadata'
 import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js'
 import type { ResolvedFetchPlannerOptions } from './options.js'
@@ -57,6 +58,10 @@ export interface FetchSourceHost {
   fail(cursor: Cursor, error: KafkaError): void
   /** A non-retriable error for the application (the planner's `error` event). */
   reportError(error: KafkaError): void
+  /** Whether anyone listens to `fetchStart`/`fetchResponse` (nothing is counted otherwise). */
+  readonly observesFetches: boolean
+  fetchStarted(event: FetchStartEvent): void
+  fetchHandled(event: FetchResponseEvent): void
   close(): Promise<void>
 }
 
@@ -81,6 +86,8 @@ export class FetchSource {
   private running = false
   private wake: (() => void) | null = null
   private woken = false
+  /** Batches the response being handled added to the buffer (for `fetchHandled`). */
+  private bufferedBatches = 0
 
   constructor(host: FetchSourceHost, brokerId: number) {
     this.host = host
@@ -153,6 +160,9 @@ export class FetchSource {
         }
         this.host.countersFor(this.brokerId).requests++
         let response: FetchResponse
+        const observed = this.host.observesFetches
+        const sentAt = Date.now()
+        if (observed) this.host.fetchStarted({ nodeId: this.brokerId })
         try {
           response = await connection.request(FetchApi, plan.request, { version: plan.version, serverTimeoutMs: plan.request.maxWaitMs })
         } catch (error) {
@@ -163,7 +173,11 @@ export class FetchSource {
         }
         // After close, a late answer is ignored; the connection belongs to the pool.
         if (this.stopped || this.host.closed) break
+        this.bufferedBatches = 0
         await this.handleResponse(plan, response)
+        if (observed) {
+          this.host.fetchHandled({ nodeId: this.brokerId, durationMs: Date.now() - sentAt, partitionCount: response.responses.reduce((n, topic) => n + topic.partitions.length, 0), bufferedBatches: this.bufferedBatches })
+        }
         // KIP-219: the broker muted this connection for throttleTimeMs; send nothing before it ends.
         if (response.throttleTimeMs > 0) await new Promise((resolve) => setTimeout(resolve, response.throttleTimeMs).unref?.())
       }
@@ -493,7 +507,7 @@ export class FetchSource {
     if (extracted.lastEpoch >= 0) cursor.offsetEpoch = extracted.lastEpoch
     if (extracted.records.length === 0) {
       if (!advanced) return 0
-      if (cursor.buffered === 0) {
+      if (cursor.buffered === 0 && !this.host.options.emptyBatches) {
         // Only control or aborted batches: nothing to hand out, the position moves past them.
         cursor.position = cursor.fetchOffset
         cursor.positionEpoch = cursor.offsetEpoch
@@ -512,6 +526,7 @@ export class FetchSource {
       servedBy: broker,
     }
     this.host.buffer(cursor, batch)
+    this.bufferedBatches++
     return extracted.records.length
   }
 

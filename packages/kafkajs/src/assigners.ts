@@ -1,7 +1,6 @@
-import type { Assignor, AssignorInput, GroupAssignment, Kafka as KafkatsKafka, TopicPartition } from 'kafkats'
-import { KafkaJSNotImplemented } from './errors.js'
+import type { Assignor, AssignorInput, GroupAssignment, TopicPartition } from 'kafkats'
 import type { Logger } from './logger.js'
-import type { Assignment, PartitionAssigner } from './types.js'
+import type { AssignerCluster, Assignment, PartitionAssigner } from './types.js'
 
 // ---- AssignerProtocol: the consumer protocol's subscription and assignment bytes ----
 
@@ -139,50 +138,90 @@ export const AssignerProtocol: { MemberMetadata: ISerializer<MemberMetadata>; Me
 // ---- PartitionAssigners ----
 
 /**
- * KafkaJS's round-robin assigner under its own protocol name, `RoundRobinAssigner`, and with its
- * placement (every partition of every topic, in turn, to the members sorted by id), so members of
- * this package and KafkaJS members can share a group during a rolling migration.
+ * KafkaJS's round robin, as KafkaJS 2.2.4 places partitions: the leader deals the partitions of
+ * the topics it subscribes to itself (in its subscription order, each topic's partitions in the
+ * order the metadata lists them) to all members sorted by member id, whether or not a member
+ * subscribes to that topic (members drop such partitions, see RECEIVED_UNSUBSCRIBED_TOPICS).
+ * The same placement lets KafkaJS members and migrated ones share a group during a rolling deploy.
  */
-const roundRobinAssignor: Assignor = {
+const roundRobin: PartitionAssigner = ({ cluster }) => ({
   name: 'RoundRobinAssigner',
-  rebalanceProtocol: 'eager',
-  assign(input: AssignorInput): GroupAssignment {
-    const members = input.members.map((m) => m.memberId).sort()
-    const result: GroupAssignment = new Map(members.map((id) => [id, [] as TopicPartition[]]))
+  version: 0,
+  async assign({ members, topics }) {
+    const memberIds = members.map(({ memberId }) => memberId).sort()
+    const assignment = new Map<string, Assignment>()
     let i = 0
-    for (const [topic, partitions] of input.topics) {
-      for (const { partition } of [...partitions].sort((a, b) => a.partition - b.partition)) {
-        result.get(members[i % members.length]!)!.push({ topic, partition })
-        i++
+    for (const topic of topics) {
+      for (const { partitionId } of cluster.findTopicPartitionMetadata(topic)) {
+        const memberId = memberIds[i++ % memberIds.length]!
+        let own = assignment.get(memberId)
+        if (own === undefined) assignment.set(memberId, (own = {}))
+        ;(own[topic] ??= []).push(partitionId)
       }
     }
-    return result
+    return [...assignment].map(([memberId, own]) => ({ memberId, memberAssignment: MemberAssignmentSerializer.encode({ version: 0, assignment: own, userData: Buffer.alloc(0) }) }))
   },
-}
-
-/** The factory KafkaJS code passes in `partitionAssigners`; its `Assigner` is for inspection only (see toAssignors). */
-const roundRobin: PartitionAssigner = () => ({
-  name: roundRobinAssignor.name,
-  version: 0,
-  assign: () => Promise.reject(new KafkaJSNotImplemented('the round-robin assignment runs inside kafkats')),
-  protocol: ({ topics }) => ({ name: roundRobinAssignor.name, metadata: MemberMetadataSerializer.encode({ version: 0, topics, userData: Buffer.alloc(0) }) }),
+  protocol: ({ topics }) => ({ name: 'RoundRobinAssigner', metadata: MemberMetadataSerializer.encode({ version: 0, topics, userData: Buffer.alloc(0) }) }),
 })
 
 export const PartitionAssigners: { roundRobin: PartitionAssigner } = { roundRobin }
 
-/**
- * KafkaJS assigners as kafkats assignors. Only KafkaJS's own round robin is supported: kafkats
- * runs assignors synchronously inside the group protocol, and a KafkaJS assigner is async.
- */
-export function toAssignors(assigners: readonly PartitionAssigner[], groupId: string, logger: Logger, client: KafkatsKafka): Assignor[] {
-  void groupId
-  void logger
-  void client
-  return assigners.map((assigner) => {
-    if (assigner === roundRobin) return roundRobinAssignor
-    throw new KafkaJSNotImplemented(
-      'custom partition assigners are not supported by @kafkats/kafkajs (kafkats runs assignors synchronously); use PartitionAssigners.roundRobin or leave partitionAssigners out for cooperative-sticky',
-    )
-  })
+export interface AssignorContext {
+  groupId: string
+  logger: Logger
+  /** This consumer's subscribed topics, in subscription order: what KafkaJS's leader assigns. */
+  subscribedTopics(): string[]
 }
 
+/**
+ * KafkaJS assigners as kafkats assignors, run by the leader over kafkats's classic group protocol
+ * (client-side assignment): `protocol()`'s user data goes into this member's subscription, and
+ * `assign()` (async, as in KafkaJS) gets each member's metadata in KafkaJS's encoding and the
+ * leader's subscribed topics; its encoded assignments are decoded for SyncGroup. The assignment's
+ * own user data is not passed on (kafkats's subscription carries user data; its assignment does not).
+ */
+export function toAssignors(factories: readonly PartitionAssigner[], context: AssignorContext): Assignor[] {
+  // What `assign` may look up: the partitions of the topics in the current assignment round.
+  let current: AssignorInput | null = null
+  const cluster: AssignerCluster = {
+    findTopicPartitionMetadata: (topic) =>
+      (current?.topics.get(topic) ?? []).map(({ partition }) => ({ partitionErrorCode: 0, partitionId: partition, leader: -1, replicas: [], isr: [] })),
+  }
+  return factories.map((factory) => {
+    const assigner = factory({ cluster, groupId: context.groupId, logger: context.logger })
+    return {
+      name: assigner.name,
+      // KafkaJS assigners are eager: every member gives up its partitions on a rebalance.
+      rebalanceProtocol: 'eager',
+      subscriptionUserData: (topics) => {
+        const userData = MemberMetadataSerializer.decode(assigner.protocol({ topics: [...topics] }).metadata)?.userData
+        return userData === undefined || userData.length === 0 ? null : userData
+      },
+      async assign(input: AssignorInput): Promise<GroupAssignment> {
+        current = input
+        try {
+          const members = input.members.map((member) => ({
+            memberId: member.memberId,
+            memberMetadata: MemberMetadataSerializer.encode({
+              version: assigner.version,
+              topics: [...member.topics],
+              userData: member.userData === null ? Buffer.alloc(0) : Buffer.from(member.userData),
+            }),
+          }))
+          const topics = context.subscribedTopics().filter((topic) => input.topics.has(topic))
+          const result = await assigner.assign({ members, topics })
+          const assignment: GroupAssignment = new Map(input.members.map((member) => [member.memberId, [] as TopicPartition[]]))
+          for (const { memberId, memberAssignment } of result) {
+            const own = assignment.get(memberId)
+            const decoded = MemberAssignmentSerializer.decode(memberAssignment)
+            if (own === undefined || decoded === null) continue
+            for (const [topic, partitions] of Object.entries(decoded.assignment)) for (const partition of partitions) own.push({ topic, partition })
+          }
+          return assignment
+        } finally {
+          current = null
+        }
+      },
+    }
+  })
+}

@@ -1,4 +1,4 @@
-import type { FetchedBatch, FetchedRecord, GroupConsumer, GroupConsumerConfig, Kafka as KafkatsKafka, StartOffset } from 'kafkats'
+import { subscribeDiagnostics, type FetchedBatch, type FetchedRecord, type GroupConsumer, type GroupConsumerConfig, type Kafka as KafkatsKafka, type StartOffset } from 'kafkats'
 import { PartitionAssigners, toAssignors } from './assigners.js'
 import type { ClientFactory } from './client.js'
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, kafkaJSErrors, toKafkaJSError } from './errors.js'
@@ -112,6 +112,13 @@ const RETRY_DEFAULTS = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`
 
+/**
+ * KafkaJS keeps resolved offsets in objects keyed by partition, so the partitions it reports from
+ * them (uncommittedOffsets(), auto-commit COMMIT_OFFSETS events) are strings at run time, though its
+ * types say number. Code compares them (e.g. `partition: '0'` in its own tests): kept as KafkaJS has it.
+ */
+const partitionKey = (partition: number): number => String(partition) as unknown as number
+
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
@@ -196,6 +203,8 @@ interface PartitionState {
   /** Processing of this partition's batches, in order. */
   chain: Promise<void>
   failures: number
+  /** Where the next fetched batch starts (the previous batch's end, or a seek), null when unknown. */
+  fetchPosition: bigint | null
 }
 
 export class CompatConsumer implements Consumer {
@@ -217,6 +226,13 @@ export class CompatConsumer implements Consumer {
   private lastCommitAt = Date.now()
   private resolvedSinceCommit = 0
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined
+  /** The subscribed topic names of the running group, in subscription order (KafkaJS's `topicsSubscribed`). */
+  private topicsSubscribed: string[] = []
+  /** From kafkats's group-join diagnostics: whether this member leads the current generation, and the protocol chosen. */
+  private membership: { memberId: string; isLeader: boolean; protocolName: string | null } | null = null
+  /** The topics of this member's last SyncGroup assignment, in the leader's order (KafkaJS reports them so). */
+  private syncedTopics: string[] = []
+  private readonly unsubscribe: Array<() => void> = []
   private readonly retry: typeof RETRY_DEFAULTS & { restartOnFailure?: (e: Error) => Promise<boolean> }
 
   constructor(
@@ -225,6 +241,13 @@ export class CompatConsumer implements Consumer {
   ) {
     if (config === null || typeof config !== 'object' || typeof config.groupId !== 'string' || config.groupId === '') {
       throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
+    }
+    const sessionTimeout = config.sessionTimeout ?? 30_000
+    const heartbeatInterval = config.heartbeatInterval ?? 3_000
+    if (heartbeatInterval >= sessionTimeout) {
+      throw new KafkaJSNonRetriableError(
+        `Consumer heartbeatInterval (${heartbeatInterval}) must be lower than sessionTimeout (${sessionTimeout}). It is recommended to set heartbeatInterval to approximately a third of the sessionTimeout.`,
+      )
     }
     this.log = factory.logger.namespace('Consumer')
     this.retry = { ...RETRY_DEFAULTS, ...factory.config.retry, ...config.retry }
@@ -301,8 +324,12 @@ export class CompatConsumer implements Consumer {
       if (client === null) throw new KafkaJSNonRetriableError('Consumer not connected: call consumer.connect() first')
       this.runConfig = config
       const topics = await this.subscribedTopics(client)
-      if (topics.size === 0) throw new KafkaJSNonRetriableError('No topics to consume: call consumer.subscribe({ topics }) before consumer.run()')
       this.running = true
+      if (topics.size === 0) {
+        // KafkaJS runs a consumer without subscriptions (it joins with no topics and gets nothing): nothing to fetch.
+        this.log.warn('consumer#run was called without subscribed topics; nothing will be consumed', { groupId: this.config.groupId })
+        return
+      }
       await this.start(client, topics)
     })
   }
@@ -310,6 +337,7 @@ export class CompatConsumer implements Consumer {
   private async start(client: KafkatsKafka, topics: Map<string, boolean>): Promise<void> {
     // kafkats resets per consumer, KafkaJS per subscription: earliest when any topic asked for it.
     const fromBeginning = [...topics.values()].some(Boolean)
+    this.topicsSubscribed = [...topics.keys()]
     let joined: () => void = () => {}
     const firstJoin = new Promise<void>((resolve) => (joined = resolve))
     const joinStarted = Date.now()
@@ -321,6 +349,8 @@ export class CompatConsumer implements Consumer {
       autoOffsetReset: fromBeginning ? 'earliest' : 'latest',
       // KafkaJS reads committed data only unless readUncommitted is set.
       isolationLevel: this.config.readUncommitted === true ? 'read_uncommitted' : 'read_committed',
+      // KafkaJS reports batches that filtering emptied (START/END_BATCH_PROCESS) and resolves past them.
+      emptyBatches: true,
       ...(this.config.sessionTimeout !== undefined ? { sessionTimeoutMs: this.config.sessionTimeout } : {}),
       ...(this.config.rebalanceTimeout !== undefined ? { rebalanceTimeoutMs: this.config.rebalanceTimeout } : {}),
       // KafkaJS accepts 0 (heartbeat at every chance); kafkats needs at least 1 ms.
@@ -333,10 +363,17 @@ export class CompatConsumer implements Consumer {
       // KafkaJS's default is its round robin (protocol RoundRobinAssigner): the same default lets
       // KafkaJS members and migrated ones share a group during a rolling deploy.
       ...(this.config.groupProtocol !== 'consumer'
-        ? { assignors: toAssignors(this.config.partitionAssigners ?? [PartitionAssigners.roundRobin], this.config.groupId, this.log, client) }
+        ? {
+            assignors: toAssignors(this.config.partitionAssigners ?? [PartitionAssigners.roundRobin], {
+              groupId: this.config.groupId,
+              logger: this.log,
+              subscribedTopics: () => this.topicsSubscribed,
+            }),
+          }
         : {}),
       listeners: {
         assigned: (assigned) => {
+          this.dropUnsubscribed(assigned)
           for (const tp of assigned) this.partitionState(tp.topic, tp.partition)
           this.applyPauses()
           for (const tp of assigned) {
@@ -363,9 +400,23 @@ export class CompatConsumer implements Consumer {
     }
     const group = client.consumer(options)
     this.group = group
+    this.membership = null
+    this.unsubscribe.push(
+      // Which member leads is known only to the group protocol; kafkats publishes it on its join channel.
+      subscribeDiagnostics('kafkats:group:join', (message) => {
+        if (message.groupId !== this.config.groupId || this.group !== group || message.memberId !== group.memberId) return
+        this.membership = { memberId: message.memberId, isLeader: message.leader, protocolName: message.protocolName }
+      }),
+      subscribeDiagnostics('kafkats:group:sync', (message) => {
+        if (message.groupId !== this.config.groupId || this.group !== group || message.memberId !== group.memberId) return
+        this.syncedTopics = [...new Set(message.assignedPartitions.map((tp) => tp.topic))]
+      }),
+    )
+    this.observeFetches(group)
     this.abort = new AbortController()
     this.loop = this.consume(group, this.abort.signal)
-    this.heartbeatTimer = setInterval(() => this.emitHeartbeat(), this.config.heartbeatInterval ?? 3000)
+    // KafkaJS heartbeats after each batch, on heartbeat() calls, and when an idle fetch ends (after maxWaitTimeInMs).
+    this.heartbeatTimer = setInterval(() => this.emitHeartbeat(), Math.max(this.config.maxWaitTimeInMs ?? 5000, this.config.heartbeatInterval ?? 3000, 1))
     this.heartbeatTimer.unref?.()
     // KafkaJS's run() resolves once the member has joined and received its assignment; a member
     // given no partitions gets no `assigned` call, so its join shows as a generation with none.
@@ -385,19 +436,60 @@ export class CompatConsumer implements Consumer {
     }
   }
 
+  /**
+   * KafkaJS's leader assigns its own topics to every member, so a member can be given partitions of
+   * topics it did not subscribe to: it reports them (RECEIVED_UNSUBSCRIBED_TOPICS) and leaves them alone.
+   */
+  private dropUnsubscribed(assigned: ReadonlyArray<{ topic: string; partition: number }>): void {
+    const group = this.group
+    const topics = new Set(assigned.map((tp) => tp.topic))
+    const assignedTopics = [...this.syncedTopics.filter((topic) => topics.has(topic)), ...[...topics].filter((topic) => !this.syncedTopics.includes(topic))]
+    const topicsNotSubscribed = assignedTopics.filter((topic) => !this.topicsSubscribed.includes(topic))
+    if (group === null || topicsNotSubscribed.length === 0) return
+    const payload = {
+      groupId: this.config.groupId,
+      generationId: group.generationId,
+      memberId: group.memberId,
+      assignedTopics,
+      topicsSubscribed: [...this.topicsSubscribed],
+      topicsNotSubscribed,
+    }
+    this.log.warn('Consumer group received unsubscribed topics', payload)
+    this.emitter.emit(consumerEvents.RECEIVED_UNSUBSCRIBED_TOPICS, payload)
+    group.pause(assigned.filter((tp) => topicsNotSubscribed.includes(tp.topic)))
+  }
+
+  /** FETCH_START and FETCH from the kafkats fetch planner's per-consumer events, as KafkaJS emits them per broker fetch. */
+  private observeFetches(group: GroupConsumer): void {
+    // Subscribed whether or not anyone listens yet (listeners may be added after run()); per Fetch, not per record.
+    this.unsubscribe.push(
+      // KafkaJS's runtime nodeId is a string (its types say number): the runtime is what code sees.
+      group.on('fetchStart', ({ nodeId }) => this.emitter.emit(consumerEvents.FETCH_START, { nodeId: String(nodeId) })),
+      group.on('fetchResponse', ({ nodeId, durationMs, bufferedBatches }) => {
+        this.emitter.emit(consumerEvents.FETCH, { numberOfBatches: bufferedBatches, duration: durationMs, nodeId: String(nodeId) })
+      }),
+    )
+  }
+
   private emitGroupJoin(durationMs: number): void {
     if (!this.emitter.has(consumerEvents.GROUP_JOIN)) return
     const group = this.group
     if (group === null) return
+    // As KafkaJS: only subscribed topics, in subscription order (partitions of other topics are dropped).
     const memberAssignment: Record<string, number[]> = {}
-    for (const tp of group.assignment()) (memberAssignment[tp.topic] ??= []).push(tp.partition)
+    const owned = group.assignment()
+    for (const topic of this.topicsSubscribed) {
+      const partitions = owned.filter((tp) => tp.topic === topic).map((tp) => tp.partition)
+      if (partitions.length > 0) memberAssignment[topic] = partitions
+    }
+    const membership = this.membership?.memberId === group.memberId ? this.membership : null
     this.emitter.emit(consumerEvents.GROUP_JOIN, {
       duration: durationMs,
       groupId: this.config.groupId,
-      // kafkats does not expose which member leads the classic group.
-      isLeader: false,
-      leaderId: '',
-      groupProtocol: this.config.groupProtocol === 'consumer' ? 'consumer' : 'RoundRobinAssigner',
+      isLeader: membership?.isLeader === true,
+      // kafkats tells a member whether it leads, not who else does: a follower's leaderId is ''.
+      leaderId: membership?.isLeader === true ? group.memberId : '',
+      groupProtocol: this.config.groupProtocol === 'consumer' ? 'consumer' : (membership?.protocolName ?? 'RoundRobinAssigner'),
       memberId: group.memberId,
       memberAssignment,
     })
@@ -423,7 +515,7 @@ export class CompatConsumer implements Consumer {
     const k = key(topic, partition)
     let state = this.partitions.get(k)
     if (state === undefined) {
-      state = { topic, partition, resolved: null, committed: null, version: 0, chain: Promise.resolve(), failures: 0 }
+      state = { topic, partition, resolved: null, committed: null, version: 0, chain: Promise.resolve(), failures: 0, fetchPosition: null }
       this.partitions.set(k, state)
     }
     return state
@@ -482,7 +574,7 @@ export class CompatConsumer implements Consumer {
     }
   }
 
-  private batchEvent(batch: CompatBatch): IBatchProcessEvent {
+  private batchEvent(batch: CompatBatch, fetchPosition: bigint | null): IBatchProcessEvent {
     return {
       topic: batch.topic,
       partition: batch.partition,
@@ -490,7 +582,8 @@ export class CompatConsumer implements Consumer {
       offsetLag: batch.offsetLag(),
       offsetLagLow: batch.offsetLagLow(),
       batchSize: batch.messages.length,
-      firstOffset: batch.firstOffset() ?? batch.lastOffset(),
+      // A batch emptied by filtering (control records, aborted transactions) starts where the fetch did, as KafkaJS reports it.
+      firstOffset: batch.firstOffset() ?? (fetchPosition !== null ? String(fetchPosition) : batch.lastOffset()),
       lastOffset: batch.lastOffset(),
     }
   }
@@ -508,14 +601,21 @@ export class CompatConsumer implements Consumer {
 
   private async processBatch(group: GroupConsumer, fetched: FetchedBatch, state: PartitionState, version: number): Promise<void> {
     if (!this.running || state.version !== version || !this.partitions.has(key(state.topic, state.partition))) return
+    if (!this.topicsSubscribed.includes(state.topic)) return
     const batch = new CompatBatch(fetched)
     const started = Date.now()
     const stale = (): boolean => state.version !== version || !this.running
-    const event = this.emitter.has(consumerEvents.START_BATCH_PROCESS) || this.emitter.has(consumerEvents.END_BATCH_PROCESS) ? this.batchEvent(batch) : null
+    const fetchPosition = state.fetchPosition ?? fetched.logStartOffset
+    state.fetchPosition = fetched.nextOffset
+    const event =
+      this.emitter.has(consumerEvents.START_BATCH_PROCESS) || this.emitter.has(consumerEvents.END_BATCH_PROCESS) ? this.batchEvent(batch, fetchPosition) : null
     if (batch.isEmpty()) {
-      // Only control records or aborted transactions: move past them.
+      // Only control records or aborted transactions: move past them, with the batch events (KafkaJS does so that offset trackers see progress).
+      if (event !== null) this.emitter.emit(consumerEvents.START_BATCH_PROCESS, event)
       this.resolve(state, fetched.nextOffset - 1n)
       if (this.autoCommit()) await this.commitIfNecessary()
+      if (event !== null) this.emitter.emit(consumerEvents.END_BATCH_PROCESS, { ...event, duration: Date.now() - started })
+      this.emitHeartbeat()
       return
     }
     if (event !== null) this.emitter.emit(consumerEvents.START_BATCH_PROCESS, event)
@@ -569,6 +669,7 @@ export class CompatConsumer implements Consumer {
       this.seekOwned(state.topic, state.partition, resolvedTo < BigInt(batch.firstOffset()!) ? BigInt(batch.firstOffset()!) : resolvedTo)
     }
     if (this.autoCommit()) await this.commitResolved().catch((error: unknown) => this.log.warn('auto-commit failed', { error: String(error) }))
+    this.emitHeartbeat()
   }
 
   /** An error from eachMessage/eachBatch: commit what was resolved, read the failed record again after a back-off, and crash past `retries`. */
@@ -625,13 +726,14 @@ export class CompatConsumer implements Consumer {
     this.emitCommit(group, offsets)
   }
 
-  private emitCommit(group: GroupConsumer, offsets: ReadonlyArray<{ topic: string; partition: number; offset: bigint }>): void {
+  /** `manual`: offsets the application passed to commitOffsets(), reported as given (KafkaJS passes them on). */
+  private emitCommit(group: GroupConsumer, offsets: ReadonlyArray<{ topic: string; partition: number; offset: bigint; manual?: boolean }>): void {
     if (!this.emitter.has(consumerEvents.COMMIT_OFFSETS)) return
     const topics = new Map<string, TopicOffsets>()
     for (const o of offsets) {
       let entry = topics.get(o.topic)
       if (entry === undefined) topics.set(o.topic, (entry = { topic: o.topic, partitions: [] }))
-      entry.partitions.push({ partition: o.partition, offset: String(o.offset) })
+      entry.partitions.push({ partition: o.manual === true ? o.partition : partitionKey(o.partition), offset: String(o.offset) })
     }
     this.emitter.emit(consumerEvents.COMMIT_OFFSETS, { groupId: this.config.groupId, memberId: group.memberId, groupGenerationId: group.generationId, topics: [...topics.values()] })
   }
@@ -646,7 +748,7 @@ export class CompatConsumer implements Consumer {
       if (s.resolved === null || s.resolved === s.committed) continue
       let entry = topics.get(s.topic)
       if (entry === undefined) topics.set(s.topic, (entry = { topic: s.topic, partitions: [] }))
-      entry.partitions.push({ partition: s.partition, offset: String(s.resolved) })
+      entry.partitions.push({ partition: partitionKey(s.partition), offset: String(s.resolved) })
     }
     return { topics: [...topics.values()] }
   }
@@ -678,7 +780,10 @@ export class CompatConsumer implements Consumer {
           if (state.resolved === null || state.resolved < o.offset) state.resolved = o.offset
         }
       }
-      this.emitCommit(group, offsets)
+      this.emitCommit(
+        group,
+        offsets.map((o) => ({ ...o, manual: true })),
+      )
     })
   }
 
@@ -722,6 +827,7 @@ export class CompatConsumer implements Consumer {
     if (group === null) return
     const state = this.partitionState(topic, partition)
     state.version++
+    state.fetchPosition = offset >= 0n ? offset : null
     const start: StartOffset = offset === EARLIEST ? { kind: 'earliest' } : offset === LATEST ? { kind: 'latest' } : { kind: 'offset', offset }
     try {
       group.seek(topic, partition, start)
@@ -815,6 +921,7 @@ export class CompatConsumer implements Consumer {
     if (!this.running && group === null) return
     this.running = false
     clearInterval(this.heartbeatTimer)
+    for (const off of this.unsubscribe.splice(0)) off()
     this.abort?.abort()
     await this.loop?.catch(() => undefined)
     this.loop = null

@@ -231,12 +231,13 @@ export class ClassicMembership implements Membership {
     await this.applyAssignment(assignment)
   }
 
-  private subscriptionMetadata(): Uint8Array {
+  /** The JoinGroup metadata offered with `assignor`: the same subscription, with that assignor's user data. */
+  private subscriptionMetadata(assignor: Assignor): Uint8Array {
     const owned = this.rebalanceProtocol === 'cooperative' ? this.options.host.owned() : []
     return encodeConsumerProtocolSubscription(
       {
         topics: [...this.options.topics],
-        userData: null,
+        userData: assignor.subscriptionUserData?.(this.options.topics) ?? null,
         ownedPartitions: [...byTopic(owned)].map(([topic, partitions]) => ({ topic, partitions })),
         generationId: this.generationId,
         rackId: this.options.rack,
@@ -253,7 +254,6 @@ export class ClassicMembership implements Membership {
       const startedAt = performance.now()
       try {
         const connection = await coordinator.connection()
-        const metadata = this.subscriptionMetadata()
         response = await connection.request(
           JoinGroupApi,
           JoinGroupApi.createRequest({
@@ -263,7 +263,7 @@ export class ClassicMembership implements Membership {
             memberId: this.memberId,
             groupInstanceId,
             protocolType: 'consumer',
-            protocols: this.options.assignors.map((assignor) => ({ name: assignor.name, metadata })),
+            protocols: this.options.assignors.map((assignor) => ({ name: assignor.name, metadata: this.subscriptionMetadata(assignor) })),
             reason,
           }),
           // The coordinator holds a JoinGroup until every member rejoined, up to the rebalance timeout.
@@ -389,6 +389,7 @@ export class ClassicMembership implements Membership {
         ownedPartitions: subscription.ownedPartitions.flatMap((entry) => entry.partitions.map((partition) => ({ topic: entry.topic, partition }))),
         generationId: subscription.generationId,
         rackId: subscription.rackId,
+        userData: subscription.userData,
       }
     })
     const topics = new Map<string, AssignorPartition[]>()
@@ -413,7 +414,7 @@ export class ClassicMembership implements Membership {
           })),
       )
     }
-    const result = assignor.assign({ members, topics })
+    const result = await assignor.assign({ members, topics })
     // Sanity: no partition to two members (a broken custom assignor must not cause double processing).
     const seen = new Set<string>()
     for (const list of result.values()) {
@@ -430,7 +431,8 @@ export class ClassicMembership implements Membership {
     return members.map((member) => ({
       memberId: member.memberId,
       assignment: encodeConsumerProtocolAssignment({
-        assignedPartitions: [...byTopic(result.get(member.memberId) ?? [])].map(([topic, partitions]) => ({ topic, partitions })),
+        // In the assignor's order: members may report it (KafkaJS lists assigned topics as its leader encoded them).
+        assignedPartitions: [...byTopic(result.get(member.memberId) ?? [], 'as-given')].map(([topic, partitions]) => ({ topic, partitions })),
         userData: null,
       }),
     }))

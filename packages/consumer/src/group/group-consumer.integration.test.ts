@@ -4,6 +4,7 @@ import { ClusterMetadata } from '@kafkats/metadata'
 import { clusterInfo, createTopic, produceValues, sleep, waitFor } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { GroupConsumer, type GroupConsumerOptions } from '../group-consumer.js'
+import type { Assignor } from './assignors/types.js'
 import { GroupCoordinator } from './coordinator.js'
 import { fetchCommittedOffsets } from './offsets.js'
 import { OwnershipTracker } from './ownership-tracker.test-data.js'
@@ -297,6 +298,36 @@ describe('GroupConsumer against the real cluster', () => {
     expect(Date.now() - started).toBeLessThan(10_000)
     await Promise.all(groups.map((group) => group.close()))
     for (const groupPool of groupPools) groupPool.close()
+    expect(tracker.violations).toEqual([])
+  })
+
+  it('a custom assignor: each member sends its subscription user data, the leader awaits an async assign and its placement is applied', async () => {
+    const topic = `group-custom-assignor-${Date.now()}`
+    await createTopic(metadata, pool, topic, 3, 3)
+    const seenUserData = new Map<string, string>()
+    // Everything to the member whose user data sorts first: a placement no built-in assignor makes.
+    const favourFirst = (name: string): Assignor => ({
+      name: 'favour-first',
+      rebalanceProtocol: 'eager',
+      subscriptionUserData: () => new TextEncoder().encode(name),
+      async assign({ members, topics }) {
+        await sleep(50)
+        for (const member of members) seenUserData.set(member.memberId, member.userData === null ? '' : decoder.decode(member.userData))
+        const first = [...members].sort((a, b) => seenUserData.get(a.memberId)!.localeCompare(seenUserData.get(b.memberId)!))[0]!
+        const assignment = new Map(members.map((member) => [member.memberId, [] as Array<{ topic: string; partition: number }>]))
+        for (const [name, partitions] of topics) for (const { partition } of partitions) assignment.get(first.memberId)!.push({ topic: name, partition })
+        return assignment
+      },
+    })
+    const tracker = new OwnershipTracker()
+    const members = ['b-member', 'a-member'].map(
+      (name) => new Member(name, { groupId: `g-${topic}`, topics: [topic], heartbeatIntervalMs: 300, sessionTimeoutMs: 10_000, assignors: [favourFirst(name)], listeners: tracker.listeners(name) }),
+    )
+    for (const member of members) member.run()
+    await waitFor(() => seenUserData.size === 2 && tracker.ownedBy('a-member').length === 3, 30_000, 'a-member owns all 3 partitions')
+    expect([...seenUserData.values()].sort()).toEqual(['a-member', 'b-member'])
+    expect(tracker.ownedBy('b-member')).toEqual([])
+    await Promise.all(members.map((member) => member.stop()))
     expect(tracker.violations).toEqual([])
   })
 

@@ -50,14 +50,15 @@ export class Signal {
 /** The group consumer's back-off cap (Java's retry.backoff.max.ms default). */
 export const RETRY_BACKOFF_MAX_MS = 1000
 
-/** Groups partitions by topic, sorted, for requests. */
-export function byTopic(partitions: Iterable<TopicPartition>): Map<string, number[]> {
+/** Groups partitions by topic, sorted for requests, or in the order given (`as-given`: an assignor's placement order). */
+export function byTopic(partitions: Iterable<TopicPartition>, order: 'sorted' | 'as-given' = 'sorted'): Map<string, number[]> {
   const map = new Map<string, number[]>()
   for (const tp of partitions) {
     const list = map.get(tp.topic)
     if (list === undefined) map.set(tp.topic, [tp.partition])
     else list.push(tp.partition)
   }
+  if (order === 'as-given') return map
   for (const list of map.values()) list.sort((a, b) => a - b)
   return new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }

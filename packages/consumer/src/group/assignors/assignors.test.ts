@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { cooperativeStickyAssignor, stickyAssign } from './cooperative-sticky.js'
 import { rangeAssignor } from './range.js'
 import { roundRobinAssignor } from './round-robin.js'
-import { type Assignor, type AssignorInput, type AssignorMember, type AssignorPartition, type GroupAssignment, type TopicPartition, useRackAwareAssignment } from './types.js'
+import { type SyncAssignor, type AssignorInput, type AssignorMember, type AssignorPartition, type GroupAssignment, type TopicPartition, useRackAwareAssignment } from './types.js'
 
 function member(memberId: string, topics: string[], init: Partial<AssignorMember> = {}): AssignorMember {
-  return { memberId, groupInstanceId: null, topics, ownedPartitions: [], generationId: -1, rackId: null, ...init }
+  return { memberId, groupInstanceId: null, topics, ownedPartitions: [], generationId: -1, rackId: null, userData: null, ...init }
 }
 
 function topics(spec: Record<string, number | Array<readonly string[]>>): Map<string, AssignorPartition[]> {
@@ -198,7 +198,7 @@ class CooperativeGroup {
 
   constructor(
     private readonly partitions: number,
-    private readonly assignor: Assignor = cooperativeStickyAssignor,
+    private readonly assignor: SyncAssignor = cooperativeStickyAssignor,
   ) {}
 
   join(id: string): void {
@@ -282,7 +282,7 @@ describe('cooperative-sticky (KIP-429)', () => {
   })
 
   it('control: an eager sticky assignment (no KIP-429 filter) moves owned partitions in one round: two owners', () => {
-    const eagerSticky: Assignor = { name: 'eager-sticky', rebalanceProtocol: 'eager', assign: stickyAssign }
+    const eagerSticky: SyncAssignor = { name: 'eager-sticky', rebalanceProtocol: 'eager', assign: stickyAssign }
     const group = new CooperativeGroup(12, eagerSticky)
     for (const id of ['a', 'b', 'c']) group.join(id)
     group.rebalanceUntilStable()

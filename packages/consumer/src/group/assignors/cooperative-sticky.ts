@@ -1,5 +1,5 @@
 import {
-  type Assignor,
+  type SyncAssignor,
   type AssignorInput,
   type AssignorMember,
   type GroupAssignment,
@@ -197,7 +197,7 @@ export function withoutPartitionsStillOwnedElsewhere(members: readonly AssignorM
 }
 
 /** Java's `CooperativeStickyAssignor` (`cooperative-sticky`, the default): sticky + KIP-429 two-phase moves. */
-export const cooperativeStickyAssignor: Assignor = {
+export const cooperativeStickyAssignor: SyncAssignor = {
   name: 'cooperative-sticky',
   rebalanceProtocol: 'cooperative',
   assign(input: AssignorInput): GroupAssignment {

@@ -1,5 +1,5 @@
 import {
-  type Assignor,
+  type SyncAssignor,
   type AssignorInput,
   type AssignorMember,
   type GroupAssignment,
@@ -14,7 +14,7 @@ import {
  * (KIP-881), each member's quota stays the same but it first takes partitions with a replica in
  * its rack.
  */
-export const rangeAssignor: Assignor = {
+export const rangeAssignor: SyncAssignor = {
   name: 'range',
   rebalanceProtocol: 'eager',
   assign(input: AssignorInput): GroupAssignment {

@@ -1,4 +1,4 @@
-import { type Assignor, type AssignorInput, type GroupAssignment, compareStrings, emptyAssignment, sortMembers } from './types.js'
+import { type SyncAssignor, type AssignorInput, type GroupAssignment, compareStrings, emptyAssignment, sortMembers } from './types.js'
 
 /**
  * Java's `RoundRobinAssignor` (`roundrobin`, eager): every partition of every subscribed topic,
@@ -6,7 +6,7 @@ import { type Assignor, type AssignorInput, type GroupAssignment, compareStrings
  * subscribe to the partition's topic. Like Java's, it is not rack-aware (KIP-881 covers range
  * and the sticky assignors).
  */
-export const roundRobinAssignor: Assignor = {
+export const roundRobinAssignor: SyncAssignor = {
   name: 'roundrobin',
   rebalanceProtocol: 'eager',
   assign(input: AssignorInput): GroupAssignment {

@@ -15,6 +15,8 @@ export interface AssignorMember {
   generationId: number
   /** The member's rack (v3+, KIP-881), or null. */
   rackId: string | null
+  /** The user data of the member's subscription (what its assignor's `subscriptionUserData` gave), or null. */
+  userData: Uint8Array | null
 }
 
 /** A partition of a subscribed topic with the racks of its replicas (KIP-881; empty when unknown). */
@@ -41,6 +43,18 @@ export interface Assignor {
   /** The protocol name sent in JoinGroup (Java's `assignor.name()`): `range`, `roundrobin`, `cooperative-sticky`. */
   readonly name: string
   readonly rebalanceProtocol: 'eager' | 'cooperative'
+  /**
+   * Bytes sent in this member's subscription for this assignor (Java:
+   * `ConsumerPartitionAssignor.subscriptionUserData`); the leader's assignor reads them as
+   * `AssignorMember.userData`. Called for every JoinGroup.
+   */
+  subscriptionUserData?(topics: readonly string[]): Uint8Array | null
+  /** Run by the leader; may return a promise (assignors that ask something first), which the rebalance waits for. */
+  assign(input: AssignorInput): GroupAssignment | Promise<GroupAssignment>
+}
+
+/** An assignor that answers at once, as the built-in ones do. */
+export interface SyncAssignor extends Assignor {
   assign(input: AssignorInput): GroupAssignment
 }
 
