@@ -66,6 +66,11 @@ const REPLICATION_FACTOR = 3
 const kafkatsWindow = (size: number): number => Number(process.env.BENCH_KAFKATS_WINDOW ?? (size >= 1024 ? 5000 : 30_000))
 const KAFKATS_LINGER_MS = 5
 /**
+ * BENCH_KAFKATS_SEND=callback: `send(record, callback)` (no promise per record, as franz-go's
+ * `Produce(ctx, record, promise)`) instead of `send(record).then(...)`.
+ */
+const KAFKATS_CALLBACK = process.env.BENCH_KAFKATS_SEND === 'callback'
+/**
  * KafkaJS and @kafkats/kafkajs (the same code, only the import differs): records per `send` call
  * and concurrent `send` calls. 5,000 × 4 was best for KafkaJS of 1,000-20,000 × 1-8 at 200k
  * records; 10,000 records of 1 KiB exceed the broker's 1 MiB max.message.bytes per partition
@@ -110,7 +115,7 @@ interface Payloads {
 function settingsOf(scenario: Pick<Scenario, 'client' | 'inFlight'>): string {
   switch (scenario.client) {
     case 'kafkats':
-      return `send() per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), inFlightMaxRequestsPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024))} (1 KiB) / ${fmt.int(kafkatsWindow(100))} (100 B) sends outstanding and continues at half`
+      return `${KAFKATS_CALLBACK ? '`send(record, callback)`' : '`send(record)` (a promise)'} per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), inFlightMaxRequestsPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024))} (1 KiB) / ${fmt.int(kafkatsWindow(100))} (100 B) sends outstanding and continues at half`
     case 'kafkajs':
       return `\`kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner })\` (maxInFlightRequests left at its default: KafkaJS serialises idempotent requests per broker with a lock anyway), \`send({ topic, acks: -1, messages })\` of ${fmt.int(KAFKAJS_BATCH)} records, ${KAFKAJS_CONCURRENCY} concurrent`
     case '@kafkats/kafkajs':
@@ -165,12 +170,14 @@ async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord
     firstError ??= String(error)
     settled()
   }
+  const onDelivery = (error: Error | null): void => (error === null ? onAck() : onError(error))
   const watch = new Stopwatch()
   watch.start()
   for (let i = 0; i < total; i++) {
     if (outstanding >= window) await new Promise<void>((resolve) => (wake = resolve))
     outstanding++
-    producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }).then(onAck, onError)
+    if (KAFKATS_CALLBACK) producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }, onDelivery)
+    else producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }).then(onAck, onError)
   }
   await done
   const measured = watch.stop(total, total * bytesPerRecord)

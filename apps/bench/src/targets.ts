@@ -93,7 +93,7 @@ export function compatSection(kind: 'produce' | 'consume', bySize: SizeSummaries
     )
   }
   lines.push('')
-  lines.push(`(${kind}: @kafkats/kafkajs and KafkaJS run the same code, only the import differs; kafkats is driven through its own API, settings below.)`)
+  lines.push(`(${kind}: @kafkats/kafkajs and KafkaJS run the same code, only the import differs; kafkats is driven through its own API; settings in ${kind}.md.)`)
   lines.push('')
   return lines
 }
