@@ -38,14 +38,35 @@ const saslEntries = common.saslSetups.map(({ name, mechanism, user, expectedErr 
 }))
 
 /**
- * What KafkaJS's Cluster would have been built with. Its methods are absent, except that some
- * specs call `jest.spyOn(cluster, 'refreshMetadataIfNecessary')` before exercising only public
- * behaviour: spyOn needs a function there. No adapter calls it, so the specs that assert it was
- * called are "not applicable" (src/not-applicable.ts) rather than passing on a stub.
+ * What KafkaJS's Cluster would have been built with. Its methods are absent, except:
+ * - some specs call `jest.spyOn(cluster, 'refreshMetadataIfNecessary')` before exercising only
+ *   public behaviour: spyOn needs a function there. No adapter calls it, so the specs that assert
+ *   it was called are "not applicable" (src/not-applicable.ts) rather than passing on a stub.
+ * - `findGroupCoordinator({ groupId })` with only `offsetFetch`: specs read the group's committed
+ *   offsets through it; the public `admin.fetchOffsets()` reads the same offsets from the broker,
+ *   answered in the OffsetFetch response shape the specs compare (no error, no throttling: a
+ *   failed fetch rejects instead).
  */
 const createCluster = (opts = {}, brokers = common.plainTextBrokers()) => ({
   [CLUSTER_DESCRIPTION]: { ...connectionOpts(), ...opts, brokers },
   refreshMetadataIfNecessary: async () => {},
+  findGroupCoordinator: async ({ groupId }) => ({
+    offsetFetch: ({ groupId: asked = groupId, topics }) =>
+      withAdmin(common.plainTextBrokers(), async (admin) => {
+        const committed = await admin.fetchOffsets({ groupId: asked, topics: topics.map(({ topic }) => topic) })
+        return {
+          throttleTime: 0,
+          errorCode: 0,
+          responses: topics.map(({ topic, partitions }) => ({
+            topic,
+            partitions: partitions.map(({ partition }) => {
+              const found = committed.find((entry) => entry.topic === topic)?.partitions.find((entry) => entry.partition === partition)
+              return { partition, offset: found === undefined ? '-1' : found.offset, metadata: found?.metadata ?? '', errorCode: 0 }
+            }),
+          })),
+        }
+      }),
+  }),
 })
 
 const withAdmin = async (brokers, use) => {

@@ -35,9 +35,6 @@ export const NOT_APPLICABLE: readonly NotApplicable[] = [
   { file: `${CONSUMER}/errorRecovery.spec.js`, fullName: 'Consumer does not recover from crashes due to not retriable errors', reason: COORDINATOR },
   { file: `${CONSUMER}/errorRecovery.spec.js`, fullName: 'Consumer recovers from crashes due to retriable errors exhausting the number of retries', reason: COORDINATOR },
   { file: `${CONSUMER}/errorRecovery.spec.js`, fullName: 'Consumer allows the user to bail out of restarting on retriable errors', reason: COORDINATOR },
-  { file: `${CONSUMER}/handlerErrorRecovery.spec.js`, fullName: 'Consumer when eachMessage throws an error commits the previous offsets', reason: COORDINATOR },
-  { file: `${CONSUMER}/handlerErrorRecovery.spec.js`, fullName: 'Consumer when eachMessage throws an error does not commit the offset if autoCommit=false', reason: COORDINATOR },
-  { file: `${CONSUMER}/handlerErrorRecovery.spec.js`, fullName: 'Consumer when eachBatch throws an error commits the previous offsets', reason: COORDINATOR },
   ...[
     'sequential produce() calls > where produce() throws a retriable error, all messages are written to the partition once, in order',
     'sequential produce() calls > where produce() throws a retriable error after the message is written to the log, all messages are written to the partition once, in order',
