@@ -31,6 +31,7 @@ const ADAPTERS = {
   'instrumentation/emitter': 'instrumentationEmitter.cjs',
   'producer/partitioners/legacy': 'legacyPartitioner.cjs',
   'producer/partitioners/default/murmur2': 'murmur2.cjs',
+  retry: 'retry.cjs',
   'utils/sleep': 'sleep.cjs',
   'utils/waitFor': 'waitFor.cjs',
   'utils/uniq': 'uniq.cjs',

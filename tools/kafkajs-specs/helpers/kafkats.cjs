@@ -42,6 +42,7 @@ const saslEntries = common.saslSetups.map(({ name, mechanism, user, expectedErr 
  * - some specs call `jest.spyOn(cluster, 'refreshMetadataIfNecessary')` before exercising only
  *   public behaviour: spyOn needs a function there. No adapter calls it, so the specs that assert
  *   it was called are "not applicable" (src/not-applicable.ts) rather than passing on a stub.
+ * - `fetchTopicsOffset(topics)`: the latest offsets, from the public `admin.fetchTopicOffsets()`.
  * - `findGroupCoordinator({ groupId })` with only `offsetFetch`: specs read the group's committed
  *   offsets through it; the public `admin.fetchOffsets()` reads the same offsets from the broker,
  *   answered in the OffsetFetch response shape the specs compare (no error, no throttling: a
@@ -50,6 +51,19 @@ const saslEntries = common.saslSetups.map(({ name, mechanism, user, expectedErr 
 const createCluster = (opts = {}, brokers = common.plainTextBrokers()) => ({
   [CLUSTER_DESCRIPTION]: { ...connectionOpts(), ...opts, brokers },
   refreshMetadataIfNecessary: async () => {},
+  // Specs read a partition's end offset through it; the public admin.fetchTopicOffsets answers the same (ListOffsets latest).
+  fetchTopicsOffset: (topics) =>
+    withAdmin(common.plainTextBrokers(), (admin) =>
+      Promise.all(
+        topics.map(async ({ topic, partitions }) => {
+          const offsets = await admin.fetchTopicOffsets(topic)
+          return {
+            topic,
+            partitions: partitions.map(({ partition }) => ({ partition, offset: offsets.find((entry) => entry.partition === partition)?.offset ?? '-1' })),
+          }
+        }),
+      ),
+    ),
   findGroupCoordinator: async ({ groupId }) => ({
     offsetFetch: ({ groupId: asked = groupId, topics }) =>
       withAdmin(common.plainTextBrokers(), async (admin) => {

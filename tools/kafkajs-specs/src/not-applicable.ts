@@ -48,9 +48,5 @@ export const NOT_APPLICABLE: readonly NotApplicable[] = [
   { file: 'src/producer/index.spec.js', fullName: 'Producer when idempotent=true sets the default retry value to MAX_SAFE_INTEGER', reason: "asserts arguments of KafkaJS's private retrier factory (jest.mock('../retry'))" },
   { file: 'src/producer/index.spec.js', fullName: 'Producer when idempotent=true only calls initProducerId if unitialized', reason: "spies on KafkaJS's private eosManager.initProducerId (jest.mock('./eosManager'))" },
   { file: 'src/producer/index.spec.js', fullName: 'Producer transactions supports sending offsets', reason: "spies on KafkaJS's private eosManager.sendOffsets and Cluster.markOffsetAsCommitted" },
-  {
-    file: 'src/producer/index.spec.js',
-    fullName: "Producer transactions without operations transaction that is created after a transaction that hasn't made any operations should work",
-    reason: "uses KafkaJS's private retrier and Cluster.fetchTopicsOffset to read the partition's offsets",
-  },
+
 ]
