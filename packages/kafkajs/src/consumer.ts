@@ -266,6 +266,8 @@ export class CompatConsumer implements Consumer {
       if (this.client !== null) return
       this.client = await this.factory.connect({
         component: 'Consumer',
+        // REQUEST, REQUEST_TIMEOUT and REQUEST_QUEUE_SIZE of this consumer's connections.
+        network: this.emitter,
         ...(this.config.metadataMaxAge !== undefined ? { metadataMaxAge: this.config.metadataMaxAge } : {}),
         ...(this.config.allowAutoTopicCreation !== undefined ? { allowAutoTopicCreation: this.config.allowAutoTopicCreation } : {}),
         ...(this.config.rackId !== undefined ? { rack: this.config.rackId } : {}),
@@ -279,6 +281,7 @@ export class CompatConsumer implements Consumer {
     const client = this.client
     this.client = null
     if (client === null) return
+    this.emitter.attachConnections(null)
     await client.close()
     this.emitter.emit(consumerEvents.DISCONNECT, null)
   }
