@@ -20,7 +20,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConnectionPool } from '@kafkats/connection'
-import { DirectConsumer, Offset } from '@kafkats/consumer'
+import { DirectConsumer, GroupConsumer, Offset } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer as KafkatsProducer } from '@kafkats/producer-sink'
 import { clusterInfo } from '@kafkats/testkit'
@@ -53,8 +53,13 @@ import { type Summary, compatSection, targetsSection, writeCompatSection } from 
 const PARTITIONS = 6
 const REPLICATION_FACTOR = 3
 
-type Client = 'kafkats' | 'kafkajs' | '@kafkats/kafkajs' | '@platformatic/kafka' | 'franz-go' | 'java'
+type Client = 'kafkats' | 'kafkats-group' | 'kafkajs' | '@kafkats/kafkajs' | '@platformatic/kafka' | 'franz-go' | 'java'
 const ALL_CLIENTS: Client[] = ['kafkats', 'franz-go', 'java', '@platformatic/kafka', 'kafkajs', '@kafkats/kafkajs']
+/**
+ * Also accepted by --clients, not in a default run: kafkats' GroupConsumer through its own API,
+ * the consumer @kafkats/kafkajs runs underneath, to tell the compat layer's cost from the group path's.
+ */
+const KNOWN_CLIENTS: Client[] = [...ALL_CLIENTS, 'kafkats-group']
 /** Short names accepted by --clients. */
 const CLIENT_ALIASES: Record<string, Client> = { platformatic: '@platformatic/kafka', 'kafkats-kafkajs': '@kafkats/kafkajs', compat: '@kafkats/kafkajs' }
 
@@ -73,6 +78,8 @@ interface ChildResult extends Measured {
 
 const SETTINGS: Record<Client, string> = {
   kafkats: '`DirectConsumer` (no group), all 6 partitions assigned at `Offset.earliest()`, no rack; `for await (const batch of consumer)`; fetch-planner defaults (fetchMaxBytes 50 MiB, partitionMaxBytes 1 MiB, fetchMaxWaitMs 500, bufferMaxBatches 32, CRC-32C verified)',
+  'kafkats-group':
+    "`GroupConsumer` from `@kafkats/consumer` (what @kafkats/kafkajs runs underneath), fresh groupId, `autoOffsetReset: 'earliest'`, `autoCommit: false`, defaults otherwise (cooperative-sticky, read_uncommitted, fetch-planner defaults, CRC-32C verified); `for await (const batch of consumer.batches())`",
   kafkajs:
     'group consumer (KafkaJS has no consumer without a group), fresh groupId, `subscribe({ fromBeginning: true })`, `run({ eachBatch, eachBatchAutoResolve: true, autoCommit: false })`; defaults (maxBytes 10 MiB, maxBytesPerPartition 1 MiB, maxWaitTimeInMs 5000, partitionsConsumedConcurrently 1)',
   '@kafkats/kafkajs':
@@ -99,6 +106,32 @@ async function runKafkats(scenario: Scenario): Promise<ChildResult> {
   let setupSeconds = 0
   const watch = new Stopwatch()
   for await (const batch of consumer) {
+    if (!watch.started) {
+      watch.start()
+      setupSeconds = (performance.now() - constructed) / 1000
+    }
+    for (const record of batch.records) bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
+    count += batch.records.length
+    if (count >= total) break
+  }
+  const measured = watch.stop(count, bytes)
+  await consumer.close()
+  metadata.close()
+  pool.close()
+  return { ...measured, setupSeconds }
+}
+
+async function runKafkatsGroup(scenario: Scenario): Promise<ChildResult> {
+  const constructed = performance.now()
+  const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
+  const consumer = new GroupConsumer({ metadata, pool, groupId: `bench-kafkats-group-${process.pid}-${Date.now()}`, topics: [scenario.topic], autoCommit: false, autoOffsetReset: 'earliest' })
+  const total = scenario.records
+  let count = 0
+  let bytes = 0
+  let setupSeconds = 0
+  const watch = new Stopwatch()
+  for await (const batch of consumer.batches()) {
     if (!watch.started) {
       watch.start()
       setupSeconds = (performance.now() - constructed) / 1000
@@ -209,7 +242,7 @@ async function runPlatformatic(scenario: Scenario): Promise<ChildResult> {
 }
 
 async function runChild(scenario: Scenario): Promise<void> {
-  const runners: Partial<Record<Client, typeof runKafkats>> = { kafkats: runKafkats, kafkajs: runKafkajs, '@kafkats/kafkajs': runCompat, '@platformatic/kafka': runPlatformatic }
+  const runners: Partial<Record<Client, typeof runKafkats>> = { kafkats: runKafkats, 'kafkats-group': runKafkatsGroup, kafkajs: runKafkajs, '@kafkats/kafkajs': runCompat, '@platformatic/kafka': runPlatformatic }
   const run = runners[scenario.client]
   if (run === undefined) throw new Error(`${scenario.client} does not run in a Node child`)
   const result = await run(scenario)
@@ -282,7 +315,7 @@ function median(runs: Run[]): Run {
 
 const SIZES = (only('sizes') ?? ['1024', '100']).map(Number)
 const CLIENTS = (only('clients') ?? ALL_CLIENTS).map((name) => CLIENT_ALIASES[name] ?? name) as Client[]
-for (const client of CLIENTS) if (!ALL_CLIENTS.includes(client)) throw new Error(`unknown client ${client}; expected ${ALL_CLIENTS.join(', ')} (or ${Object.keys(CLIENT_ALIASES).join(', ')})`)
+for (const client of CLIENTS) if (!KNOWN_CLIENTS.includes(client)) throw new Error(`unknown client ${client}; expected ${KNOWN_CLIENTS.join(', ')} (or ${Object.keys(CLIENT_ALIASES).join(', ')})`)
 const ROUNDS = Number(only('rounds')?.[0] ?? 3)
 const PROFILE = flag('profile')
 

@@ -93,6 +93,16 @@ export function compatSection(kind: 'produce' | 'consume', bySize: SizeSummaries
     )
   }
   lines.push('')
+  for (const { size, clients } of bySize) {
+    // The consumer @kafkats/kafkajs runs underneath, through kafkats' own API: the layer's own cost.
+    const compat = clients.get('@kafkats/kafkajs')
+    const group = clients.get('kafkats-group')
+    if (compat === undefined || group === undefined) continue
+    lines.push(
+      `${sizeName(size)}: kafkats GroupConsumer (the consumer underneath @kafkats/kafkajs, its own API) ${fmt.int(group.recordsPerSecond)} records/s, ${cpuPerRecordMicros(group).toFixed(2)} µs/record; @kafkats/kafkajs ÷ it = ${fmt.ratio(compat.recordsPerSecond / group.recordsPerSecond)} (${verdict(compat.recordsPerSecond / group.recordsPerSecond >= 1 - COMPAT_SLOWDOWN_MAX)} against the GroupConsumer).`,
+    )
+    lines.push('')
+  }
   lines.push(`(${kind}: @kafkats/kafkajs and KafkaJS run the same code, only the import differs; kafkats is driven through its own API; settings in ${kind}.md.)`)
   lines.push('')
   return lines
