@@ -1,6 +1,7 @@
 import { backoffMs } from './backoff.js'
 import { BrokerConnection, type ConnectionOptions } from './connection.js'
 import { ConnectionError } from './connection-error.js'
+import { resolveConnectionPoolOptions } from './pool-options.js'
 import { type BrokerRequestMetrics, RequestCounters } from './request-metrics.js'
 
 /**
@@ -47,8 +48,9 @@ export class ConnectionPool {
   private parent: ConnectionPool | null = null
   private closed = false
 
+  /** Every option is checked here, once: a wrong or unknown one is a ConfigError naming it. */
   constructor(options: ConnectionPoolOptions = {}) {
-    this.options = options
+    this.options = resolveConnectionPoolOptions(options)
   }
 
   /** True once `close()` was called. */

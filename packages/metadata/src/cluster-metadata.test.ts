@@ -3,6 +3,7 @@
 // ClusterMetadata is tested against the real cluster in cluster-metadata.integration.test.ts.
 import { ConnectionPool } from '@kafkats/connection'
 import {
+  ConfigError,
   MetadataApi,
   type MetadataResponse,
   createMetadataResponse,
@@ -12,7 +13,7 @@ import {
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ClusterMetadata } from './cluster-metadata.js'
+import { ClusterMetadata, type ClusterMetadataOptions } from './cluster-metadata.js'
 import type { LeaderChangedEvent, PartitionsAddedEvent } from './events.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -156,5 +157,40 @@ describe('ClusterMetadata', () => {
     await metadata.refresh()
     expect(brokersRemoved).toEqual([2])
     expect(metadata.leaderFor('orders', 1)?.nodeId).toBe(1)
+  })
+})
+
+describe('new ClusterMetadata() options', () => {
+  const pool = new ConnectionPool({ clientId: 'metadata-options' })
+  /** The ConfigError the constructor throws for `options` (typed loosely, as plain JavaScript passes them). */
+  function configError(options: Record<string, unknown>): ConfigError {
+    try {
+      new ClusterMetadata({ bootstrapBrokers: ['127.0.0.1:9092'], pool, ...options } as ClusterMetadataOptions).close()
+    } catch (error) {
+      if (ConfigError.isInstance(error)) return error
+      throw error
+    }
+    throw new Error(`accepted ${JSON.stringify(options)}`)
+  }
+
+  it.each([
+    [{ bootstrapBrokers: 5 }, 'bootstrapBrokers', '5'],
+    [{ bootstrapBrokers: [] }, 'bootstrapBrokers', 'at least one'],
+    [{ bootstrapBrokers: ['kafka-1'] }, 'bootstrapBrokers', '"kafka-1"'],
+    [{ pool: {} }, 'pool', 'ConnectionPool'],
+    [{ refreshMinIntervalMs: -1 }, 'refreshMinIntervalMs', '-1'],
+    [{ metadataMaxAgeMs: 0 }, 'metadataMaxAgeMs', '0'],
+    [{ metadataMaxAgeMs: '300000' }, 'metadataMaxAgeMs', '"300000"'],
+    [{ allowAutoTopicCreation: 'yes' }, 'allowAutoTopicCreation', '"yes"'],
+    [{ logger: 'debug' }, 'logger', 'debug'],
+    [{ refreshMinIntervalMS: 5 }, 'refreshMinIntervalMS', 'did you mean refreshMinIntervalMs?'],
+  ])('refuses %j with a ConfigError naming %s', (options, option, shown) => {
+    const error = configError(options)
+    expect(error.option).toBe(option)
+    expect(error.message).toContain(shown)
+  })
+
+  it('accepts good options, console as the logger', () => {
+    new ClusterMetadata({ bootstrapBrokers: ['[::1]:9092'], pool, metadataMaxAgeMs: 1, refreshMinIntervalMs: 0, allowAutoTopicCreation: true, logger: console as never }).close()
   })
 })

@@ -1,8 +1,10 @@
-import { type ConnectionPool, ConnectionError, type Logger, silentLogger } from '@kafkats/connection'
+import { type ConnectionPool, ConnectionError, type Logger, silentLogger, toLogger } from '@kafkats/connection'
 import {
   ClosedError,
   ConfigError,
   ErrorCode,
+  checkOptionNames,
+  describeValue,
   KafkaError,
   KafkaProtocolError,
   MetadataApi,
@@ -113,11 +115,9 @@ export class ClusterMetadata extends MetadataEvents {
 
   constructor(options: ClusterMetadataOptions) {
     super()
-    if (options.bootstrapBrokers.length === 0) {
-      throw new ConfigError('bootstrapBrokers', 'at least one bootstrap broker is needed')
-    }
+    checkClusterMetadataOptions(options)
     this.options = options
-    this.logger = (options.logger ?? silentLogger).child({ component: 'metadata' })
+    this.logger = (options.logger === undefined ? silentLogger : toLogger(options.logger)).child({ component: 'metadata' })
     this.maxAgeMs = options.metadataMaxAgeMs ?? clusterMetadataDefaults.metadataMaxAgeMs
     this.refreshMinIntervalMs = options.refreshMinIntervalMs ?? clusterMetadataDefaults.refreshMinIntervalMs
   }
@@ -423,4 +423,50 @@ export class ClusterMetadata extends MetadataEvents {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+// Every option of ClusterMetadataOptions, checked against the interface by `satisfies`.
+const optionNames = {
+  bootstrapBrokers: true,
+  pool: true,
+  metadataMaxAgeMs: true,
+  refreshMinIntervalMs: true,
+  allowAutoTopicCreation: true,
+  logger: true,
+} as const satisfies Record<keyof ClusterMetadataOptions, true>
+
+const BROKER_ADDRESS = /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/
+
+/**
+ * Checks every option of `new ClusterMetadata()` once, at construction: a wrong or unknown one is
+ * a ConfigError naming the option, the value and what is expected, not a failure at the first
+ * refresh (a number as bootstrapBrokers) or a timer that fires in a tight loop (a negative interval).
+ */
+function checkClusterMetadataOptions(options: ClusterMetadataOptions): void {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('options', `expected { bootstrapBrokers, pool }, got ${describeValue(options)}`)
+  checkOptionNames(options, optionNames)
+  const brokers: unknown = options.bootstrapBrokers
+  if (!Array.isArray(brokers) || brokers.length === 0) {
+    throw new ConfigError('bootstrapBrokers', `expected a non-empty array of "host:port" strings (at least one bootstrap broker is needed), got ${describeValue(brokers)}`)
+  }
+  for (const broker of brokers as unknown[]) {
+    if (typeof broker !== 'string' || !BROKER_ADDRESS.test(broker.trim())) {
+      throw new ConfigError('bootstrapBrokers', `expected "host:port" strings (for example "kafka-1.internal:9092"), got ${describeValue(broker)}`)
+    }
+  }
+  const pool = options.pool as { get?: unknown } | null | undefined
+  if (typeof pool !== 'object' || pool === null || typeof pool.get !== 'function') {
+    throw new ConfigError('pool', `expected the client's ConnectionPool, got ${describeValue(options.pool)}`)
+  }
+  for (const name of ['metadataMaxAgeMs', 'refreshMinIntervalMs'] as const) {
+    const value = options[name]
+    // metadataMaxAgeMs 0 would refresh in a loop; refreshMinIntervalMs 0 only drops the throttle.
+    const min = name === 'metadataMaxAgeMs' ? 1 : 0
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1)) {
+      throw new ConfigError(name, `expected an integer number of milliseconds from ${min} to ${2 ** 31 - 1}, got ${describeValue(value)}`)
+    }
+  }
+  if (options.allowAutoTopicCreation !== undefined && typeof options.allowAutoTopicCreation !== 'boolean') {
+    throw new ConfigError('allowAutoTopicCreation', `expected true or false, got ${describeValue(options.allowAutoTopicCreation)}`)
+  }
 }
