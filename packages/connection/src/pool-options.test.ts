@@ -60,10 +60,10 @@ describe('new ConnectionPool() options', () => {
       owner: {},
       reconnectBackoffMs: 0,
       reconnectBackoffMaxMs: 1000,
-      mapAddress: (address) => address,
+      mapAddress: (address: string) => address,
       // undefined sets nothing, as a spread of optional values produces it
       ...{ rack: undefined },
-    } as ConnectionPoolOptions)
+    } as unknown as ConnectionPoolOptions)
     pool.fork().close()
     pool.close()
   })
