@@ -1,7 +1,8 @@
-import { checkTopicPartitions } from './arguments.js'
+import { checkPartition, checkTopic, checkTopicPartitions } from './arguments.js'
 import {
   type BrokerCounters,
   FetchPlanner,
+  checkStartOffset,
   type FetchPlannerEventMap,
   type FetchPlannerListener,
   type FetchPlannerOptions,
@@ -116,10 +117,7 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
 
   /** Stops reading partitions (`[{ topic, partition }]` or `{ topic: [partitions] }`); their buffered records are dropped. */
   removePartitions(partitions: ReadonlyArray<TopicPartition> | Readonly<Record<string, readonly number[]>>): void {
-    const list: TopicPartition[] = Array.isArray(partitions)
-      ? [...(partitions as ReadonlyArray<TopicPartition>)]
-      : Object.entries(partitions as Readonly<Record<string, readonly number[]>>).flatMap(([topic, numbers]) => numbers.map((partition) => ({ topic, partition })))
-    this.planner.unassign(list)
+    this.planner.unassign(checkRemovedPartitions(partitions))
   }
 
   assignment(): TopicPartition[] {
@@ -128,7 +126,15 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
 
   /** Moves a partition; records of it already fetched but not yet returned are dropped. */
   seek(topic: string, partition: number, offset: PartitionStart): void {
-    this.planner.seek(topic, partition, toStartOffset(offset))
+    checkTopic(topic, 'topic')
+    checkPartition(partition, 'partition')
+    const start = toStartOffset(offset)
+    checkStartOffset(topic, partition, start)
+    // As the group consumer: the arguments are fine, the partition is just not read now.
+    if (!this.planner.assignment().some((tp) => tp.topic === topic && tp.partition === partition)) {
+      throw new InvalidStateError(`cannot seek ${topic}-${partition}: it is not assigned to this consumer (addPartitions first)`)
+    }
+    this.planner.seek(topic, partition, start)
   }
 
   pause(partitions: ReadonlyArray<TopicPartition>): void {
@@ -150,6 +156,11 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
 
   /** The batches fetched so far (one partition each; at most `maxBatches`), waiting up to `maxWaitMs` (default 1000) for the first. */
   poll(options: { signal?: AbortSignal; maxWaitMs?: number; maxBatches?: number } = {}): Promise<FetchedBatch[]> {
+    try {
+      checkPollOptions(options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     return this.planner.poll(options)
   }
 
@@ -237,4 +248,28 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
   async close(): Promise<void> {
     await this.planner.close()
   }
+}
+
+/** `removePartitions`' argument, either shape, checked before anything is unassigned. */
+function checkRemovedPartitions(partitions: unknown): TopicPartition[] {
+  if (Array.isArray(partitions)) return checkTopicPartitions(partitions)
+  if (typeof partitions !== 'object' || partitions === null) {
+    throw new InvalidArgumentError('partitions', partitions, '[{ topic, partition }, …] or { [topic]: [partition, …] }')
+  }
+  return Object.entries(partitions).flatMap(([topic, numbers]: [string, unknown]) => {
+    if (!Array.isArray(numbers)) throw new InvalidArgumentError(`partitions.${topic}`, numbers, 'an array of partition numbers, e.g. [0, 1]')
+    return numbers.map((partition: unknown, i) => ({ topic: checkTopic(topic, 'partitions'), partition: checkPartition(partition, `partitions.${topic}[${i}]`) }))
+  })
+}
+
+function checkPollOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, '{ signal?, maxWaitMs?, maxBatches? }')
+  const { signal, maxWaitMs, maxBatches } = options as { signal?: unknown; maxWaitMs?: unknown; maxBatches?: unknown }
+  if (maxWaitMs !== undefined && (typeof maxWaitMs !== 'number' || !Number.isInteger(maxWaitMs) || maxWaitMs < 0 || maxWaitMs > 2 ** 31 - 1)) {
+    throw new InvalidArgumentError('maxWaitMs', maxWaitMs, 'an integer number of milliseconds >= 0')
+  }
+  if (maxBatches !== undefined && maxBatches !== Infinity && (typeof maxBatches !== 'number' || !Number.isInteger(maxBatches) || maxBatches < 1)) {
+    throw new InvalidArgumentError('maxBatches', maxBatches, 'an integer >= 1 (or Infinity)')
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', signal, 'an AbortSignal')
 }

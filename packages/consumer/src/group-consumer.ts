@@ -1,7 +1,7 @@
 import { type ConnectionPool, type Logger, backoffMs, silentLogger } from '@kafkats/connection'
 import { FetchPlanner, checkStartOffset, type FetchOptions, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
 import type { ClusterMetadata } from '@kafkats/metadata'
-import { ConfigError, ErrorCode, InvalidArgumentError, InvalidStateError, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
+import { ClosedError, ConfigError, ErrorCode, InvalidArgumentError, InvalidStateError, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
 import { checkPartition, checkTopic, checkTopicPartitions } from './arguments.js'
 import { type PartitionStart, toStartOffset } from './direct-consumer.js'
 import { builtinAssignors } from './group/assignors/builtin.js'
@@ -415,10 +415,13 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
    * Commits offsets to the group: a batch's `nextOffset` (with its leader epoch), explicit offsets,
    * or, without an argument, the position after every batch handed out so far. Retries through
    * coordinator moves and a rebalance in progress; throws `CommitFailedError` when the consumer
-   * no longer owns a partition.
+   * no longer owns a partition, `ClosedError` after `close()`.
    */
   async commit(what?: FetchedBatch | readonly CommitOffset[]): Promise<void> {
     checkCommit(what)
+    // Once close() has left the group nothing can be committed: say closed, not "not assigned".
+    // (Inside the `revoked` listener that close() calls, commits still work.)
+    if (this.closing && this.leaving) throw new ClosedError('group consumer', `group consumer ${this.groupId} is closed: commit before close(), or in the revoked listener`)
     const offsets: Array<OffsetToCommit & { ownership: number }> = []
     const add = (topic: string, partition: number, offset: bigint, leaderEpoch: number, metadata: string | null, ownership?: number): void => {
       const owned = this.owned.get(topicPartitionKey(topic, partition))

@@ -1,6 +1,6 @@
 import { clusterInfo } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ClosedError, ConfigError, ConnectionError, InvalidArgumentError, Kafka, KafkaError, KafkaProtocolError, Offset, type ProducerRecord, ResponseTooLargeError } from './index.js'
+import { ClosedError, ConfigError, ConnectionError, InvalidArgumentError, InvalidStateError, Kafka, KafkaError, KafkaProtocolError, Offset, type ProducerRecord, ResponseTooLargeError } from './index.js'
 
 // Every row of the "What happens when…" table in the README is checked here against the real
 // cluster. Any uncaught exception or unhandled rejection fails the vitest run by itself.
@@ -15,6 +15,17 @@ beforeAll(async () => {
   expect(created?.error).toBeUndefined()
 })
 afterAll(() => kafka.close())
+
+/** The ConfigError `make` throws. */
+function configError(make: () => unknown): ConfigError {
+  try {
+    make()
+  } catch (error) {
+    if (ConfigError.isInstance(error)) return error
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -135,7 +146,7 @@ describe('What happens when… (README table)', () => {
     const js = (value: unknown): never => value as never
     const cases: Array<[string, () => unknown, string]> = [
       ['seek: topic 5', () => consumer.seek(js(5), 0, 0n), 'topic'],
-      ['seek: partition -1', () => consumer.seek(topic, -1, 0n), `partition of ${topic}`],
+      ['seek: partition -1', () => consumer.seek(topic, -1, 0n), 'partition'],
       ['seek: offset -1n', () => consumer.seek(topic, 0, -1n), 'offset'],
       ['seek: offset "earliest"', () => consumer.seek(topic, 0, js('earliest')), 'offset'],
       ['pause: not an array', () => consumer.pause(js({ topic, partition: 0 })), 'partitions'],
@@ -144,6 +155,10 @@ describe('What happens when… (README table)', () => {
       ['addPartitions: a string', () => consumer.addPartitions(js(topic)), 'assignment'],
       ['addPartitions: offset "x"', () => consumer.addPartitions(js({ [topic]: { 1: 'x' } })), `assignment.${topic}[1]`],
       ['addPartitions: partition key "x"', () => consumer.addPartitions(js({ [topic]: { x: 0n } })), `assignment.${topic}`],
+      ['removePartitions: null', () => consumer.removePartitions(js(null)), 'partitions'],
+      ['removePartitions: [5]', () => consumer.removePartitions(js([5])), 'partitions[0]'],
+      ['removePartitions: { topic: "0" }', () => consumer.removePartitions(js({ [topic]: '0' })), `partitions.${topic}`],
+      ['removePartitions: { topic: [-1] }', () => consumer.removePartitions({ [topic]: [-1] }), `partitions.${topic}[0]`],
     ]
     try {
       for (const [what, call, field] of cases) {
@@ -156,6 +171,26 @@ describe('What happens when… (README table)', () => {
         expect(InvalidArgumentError.isInstance(caught), `${what}: ${String(caught)}`).toBe(true)
         expect((caught as InvalidArgumentError).field, what).toBe(field)
       }
+      for (const [options, field] of [
+        [{ maxWaitMs: 'x' }, 'maxWaitMs'],
+        [{ maxWaitMs: -1 }, 'maxWaitMs'],
+        [{ maxBatches: 0 }, 'maxBatches'],
+        [{ signal: 'stop' }, 'signal'],
+        [null, 'options'],
+      ] as const) {
+        const caught = await rejection(consumer.poll(js(options)))
+        expect(InvalidArgumentError.isInstance(caught), `poll(${JSON.stringify(options)}): ${String(caught)}`).toBe(true)
+        expect((caught as InvalidArgumentError).field).toBe(field)
+      }
+      // Good arguments, a partition not assigned now: the same InvalidStateError as the group consumer's.
+      let unassigned: unknown = null
+      try {
+        consumer.seek(topic, 1, 0n)
+      } catch (error) {
+        unassigned = error
+      }
+      expect(InvalidStateError.isInstance(unassigned), String(unassigned)).toBe(true)
+      expect(String(unassigned)).toContain(`${topic}-1`)
       // Good arguments still work.
       consumer.pause([{ topic, partition: 0 }])
       consumer.resume([{ topic, partition: 0 }])
@@ -254,6 +289,25 @@ describe('What happens when… (README table)', () => {
     }
     expect(() => kafka.producer({ idempotent: 'yes' as unknown as boolean })).toThrow(ConfigError)
     expect(() => kafka.producer({ lingerMs: Number.NaN })).toThrow(ConfigError)
+    const sasl = configError(() => new Kafka({ ...base, sasl: { mechanism: 'BOGUS' } as never }))
+    expect([sasl.option, sasl.message]).toEqual(['sasl.mechanism', expect.stringContaining('"BOGUS"')])
+  })
+
+  it('a misspelt option name is a ConfigError naming it and the option probably meant', () => {
+    const base = { bootstrapBrokers: cluster.bootstrap.plaintext }
+    const js = (options: Record<string, unknown>): never => options as never
+    const cases: Array<[() => unknown, string, string]> = [
+      [() => new Kafka(js({ ...base, connectTimeoutMS: 1000 })), 'connectTimeoutMS', 'connectTimeoutMs'],
+      [() => kafka.producer(js({ lingerMS: 5 })), 'lingerMS', 'lingerMs'],
+      [() => kafka.consumer(js({ assign: { [topic]: { 0: 0n } }, fetchMaxWait: 100 })), 'fetchMaxWait', 'fetchMaxWaitMs'],
+      [() => kafka.consumer(js({ groupId: 'g', topics: [topic], sessionTimeout: 10_000 })), 'sessionTimeout', 'sessionTimeoutMs'],
+      [() => kafka.admin(js({ operationTimeout: 5000 })), 'operationTimeout', 'operationTimeoutMs'],
+    ]
+    for (const [make, option, meant] of cases) {
+      const error = configError(make)
+      expect(error.option).toBe(option)
+      expect(error.message).toContain(`did you mean ${meant}?`)
+    }
   })
 
   it('a closed client refuses new work with ClosedError; a closed producer with ProducerClosedError', async () => {
@@ -272,6 +326,17 @@ describe('What happens when… (README table)', () => {
     expect(ClosedError.isInstance(await rejection(admin.listTopics()))).toBe(true)
   })
 
+  it('a closed group consumer refuses commit with ClosedError', async () => {
+    const group = kafka.consumer({ groupId: `boundary-closed-${Date.now()}`, topics: [topic] })
+    await group.close()
+    const everything = await rejection(group.commit())
+    expect(ClosedError.isInstance(everything), String(everything)).toBe(true)
+    const explicit = await rejection(group.commit([{ topic, partition: 0, offset: 1n }]))
+    expect(ClosedError.isInstance(explicit), String(explicit)).toBe(true)
+    // A bad argument is still named first.
+    expect(InvalidArgumentError.isInstance(await rejection(group.commit([{ topic, partition: 0, offset: -1n }])))).toBe(true)
+  })
+
   it('an unreachable cluster fails kafka.connect() and producer.ready() at once with the typed error', async () => {
     const unreachable = new Kafka({ bootstrapBrokers: ['127.0.0.1:1'], connectTimeoutMs: 1000 })
     // Within timeoutMs (plus scheduling slack on a loaded machine), far from the 120 s delivery timeout.
@@ -284,9 +349,10 @@ describe('What happens when… (README table)', () => {
     started = Date.now()
     const notReady = await rejection(producer.ready({ timeoutMs: 3000 }))
     expect(Date.now() - started).toBeLessThan(3000 + 5000)
-    // The producer's start keeps retrying the connection, so ready() ends on its own timeout
-    // (REQUEST_TIMED_OUT), without the connection error as cause; kafka.connect() above names it.
-    expect(KafkaError.isInstance(notReady) && notReady.errorName, String(notReady)).toBe('REQUEST_TIMED_OUT')
+    // The producer's start keeps retrying the connection; ready() ends at its timeout with the
+    // error that kept it from starting, the same ConnectionError kafka.connect() gives.
+    expect(ConnectionError.isInstance(notReady), String(notReady)).toBe(true)
+    expect(String(notReady)).toMatch(/127\.0\.0\.1:1/)
     await unreachable.close()
     await kafka.connect()
     const ok = kafka.producer()

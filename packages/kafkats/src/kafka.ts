@@ -4,7 +4,7 @@ import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, ConnectionPool, type Log
 import { type Assignment, DirectConsumer, type DirectConsumerOptions, GroupConsumer, type GroupConsumerOptions } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerOptions } from '@kafkats/producer-sink'
-import { type ApiDefinition, ClosedError, ConfigError, InvalidArgumentError, KafkaError, ZERO_UUID, crc32cImplementation } from '@kafkats/protocol'
+import { type ApiDefinition, ClosedError, ConfigError, InvalidArgumentError, KafkaError, ZERO_UUID, checkOptionNames, crc32cImplementation } from '@kafkats/protocol'
 import { ClientMetrics } from './telemetry/client-metrics.js'
 import { ClientTelemetry } from './telemetry/client-telemetry.js'
 import type { ConsumerMetrics, KafkaMetrics } from './metrics.js'
@@ -165,6 +165,7 @@ export class Kafka {
   /** An idempotent producer (acks=all, up to 5 requests in flight per broker) unless told otherwise. */
   producer(options: ProducerOptions = {}): Producer {
     this.checkOpen()
+    checkNames(options, producerOptionNames)
     const producer = new Producer({ logger: this.logger, ...options, metadata: this.metadata, pool: this.pool })
     if (this.telemetry !== null) {
       this.clientMetrics.addProducer(producer)
@@ -176,6 +177,7 @@ export class Kafka {
 
   admin(options: Omit<AdminOptions, 'metadata' | 'pool'> = {}): Admin {
     this.checkOpen()
+    checkNames(options, adminOptionNames)
     const admin = new Admin({ logger: this.logger, ...options, metadata: this.metadata, pool: this.pool })
     this.children.add({ close: () => undefined })
     return admin
@@ -192,11 +194,13 @@ export class Kafka {
     const shared = { metadata: this.metadata, pool: this.pool, logger: this.logger, ...(this.options.rack !== undefined ? { rack: this.options.rack } : {}) }
     if ('groupId' in options) {
       if (typeof options.groupId !== 'string' || options.groupId === '') throw new ConfigError('groupId', 'a group consumer needs a non-empty groupId')
+      checkNames(options, groupConsumerOptionNames)
       const group = this.measured(this.track(new GroupConsumer({ ...options, ...shared })))
       this.consumers.add(group)
       return group
     }
     if (!('assign' in options)) throw new ConfigError('consumer', 'give either { assign } for a direct consumer or { groupId, topics } for a group consumer')
+    checkNames(options, directConsumerOptionNames)
     const direct = this.measured(this.track(new DirectConsumer({ ...options, ...shared })))
     this.consumers.add(direct)
     return direct
@@ -292,6 +296,7 @@ function checkKafkaOptions(options: KafkaOptions): void {
       throw new ConfigError('bootstrapBrokers', `"${String(broker)}" is not "host:port" (for example "kafka-1.internal:9092")`)
     }
   }
+  checkOptionNames(options, kafkaOptionNames)
   for (const name of ['clientId', 'rack'] as const) {
     const value = options[name]
     if (value !== undefined && (typeof value !== 'string' || value === '')) throw new ConfigError(name, `expected a non-empty string, got ${String(value)}`)
@@ -312,4 +317,88 @@ function checkKafkaOptions(options: KafkaOptions): void {
     const value = options[name]
     if (value !== undefined && typeof value !== 'boolean') throw new ConfigError(name, `expected true or false, got ${String(value)}`)
   }
+}
+
+// The option names of each public entry point, checked against its options type by `satisfies`
+// (a new option cannot be forgotten here). A name not among them is refused (see DESIGN.md,
+// "Unknown options"): here at the umbrella, because the objects it passes down to the packages
+// below are merged from the caller's options and its own (metadata, pool, logger, rack).
+const kafkaOptionNames = {
+  bootstrapBrokers: true,
+  clientId: true,
+  rack: true,
+  sasl: true,
+  tls: true,
+  logger: true,
+  connectTimeoutMs: true,
+  requestTimeoutMs: true,
+  metadataMaxAgeMs: true,
+  allowAutoTopicCreation: true,
+  enableMetricsPush: true,
+} as const satisfies Record<keyof KafkaOptions, true>
+
+const producerOptionNames = {
+  idempotent: true,
+  acks: true,
+  inFlightMaxRequestsPerBroker: true,
+  lingerMs: true,
+  batchMaxBytes: true,
+  compression: true,
+  bufferMaxBytes: true,
+  bufferMaxRecords: true,
+  deliveryTimeoutMs: true,
+  ackTimeoutMs: true,
+  retryBackoffMs: true,
+  metadataWaitMaxMs: true,
+  partitioner: true,
+  transactionalId: true,
+  transactionTimeoutMs: true,
+  logger: true,
+} as const satisfies Record<keyof ProducerOptions, true>
+
+const adminOptionNames = {
+  logger: true,
+  operationTimeoutMs: true,
+  retries: true,
+  retryBackoffMs: true,
+  retryBackoffMaxMs: true,
+  principal: true,
+} as const satisfies Record<keyof Omit<AdminOptions, 'metadata' | 'pool'>, true>
+
+const fetchOptionNames = {
+  isolationLevel: true,
+  fetchMaxWaitMs: true,
+  fetchMinBytes: true,
+  fetchMaxBytes: true,
+  partitionMaxBytes: true,
+  preferredReplicaLeaseMs: true,
+  autoOffsetReset: true,
+  bufferMaxBatches: true,
+  retryBackoffMs: true,
+  emptyBatches: true,
+} as const
+
+const directConsumerOptionNames = { ...fetchOptionNames, assign: true } as const satisfies Record<keyof DirectConsumerConfig, true>
+
+const groupConsumerOptionNames = {
+  ...fetchOptionNames,
+  groupPool: true,
+  groupId: true,
+  topics: true,
+  groupInstanceId: true,
+  groupProtocol: true,
+  assignors: true,
+  serverAssignor: true,
+  sessionTimeoutMs: true,
+  rebalanceTimeoutMs: true,
+  heartbeatIntervalMs: true,
+  autoCommit: true,
+  autoCommitIntervalMs: true,
+  listeners: true,
+  createFetcher: true,
+} as const satisfies Record<keyof GroupConsumerConfig, true>
+
+/** Unknown option names of a producer, consumer or admin; a non-object is left to the package's own ConfigError. */
+function checkNames(options: unknown, known: Readonly<Record<string, true>>): void {
+  if (typeof options === 'object' && options !== null) checkOptionNames(options, known)
 }

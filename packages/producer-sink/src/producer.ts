@@ -127,6 +127,8 @@ export class Producer {
   private producerEpoch = -1
   /** Set while the producer id is being obtained or its epoch bumped: sinks send nothing. */
   private idChange: Promise<void> | null = null
+  /** Why the last InitProducerId attempt failed while it is being retried (null once one succeeds): what `ready()` reports when it times out. */
+  private lastProducerIdError: unknown = null
   private epochBumpNeeded: string | null = null
   private bufferedBytes = 0
   private bufferedRecords = 0
@@ -467,8 +469,10 @@ export class Producer {
   /**
    * Starts the producer now (compression codec, producer id from the cluster) instead of on the
    * first `send`, and resolves when it can send; rejects with the typed error (connection,
-   * authentication, authorization) or after `timeoutMs` (default 10 000) if the cluster does not
-   * answer, so a misconfigured producer fails at start-up rather than at its first delivery timeout.
+   * authentication, authorization) so a misconfigured producer fails at start-up rather than at
+   * its first delivery timeout. The start retries retriable errors (an unreachable broker), so
+   * after `timeoutMs` (default 10 000) it rejects with the last of them (a ConnectionError, as
+   * `kafka.connect()` gives), or REQUEST_TIMED_OUT when no attempt has finished yet.
    */
   async ready(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closed) throw new ProducerClosedError()
@@ -481,7 +485,16 @@ export class Producer {
       await Promise.race([
         started,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new KafkaError(`the producer could not start within ${timeoutMs} ms (no producer id from the cluster)`, { errorName: 'REQUEST_TIMED_OUT', retriable: true })), timeoutMs)
+          // The start keeps retrying within the delivery timeout; what stopped it so far (an
+          // unreachable broker, a TLS or SASL problem) is the answer, as kafka.connect() gives it.
+          timer = setTimeout(
+            () =>
+              reject(
+                this.lastProducerIdError ??
+                  new KafkaError(`the producer could not start within ${timeoutMs} ms (no producer id from the cluster)`, { errorName: 'REQUEST_TIMED_OUT', retriable: true }),
+              ),
+            timeoutMs,
+          )
         }),
       ])
     } finally {
@@ -808,8 +821,10 @@ export class Producer {
           this.producerEpoch = response.producerEpoch
           this.logger.info({ producerId: String(this.producerId), producerEpoch: this.producerEpoch, reason }, 'producer id assigned')
           this.emit('producerIdChanged', { producerId: this.producerId, producerEpoch: this.producerEpoch, reason })
+          this.lastProducerIdError = null
           return
         } catch (error) {
+          this.lastProducerIdError = error
           if (KafkaError.isInstance(error) && !error.retriable && attempt > 0) throw error
           // A fresh cluster may answer COORDINATOR_LOAD_IN_PROGRESS for seconds: keep trying within the delivery timeout.
           if (Date.now() - started > this.options.deliveryTimeoutMs) throw error

@@ -115,6 +115,8 @@ export const producerOptions: fc.Arbitrary<{ options: Record<string, unknown>; o
     ['lingerMs', -1],
     ['lingerMs', Number.NaN],
     ['lingerMs', '5'],
+    // a misspelt name (Java's linger.ms, spelt as a Java user might)
+    ['lingerMS', 5],
     ['acks', 2],
     ['acks', 1],
     ['compression', 'brotli'],
