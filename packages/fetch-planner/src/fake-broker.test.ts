@@ -26,7 +26,7 @@ import {
   encodeUtf8,
 } from '@kafkats/protocol'
 import { type FakeAction, FakeBroker, type FakeRequestContext, recordingLogger, sleep, text, waitFor } from '@kafkats/testkit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DataLossError } from './data-loss-error.js'
 import type { OffsetResetEvent } from './events.js'
 import { FetchPlanner } from './fetch-planner.js'
@@ -34,6 +34,23 @@ import { OffsetOutOfRangeError } from './offset-out-of-range-error.js'
 import type { FetchPlannerOptions } from './options.js'
 import { consume } from './testing.test-data.js'
 import type { KafkaError } from '@kafkats/protocol'
+
+// A fault no check foresaw, on demand: the next decision about a Fetch answer throws (see the
+// last-line-of-defence test); every other test sees the real rules.
+const faults = vi.hoisted(() => ({ failNextDecision: false }))
+vi.mock('./rules.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./rules.js')>()
+  return {
+    ...original,
+    decideFetchAnswer: (...args: Parameters<typeof original.decideFetchAnswer>) => {
+      if (faults.failNextDecision) {
+        faults.failNextDecision = false
+        throw new TypeError('simulated bug while handling a fetch response')
+      }
+      return original.decideFetchAnswer(...args)
+    },
+  }
+})
 
 const TOPIC = 'orders'
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
@@ -509,3 +526,28 @@ describe('FetchPlanner with a fake leader and follower', () => {
     await expect(p.poll({ signal: controller.signal, maxWaitMs: 10_000 })).rejects.toThrow('stop')
   })
 })
+
+describe('last line of defence in the fetch loop', () => {
+  it('a response the source cannot handle is a typed error event, not an unhandled rejection; the partition is fetched again without loss', async () => {
+    const c = await cluster({ logStart: 0n, highWatermark: 30n, epoch: LEADER_EPOCH }, { logStart: 0n, highWatermark: 30n, epoch: LEADER_EPOCH })
+    const unhandled: unknown[] = []
+    const onUnhandled = (error: unknown): void => void unhandled.push(error)
+    process.on('unhandledRejection', onUnhandled)
+    process.on('uncaughtException', onUnhandled)
+    cleanups.push(() => {
+      process.off('unhandledRejection', onUnhandled)
+      process.off('uncaughtException', onUnhandled)
+    })
+    const errors: KafkaError[] = []
+    const p = planner(c, { rack: '' })
+    p.on('error', (error) => errors.push(error))
+    faults.failNextDecision = true
+    p.assign([{ topic: TOPIC, partition: 0, offset: { kind: 'offset', offset: 0n } }])
+    await waitFor(() => errors.length === 1, 5_000, 'the error event')
+    expect(errors[0]).toMatchObject({ errorName: 'UNKNOWN', retriable: false })
+    expect(errors[0]!.message).toContain('could not be handled: TypeError: simulated bug while handling a fetch response')
+    expect(offsetsOf(await consume(p, 30))).toEqual(range(0, 30))
+    expect(unhandled).toEqual([])
+  })
+})
+

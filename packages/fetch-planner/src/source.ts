@@ -110,7 +110,13 @@ export class FetchSource {
     if (!this.running && !this.stopped) {
       this.running = true
       // On a microtask: cursors placed in the same turn (a ListOffsets answer) share the first request.
-      queueMicrotask(() => void this.run())
+      queueMicrotask(() => {
+        this.run().catch((error: unknown) => {
+          // run() catches what a request can throw; this is for what nothing foresaw (the loop ends, the next notify() starts it again).
+          this.host.logger.error({ broker: this.brokerId, error: String(error) }, 'unexpected error in the fetch loop')
+          if (!this.host.closed) this.host.reportError(new KafkaError(`unexpected error in the fetch loop of broker ${this.brokerId}: ${String(error)}`, { errorName: 'UNKNOWN', retriable: false, cause: error }))
+        })
+      })
       return
     }
     this.woken = true
@@ -174,7 +180,18 @@ export class FetchSource {
         // After close, a late answer is ignored; the connection belongs to the pool.
         if (this.stopped || this.host.closed) break
         this.bufferedBatches = 0
-        await this.handleResponse(plan, response)
+        try {
+          await this.handleResponse(plan, response)
+        } catch (error) {
+          // Last line of defence: a response this code could not handle (a bug, or bytes no check
+          // foresaw) fails this request like a broker error would, reported to the application
+          // as a typed error, and the cursors retry after a back-off; never an unhandled rejection.
+          if (this.stopped || this.host.closed) break
+          this.host.logger.error({ broker: this.brokerId, error: String(error) }, 'a fetch response could not be handled')
+          this.session.reset()
+          this.handleFailure(KafkaError.isInstance(error) ? error : new KafkaError(`the fetch response from broker ${this.brokerId} could not be handled: ${String(error)}`, { errorName: 'UNKNOWN', retriable: false, cause: error }))
+          continue
+        }
         if (observed) {
           this.host.fetchHandled({ nodeId: this.brokerId, durationMs: Date.now() - sentAt, partitionCount: response.responses.reduce((n, topic) => n + topic.partitions.length, 0), bufferedBatches: this.bufferedBatches })
         }

@@ -7,6 +7,7 @@ import { ClusterMetadata } from '@kafkats/metadata'
 import {
   InitProducerIdApi,
   InvalidArgumentError,
+  KafkaError,
   MetadataApi,
   ProduceApi,
   type ProduceRequest,
@@ -133,3 +134,84 @@ describe('a record the encoder refuses fails alone', () => {
     expect((await producer.send({ topic: 'orders', partition: 0, value: 'f' })).offset).toBe(4n)
   })
 })
+
+describe('last line of defence in the produce loop', () => {
+  it('a request that cannot be built fails its batches with a typed error (no hang, no uncaught exception); the producer goes on', async () => {
+    const broker = await FakeBroker.start()
+    const written: string[][] = []
+    let nextOffset = 0n
+    broker.on(MetadataApi, () =>
+      createMetadataResponse({
+        clusterId: 'fake',
+        controllerId: 1,
+        brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
+        topics: [
+          createMetadataResponseTopic({
+            name: 'orders',
+            topicId: TOPIC_ID,
+            partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
+          }),
+        ],
+      }),
+    )
+    broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: 0 }))
+    broker.on(ProduceApi, (request: ProduceRequest) => {
+      const [decoded] = decodeRecordBatchesSync(request.topicData[0]!.partitionData[0]!.records!).batches
+      const values = decoded!.records.map((record) => new TextDecoder().decode(record.value!))
+      written.push(values)
+      const baseOffset = nextOffset
+      nextOffset += BigInt(values.length)
+      return ProduceApi.createResponse({
+        responses: [
+          {
+            name: 'orders',
+            topicId: TOPIC_ID,
+            partitionResponses: [
+              { index: 0, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } },
+            ],
+          },
+        ],
+      })
+    })
+    const pool = new ConnectionPool({ clientId: 'producer-defence' })
+    const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool })
+    cleanups.push(() => broker.close())
+    cleanups.push(() => {
+      metadata.close()
+      pool.close()
+    })
+    const uncaught: unknown[] = []
+    const onUncaught = (error: unknown): void => void uncaught.push(error)
+    process.on('uncaughtException', onUncaught)
+    process.on('unhandledRejection', onUncaught)
+    cleanups.push(() => {
+      process.off('uncaughtException', onUncaught)
+      process.off('unhandledRejection', onUncaught)
+    })
+    const producer = new Producer({ metadata, pool, lingerMs: 50, deliveryTimeoutMs: 30_000 })
+    cleanups.push(() => producer.close())
+    await producer.ready()
+    // A fault no check foresaw: building the next Produce request throws once.
+    const spy = vi.spyOn(ProduceApi, 'createRequest').mockImplementationOnce(() => {
+      throw new Error('simulated bug while building the request')
+    })
+    cleanups.push(() => spy.mockRestore())
+    const startedAt = Date.now()
+    const settled = await Promise.allSettled(['a', 'b'].map((value) => producer.send({ topic: 'orders', partition: 0, value })))
+    // Settled at once, not at the 30 s delivery timeout (a batch left "in flight" would wait that long, or forever).
+    expect(Date.now() - startedAt).toBeLessThan(10_000)
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected'])
+    const reason = (settled[0] as PromiseRejectedResult).reason as KafkaError
+    expect(KafkaError.isInstance(reason), String(reason)).toBe(true)
+    expect(reason.errorName).toBe('UNKNOWN')
+    expect(reason.retriable).toBe(false)
+    expect(reason.message).toContain('could not be built: Error: simulated bug while building the request')
+    expect(written).toEqual([])
+    // The partition and the broker's in-flight slot are free again: the next records are written and acknowledged at offset 0.
+    const next = await Promise.all(['c', 'd'].map((value) => producer.send({ topic: 'orders', partition: 0, value })))
+    expect(next.map((m) => m.offset)).toEqual([0n, 1n])
+    expect(written).toEqual([['c', 'd']])
+    expect(uncaught).toEqual([])
+  })
+})
+

@@ -1,6 +1,6 @@
 import type { BrokerConnection, Logger } from '@kafkats/connection'
 import type { ClusterMetadata } from '@kafkats/metadata'
-import { EncodeError, ErrorCode, KafkaProtocolError, ProduceApi, type ProduceResponse, errorByCode } from '@kafkats/protocol'
+import { EncodeError, ErrorCode, KafkaError, KafkaProtocolError, ProduceApi, type ProduceResponse, errorByCode } from '@kafkats/protocol'
 import type { PartitionQueue, ProducerBatch } from './accumulator.js'
 import { type ProduceBatchSentMessage, batchAckedChannel, batchSentChannel } from './diagnostics.js'
 import { MAX_IN_FLIGHT_IDEMPOTENT, type ResolvedProducerOptions } from './options.js'
@@ -118,8 +118,38 @@ export class Sink {
       if (entries.length === 0) return
       this.markSent(entries)
       this.inFlight++
-      this.send(entries)
+      try {
+        this.send(entries)
+      } catch (error) {
+        this.abandon(entries, error)
+      }
     }
+  }
+
+  /**
+   * Last line of defence for a request that could not even be built (a bug, or a value no check
+   * foresaw): its batches were marked in flight but will never be answered, so without this they
+   * would hold their partitions and this broker's in-flight slot forever. They fail with a typed
+   * error naming the cause (building the same request again would throw again); later batches of
+   * each partition take over their sequence numbers.
+   */
+  private abandon(entries: InFlightEntry[], cause: unknown): void {
+    this.inFlight--
+    this.host.logger.error({ broker: this.nodeId, batches: entries.length, error: String(cause) }, 'a produce request could not be built; failing its batches')
+    for (const { batch, queue } of entries) {
+      batch.inFlight = false
+      queue.inFlightCount--
+      batch.failure = new KafkaError(`the produce request to broker ${this.nodeId} for ${batch.topic}-${batch.partition} could not be built: ${String(cause)}`, {
+        errorName: 'UNKNOWN',
+        retriable: false,
+        cause,
+      })
+      queue.rewindFrom(batch)
+      // The transaction cannot commit without these records (UNKNOWN_SERVER_ERROR: no Kafka code fits a client-side failure).
+      if (this.host.transactionalId !== null) this.host.transactionalBatchFailed(batch.failure, ErrorCode.UNKNOWN_SERVER_ERROR, false)
+      this.completeHead(queue)
+    }
+    this.host.requestSettled()
   }
 
   private wakeLater(at: number, now: number): void {
