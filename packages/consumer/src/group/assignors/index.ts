@@ -1,5 +1,5 @@
 export { cooperativeStickyAssignor } from './cooperative-sticky.js'
 export { rangeAssignor } from './range.js'
 export { roundRobinAssignor } from './round-robin.js'
-export { type Assignor, type AssignorInput, type AssignorMember, type AssignorPartition, type GroupAssignment, type SyncAssignor } from './types.js'
+export { type Assignor, type AssignorInput, type AssignorMember, type AssignorPartition, type GroupAssignment } from './types.js'
 export { builtinAssignors } from './builtin.js'
