@@ -226,6 +226,7 @@ export class CompatConsumer implements Consumer {
   private lastCommitAt = Date.now()
   private resolvedSinceCommit = 0
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined
+  private idleFetchTimer: ReturnType<typeof setInterval> | undefined
   /** The subscribed topic names of the running group, in subscription order (KafkaJS's `topicsSubscribed`). */
   private topicsSubscribed: string[] = []
   /** From kafkats's group-join diagnostics: whether this member leads the current generation, and the protocol chosen. */
@@ -421,6 +422,7 @@ export class CompatConsumer implements Consumer {
     // KafkaJS heartbeats after each batch, on heartbeat() calls, and when an idle fetch ends (after maxWaitTimeInMs).
     this.heartbeatTimer = setInterval(() => this.emitHeartbeat(), Math.max(this.config.maxWaitTimeInMs ?? 5000, this.config.heartbeatInterval ?? 3000, 1))
     this.heartbeatTimer.unref?.()
+    this.startIdleFetchRounds(client, group)
     // KafkaJS's run() resolves once the member has joined and received its assignment; a member
     // given no partitions gets no `assigned` call, so its join shows as a generation with none.
     await Promise.race([firstJoin, this.joinedWithoutPartitions(group), this.loop])
@@ -460,6 +462,31 @@ export class CompatConsumer implements Consumer {
     this.log.warn('Consumer group received unsubscribed topics', payload)
     this.emitter.emit(consumerEvents.RECEIVED_UNSUBSCRIBED_TOPICS, payload)
     group.pause(assigned.filter((tp) => topicsNotSubscribed.includes(tp.topic)))
+  }
+
+  /**
+   * KafkaJS's fetch loop runs a round per broker every maxWaitTimeInMs even when the member has
+   * nothing to fetch (no partitions, or all paused): the round waits and emits FETCH_START and an
+   * empty FETCH. kafkats sends no Fetch then, so those rounds are reported here, per broker.
+   */
+  private startIdleFetchRounds(client: KafkatsKafka, group: GroupConsumer): void {
+    const waitMs = Math.max(this.config.maxWaitTimeInMs ?? 5000, 1)
+    // The brokers a round would go to, asked once (KafkaJS: every broker of its metadata).
+    let nodeIds: string[] = []
+    void client
+      .admin()
+      .describeCluster()
+      .then((cluster) => (nodeIds = cluster.brokers.map((broker) => String(broker.nodeId))))
+      .catch((error: unknown) => this.log.debug('describeCluster for idle fetch rounds failed', { error: String(error) }))
+    this.idleFetchTimer = setInterval(() => {
+      if (this.group !== group || group.memberId === '' || !(this.emitter.has(consumerEvents.FETCH_START) || this.emitter.has(consumerEvents.FETCH))) return
+      if (group.assignment().some((tp) => !this.isPaused(tp.topic, tp.partition) && this.topicsSubscribed.includes(tp.topic))) return
+      for (const nodeId of nodeIds) {
+        this.emitter.emit(consumerEvents.FETCH_START, { nodeId })
+        this.emitter.emit(consumerEvents.FETCH, { numberOfBatches: 0, duration: waitMs, nodeId })
+      }
+    }, waitMs)
+    this.idleFetchTimer.unref?.()
   }
 
   /** FETCH_START and FETCH from the kafkats fetch planner's per-consumer events, as KafkaJS emits them per broker fetch. */
@@ -924,6 +951,7 @@ export class CompatConsumer implements Consumer {
     if (!this.running && group === null) return
     this.running = false
     clearInterval(this.heartbeatTimer)
+    clearInterval(this.idleFetchTimer)
     for (const off of this.unsubscribe.splice(0)) off()
     this.abort?.abort()
     await this.loop?.catch(() => undefined)
