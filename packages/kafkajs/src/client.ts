@@ -14,6 +14,38 @@ export interface ClientFactory {
    * this client's requests, from the first one.
    */
   connect(options: { metadataMaxAge?: number; allowAutoTopicCreation?: boolean; component: string; network?: InstrumentationEmitter }): Promise<KafkatsKafka>
+  /** Offsets a transaction of this Kafka object's producers committed, told to its consumers of the same group. */
+  readonly committedOffsets: CommittedOffsets
+}
+
+export interface CommittedOffset {
+  topic: string
+  partition: number
+  offset: bigint
+}
+
+/**
+ * KafkaJS keeps one committed-offsets map per `Kafka` object, shared by its producers and
+ * consumers: once a transaction that sent a group's offsets commits, that group's consumer no
+ * longer counts them in `uncommittedOffsets()`. Consume-transform-produce code relies on it.
+ */
+export class CommittedOffsets {
+  private readonly listeners = new Map<string, Set<(offsets: readonly CommittedOffset[]) => void>>()
+
+  /** `listener` hears the offsets committed for `groupId` until the returned function is called. */
+  subscribe(groupId: string, listener: (offsets: readonly CommittedOffset[]) => void): () => void {
+    let set = this.listeners.get(groupId)
+    if (set === undefined) this.listeners.set(groupId, (set = new Set()))
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0 && this.listeners.get(groupId) === set) this.listeners.delete(groupId)
+    }
+  }
+
+  markCommitted(groupId: string, offsets: readonly CommittedOffset[]): void {
+    for (const listener of this.listeners.get(groupId) ?? []) listener(offsets)
+  }
 }
 
 /** KafkaJS's default client id. */
@@ -29,6 +61,7 @@ export function createClientFactory(config: KafkaConfig, logger: Logger): Client
   return {
     config,
     logger,
+    committedOffsets: new CommittedOffsets(),
     connect: (options) =>
       kafkaJSErrors(async () => {
         const brokers = typeof config.brokers === 'function' ? await config.brokers() : config.brokers

@@ -405,6 +405,15 @@ export class CompatConsumer implements Consumer {
     const group = client.consumer(options)
     this.group = group
     this.membership = null
+    // Offsets this Kafka object's transactions commit for the group count as committed here (KafkaJS shares one map).
+    this.unsubscribe.push(
+      this.factory.committedOffsets.subscribe(this.config.groupId, (offsets) => {
+        for (const o of offsets) {
+          const state = this.partitions.get(key(o.topic, o.partition))
+          if (state !== undefined) state.committed = o.offset
+        }
+      }),
+    )
     this.unsubscribe.push(
       // Which member leads is known only to the group protocol; kafkats publishes it on its join channel.
       subscribeDiagnostics('kafkats:group:join', (message) => {

@@ -1,5 +1,5 @@
 import type { Kafka as KafkatsKafka, Producer as KafkatsProducer, ProducerOptions, ProducerRecord as KafkatsRecord, RecordMetadata as KafkatsMetadata } from 'kafkats'
-import type { ClientFactory } from './client.js'
+import type { ClientFactory, CommittedOffset, CommittedOffsets } from './client.js'
 import { toCompressionCodec } from './compression.js'
 import { KafkaJSError, KafkaJSNonRetriableError, kafkaJSErrors } from './errors.js'
 import { InstrumentationEmitter } from './instrumentation.js'
@@ -327,7 +327,7 @@ export class CompatProducer implements Producer {
       }
       const producer = this.transactionalProducer()
       producer.beginTransaction()
-      const transaction = new CompatTransaction(this, producer, () => {
+      const transaction = new CompatTransaction(this, producer, this.factory.committedOffsets, () => {
         if (this.activeTransaction === transaction) this.activeTransaction = null
       })
       this.activeTransaction = transaction
@@ -341,10 +341,13 @@ const TRANSACTION_ENDED = 'Cannot continue to use transaction once ended'
 
 class CompatTransaction implements Transaction {
   private active = true
+  /** Offsets sent in this transaction, per group: committed with it. */
+  private readonly sentOffsets: Array<{ groupId: string; offsets: CommittedOffset[] }> = []
 
   constructor(
     private readonly owner: CompatProducer,
     private readonly producer: KafkatsProducer,
+    private readonly committedOffsets: CommittedOffsets,
     private readonly onEnd: () => void,
   ) {}
 
@@ -385,9 +388,10 @@ class CompatTransaction implements Transaction {
 
   sendOffsets(offsets: Offsets & { consumerGroupId: string }): Promise<void> {
     return this.guarded(async () => {
-      const list = offsets.topics.flatMap(({ topic, partitions }) => partitions.map(({ partition, offset }) => ({ topic, partition, offset: BigInt(offset) })))
+      const list = offsets.topics.flatMap(({ topic, partitions }) => partitions.map(({ partition, offset }) => ({ topic, partition: toPartitionNumber(partition), offset: BigInt(offset) })))
       // KafkaJS sends no group generation or member id (no KIP-447 fencing); neither does this.
       await this.producer.sendOffsets(list, { groupId: offsets.consumerGroupId, generationId: -1, memberId: '', groupInstanceId: null })
+      this.sentOffsets.push({ groupId: offsets.consumerGroupId, offsets: list })
     })
   }
 
@@ -397,6 +401,7 @@ class CompatTransaction implements Transaction {
   commit(): Promise<void> {
     return this.guarded(async () => {
       await this.producer.commitTransaction()
+      for (const { groupId, offsets } of this.sentOffsets.splice(0)) this.committedOffsets.markCommitted(groupId, offsets)
       this.end()
     })
   }
@@ -412,4 +417,13 @@ class CompatTransaction implements Transaction {
     this.active = false
     this.onEnd()
   }
+}
+
+/**
+ * KafkaJS's `uncommittedOffsets()` and `COMMIT_OFFSETS` give partitions as strings at run time
+ * (its types say number), and consume-transform-produce code passes them straight to
+ * `sendOffsets`: both spellings are accepted, as KafkaJS accepts them.
+ */
+function toPartitionNumber(partition: number | string): number {
+  return typeof partition === 'string' && /^\d+$/.test(partition) ? Number(partition) : (partition as number)
 }

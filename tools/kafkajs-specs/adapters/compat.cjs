@@ -28,11 +28,27 @@ const compat = () => {
 // Some specs pass `cluster: {}` to check option validation that happens before any connection.
 const describeCluster = (cluster) => cluster?.[CLUSTER_DESCRIPTION] ?? { brokers: plainTextBrokers() }
 
-/** `new Kafka(...)` for this cluster description and logger. */
+// One `Kafka` per spec cluster object (and logger settings): KafkaJS's producer and consumer built
+// on one cluster share its committed-offsets map (a transaction's sendOffsets, once committed,
+// leaves the consumer's uncommittedOffsets()); @kafkats/kafkajs shares it per `Kafka` object.
+const kafkaByCluster = new WeakMap()
+
+/** `new Kafka(...)` for this cluster description and logger (the same one for the same cluster object and logger settings). */
 const kafkaFor = (cluster, logger) => {
+  const loggerSettings = logger?.[LOGGER_SETTINGS] ?? { level: compat().logLevel.NOTHING, logCreator: undefined }
+  if (cluster === null || typeof cluster !== 'object') return newKafka(cluster, loggerSettings)
+  let byLogger = kafkaByCluster.get(cluster)
+  if (byLogger === undefined) kafkaByCluster.set(cluster, (byLogger = new Map()))
+  let byLevel = byLogger.get(loggerSettings.logCreator)
+  if (byLevel === undefined) byLogger.set(loggerSettings.logCreator, (byLevel = new Map()))
+  let kafka = byLevel.get(loggerSettings.level)
+  if (kafka === undefined) byLevel.set(loggerSettings.level, (kafka = newKafka(cluster, loggerSettings)))
+  return kafka
+}
+
+const newKafka = (cluster, loggerSettings) => {
   const { brokers, ssl, sasl, clientId, connectionTimeout, authenticationTimeout, reauthenticationThreshold, requestTimeout, enforceRequestTimeout, retry } =
     describeCluster(cluster)
-  const loggerSettings = logger?.[LOGGER_SETTINGS] ?? { level: compat().logLevel.NOTHING, logCreator: undefined }
   return new (compat().Kafka)({
     brokers,
     ssl,
