@@ -44,6 +44,54 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
+/** One fake broker leading orders-0: it records each Produce's values and acknowledges them at consecutive offsets. */
+async function ordersBroker(clientId: string): Promise<{ metadata: ClusterMetadata; pool: ConnectionPool; written: string[][] }> {
+  const broker = await FakeBroker.start()
+  const written: string[][] = []
+  let nextOffset = 0n
+  broker.on(MetadataApi, () =>
+    createMetadataResponse({
+      clusterId: 'fake',
+      controllerId: 1,
+      brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
+      topics: [
+        createMetadataResponseTopic({
+          name: 'orders',
+          topicId: TOPIC_ID,
+          partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
+        }),
+      ],
+    }),
+  )
+  broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: 0 }))
+  broker.on(ProduceApi, (request: ProduceRequest) => {
+    const [decoded] = decodeRecordBatchesSync(request.topicData[0]!.partitionData[0]!.records!).batches
+    const values = decoded!.records.map((record) => new TextDecoder().decode(record.value!))
+    written.push(values)
+    const baseOffset = nextOffset
+    nextOffset += BigInt(values.length)
+    return ProduceApi.createResponse({
+      responses: [
+        {
+          name: 'orders',
+          topicId: TOPIC_ID,
+          partitionResponses: [
+            { index: 0, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } },
+          ],
+        },
+      ],
+    })
+  })
+  const pool = new ConnectionPool({ clientId })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool })
+  cleanups.push(() => broker.close())
+  cleanups.push(() => {
+    metadata.close()
+    pool.close()
+  })
+  return { metadata, pool, written }
+}
+
 describe('a record the encoder refuses fails alone', () => {
   it('ProducerBatch.dropUnencodable takes out only the refused record; the rest encode (real bytes)', () => {
     const batch = new ProducerBatch('orders', 0, Date.now())
@@ -74,49 +122,7 @@ describe('a record the encoder refuses fails alone', () => {
   })
 
   it('through the producer: the neighbours in the same batch are acknowledged, the bad record rejects with InvalidArgumentError', async () => {
-    const broker = await FakeBroker.start()
-    const batches: string[][] = []
-    let nextOffset = 0n
-    broker.on(MetadataApi, () =>
-      createMetadataResponse({
-        clusterId: 'fake',
-        controllerId: 1,
-        brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
-        topics: [
-          createMetadataResponseTopic({
-            name: 'orders',
-            topicId: TOPIC_ID,
-            partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
-          }),
-        ],
-      }),
-    )
-    broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: 0 }))
-    broker.on(ProduceApi, (request: ProduceRequest) => {
-      const [decoded] = decodeRecordBatchesSync(request.topicData[0]!.partitionData[0]!.records!).batches
-      const values = decoded!.records.map((record) => new TextDecoder().decode(record.value!))
-      batches.push(values)
-      const baseOffset = nextOffset
-      nextOffset += BigInt(values.length)
-      return ProduceApi.createResponse({
-        responses: [
-          {
-            name: 'orders',
-            topicId: TOPIC_ID,
-            partitionResponses: [
-              { index: 0, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } },
-            ],
-          },
-        ],
-      })
-    })
-    const pool = new ConnectionPool({ clientId: 'producer-isolation' })
-    const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool })
-    cleanups.push(() => broker.close())
-    cleanups.push(() => {
-      metadata.close()
-      pool.close()
-    })
+    const { metadata, pool, written: batches } = await ordersBroker('producer-isolation')
     // A long linger: the five records share one batch.
     const producer = new Producer({ metadata, pool, lingerMs: 200 })
     cleanups.push(() => producer.close())
@@ -137,49 +143,7 @@ describe('a record the encoder refuses fails alone', () => {
 
 describe('last line of defence in the produce loop', () => {
   it('a request that cannot be built fails its batches with a typed error (no hang, no uncaught exception); the producer goes on', async () => {
-    const broker = await FakeBroker.start()
-    const written: string[][] = []
-    let nextOffset = 0n
-    broker.on(MetadataApi, () =>
-      createMetadataResponse({
-        clusterId: 'fake',
-        controllerId: 1,
-        brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
-        topics: [
-          createMetadataResponseTopic({
-            name: 'orders',
-            topicId: TOPIC_ID,
-            partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
-          }),
-        ],
-      }),
-    )
-    broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: 0 }))
-    broker.on(ProduceApi, (request: ProduceRequest) => {
-      const [decoded] = decodeRecordBatchesSync(request.topicData[0]!.partitionData[0]!.records!).batches
-      const values = decoded!.records.map((record) => new TextDecoder().decode(record.value!))
-      written.push(values)
-      const baseOffset = nextOffset
-      nextOffset += BigInt(values.length)
-      return ProduceApi.createResponse({
-        responses: [
-          {
-            name: 'orders',
-            topicId: TOPIC_ID,
-            partitionResponses: [
-              { index: 0, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } },
-            ],
-          },
-        ],
-      })
-    })
-    const pool = new ConnectionPool({ clientId: 'producer-defence' })
-    const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool })
-    cleanups.push(() => broker.close())
-    cleanups.push(() => {
-      metadata.close()
-      pool.close()
-    })
+    const { metadata, pool, written } = await ordersBroker('producer-defence')
     const uncaught: unknown[] = []
     const onUncaught = (error: unknown): void => void uncaught.push(error)
     process.on('uncaughtException', onUncaught)
