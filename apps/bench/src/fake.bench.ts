@@ -14,8 +14,14 @@
  *
  *   npm run -w @kafkats/bench bench:fake            (writes results/fake.md)
  *   BENCH_RECORDS=20000 BENCH_ROUNDS=2 npm run -w @kafkats/bench bench:fake -- --no-write --fake-only
+ *
+ * `--profile` records a V8 CPU profile of the round trips only (not the start times, not module
+ * loading): `profiles/fake-<time>.cpuprofile`, read with `npx tsx src/cpu-profile-top.ts <file>`.
+ * The in-process fake's profile holds client and brokers in one event loop, which is the point:
+ * it shows which of the two the round trip waits on.
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { Admin } from '@kafkats/admin'
@@ -33,6 +39,7 @@ const CHUNK = 10_000
 const STARTS = 20
 const noWrite = process.argv.includes('--no-write')
 const fakeOnly = process.argv.includes('--fake-only')
+const profile = process.argv.includes('--profile')
 const quiet = { child: () => quiet, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 
 type Backend = 'fake' | 'fake-thread' | 'real'
@@ -126,8 +133,16 @@ async function main(): Promise<void> {
   const threadStarts = await startTimes(true, 3)
   process.stdout.write(`fake 3-broker start: median ${median(starts).toFixed(1)} ms, max ${Math.max(...starts).toFixed(1)} ms (${STARTS} starts); in a worker thread from sources: median ${median(threadStarts).toFixed(1)} ms\n`)
   const realReady = !fakeOnly && (await clusterStatus()).ready
-  const backends: Backend[] = realReady ? ['fake', 'fake-thread', 'real'] : ['fake', 'fake-thread']
+  // A profile sees only this thread: the worker's brokers would show up as idle time.
+  const all: Backend[] = realReady ? ['fake', 'fake-thread', 'real'] : ['fake', 'fake-thread']
+  const backends = all.filter((b) => !profile || b !== 'fake-thread')
   const runs: Run[] = []
+  const session = profile ? new Session() : null
+  if (session !== null) {
+    session.connect()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.start')
+  }
   const startedAt = Date.now()
   const loadAtStart = loadavg()
   for (let round = 0; round < ROUNDS; round++) {
@@ -138,6 +153,15 @@ async function main(): Promise<void> {
       runs.push(r)
       process.stdout.write(`round ${round + 1} ${backend}: ${JSON.stringify(r)}\n`)
     }
+  }
+  if (session !== null) {
+    const { profile: cpuProfile } = await session.post('Profiler.stop')
+    const dir = join(import.meta.dirname, '..', 'profiles')
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, `fake-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`)
+    writeFileSync(file, JSON.stringify(cpuProfile))
+    session.disconnect()
+    process.stdout.write(`CPU profile of the round trips: ${file}\n`)
   }
   const of = (backend: Backend) => runs.filter((r) => r.backend === backend)
   const row = (backend: Backend, label: string): string => {
@@ -164,8 +188,8 @@ async function main(): Promise<void> {
     '| backend | create ms | produce ms | consume ms | total ms | total range | process CPU ms | JVM CPU ms | all CPU ms | load before |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     row('fake', '@kafkats/fake, in-process'),
-    row('fake-thread', '@kafkats/fake, `thread: true`'),
   ]
+  if (!profile) lines.push(row('fake-thread', '@kafkats/fake, `thread: true`'))
   if (realReady) {
     lines.push(row('real', 'real Kafka cluster'))
     const real = median(of('real').map((r) => r.totalMs))
@@ -174,8 +198,8 @@ async function main(): Promise<void> {
     const cpuRatio = (b: Backend) => (allCpu('real') / allCpu(b)).toFixed(1)
     lines.push(
       '',
-      `Median wall-clock total, real ÷ fake: **${ratio('fake')}×** in-process, **${ratio('fake-thread')}×** with \`thread: true\` (target ≥ 5×).`,
-      `Median CPU of the round trip (client + brokers), real ÷ fake: ${cpuRatio('fake')}× in-process, ${cpuRatio('fake-thread')}× with \`thread: true\` — the load-independent part of the comparison.`,
+      `Median wall-clock total, real ÷ fake: **${ratio('fake')}×** in-process${profile ? '' : `, **${ratio('fake-thread')}×** with \`thread: true\``} (target ≥ 5×).`,
+      `Median CPU of the round trip (client + brokers), real ÷ fake: ${cpuRatio('fake')}× in-process${profile ? '' : `, ${cpuRatio('fake-thread')}× with \`thread: true\``} — the load-independent part of the comparison.`,
     )
   } else {
     lines.push('', 'The real cluster was not running: no comparison in this run.')
