@@ -357,6 +357,36 @@ describe('FakeCluster', () => {
     ])
   })
 
+  it('a static member restarting into a Stable group keeps the generation although its metadata bytes changed (Kafka compares the selected protocol)', async () => {
+    const cluster = await start()
+    const coordinator = cluster.coordinatorOf('static')
+    const a = await client(cluster, coordinator, 'a')
+    const b = await client(cluster, coordinator, 'b')
+    const join = (c: RawClient, instance: string, memberId: string, protocols: Array<{ name: string; metadata: Uint8Array }>) =>
+      c.send(JoinGroupApi, 9, { groupId: 'static', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: instance, protocolType: 'consumer', protocols, reason: null })
+    // a forms the group alone (generation 1); b's join starts a rebalance a takes part in (generation 2).
+    const first = await join(a, 'a', '', [{ name: 'range', metadata: text('a-gen-0') }])
+    expect([first.errorCode, first.generationId]).toEqual([ErrorCode.NONE, 1])
+    const [jb, ja] = await Promise.all([join(b, 'b', '', [{ name: 'range', metadata: text('b-gen-0') }]), join(a, 'a', first.memberId, [{ name: 'range', metadata: text('a-gen-1') }])])
+    expect([ja.generationId, jb.generationId, ja.leader]).toEqual([2, 2, ja.memberId])
+    const followerSync = b.send(SyncGroupApi, 5, { groupId: 'static', generationId: 2, memberId: jb.memberId, groupInstanceId: 'b', protocolType: 'consumer', protocolName: 'range', assignments: [] })
+    await a.send(SyncGroupApi, 5, { groupId: 'static', generationId: 2, memberId: ja.memberId, groupInstanceId: 'a', protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: ja.memberId, assignment: text('p0') }, { memberId: jb.memberId, assignment: text('p1') }] })
+    expect(new TextDecoder().decode((await followerSync).assignment)).toBe('p1')
+    // b restarts: a new connection, no member id, different subscription bytes (a restarted consumer
+    // reports generation -1 and no owned partitions), the same protocol. Kafka keeps the generation.
+    const b2 = await client(cluster, coordinator, 'b2')
+    const rejoined = await join(b2, 'b', '', [{ name: 'range', metadata: text('b-restarted') }])
+    expect([rejoined.errorCode, rejoined.generationId]).toEqual([ErrorCode.NONE, 2])
+    expect(rejoined.memberId).not.toBe(jb.memberId)
+    const heartbeat = (c: RawClient, memberId: string, instance: string) => c.send(HeartbeatApi, 4, { groupId: 'static', generationId: 2, memberId, groupInstanceId: instance })
+    expect((await heartbeat(a, ja.memberId, 'a')).errorCode).toBe(ErrorCode.NONE)
+    // The fenced old member id is refused.
+    expect((await heartbeat(b, jb.memberId, 'b')).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID)
+    // A restart offering only a protocol the others lack is refused, as by Kafka.
+    const a2 = await client(cluster, coordinator, 'a2')
+    expect((await join(a2, 'a', '', [{ name: 'cooperative-sticky', metadata: text('a') }])).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
+  })
+
   it('runs a KIP-848 consumer group: server-side assignment, revoke before assign', async () => {
     const cluster = await start()
     cluster.createTopic('k', { partitions: 4, replicationFactor: 1 })

@@ -190,7 +190,6 @@ export class GroupCoordinator {
       if (memberId === '') {
         const newId = `${request.groupInstanceId}-${randomUuid()}`
         if (existing !== undefined) {
-          const sameProtocols = sameMetadata(existing.protocols, request.protocols)
           group.members.delete(existing.memberId)
           existing.joinWaiter?.(fail(ErrorCode.FENCED_INSTANCE_ID, existing.memberId))
           existing.syncWaiter?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, protocolType: null, protocolName: null, assignment: EMPTY })
@@ -201,10 +200,11 @@ export class GroupCoordinator {
           existing.sessionTimeoutMs = request.sessionTimeoutMs
           existing.rebalanceTimeoutMs = request.rebalanceTimeoutMs
           group.members.set(newId, existing)
-          if (group.leaderId !== null && !group.members.has(group.leaderId) && group.leaderId !== newId) {
-            // the replaced member was the leader
-          }
-          if (group.state === 'Stable' && sameProtocols) {
+          // Kafka's rule for a static member rejoining a Stable group: no rebalance unless its new
+          // protocols change the protocol the group would select. Its metadata bytes may differ (a
+          // restarted consumer reports generation -1 and no owned partitions), which does not count.
+          existing.protocols = request.protocols
+          if (group.state === 'Stable' && this.selectProtocol(group) === group.protocolName) {
             const wasLeader = group.leaderId === null || !group.members.has(group.leaderId)
             if (wasLeader) group.leaderId = newId
             const isLeader = group.leaderId === newId
@@ -220,7 +220,6 @@ export class GroupCoordinator {
               members: isLeader && version >= 9 ? this.joinMembers(group) : [],
             }
           }
-          existing.protocols = request.protocols
           memberId = newId
           return this.prepareJoin(group, existing)
         }

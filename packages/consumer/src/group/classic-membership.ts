@@ -88,6 +88,12 @@ export class ClassicMembership implements Membership {
   private joinLoop: Promise<void> | null = null
   private heartbeatLoop: Promise<void> | null = null
   private removeMetadataListener: (() => void) | null = null
+  /**
+   * The leader's view of the subscribed topics when it computed the assignment: partitions per
+   * topic, 0 for a topic its metadata did not have (Java's assignment snapshot). A later metadata
+   * view that differs means the assignment is stale and the leader rejoins.
+   */
+  private assignmentSnapshot: Map<string, number> | null = null
   private readonly logger: Logger
 
   constructor(private readonly options: ClassicMembershipOptions) {
@@ -317,6 +323,7 @@ export class ClassicMembership implements Membership {
     const { groupId, groupInstanceId, coordinator } = this.options
     const isLeader = join.leader === join.memberId
     this.isLeader = isLeader
+    if (!isLeader) this.assignmentSnapshot = null
     // KIP-814: a static leader rejoining a stable group is told to skip the assignment.
     const assignments = isLeader && !join.skipAssignment ? await this.assign(join) : []
     const startedAt = performance.now()
@@ -414,6 +421,7 @@ export class ClassicMembership implements Membership {
           })),
       )
     }
+    this.assignmentSnapshot = new Map(wanted.map((topic) => [topic, topics.get(topic)?.length ?? 0]))
     const result = await assignor.assign({ members, topics })
     // Sanity: no partition to two members (a broken custom assignor must not cause double processing).
     const seen = new Set<string>()
@@ -454,6 +462,32 @@ export class ClassicMembership implements Membership {
     if (added.length > 0) await host.assign(added)
   }
 
+  /**
+   * The leader's metadata check (Java: `ConsumerCoordinator.rejoinNeededOrPending`): a subscribed
+   * topic the assignment did not see (a broker that had not learned of a new topic yet answered the
+   * leader's Metadata request) or whose partition count grew makes the assignment stale. While a
+   * subscribed topic is missing the leader asks for metadata again on each heartbeat, so a topic
+   * that appears is assigned within a heartbeat interval instead of at the next metadata max age.
+   */
+  private async checkAssignmentSnapshot(): Promise<void> {
+    const snapshot = this.assignmentSnapshot
+    if (!this.isLeader || snapshot === null) return
+    const { metadata } = this.options
+    const missing = [...snapshot].filter(([, count]) => count === 0).map(([topic]) => topic)
+    if (missing.length > 0) await metadata.addTopics(missing).catch(() => undefined)
+    if (this.assignmentSnapshot !== snapshot || this.closing) return
+    for (const [topic, count] of snapshot) {
+      const now = metadata.topic(topic)?.partitions.length ?? 0
+      // A topic that vanished from the metadata is left alone: a broker that lags behind answers
+      // UNKNOWN_TOPIC_OR_PARTITION for a moment, and a rebalance for that would be spurious.
+      if (now > 0 && now !== count) {
+        this.assignmentSnapshot = null
+        this.requestRejoin(`the assignment saw ${count} partitions of ${topic}, the metadata now has ${now}`)
+        return
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
   // heartbeat
 
@@ -476,7 +510,10 @@ export class ClassicMembership implements Membership {
       }
       // An answer about a generation we already left behind says nothing about the current one.
       if (this.joining || generationId !== this.generationId || memberId !== this.memberId || this.closed) continue
-      if (code === 0) continue
+      if (code === 0) {
+        await this.checkAssignmentSnapshot()
+        continue
+      }
       const error = KafkaProtocolError.fromCode(code, { apiName: 'Heartbeat', groupId })
       if (code === ErrorCode.REBALANCE_IN_PROGRESS) {
         this.requestRejoin('the group is rebalancing')

@@ -553,6 +553,40 @@ describe('GroupConsumer, arguments and missing topics', () => {
     expect(events).toContain('assigned 0')
   }, 20_000)
 
+  it("a topic missing from the leader's metadata when it assigned is assigned once it appears (the leader rejoins)", async () => {
+    // A new topic that the answering broker has not learned of yet: unknown until the leader has
+    // computed its (empty) assignment and sent SyncGroup, then known with 4 partitions.
+    let topicKnown = false
+    const { group, events, requests } = await setup({}, (broker) => {
+      const coordinator = classicCoordinator(broker)
+      broker.on(SyncGroupApi, (request: SyncGroupRequest) => {
+        topicKnown = true
+        return SyncGroupApi.createResponse({ protocolType: 'consumer', protocolName: request.protocolName, assignment: request.assignments.find((a) => a.memberId === request.memberId)?.assignment ?? new Uint8Array() })
+      })
+      broker.on(MetadataApi, () =>
+        MetadataApi.createResponse({
+          clusterId: 'fake',
+          controllerId: 1,
+          brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port, rack: 'rack-1' })],
+          topics: [
+            topicKnown
+              ? createMetadataResponseTopic({
+                  name: TOPIC,
+                  topicId: TOPIC_ID,
+                  partitions: Array.from({ length: PARTITIONS }, (_, partitionIndex) => createMetadataResponsePartition({ partitionIndex, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })),
+                })
+              : createMetadataResponseTopic({ name: TOPIC, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }),
+          ],
+        }),
+      )
+      void coordinator
+    })
+    group.on('error', () => {})
+    group.start()
+    await waitFor(() => events.includes('assigned 0,1,2,3'), 5_000, 'the assignment after the topic appeared')
+    expect(requests<JoinGroupRequest>(JoinGroupApi).filter((r) => r.memberId !== '').length).toBe(2)
+  })
+
   it('when no subscribed topic exists, the waiting iteration rejects naming it (and the event fires)', async () => {
     const { group } = await setup({ topics: ['no-such-topic'] }, onlyOrders)
     const errors: KafkaError[] = []
