@@ -20,40 +20,34 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConnectionPool } from '@kafkats/connection'
-import { DirectConsumer, GroupConsumer, Offset } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer as KafkatsProducer } from '@kafkats/producer-sink'
 import { clusterInfo } from '@kafkats/testkit'
-import { Consumer as PlatformaticConsumer, MessagesStreamModes } from '@platformatic/kafka'
-import { Kafka as CompatKafka, logLevel as compatLogLevel } from '@kafkats/kafkajs'
-import { Kafka, logLevel } from 'kafkajs'
+import type { ChildResult, Client, Scenario } from './consume-child.js'
+import { formatFetchTrace, summarizeFetchTrace } from './fetch-trace.js'
 import {
   BenchAdmin,
   FULL_RECORDS,
   KEY_COUNT,
-  type Measured,
   RECORDS,
-  Stopwatch,
   VALUE_COUNT,
   bootstrapBrokers,
   environmentLines,
   flag,
   fmt,
-  forkChild,
   makePayloads,
   only,
   packageVersion,
-  scenarioArgument,
   sleep,
   spawnMeasured,
 } from './live-support.js'
+import { type EmptyChildResult, childRuntimeFromArgs, emptyChildMedian, nodeChildRssNote, prepareNodeChildren } from './node-children.js'
 import { type Peer, buildFranzGo, buildJava, FRANZ_GO_VERSION, loud, rotate, toolVersions } from './peers.js'
 import { type Summary, compatSection, targetsSection, writeCompatSection } from './targets.js'
 
 const PARTITIONS = 6
 const REPLICATION_FACTOR = 3
 
-type Client = 'kafkats' | 'kafkats-group' | 'kafkajs' | '@kafkats/kafkajs' | '@platformatic/kafka' | 'franz-go' | 'java'
 const ALL_CLIENTS: Client[] = ['kafkats', 'franz-go', 'java', '@platformatic/kafka', 'kafkajs', '@kafkats/kafkajs']
 /**
  * Also accepted by --clients, not in a default run: kafkats' GroupConsumer through its own API,
@@ -62,19 +56,6 @@ const ALL_CLIENTS: Client[] = ['kafkats', 'franz-go', 'java', '@platformatic/kaf
 const KNOWN_CLIENTS: Client[] = [...ALL_CLIENTS, 'kafkats-group']
 /** Short names accepted by --clients. */
 const CLIENT_ALIASES: Record<string, Client> = { platformatic: '@platformatic/kafka', 'kafkats-kafkajs': '@kafkats/kafkajs', compat: '@kafkats/kafkajs' }
-
-interface Scenario {
-  client: Client
-  size: number
-  records: number
-  topic: string
-  bootstrap: string[]
-}
-
-interface ChildResult extends Measured {
-  /** From process start of the consumer (construction) to the first record: connect, metadata, group join, first fetch. */
-  setupSeconds: number
-}
 
 const SETTINGS: Record<Client, string> = {
   kafkats: '`DirectConsumer` (no group), all 6 partitions assigned at `Offset.earliest()`, no rack; `for await (const batch of consumer)`; fetch-planner defaults (fetchMaxBytes 50 MiB, partitionMaxBytes 1 MiB, fetchMaxWaitMs 500, bufferMaxBatches 32, CRC-32C verified)',
@@ -88,166 +69,6 @@ const SETTINGS: Record<Client, string> = {
     "group consumer (its `Consumer` always joins a group), fresh groupId, `consume({ topics, mode: 'earliest', autocommit: false })` stream read with `on('data')`; defaults (maxBytes 10 MiB per fetch and per partition, maxWaitTime 5000, highWaterMark 1024, isolation read_committed)",
   'franz-go': `franz-go ${FRANZ_GO_VERSION} kgo (apps/bench/go/perf, \`go build\` at bench time), no group (as kafkats' DirectConsumer): \`ConsumeTopics\` + \`ConsumeResetOffset(NewOffset().AtStart())\`, \`PollFetches\` in a loop; franz-go's fetch defaults (FetchMaxBytes 50 MiB, FetchMaxPartitionBytes 1 MiB, FetchMaxWait 5 s, CRC-32C verified)`,
   java: "Kafka's Java consumer (the testkit's cached jars, the cluster's version; apps/bench/java/PerfBench.java, JVM -Xmx512m), no group: `assign()` all partitions, `seekToBeginning`, `poll(500 ms)` in a loop; defaults (fetch.max.bytes 50 MiB, max.partition.fetch.bytes 1 MiB, max.poll.records 500, check.crcs true) — what kafka-consumer-perf-test does, without its group",
-}
-
-// ---- the three clients (child process) ----
-
-async function runKafkats(scenario: Scenario): Promise<ChildResult> {
-  const constructed = performance.now()
-  const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
-  const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
-  const [topic] = await metadata.addTopics([scenario.topic])
-  const assign: Record<number, ReturnType<typeof Offset.earliest>> = {}
-  for (const partition of topic!.partitions) assign[partition.partition] = Offset.earliest()
-  const consumer = new DirectConsumer({ metadata, pool, assign: { [scenario.topic]: assign } })
-  const total = scenario.records
-  let count = 0
-  let bytes = 0
-  let setupSeconds = 0
-  const watch = new Stopwatch()
-  for await (const batch of consumer) {
-    if (!watch.started) {
-      watch.start()
-      setupSeconds = (performance.now() - constructed) / 1000
-    }
-    for (const record of batch.records) bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
-    count += batch.records.length
-    if (count >= total) break
-  }
-  const measured = watch.stop(count, bytes)
-  await consumer.close()
-  metadata.close()
-  pool.close()
-  return { ...measured, setupSeconds }
-}
-
-async function runKafkatsGroup(scenario: Scenario): Promise<ChildResult> {
-  const constructed = performance.now()
-  const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
-  const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
-  const consumer = new GroupConsumer({ metadata, pool, groupId: `bench-kafkats-group-${process.pid}-${Date.now()}`, topics: [scenario.topic], autoCommit: false, autoOffsetReset: 'earliest' })
-  const total = scenario.records
-  let count = 0
-  let bytes = 0
-  let setupSeconds = 0
-  const watch = new Stopwatch()
-  for await (const batch of consumer.batches()) {
-    if (!watch.started) {
-      watch.start()
-      setupSeconds = (performance.now() - constructed) / 1000
-    }
-    for (const record of batch.records) bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
-    count += batch.records.length
-    if (count >= total) break
-  }
-  const measured = watch.stop(count, bytes)
-  await consumer.close()
-  metadata.close()
-  pool.close()
-  return { ...measured, setupSeconds }
-}
-
-/** What runKafkajsStyle calls: the part of KafkaJS's Consumer that both KafkaJS and @kafkats/kafkajs implement. */
-interface KafkajsStyleConsumer {
-  connect(): Promise<void>
-  disconnect(): Promise<void>
-  subscribe(subscription: { topics: string[]; fromBeginning: boolean }): Promise<void>
-  on(event: 'consumer.crash', listener: (event: { payload: { error: unknown } }) => void): unknown
-  run(config: {
-    autoCommit: boolean
-    eachBatchAutoResolve: boolean
-    eachBatch: (payload: { batch: { messages: Array<{ key: Buffer | null; value: Buffer | null }> } }) => Promise<void>
-  }): Promise<void>
-}
-
-function runKafkajs(scenario: Scenario): Promise<ChildResult> {
-  const constructed = performance.now()
-  const kafka = new Kafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: logLevel.ERROR })
-  return runKafkajsStyle(kafka.consumer({ groupId: `bench-kafkajs-${process.pid}-${Date.now()}` }), scenario, constructed)
-}
-
-function runCompat(scenario: Scenario): Promise<ChildResult> {
-  const constructed = performance.now()
-  const kafka = new CompatKafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: compatLogLevel.ERROR })
-  return runKafkajsStyle(kafka.consumer({ groupId: `bench-kafkats-kafkajs-${process.pid}-${Date.now()}` }), scenario, constructed)
-}
-
-/** The KafkaJS-style group consumer, shared by KafkaJS and @kafkats/kafkajs so that only the implementation differs. */
-async function runKafkajsStyle(consumer: KafkajsStyleConsumer, scenario: Scenario, constructed: number): Promise<ChildResult> {
-  await consumer.connect()
-  await consumer.subscribe({ topics: [scenario.topic], fromBeginning: true })
-  const total = scenario.records
-  let count = 0
-  let bytes = 0
-  let setupSeconds = 0
-  const watch = new Stopwatch()
-  let finished!: () => void
-  const done = new Promise<void>((resolve) => {
-    finished = resolve
-  })
-  consumer.on('consumer.crash', (event) => {
-    process.stderr.write(`${scenario.client} consumer crashed: ${String(event.payload.error)}\n`)
-    process.exit(1)
-  })
-  let measured: Measured | undefined
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: true,
-    eachBatch: async ({ batch }) => {
-      if (!watch.started) {
-        watch.start()
-        setupSeconds = (performance.now() - constructed) / 1000
-      }
-      for (const message of batch.messages) bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0)
-      count += batch.messages.length
-      if (count >= total && measured === undefined) {
-        measured = watch.stop(count, bytes)
-        finished()
-      }
-    },
-  })
-  await done
-  await consumer.disconnect()
-  return { ...measured!, setupSeconds }
-}
-
-async function runPlatformatic(scenario: Scenario): Promise<ChildResult> {
-  const constructed = performance.now()
-  const consumer = new PlatformaticConsumer({
-    clientId: 'platformatic-bench',
-    groupId: `bench-platformatic-${process.pid}-${Date.now()}`,
-    bootstrapBrokers: scenario.bootstrap,
-    autocommit: false,
-  })
-  const stream = await consumer.consume({ topics: [scenario.topic], mode: MessagesStreamModes.EARLIEST, autocommit: false })
-  const total = scenario.records
-  let count = 0
-  let bytes = 0
-  let setupSeconds = 0
-  const watch = new Stopwatch()
-  const measured = await new Promise<Measured>((resolve, reject) => {
-    stream.on('error', reject)
-    stream.on('data', (message: { key?: Buffer; value?: Buffer }) => {
-      if (!watch.started) {
-        watch.start()
-        setupSeconds = (performance.now() - constructed) / 1000
-      }
-      bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0)
-      count++
-      if (count === total) resolve(watch.stop(count, bytes))
-    })
-  })
-  await consumer.close(true)
-  return { ...measured, setupSeconds }
-}
-
-async function runChild(scenario: Scenario): Promise<void> {
-  const runners: Partial<Record<Client, typeof runKafkats>> = { kafkats: runKafkats, 'kafkats-group': runKafkatsGroup, kafkajs: runKafkajs, '@kafkats/kafkajs': runCompat, '@platformatic/kafka': runPlatformatic }
-  const run = runners[scenario.client]
-  if (run === undefined) throw new Error(`${scenario.client} does not run in a Node child`)
-  const result = await run(scenario)
-  process.stdout.write(`\n${JSON.stringify(result)}\n`)
-  process.exit(0)
 }
 
 // ---- parent ----
@@ -318,15 +139,11 @@ const CLIENTS = (only('clients') ?? ALL_CLIENTS).map((name) => CLIENT_ALIASES[na
 for (const client of CLIENTS) if (!KNOWN_CLIENTS.includes(client)) throw new Error(`unknown client ${client}; expected ${KNOWN_CLIENTS.join(', ')} (or ${Object.keys(CLIENT_ALIASES).join(', ')})`)
 const ROUNDS = Number(only('rounds')?.[0] ?? 3)
 const PROFILE = flag('profile')
+/** --trace-fetch: kafkats and franz-go record their Fetch requests per broker; the summary is printed after each run. */
+const TRACE_FETCH = flag('trace-fetch')
 
 async function main(): Promise<void> {
-  const childScenario = scenarioArgument<Scenario>()
-  if (childScenario !== undefined) {
-    await runChild(childScenario)
-    return
-  }
-  const self = fileURLToPath(import.meta.url)
-  const benchDir = join(dirname(self), '..')
+  const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..')
   const bootstrap = bootstrapBrokers()
   const admin = new BenchAdmin(bootstrap)
   const startedAt = performance.now()
@@ -335,6 +152,9 @@ async function main(): Promise<void> {
   if (CLIENTS.includes('franz-go')) peers['franz-go'] = buildFranzGo()
   if (CLIENTS.includes('java')) peers.java = buildJava()
   for (const [client, peer] of Object.entries(peers)) if (peer.unavailable !== undefined) loud(`${client} CANNOT RUN: it is left out of this benchmark.\n${peer.unavailable}`)
+  const children = CLIENTS.some((client) => client !== 'franz-go' && client !== 'java') ? prepareNodeChildren(childRuntimeFromArgs()) : undefined
+  /** The empty child's resident set per round and size (the reference for the Node clients' RSS). */
+  const emptyRuns: Array<{ size: number; result: EmptyChildResult }> = []
 
   const topics = new Map<number, string>()
   for (const size of SIZES) {
@@ -364,20 +184,27 @@ async function main(): Promise<void> {
     // a different order each round (rotated by one): no client always reads first, right after the fill, or after the same client
     const order = rotate(CLIENTS, round - 1)
     for (const size of SIZES) {
+      if (children !== undefined) {
+        try {
+          emptyRuns.push({ size, result: (await children.run<EmptyChildResult>('empty-child', { size })).result })
+        } catch (error) {
+          loud(`the empty reference child failed: ${String(error)}`)
+        }
+      }
       for (const [position, client] of order.entries()) {
         const peer = peers[client]
         if (peer?.unavailable !== undefined) continue
-        const scenario: Scenario = { client, size, records: RECORDS, topic: topics.get(size)!, bootstrap }
+        const scenario: Scenario = { client, size, records: RECORDS, topic: topics.get(size)!, bootstrap, ...(TRACE_FETCH && client === 'kafkats' ? { traceFetch: true } : {}) }
         const run: Run = { size, client, round, order: position + 1, brokerCpuSeconds: 0, load: { min: 0, mean: 0, max: 0 }, otherKafkaJvms: 0 }
         try {
           let outcome
           if (peer?.command !== undefined) {
             const { command, args } = peer.command(['consume', bootstrap.join(','), scenario.topic, String(RECORDS)])
-            outcome = await spawnMeasured<ChildResult>(command, args, `${client} ${scenario.topic}`)
+            outcome = await spawnMeasured<ChildResult>(command, args, `${client} ${scenario.topic}`, TRACE_FETCH ? { BENCH_TRACE_FETCH: '1' } : {})
           } else {
             const slug = client.replace(/[^a-z]/g, '')
             const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(benchDir, 'profiles', `consume-${size}-${slug}-${Date.now()}`)}`] : []
-            outcome = await forkChild<ChildResult>(self, scenario, nodeArgs)
+            outcome = await children!.run<ChildResult>('consume-child', scenario, nodeArgs)
           }
           Object.assign(run, { result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load, otherKafkaJvms: outcome.otherKafkaJvms })
         } catch (error) {
@@ -390,6 +217,7 @@ async function main(): Promise<void> {
           process.stdout.write(
             `round ${round} #${run.order} ${size} B ${client.padEnd(20)} ${fmt.rate(rateOf(run))} records/s, ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} MB/s, ${fmt.s(r.seconds)} s (setup ${fmt.s(r.setupSeconds)} s), CPU ${fmt.s(r.cpuSeconds)} s, RSS ${fmt.int(r.rssAtStartMiB)} → peak ${fmt.int(r.peakRssMiB)} MiB, records ${fmt.int(r.records)}, brokers ${fmt.s(run.brokerCpuSeconds)} CPU s, load ${run.load.mean.toFixed(2)}\n`,
           )
+          if (r.fetchTrace !== undefined) process.stdout.write(`${formatFetchTrace(summarizeFetchTrace(r.fetchTrace))}\n`)
         }
         await sleep(2000)
       }
@@ -406,7 +234,7 @@ async function main(): Promise<void> {
     ...environmentLines(
       command,
       clusterInfo().kafkaVersion,
-      `kafkats and @kafkats/kafkajs (this repo, run from their TypeScript sources through tsx), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}, franz-go ${FRANZ_GO_VERSION}, Kafka's Java client ${peers.java?.version ?? '(not run)'} (${toolVersions()})`,
+      `kafkats and @kafkats/kafkajs (${children?.description ?? 'not run'}), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}, franz-go ${FRANZ_GO_VERSION}, Kafka's Java client ${peers.java?.version ?? '(not run)'} (${toolVersions()})`,
     ),
   )
   const measuredRuns = runs.filter((run) => run.result !== undefined)
@@ -419,7 +247,7 @@ async function main(): Promise<void> {
     `- Method: one topic per value size (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}), filled once by the kafkats producer with exactly ${fmt.int(RECORDS)} records (13-byte keys, record-like JSON values, uncompressed, batches of up to 1 MiB; ListOffsets — high watermark − log start — must show exactly that many) and read by every client. Each client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel) and reads the whole topic from the beginning; the timed window runs from the first batch (kafkats, KafkaJS, @kafkats/kafkajs), poll (franz-go, Java) or message (@platformatic/kafka) handed to the application to the moment the ${fmt.int(RECORDS)}th record is, so connecting, metadata and the group join are not timed ("setup": from creating the consumer to the first record). "records read" must equal the high watermark count. The application only adds up key and value lengths. Every round runs every client once, **in a different order each round** (the client list rotated by one; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
-    "- records/s and MB/s: records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node `process.cpuUsage()`, Go `getrusage(RUSAGE_SELF)`, Java utime + stime of `/proc/self/stat` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ records. RSS: resident set when the first record arrived → the process's peak resident set over its whole life (Node `process.resourceUsage().maxRSS`, Go and Java `VmHWM` of `/proc/self/status`). Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.",
+    `- records/s and MB/s: records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node \`process.cpuUsage()\`, Go \`getrusage(RUSAGE_SELF)\`, Java utime + stime of \`/proc/self/stat\` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ records. RSS: resident set when the first record arrived → the process's peak resident set over its whole life (Node \`process.resourceUsage().maxRSS\`, Go and Java \`VmHWM\` of \`/proc/self/status\`).${nodeChildRssNote(children)} Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.`,
   )
   lines.push('')
   const bySize: Array<{ size: number; clients: Map<string, Summary> }> = []
@@ -447,6 +275,8 @@ async function main(): Promise<void> {
         `| ${client} | ${fmt.int(rateOf(m))} | ${fmt.int(Math.min(...rates))}–${fmt.int(Math.max(...rates))} | ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} | ${fmt.s(r.seconds)} | ${fmt.s(r.setupSeconds)} | ${fmt.s(r.cpuSeconds)} | ${((r.cpuSeconds * 1e6) / r.records).toFixed(2)} | ${fmt.int(r.rssAtStartMiB)} → ${fmt.int(r.peakRssMiB)} | ${allRead ? fmt.int(r.records) : `**${group.map((run) => (run.result === undefined ? 'failed' : fmt.int(run.result.records))).join(', ')}**`} | ${fmt.s(m.brokerCpuSeconds)} | ${m.load.mean.toFixed(1)} |`,
       )
     }
+    const empty = emptyChildMedian(emptyRuns, size)
+    if (empty !== undefined) lines.push(`| (empty Node child: no client, reference) | | | | | | | | ${fmt.int(empty.rssMiB)} → ${fmt.int(empty.peakRssMiB)} | | | |`)
     lines.push('')
     lines.push('<details><summary>every run</summary>')
     lines.push('')
@@ -490,7 +320,7 @@ const NOTES: string[] = [
   '- **Direct vs group consumers.** kafkats, franz-go and Java read without a group (kafkats `DirectConsumer`, franz-go `ConsumeTopics` without a group, Java `assign()`). KafkaJS (and so @kafkats/kafkajs) has no consumer without a group, and @platformatic/kafka\'s `Consumer` always joins one, so they join a fresh group; the join is in "setup", not in the timed window, and neither commits offsets (autocommit off), so the timed windows compare fetching and decoding only.',
   '- **Per-record vs per-batch delivery.** kafkats and KafkaJS hand the application one partition\'s records per batch; @platformatic/kafka\'s stream emits one `data` event per message (its only consuming API), so part of its cost is the stream itself.',
   '- **CRC.** kafkats, franz-go and Java (check.crcs=true) verify the CRC-32C of every record batch; KafkaJS and @platformatic/kafka do not.',
-  "- kafkats and @kafkats/kafkajs run from their TypeScript sources through tsx (esbuild-transpiled); the other Node clients run their published JavaScript. All four are loaded in every Node child. franz-go is a Go binary and the Java client a JVM (-Xmx512m): their RSS is their own runtime's.",
+  "- franz-go is a Go binary and the Java client a JVM (-Xmx512m): their RSS is their own runtime's. Each Node child imports only the client it runs (see RSS above), so the Node clients' RSS no longer includes the libraries not used in that run.",
   '',
 ]
 

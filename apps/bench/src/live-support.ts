@@ -20,9 +20,6 @@ export const FULL_RECORDS = 1_000_000
 export const RECORDS = process.env.BENCH_RECORDS !== undefined ? Number(process.env.BENCH_RECORDS) : FULL_RECORDS
 if (!Number.isSafeInteger(RECORDS) || RECORDS < 1) throw new Error(`BENCH_RECORDS must be a positive integer, got ${process.env.BENCH_RECORDS}`)
 
-export const KEY_COUNT = 5000
-export const VALUE_COUNT = 1000
-
 export const only = (name: string): string[] | undefined => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3).split(',')
 export const flag = (name: string): boolean => process.argv.includes(`--${name}`)
 
@@ -30,77 +27,7 @@ export function bootstrapBrokers(): string[] {
   return clusterInfo().bootstrap.plaintext
 }
 
-/**
- * Keys (`user-00000042`, 13 bytes, KEY_COUNT distinct) and values (record-like JSON of `size`
- * bytes, VALUE_COUNT distinct, compressible as real payloads are) as Buffers: every client gets the
- * same bytes. Record i uses keys[i % KEY_COUNT] and values[i % VALUE_COUNT]; nothing is built per
- * record, so the payload itself adds nothing to the clients' memory.
- */
-export function makePayloads(size: number): { keys: Buffer[]; values: Buffer[]; bytesPerRecord: number } {
-  let seed = 0x2545f491
-  const random = (): number => {
-    seed ^= seed << 13
-    seed ^= seed >>> 17
-    seed ^= seed << 5
-    return (seed >>> 0) / 2 ** 32
-  }
-  const words = ['order', 'customer', 'amount', 'currency', 'EUR', 'status', 'shipped', 'pending', 'sku', 'price', 'quantity', 'warehouse']
-  const values: Buffer[] = []
-  for (let i = 0; i < VALUE_COUNT; i++) {
-    let text = `{"id":${i}`
-    while (text.length < size) text += `,"${words[Math.floor(random() * words.length)]}":"${Math.floor(random() * 1e9).toString(36)}"`
-    values.push(Buffer.from(text.slice(0, size)))
-  }
-  const keys: Buffer[] = []
-  for (let i = 0; i < KEY_COUNT; i++) keys.push(Buffer.from(`user-${String(i).padStart(8, '0')}`))
-  return { keys, values, bytesPerRecord: keys[0]!.length + size }
-}
-
-/** What every child measures over its timed window. */
-export interface Measured {
-  records: number
-  payloadBytes: number
-  seconds: number
-  /** process.cpuUsage() over the timed window, user + system. */
-  cpuSeconds: number
-  cpuUserSeconds: number
-  cpuSystemSeconds: number
-  /** process.resourceUsage().maxRSS: the child's peak resident set over its whole life, MiB. */
-  peakRssMiB: number
-  /** Resident set when the timed window started (libraries loaded, connected, warmed up), MiB. */
-  rssAtStartMiB: number
-}
-
-export class Stopwatch {
-  private startedAt = 0
-  private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 }
-  private rssAtStart = 0
-
-  start(): void {
-    this.rssAtStart = process.memoryUsage.rss()
-    this.cpuAtStart = process.cpuUsage()
-    this.startedAt = performance.now()
-  }
-
-  get started(): boolean {
-    return this.startedAt !== 0
-  }
-
-  stop(records: number, payloadBytes: number): Measured {
-    const seconds = (performance.now() - this.startedAt) / 1000
-    const cpu = process.cpuUsage(this.cpuAtStart)
-    return {
-      records,
-      payloadBytes,
-      seconds,
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      cpuUserSeconds: cpu.user / 1e6,
-      cpuSystemSeconds: cpu.system / 1e6,
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
-      rssAtStartMiB: this.rssAtStart / 1024 / 1024,
-    }
-  }
-}
+export { KEY_COUNT, VALUE_COUNT, makePayloads, type Measured, Stopwatch, scenarioArgument } from './child-support.js'
 
 let clusterNodeMarker: string | undefined
 
@@ -206,12 +133,6 @@ export function spawnMeasured<T>(command: string, args: string[], label: string,
       })
     })
   })
-}
-
-/** The scenario passed to this process, if it is a child. */
-export function scenarioArgument<T>(): T | undefined {
-  const argument = process.argv.find((arg) => arg.startsWith('--scenario='))
-  return argument === undefined ? undefined : (JSON.parse(argument.slice('--scenario='.length)) as T)
 }
 
 /** A kafkats admin client for setup and verification (never inside a timed window). */

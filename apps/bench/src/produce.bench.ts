@@ -15,107 +15,56 @@
  * checks with ListOffsets that the topic holds exactly WARMUP + RECORDS records, then deletes the
  * topic.
  */
-import { once } from 'node:events'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConnectionPool } from '@kafkats/connection'
-import { ClusterMetadata } from '@kafkats/metadata'
-import { Producer as KafkatsProducer } from '@kafkats/producer-sink'
 import { clusterInfo } from '@kafkats/testkit'
-import { ProduceAcks, Producer as PlatformaticProducer } from '@platformatic/kafka'
-import { Kafka as CompatKafka, Partitioners as CompatPartitioners, logLevel as compatLogLevel } from '@kafkats/kafkajs'
-import { Kafka, Partitioners, logLevel } from 'kafkajs'
 import {
   BenchAdmin,
   FULL_RECORDS,
   KEY_COUNT,
-  type Measured,
   RECORDS,
-  Stopwatch,
   VALUE_COUNT,
   bootstrapBrokers,
   environmentLines,
   flag,
   fmt,
-  forkChild,
-  makePayloads,
   only,
   packageVersion,
-  scenarioArgument,
   sleep,
   spawnMeasured,
 } from './live-support.js'
+import { type EmptyChildResult, childRuntimeFromArgs, emptyChildMedian, nodeChildRssNote, prepareNodeChildren } from './node-children.js'
 import { type Peer, buildFranzGo, buildJava, FRANZ_GO_VERSION, loud, rotate, toolVersions, writePayloadFiles } from './peers.js'
+import {
+  type ChildResult,
+  type Client,
+  KAFKAJS_BATCH,
+  KAFKAJS_CONCURRENCY,
+  KAFKATS_LINGER_MS,
+  type KafkatsSend,
+  PLATFORMATIC_BATCH_TIME_MS,
+  type Scenario,
+  WARMUP,
+  kafkatsWindow,
+  platformaticBatch,
+} from './produce-settings.js'
 import { type Summary, compatSection, targetsSection, writeCompatSection } from './targets.js'
 
-const WARMUP = 1000
 /** BENCH_PARTITIONS: the topic's partition count (issue #14 item 5 compares 6 with 1,000); a full run uses 6. */
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const REPLICATION_FACTOR = 3
 
-/**
- * kafkats: `send()` per record; the loop keeps at most this many sends outstanding (not yet
- * acknowledged) and continues once half of them settled. The producer would accept up to its
- * buffer (bufferMaxBytes 32 MiB: ~31,700 records of 1 KiB, ~250,000 of 100 B), but every
- * outstanding send keeps a promise chain alive and the CPU spent in GC grows with their number:
- * at 1M records, 1 KiB, a full buffer cost 8.2 s of CPU, 5,000 outstanding 4.3 s, at the same or
- * better records/s. A sweep (2,500-250,000) gave these as the best: 5,000 (≈5 MiB) for 1 KiB,
- * 30,000 (≈4 MiB) for 100 B. BENCH_KAFKATS_WINDOW overrides it.
- */
-const kafkatsWindow = (size: number): number => Number(process.env.BENCH_KAFKATS_WINDOW ?? (size >= 1024 ? 5000 : 30_000))
-const KAFKATS_LINGER_MS = 5
-/**
- * BENCH_KAFKATS_SEND=callback: `send(record, callback)` (no promise per record, as franz-go's
- * `Produce(ctx, record, promise)`) instead of `send(record).then(...)`.
- */
-const KAFKATS_CALLBACK = process.env.BENCH_KAFKATS_SEND === 'callback'
-/**
- * KafkaJS and @kafkats/kafkajs (the same code, only the import differs): records per `send` call
- * and concurrent `send` calls. 5,000 × 4 was best for KafkaJS of 1,000-20,000 × 1-8 at 200k
- * records; 10,000 records of 1 KiB exceed the broker's 1 MiB max.message.bytes per partition
- * (KafkaJS does not split a send, the whole send fails).
- */
-const KAFKAJS_BATCH = Number(process.env.BENCH_KAFKAJS_BATCH ?? 5000)
-const KAFKAJS_CONCURRENCY = Number(process.env.BENCH_KAFKAJS_CONCURRENCY ?? 4)
-/**
- * @platformatic/kafka: producer stream batch size (records per `send`) and batch time (linger).
- * 5,000 records of 1 KiB is the most that stays under the broker's 1 MiB max.message.bytes per
- * partition (it does not split a send); for 100 B values 10,000 was best (20,000: no gain).
- */
-const platformaticBatch = (size: number): number => Number(process.env.BENCH_PLATFORMATIC_BATCH ?? (size >= 1024 ? 5000 : 10_000))
-const PLATFORMATIC_BATCH_TIME_MS = 5
-
-type Client = 'kafkats' | 'kafkajs' | '@kafkats/kafkajs' | '@platformatic/kafka' | 'franz-go' | 'java'
 const ALL_CLIENTS: Client[] = ['kafkats', 'franz-go', 'java', '@platformatic/kafka', 'kafkajs', '@kafkats/kafkajs']
 /** Short names accepted by --clients. */
 const CLIENT_ALIASES: Record<string, Client> = { platformatic: '@platformatic/kafka', 'kafkats-kafkajs': '@kafkats/kafkajs', compat: '@kafkats/kafkajs' }
 
-interface Scenario {
-  client: Client
-  /** kafkats inFlightMaxRequestsPerBroker. */
-  inFlight?: number
-  size: number
-  records: number
-  topic: string
-  bootstrap: string[]
-}
+type Variant = Pick<Scenario, 'client' | 'inFlight' | 'send'>
 
-interface ChildResult extends Measured {
-  acknowledged: number
-  errors: number
-  firstError?: string
-}
-
-interface Payloads {
-  keys: Buffer[]
-  values: Buffer[]
-}
-
-function settingsOf(scenario: Pick<Scenario, 'client' | 'inFlight'>): string {
+function settingsOf(scenario: Variant): string {
   switch (scenario.client) {
     case 'kafkats':
-      return `${KAFKATS_CALLBACK ? '`send(record, callback)`' : '`send(record)` (a promise)'} per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), inFlightMaxRequestsPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024))} (1 KiB) / ${fmt.int(kafkatsWindow(100))} (100 B) sends outstanding and continues at half`
+      return `${scenario.send === 'promise' ? '`send(record).then(onAck, onError)` (a promise)' : '`send(record, callback)` (no promise; the callback declared with only `error`, so no RecordMetadata is built)'} per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), inFlightMaxRequestsPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024))} (1 KiB) / ${fmt.int(kafkatsWindow(100))} (100 B) sends outstanding and continues at half`
     case 'kafkajs':
       return `\`kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner })\` (maxInFlightRequests left at its default: KafkaJS serialises idempotent requests per broker with a lock anyway), \`send({ topic, acks: -1, messages })\` of ${fmt.int(KAFKAJS_BATCH)} records, ${KAFKAJS_CONCURRENCY} concurrent`
     case '@kafkats/kafkajs':
@@ -127,171 +76,6 @@ function settingsOf(scenario: Pick<Scenario, 'client' | 'inFlight'>): string {
     case 'java':
       return `Kafka's Java client (the testkit's cached jars, the cluster's version; apps/bench/java/PerfBench.java, JVM -Xmx512m): acks=all, enable.idempotence=true, batch.size 1 MiB (1,048,576), compression none, defaults otherwise (linger.ms 5, buffer.memory 32 MiB, 5 requests in flight per connection); \`send(record, callback)\` per record (blocks while the buffer is full), then \`flush()\` — what kafka-producer-perf-test does, with this bench's payloads and timed window`
   }
-}
-
-// ---- the three clients (child process) ----
-
-async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
-  const { keys, values } = payloads
-  const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
-  const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
-  const producer = new KafkatsProducer({ metadata, pool, lingerMs: KAFKATS_LINGER_MS, inFlightMaxRequestsPerBroker: scenario.inFlight! })
-  const topic = scenario.topic
-  const warm: Array<Promise<unknown>> = []
-  for (let i = 0; i < WARMUP; i++) warm.push(producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }))
-  await Promise.all(warm)
-
-  const total = scenario.records
-  const window = kafkatsWindow(scenario.size)
-  let outstanding = 0
-  let acknowledged = 0
-  let errors = 0
-  let firstError: string | undefined
-  let wake: (() => void) | null = null
-  let allSettled!: () => void
-  const done = new Promise<void>((resolve) => {
-    allSettled = resolve
-  })
-  const settled = (): void => {
-    outstanding--
-    if (wake !== null && outstanding <= window / 2) {
-      const resume = wake
-      wake = null
-      resume()
-    }
-    if (acknowledged + errors === total) allSettled()
-  }
-  const onAck = (): void => {
-    acknowledged++
-    settled()
-  }
-  const onError = (error: unknown): void => {
-    errors++
-    firstError ??= String(error)
-    settled()
-  }
-  const onDelivery = (error: Error | null): void => (error === null ? onAck() : onError(error))
-  const watch = new Stopwatch()
-  watch.start()
-  for (let i = 0; i < total; i++) {
-    if (outstanding >= window) await new Promise<void>((resolve) => (wake = resolve))
-    outstanding++
-    if (KAFKATS_CALLBACK) producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }, onDelivery)
-    else producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }).then(onAck, onError)
-  }
-  await done
-  const measured = watch.stop(total, total * bytesPerRecord)
-  await producer.close()
-  metadata.close()
-  pool.close()
-  return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}) }
-}
-
-/**
- * The KafkaJS-style producer, shared by KafkaJS and @kafkats/kafkajs so that only the
- * implementation differs: `producer.send({ topic, acks, messages })` in chunks, as KafkaJS users
- * batch, with a few calls in flight.
- */
-async function runKafkajsStyle(producer: KafkajsStyleProducer, scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
-  const { keys, values } = payloads
-  await producer.connect()
-  const topic = scenario.topic
-  const messages = (from: number, to: number): Array<{ key: Buffer; value: Buffer }> => {
-    const list: Array<{ key: Buffer; value: Buffer }> = []
-    for (let i = from; i < to; i++) list.push({ key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! })
-    return list
-  }
-  await producer.send({ topic, acks: -1, messages: messages(0, WARMUP) })
-
-  const total = scenario.records
-  let next = 0
-  let acknowledged = 0
-  let errors = 0
-  let firstError: string | undefined
-  const worker = async (): Promise<void> => {
-    while (next < total) {
-      const from = next
-      const to = Math.min(total, from + KAFKAJS_BATCH)
-      next = to
-      try {
-        await producer.send({ topic, acks: -1, messages: messages(from, to) })
-        acknowledged += to - from
-      } catch (error) {
-        errors += to - from
-        firstError ??= String(error)
-      }
-    }
-  }
-  const watch = new Stopwatch()
-  watch.start()
-  await Promise.all(Array.from({ length: KAFKAJS_CONCURRENCY }, worker))
-  const measured = watch.stop(total, total * bytesPerRecord)
-  await producer.disconnect()
-  return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}) }
-}
-
-/** What runKafkajsStyle calls: the part of KafkaJS's Producer that both packages implement. */
-interface KafkajsStyleProducer {
-  connect(): Promise<void>
-  disconnect(): Promise<void>
-  send(record: { topic: string; acks: number; messages: Array<{ key: Buffer; value: Buffer }> }): Promise<unknown>
-}
-
-function runKafkajs(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
-  const kafka = new Kafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: logLevel.ERROR })
-  return runKafkajsStyle(kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner }), scenario, payloads, bytesPerRecord)
-}
-
-function runCompat(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
-  const kafka = new CompatKafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: compatLogLevel.ERROR })
-  return runKafkajsStyle(kafka.producer({ idempotent: true, createPartitioner: CompatPartitioners.DefaultPartitioner }), scenario, payloads, bytesPerRecord)
-}
-
-async function runPlatformatic(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
-  const { keys, values } = payloads
-  const producer = new PlatformaticProducer({ clientId: 'platformatic-bench', bootstrapBrokers: scenario.bootstrap, idempotent: true, acks: ProduceAcks.ALL })
-  const topic = scenario.topic
-  const warm: Array<{ topic: string; key: Buffer; value: Buffer }> = []
-  for (let i = 0; i < WARMUP; i++) warm.push({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! })
-  await producer.send({ messages: warm })
-
-  const total = scenario.records
-  let acknowledged = 0
-  let errors = 0
-  let firstError: string | undefined
-  // highWaterMark above batchSize, or the stream would block at 16 buffered records and flush only on batchTime
-  const batchSize = platformaticBatch(scenario.size)
-  const stream = producer.asStream({ batchSize, batchTime: PLATFORMATIC_BATCH_TIME_MS, highWaterMark: 2 * batchSize, reportMode: 'batch' })
-  stream.on('delivery-report', (report: { count: number }) => {
-    acknowledged += report.count
-  })
-  const failed = new Promise<never>((_, reject) => stream.once('error', reject))
-  failed.catch(() => {})
-  const watch = new Stopwatch()
-  watch.start()
-  try {
-    for (let i = 0; i < total; i++) {
-      if (!stream.write({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! })) await Promise.race([once(stream, 'drain'), failed])
-    }
-    await Promise.race([stream.close(), failed])
-  } catch (error) {
-    firstError = String(error)
-    errors = total - acknowledged
-  }
-  const measured = watch.stop(total, total * bytesPerRecord)
-  await producer.close(true)
-  return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}) }
-}
-
-async function runChild(scenario: Scenario): Promise<void> {
-  const { keys, values, bytesPerRecord } = makePayloads(scenario.size)
-  const runners: Partial<Record<Client, typeof runKafkats>> = { kafkats: runKafkats, kafkajs: runKafkajs, '@kafkats/kafkajs': runCompat, '@platformatic/kafka': runPlatformatic }
-  const run = runners[scenario.client]
-  if (run === undefined) throw new Error(`${scenario.client} does not run in a Node child`)
-  const result = await run(scenario, { keys, values }, bytesPerRecord)
-  process.stdout.write(`\n${JSON.stringify(result)}\n`)
-  // Some clients keep timers (metadata refresh) alive after close.
-  process.exit(0)
 }
 
 // ---- parent ----
@@ -326,10 +110,17 @@ for (const client of CLIENTS) if (!ALL_CLIENTS.includes(client)) throw new Error
 const IN_FLIGHT = (only('in-flight') ?? ['5']).map(Number)
 const ROUNDS = Number(only('rounds')?.[0] ?? 3)
 const PROFILE = flag('profile')
-const KAFKATS_LABEL = 'kafkats (5 in flight)'
+/**
+ * kafkats' send forms to run (`--kafkats-send=callback,promise`; BENCH_KAFKATS_SEND sets the
+ * default list). The first is the row the targets use.
+ */
+const KAFKATS_SEND = (only('kafkats-send') ?? (process.env.BENCH_KAFKATS_SEND ?? 'callback').split(',')) as KafkatsSend[]
+for (const send of KAFKATS_SEND) if (send !== 'callback' && send !== 'promise') throw new Error(`--kafkats-send takes callback and/or promise, got ${send}`)
+const KAFKATS_LABEL = labelOf({ client: 'kafkats', inFlight: 5, send: KAFKATS_SEND[0] })
 
-function labelOf(scenario: Pick<Scenario, 'client' | 'inFlight'>): string {
-  return scenario.client === 'kafkats' ? `kafkats (${scenario.inFlight} in flight)` : scenario.client
+function labelOf(scenario: Variant): string {
+  if (scenario.client !== 'kafkats') return scenario.client
+  return `kafkats (${scenario.inFlight} in flight${scenario.send === 'promise' ? ', promise per send' : ''})`
 }
 
 const rateOf = (run: Run): number => (run.result === undefined ? 0 : run.result.records / run.result.seconds)
@@ -342,20 +133,17 @@ function median(runs: Run[]): Run {
 }
 
 async function main(): Promise<void> {
-  const childScenario = scenarioArgument<Scenario>()
-  if (childScenario !== undefined) {
-    await runChild(childScenario)
-    return
-  }
-  const self = fileURLToPath(import.meta.url)
-  const benchDir = join(dirname(self), '..')
+  const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..')
   const bootstrap = bootstrapBrokers()
   const admin = new BenchAdmin(bootstrap)
-  const variants: Array<Pick<Scenario, 'client' | 'inFlight'>> = []
+  const variants: Variant[] = []
   for (const client of CLIENTS) {
-    if (client === 'kafkats') for (const inFlight of IN_FLIGHT) variants.push({ client, inFlight })
+    if (client === 'kafkats') for (const send of KAFKATS_SEND) for (const inFlight of IN_FLIGHT) variants.push({ client, inFlight, send })
     else variants.push({ client })
   }
+  const children = CLIENTS.some((client) => client !== 'franz-go' && client !== 'java') ? prepareNodeChildren(childRuntimeFromArgs()) : undefined
+  /** The empty child's resident set per round and size (the reference for the Node clients' RSS). */
+  const emptyRuns: Array<{ size: number; result: EmptyChildResult }> = []
   const peers: Partial<Record<Client, Peer>> = {}
   if (CLIENTS.includes('franz-go')) peers['franz-go'] = buildFranzGo()
   if (CLIENTS.includes('java')) peers.java = buildJava()
@@ -368,10 +156,17 @@ async function main(): Promise<void> {
     // a different order each round (rotated by one), so no client always runs first or right after the same one
     const order = rotate(variants, round - 1)
     for (const size of SIZES) {
+      if (children !== undefined) {
+        try {
+          emptyRuns.push({ size, result: (await children.run<EmptyChildResult>('empty-child', { size })).result })
+        } catch (error) {
+          loud(`the empty reference child failed: ${String(error)}`)
+        }
+      }
       for (const [position, variant] of order.entries()) {
         const peer = peers[variant.client]
         if (peer?.unavailable !== undefined) continue
-        const slug = variant.client === 'kafkats' ? `kafkats-if${variant.inFlight}` : variant.client.replace(/[^a-z]/g, '')
+        const slug = variant.client === 'kafkats' ? `kafkats-if${variant.inFlight}-${variant.send}` : variant.client.replace(/[^a-z]/g, '')
         const stamp = Date.now()
         const topic = `bench-produce-${size}-${slug}-${stamp}`
         await admin.createTopic(topic, PARTITIONS, REPLICATION_FACTOR)
@@ -384,9 +179,9 @@ async function main(): Promise<void> {
             const { command, args } = peer.command(['produce', bootstrap.join(','), topic, payload.keys, payload.values, String(RECORDS), String(WARMUP)])
             outcome = await spawnMeasured<ChildResult>(command, args, `${variant.client} ${topic}`)
           } else {
-            // one directory per run: the main thread and the ESM loader thread each write a profile (the larger one is the main thread)
+            // one directory per run (from sources, tsx's loader thread writes a second, smaller profile next to the main thread's)
             const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(benchDir, 'profiles', `produce-${size}-${slug}-${stamp}`)}`] : []
-            outcome = await forkChild<ChildResult>(self, scenario, nodeArgs)
+            outcome = await children!.run<ChildResult>('produce-child', scenario, nodeArgs)
           }
           Object.assign(run, { result: outcome.result, brokerCpuSeconds: outcome.brokerCpuSeconds, load: outcome.load, otherKafkaJvms: outcome.otherKafkaJvms })
         } catch (error) {
@@ -417,7 +212,7 @@ async function main(): Promise<void> {
     ...environmentLines(
       command,
       clusterInfo().kafkaVersion,
-      `kafkats and @kafkats/kafkajs (this repo, run from their TypeScript sources through tsx), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}, franz-go ${FRANZ_GO_VERSION}, Kafka's Java client ${peers.java?.version ?? '(not run)'} (${toolVersions()})`,
+      `kafkats and @kafkats/kafkajs (${children?.description ?? 'not run'}), @platformatic/kafka ${packageVersion('@platformatic/kafka')}, kafkajs ${packageVersion('kafkajs')}, franz-go ${FRANZ_GO_VERSION}, Kafka's Java client ${peers.java?.version ?? '(not run)'} (${toolVersions()})`,
     ),
   )
   const measuredRuns = runs.filter((run) => run.result !== undefined)
@@ -429,7 +224,7 @@ async function main(): Promise<void> {
     `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}, leaders spread over the 3 brokers); the client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel), connects, sends ${fmt.int(WARMUP)} warm-up records and waits for them (connections, metadata, producer id, JIT), then sends ${fmt.int(RECORDS)} records, timed until the last acknowledgement. acks=all and idempotent for every client, no compression. Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct, so every client's default key partitioner spreads them over all partitions); values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct values, the same bytes for every client: files for the Go and Java peers), no headers. After each run, ListOffsets (high watermark − log start, summed over partitions) must show exactly ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} records; then the topic is deleted. Every round runs every client once, **in a different order each round** (the client list rotated by one; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
-    "- records/s and MB/s: timed records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node `process.cpuUsage()`, Go `getrusage(RUSAGE_SELF)`, Java utime + stime of `/proc/self/stat` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ timed records. RSS: resident set when the timed window starts (libraries loaded, connected, warmed up) → the process's peak resident set over its whole life (Node `process.resourceUsage().maxRSS`, Go and Java `VmHWM` of `/proc/self/status`). Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.",
+    `- records/s and MB/s: timed records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node \`process.cpuUsage()\`, Go \`getrusage(RUSAGE_SELF)\`, Java utime + stime of \`/proc/self/stat\` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ timed records. RSS: resident set when the timed window starts (libraries loaded, connected, warmed up) → the process's peak resident set over its whole life (Node \`process.resourceUsage().maxRSS\`, Go and Java \`VmHWM\` of \`/proc/self/status\`).${nodeChildRssNote(children)} Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.`,
   )
   lines.push('')
   const mediansBySize = new Map<number, Map<string, Run>>()
@@ -470,6 +265,8 @@ async function main(): Promise<void> {
         `| ${label} | ${fmt.int(rateOf(m))} | ${fmt.int(Math.min(...rates))}–${fmt.int(Math.max(...rates))} | ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} | ${fmt.s(r.seconds)} | ${fmt.s(r.cpuSeconds)} | ${((r.cpuSeconds * 1e6) / r.records).toFixed(2)} | ${fmt.int(r.rssAtStartMiB)} → ${fmt.int(r.peakRssMiB)} | ${verdict} | ${fmt.s(m.brokerCpuSeconds)} | ${m.load.mean.toFixed(1)} |`,
       )
     }
+    const empty = emptyChildMedian(emptyRuns, size)
+    if (empty !== undefined) lines.push(`| (empty Node child: no client, reference) | | | | | | | ${fmt.int(empty.rssMiB)} → ${fmt.int(empty.peakRssMiB)} | | | |`)
     lines.push('')
     lines.push('<details><summary>every run</summary>')
     lines.push('')
@@ -520,7 +317,8 @@ const NOTES: string[] = [
   '- **Batch size limits.** KafkaJS and @platformatic/kafka send what one `send` call holds as one batch per partition; above the broker\'s `max.message.bytes` (1 MiB) the whole call fails (seen with 10,000 records of 1 KiB), so their batch sizes cannot grow further. kafkats splits into batches of `batchMaxBytes` (1 MiB) itself.',
   '- **@platformatic/kafka loses records with concurrent idempotent sends.** Checked separately (1.35.0, this cluster): 4 concurrent `send` calls of 5,000 records each on an idempotent producer all resolved without error, but only 5,000 of the 20,000 records landed (ListOffsets). So it must keep one `send` at a time; its producer stream does.',
   '- **kafkats outstanding sends.** kafkats is driven with a window of outstanding sends (settings above). Letting the application fill the producer\'s whole 32 MiB buffer is slower and costs more: with ~31,700 outstanding sends of 1 KiB the client used ~8 s of CPU for 1M records (vs ~4.3 s with 5,000), and with ~250,000 of 100 B its peak RSS reached ~1 GiB; with ~70,000 sends waiting for buffer space inside the producer it fell to ~26,000 records/s (38 µs of CPU per record). See the hot spots in apps/bench/README.md.',
-  "- kafkats and @kafkats/kafkajs run from their TypeScript sources through tsx (esbuild-transpiled, same runtime code as a build); the other Node clients run their published JavaScript. All four are loaded in every Node child, so the Node clients' RSS at start is comparable (and includes the libraries not used in that run). franz-go is a Go binary and the Java client a JVM (-Xmx512m): their RSS is their own runtime's.",
+  "- **kafkats' driver: a callback per record.** The kafkats row calls `send(record, callback)`, the like-for-like API of the peers its targets compare with: franz-go's bench calls `Produce(ctx, record, promise)` (a callback; franz-go has no promise form) and Java's `send(record, callback)`. `send(record)` returning a promise is the other form kafkats offers (what `await producer.send(...)` code pays: one promise per record, and a RecordMetadata built for it); `--kafkats-send=callback,promise` runs both as separate rows in the same rounds (the first form listed is the row the targets use). Measured both ways before the switch, 100 B: 1.7–2.0 vs 4.3–4.7 µs of client CPU per record, peak RSS 190–196 vs 254–256 MiB (results/produce.md, hand-written notes).",
+  "- franz-go is a Go binary and the Java client a JVM (-Xmx512m): their RSS is their own runtime's. Each Node child imports only the client it runs (see RSS above), so the Node clients' RSS no longer includes the libraries not used in that run.",
   '',
 ]
 

@@ -15,7 +15,8 @@
 // consume: kgo client without a group (as kafkats' DirectConsumer), ConsumeTopics from the start
 // of every partition, franz-go's fetch defaults (FetchMaxBytes 50 MiB, FetchMaxPartitionBytes 1 MiB,
 // CRC-32C checked); PollFetches until records have been handed out,
-// timed from the first non-empty poll.
+// timed from the first non-empty poll. BENCH_TRACE_FETCH=1 adds every Fetch request (broker, start,
+// end, response bytes; a kgo OnBrokerE2E hook) to the result, for the consume bench's --trace-fetch.
 //
 // CPU: getrusage(RUSAGE_SELF) over the timed window (every thread of the process). Peak RSS: VmHWM
 // of /proc/self/status. Prints one JSON line (the fields of the benches' Measured).
@@ -57,7 +58,45 @@ type produceResult struct {
 
 type consumeResult struct {
 	measured
-	SetupSeconds float64 `json:"setupSeconds"`
+	SetupSeconds float64     `json:"setupSeconds"`
+	FetchTrace   *fetchTrace `json:"fetchTrace,omitempty"`
+}
+
+// origin is the clock of the Fetch trace: ms since the process started.
+var origin = time.Now()
+
+func sinceOrigin(t time.Time) float64 { return float64(t.Sub(origin).Microseconds()) / 1000 }
+
+// fetchRequest and fetchTrace are the shapes of apps/bench/src/fetch-trace.ts.
+type fetchRequest struct {
+	NodeID        int32   `json:"nodeId"`
+	StartMs       float64 `json:"startMs"`
+	EndMs         float64 `json:"endMs"`
+	ResponseBytes int     `json:"responseBytes"`
+}
+
+type fetchTrace struct {
+	WindowStartMs float64        `json:"windowStartMs"`
+	WindowEndMs   float64        `json:"windowEndMs"`
+	Requests      []fetchRequest `json:"requests"`
+}
+
+// fetchTracer records every Fetch (API key 1) when BENCH_TRACE_FETCH=1: kgo calls OnBrokerE2E
+// once the response is read, with how long the write, the wait and the read took, so the request
+// started DurationE2E before now.
+type fetchTracer struct {
+	mu       sync.Mutex
+	requests []fetchRequest
+}
+
+func (t *fetchTracer) OnBrokerE2E(meta kgo.BrokerMetadata, key int16, e2e kgo.BrokerE2E) {
+	if key != 1 || e2e.Err() != nil {
+		return
+	}
+	end := time.Now()
+	t.mu.Lock()
+	t.requests = append(t.requests, fetchRequest{NodeID: meta.NodeID, StartMs: sinceOrigin(end.Add(-e2e.DurationE2E())), EndMs: sinceOrigin(end), ResponseBytes: e2e.BytesRead})
+	t.mu.Unlock()
 }
 
 func lines(path string) [][]byte {
@@ -197,11 +236,17 @@ func produce(bootstrap, topic string, keys, values [][]byte, records, warmup int
 
 func consume(bootstrap, topic string, records int) {
 	constructed := time.Now()
-	client, err := kgo.NewClient(
+	opts := []kgo.Opt{
 		kgo.SeedBrokers(strings.Split(bootstrap, ",")...),
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	)
+	}
+	var tracer *fetchTracer
+	if os.Getenv("BENCH_TRACE_FETCH") == "1" {
+		tracer = &fetchTracer{}
+		opts = append(opts, kgo.WithHooks(tracer))
+	}
+	client, err := kgo.NewClient(opts...)
 	if err != nil {
 		fail(err)
 	}
@@ -209,6 +254,7 @@ func consume(bootstrap, topic string, records int) {
 	ctx := context.Background()
 	count, payload := 0, 0
 	var w window
+	var windowStart time.Time
 	setup := 0.0
 	for count < records {
 		fetches := client.PollFetches(ctx)
@@ -221,6 +267,7 @@ func consume(bootstrap, topic string, records int) {
 		}
 		if count == 0 {
 			w = startWindow()
+			windowStart = w.startedAt
 			setup = time.Since(constructed).Seconds()
 		}
 		fetches.EachRecord(func(r *kgo.Record) {
@@ -229,7 +276,13 @@ func consume(bootstrap, topic string, records int) {
 		count += n
 	}
 	m := w.stop(count, payload)
-	printJSON(consumeResult{measured: m, SetupSeconds: setup})
+	result := consumeResult{measured: m, SetupSeconds: setup}
+	if tracer != nil {
+		tracer.mu.Lock()
+		result.FetchTrace = &fetchTrace{WindowStartMs: sinceOrigin(windowStart), WindowEndMs: sinceOrigin(windowStart) + m.Seconds*1000, Requests: tracer.requests}
+		tracer.mu.Unlock()
+	}
+	printJSON(result)
 }
 
 func main() {

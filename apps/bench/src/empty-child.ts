@@ -1,0 +1,12 @@
+/**
+ * The reference child of the produce and consume benches: the same runtime and harness as a
+ * client's child (Node, child-support.ts, the payloads of the scenario's value size) with no
+ * Kafka client loaded. Its resident set is what every Node client's RSS starts from.
+ */
+import { makePayloads, scenarioArgument } from './child-support.js'
+
+const scenario = scenarioArgument<{ size: number }>()
+if (scenario === undefined) throw new Error('empty-child.ts is started by a bench with --scenario=<json>')
+makePayloads(scenario.size)
+const result = { rssMiB: process.memoryUsage.rss() / 1024 / 1024, peakRssMiB: process.resourceUsage().maxRSS / 1024 }
+process.stdout.write(`\n${JSON.stringify(result)}\n`)

@@ -1,0 +1,144 @@
+/**
+ * A trace of Fetch requests per broker during a consume run (`--trace-fetch`), and its summary:
+ * how many fetches each broker had in flight over the timed window, the gap from a response to the
+ * next request to the same broker, and the bytes per response. kafkats' child fills it from the
+ * connection's `kafkats:request:start|end` diagnostics channels (no change to the library's
+ * behaviour), franz-go's from a kgo `OnBrokerE2E` hook. No Kafka client is imported here.
+ */
+
+/** One Fetch request, times in ms on the child's own clock. */
+export interface FetchTraceRequest {
+  nodeId: number
+  /** When the request was written (kafkats: about to be written; franz-go: the write began). */
+  startMs: number
+  /** When the response was in (kafkats: read and decoded; franz-go: read). */
+  endMs: number
+  responseBytes: number
+}
+
+/** What a traced child returns with its result: the requests and its timed window. */
+export interface FetchTrace {
+  windowStartMs: number
+  windowEndMs: number
+  requests: FetchTraceRequest[]
+}
+
+export interface BrokerFetchSummary {
+  nodeId: number
+  /** Requests sent in the timed window. */
+  requests: number
+  /** Share of the window with at least one Fetch to this broker in flight. */
+  busyShare: number
+  /** Time-weighted mean of Fetches in flight to this broker, and the most at once. */
+  meanInFlight: number
+  maxInFlight: number
+  /** Response bytes: median and mean (MiB) of the requests in the window. */
+  medianResponseMiB: number
+  meanResponseMiB: number
+  /** Request → response, ms: median. */
+  medianRoundTripMs: number
+  /** Response → next request to the same broker, ms: median, 90th percentile, and their sum. */
+  medianGapMs: number
+  p90GapMs: number
+  totalGapMs: number
+}
+
+export interface FetchTraceSummary {
+  windowMs: number
+  /** Share of the window with no Fetch in flight to any broker. */
+  idleShare: number
+  brokers: BrokerFetchSummary[]
+}
+
+const quantile = (values: number[], q: number): number => {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
+/** Time in [from, to) covered by `level(t) ≥ 1` where level counts intervals, plus the weighted mean level and its max. */
+function coverage(intervals: Array<[number, number]>, from: number, to: number): { busy: number; meanLevel: number; maxLevel: number } {
+  const edges: Array<[number, number]> = []
+  for (const [start, end] of intervals) {
+    const a = Math.max(start, from)
+    const b = Math.min(end, to)
+    if (b > a) edges.push([a, 1], [b, -1])
+  }
+  // At equal times, ends before starts: a response and the next request at the same ms is not two in flight.
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1])
+  let level = 0
+  let last = from
+  let busy = 0
+  let weighted = 0
+  let maxLevel = 0
+  for (const [t, delta] of edges) {
+    if (level > 0) busy += t - last
+    weighted += level * (t - last)
+    last = t
+    level += delta
+    maxLevel = Math.max(maxLevel, level)
+  }
+  const span = to - from
+  return { busy: span > 0 ? busy / span : 0, meanLevel: span > 0 ? weighted / span : 0, maxLevel }
+}
+
+export function summarizeFetchTrace(trace: FetchTrace): FetchTraceSummary {
+  const from = trace.windowStartMs
+  const to = trace.windowEndMs
+  const byBroker = new Map<number, FetchTraceRequest[]>()
+  for (const request of trace.requests) {
+    const list = byBroker.get(request.nodeId) ?? []
+    list.push(request)
+    byBroker.set(request.nodeId, list)
+  }
+  const brokers: BrokerFetchSummary[] = []
+  for (const [nodeId, all] of [...byBroker].sort((a, b) => a[0] - b[0])) {
+    all.sort((a, b) => a.startMs - b.startMs)
+    const inWindow = all.filter((r) => r.startMs >= from && r.startMs < to)
+    const gaps: number[] = []
+    for (let i = 0; i + 1 < all.length; i++) {
+      const end = all[i]!.endMs
+      const next = all[i + 1]!.startMs
+      if (end >= from && end < to) gaps.push(Math.max(0, next - end))
+    }
+    const { busy, meanLevel, maxLevel } = coverage(
+      all.map((r) => [r.startMs, r.endMs]),
+      from,
+      to,
+    )
+    const bytes = inWindow.map((r) => r.responseBytes / 1024 / 1024)
+    brokers.push({
+      nodeId,
+      requests: inWindow.length,
+      busyShare: busy,
+      meanInFlight: meanLevel,
+      maxInFlight: maxLevel,
+      medianResponseMiB: quantile(bytes, 0.5),
+      meanResponseMiB: bytes.length === 0 ? 0 : bytes.reduce((a, b) => a + b, 0) / bytes.length,
+      medianRoundTripMs: quantile(
+        inWindow.map((r) => r.endMs - r.startMs),
+        0.5,
+      ),
+      medianGapMs: quantile(gaps, 0.5),
+      p90GapMs: quantile(gaps, 0.9),
+      totalGapMs: gaps.reduce((a, b) => a + b, 0),
+    })
+  }
+  const any = coverage(
+    trace.requests.map((r) => [r.startMs, r.endMs]),
+    from,
+    to,
+  )
+  return { windowMs: to - from, idleShare: 1 - any.busy, brokers }
+}
+
+/** One line per broker, for the bench's log. */
+export function formatFetchTrace(summary: FetchTraceSummary): string {
+  const lines = [`  Fetch trace over ${summary.windowMs.toFixed(0)} ms: no Fetch in flight to any broker ${(summary.idleShare * 100).toFixed(0)}% of the window`]
+  for (const b of summary.brokers) {
+    lines.push(
+      `  broker ${b.nodeId}: ${b.requests} Fetches, in flight ${(b.busyShare * 100).toFixed(0)}% of the window (mean ${b.meanInFlight.toFixed(2)}, max ${b.maxInFlight}), response median ${b.medianResponseMiB.toFixed(2)} MiB (mean ${b.meanResponseMiB.toFixed(2)}), round trip median ${b.medianRoundTripMs.toFixed(1)} ms, gap to the next Fetch median ${b.medianGapMs.toFixed(1)} ms, p90 ${b.p90GapMs.toFixed(1)} ms, total ${b.totalGapMs.toFixed(0)} ms`,
+    )
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,195 @@
+/**
+ * The Node child of the produce bench (produce.bench.ts): runs one client once and prints its
+ * result as JSON on its last stdout line. Each client's module is imported only when that client
+ * runs (`await import(...)`), so the child's resident set is Node, child-support.ts and that one
+ * client: the RSS columns compare clients, not every library the bench knows.
+ */
+import { once } from 'node:events'
+import { KEY_COUNT, Stopwatch, VALUE_COUNT, makePayloads, scenarioArgument } from './child-support.js'
+import {
+  type ChildResult,
+  type Client,
+  KAFKAJS_BATCH,
+  KAFKAJS_CONCURRENCY,
+  KAFKATS_LINGER_MS,
+  PLATFORMATIC_BATCH_TIME_MS,
+  type Scenario,
+  WARMUP,
+  kafkatsWindow,
+  platformaticBatch,
+} from './produce-settings.js'
+
+interface Payloads {
+  keys: Buffer[]
+  values: Buffer[]
+}
+
+async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
+  const [{ ConnectionPool }, { ClusterMetadata }, { Producer }] = await Promise.all([import('@kafkats/connection'), import('@kafkats/metadata'), import('@kafkats/producer-sink')])
+  const { keys, values } = payloads
+  const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
+  const producer = new Producer({ metadata, pool, lingerMs: KAFKATS_LINGER_MS, inFlightMaxRequestsPerBroker: scenario.inFlight! })
+  const topic = scenario.topic
+  const warm: Array<Promise<unknown>> = []
+  for (let i = 0; i < WARMUP; i++) warm.push(producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }))
+  await Promise.all(warm)
+
+  const total = scenario.records
+  const window = kafkatsWindow(scenario.size)
+  const callback = scenario.send !== 'promise'
+  let outstanding = 0
+  let acknowledged = 0
+  let errors = 0
+  let firstError: string | undefined
+  let wake: (() => void) | null = null
+  let allSettled!: () => void
+  const done = new Promise<void>((resolve) => {
+    allSettled = resolve
+  })
+  const settled = (): void => {
+    outstanding--
+    if (wake !== null && outstanding <= window / 2) {
+      const resume = wake
+      wake = null
+      resume()
+    }
+    if (acknowledged + errors === total) allSettled()
+  }
+  const onAck = (): void => {
+    acknowledged++
+    settled()
+  }
+  const onError = (error: unknown): void => {
+    errors++
+    firstError ??= String(error)
+    settled()
+  }
+  // Declared with only `error`: the producer then builds no RecordMetadata for it (see its README).
+  const onDelivery = (error: Error | null): void => (error === null ? onAck() : onError(error))
+  const watch = new Stopwatch()
+  watch.start()
+  for (let i = 0; i < total; i++) {
+    if (outstanding >= window) await new Promise<void>((resolve) => (wake = resolve))
+    outstanding++
+    if (callback) producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }, onDelivery)
+    else producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }).then(onAck, onError)
+  }
+  await done
+  const measured = watch.stop(total, total * bytesPerRecord)
+  await producer.close()
+  metadata.close()
+  pool.close()
+  return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}) }
+}
+
+/** What runKafkajsStyle calls: the part of KafkaJS's Producer that both packages implement. */
+interface KafkajsStyleProducer {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  send(record: { topic: string; acks: number; messages: Array<{ key: Buffer; value: Buffer }> }): Promise<unknown>
+}
+
+/**
+ * The KafkaJS-style producer, shared by KafkaJS and @kafkats/kafkajs so that only the
+ * implementation differs: `producer.send({ topic, acks, messages })` in chunks, as KafkaJS users
+ * batch, with a few calls in flight.
+ */
+async function runKafkajsStyle(producer: KafkajsStyleProducer, scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
+  const { keys, values } = payloads
+  await producer.connect()
+  const topic = scenario.topic
+  const messages = (from: number, to: number): Array<{ key: Buffer; value: Buffer }> => {
+    const list: Array<{ key: Buffer; value: Buffer }> = []
+    for (let i = from; i < to; i++) list.push({ key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! })
+    return list
+  }
+  await producer.send({ topic, acks: -1, messages: messages(0, WARMUP) })
+
+  const total = scenario.records
+  let next = 0
+  let acknowledged = 0
+  let errors = 0
+  let firstError: string | undefined
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const from = next
+      const to = Math.min(total, from + KAFKAJS_BATCH)
+      next = to
+      try {
+        await producer.send({ topic, acks: -1, messages: messages(from, to) })
+        acknowledged += to - from
+      } catch (error) {
+        errors += to - from
+        firstError ??= String(error)
+      }
+    }
+  }
+  const watch = new Stopwatch()
+  watch.start()
+  await Promise.all(Array.from({ length: KAFKAJS_CONCURRENCY }, worker))
+  const measured = watch.stop(total, total * bytesPerRecord)
+  await producer.disconnect()
+  return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}) }
+}
+
+async function runKafkajs(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
+  const { Kafka, Partitioners, logLevel } = await import('kafkajs')
+  const kafka = new Kafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: logLevel.ERROR })
+  return runKafkajsStyle(kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner }), scenario, payloads, bytesPerRecord)
+}
+
+async function runCompat(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
+  const { Kafka, Partitioners, logLevel } = await import('@kafkats/kafkajs')
+  const kafka = new Kafka({ clientId: 'kafkajs-bench', brokers: scenario.bootstrap, logLevel: logLevel.ERROR })
+  return runKafkajsStyle(kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner }), scenario, payloads, bytesPerRecord)
+}
+
+async function runPlatformatic(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
+  const { ProduceAcks, Producer } = await import('@platformatic/kafka')
+  const { keys, values } = payloads
+  const producer = new Producer({ clientId: 'platformatic-bench', bootstrapBrokers: scenario.bootstrap, idempotent: true, acks: ProduceAcks.ALL })
+  const topic = scenario.topic
+  const warm: Array<{ topic: string; key: Buffer; value: Buffer }> = []
+  for (let i = 0; i < WARMUP; i++) warm.push({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! })
+  await producer.send({ messages: warm })
+
+  const total = scenario.records
+  let acknowledged = 0
+  let errors = 0
+  let firstError: string | undefined
+  // highWaterMark above batchSize, or the stream would block at 16 buffered records and flush only on batchTime
+  const batchSize = platformaticBatch(scenario.size)
+  const stream = producer.asStream({ batchSize, batchTime: PLATFORMATIC_BATCH_TIME_MS, highWaterMark: 2 * batchSize, reportMode: 'batch' })
+  stream.on('delivery-report', (report: { count: number }) => {
+    acknowledged += report.count
+  })
+  const failed = new Promise<never>((_, reject) => stream.once('error', reject))
+  failed.catch(() => {})
+  const watch = new Stopwatch()
+  watch.start()
+  try {
+    for (let i = 0; i < total; i++) {
+      if (!stream.write({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! })) await Promise.race([once(stream, 'drain'), failed])
+    }
+    await Promise.race([stream.close(), failed])
+  } catch (error) {
+    firstError = String(error)
+    errors = total - acknowledged
+  }
+  const measured = watch.stop(total, total * bytesPerRecord)
+  await producer.close(true)
+  return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}) }
+}
+
+const runners: Partial<Record<Client, typeof runKafkats>> = { kafkats: runKafkats, kafkajs: runKafkajs, '@kafkats/kafkajs': runCompat, '@platformatic/kafka': runPlatformatic }
+
+const scenario = scenarioArgument<Scenario>()
+if (scenario === undefined) throw new Error('produce-child.ts is started by produce.bench.ts with --scenario=<json>')
+const run = runners[scenario.client]
+if (run === undefined) throw new Error(`${scenario.client} does not run in a Node child`)
+const { keys, values, bytesPerRecord } = makePayloads(scenario.size)
+const result = await run(scenario, { keys, values }, bytesPerRecord)
+process.stdout.write(`\n${JSON.stringify(result)}\n`)
+// Some clients keep timers (metadata refresh) alive after close.
+process.exit(0)
