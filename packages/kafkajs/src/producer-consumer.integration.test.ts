@@ -50,6 +50,17 @@ describe('producer and consumer through the KafkaJS API', () => {
     await consumer.disconnect()
 
     expect(seen).toHaveLength(60)
+    // The shape KafkaJS users see when they spread, list or print a message: a plain object with
+    // KafkaJS's fields (magicByte and isControlRecord too) in KafkaJS's order, key and value Buffers.
+    const sample = seen.find((s) => s.message.value !== null)!.message
+    expect(Object.getPrototypeOf(sample)).toBe(Object.prototype)
+    expect(Object.keys(sample)).toEqual(['magicByte', 'attributes', 'timestamp', 'offset', 'key', 'value', 'headers', 'isControlRecord'])
+    const untyped = sample as unknown as Record<string, unknown>
+    expect([untyped['magicByte'], untyped['attributes'], untyped['isControlRecord']]).toEqual([2, 0, false])
+    expect(Buffer.isBuffer(sample.key) && Buffer.isBuffer(sample.value)).toBe(true)
+    expect(JSON.parse(JSON.stringify(sample)).value).toEqual({ type: 'Buffer', data: [...sample.value!] })
+    // Views of the fetched bytes, not copies: the memory under a value holds more than the value.
+    expect(sample.value!.buffer.byteLength).toBeGreaterThan(sample.value!.byteLength)
     const byIndex = new Map(seen.map((s) => [Number(String(s.message.headers!['index'])), s]))
     for (let i = 0; i < 60; i++) {
       const { message, partition } = byIndex.get(i)!
