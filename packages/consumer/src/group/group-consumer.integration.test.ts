@@ -108,7 +108,12 @@ describe('GroupConsumer against the real cluster', () => {
       expect(tracker.ownedBy(name)).not.toContain(events[0]!.partitions[0])
       expect(tracker.ownedBy(name).every((p) => before.get(name)!.includes(p))).toBe(true)
     }
-    expect(tracker.eventsOf('d', since).map((event) => event.kind)).toEqual(['assigned'])
+    // d only ever gains partitions. Usually in one round, but not always: a member whose SyncGroup
+    // arrives after another member's rejoin already started the next rebalance is answered
+    // REBALANCE_IN_PROGRESS (Kafka does the same) and rejoins still owning its partition, so that
+    // partition reaches d one round later (seen on the in-process fake, where the clients and the
+    // coordinator share one event loop).
+    expect(new Set(tracker.eventsOf('d', since).map((event) => event.kind))).toEqual(new Set(['assigned']))
     expect(tracker.ownedBy('d')).toEqual(
       ['a', 'b', 'c'].flatMap((name) => tracker.eventsOf(name, since)[0]!.partitions).sort((x, y) => x - y),
     )
