@@ -80,6 +80,13 @@ export interface RequestOptions {
   serverTimeoutMs?: number
   /** Expected encoded size in bytes, so a large request (Produce) is written without regrowing its buffer. */
   sizeHint?: number
+  /**
+   * Byte fields of at least this many bytes (a Produce request's record batches) are written to
+   * the socket from the caller's arrays, each as a chunk of its own after the request's other
+   * bytes (one `writev`), instead of being copied into the request buffer. The caller must leave
+   * those arrays unchanged until the request settles. Default: every byte is copied.
+   */
+  referenceMinBytes?: number
 }
 
 /** A broker's supported range for one API, from its ApiVersions response. */
@@ -291,7 +298,7 @@ export class BrokerConnection {
     const version = options.version ?? this.versionFor(api as ApiDefinition<unknown, unknown>)
     const correlationId = this.nextCorrelationId
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff
-    const writer = new Writer(options.sizeHint ?? 256)
+    const writer = new Writer(options.sizeHint ?? 256, options.referenceMinBytes === undefined ? undefined : { referenceMinBytes: options.referenceMinBytes })
     const sizePosition = writer.reserveInt32()
     encodeRequestHeader(writer, api.requestHeaderVersion(version), {
       requestApiKey: api.apiKey,
@@ -300,8 +307,10 @@ export class BrokerConnection {
       clientId: this.clientId,
     })
     api.encodeRequest(writer, version, request)
-    writer.setInt32(sizePosition, writer.offset - 4)
-    const frame = writer.finish()
+    // The frame length counts the bytes kept by reference too: they follow on the wire.
+    writer.setInt32(sizePosition, writer.length - 4)
+    const frame = writer.finishChunks()
+    const frameBytes = writer.length
     const diagnostics =
       requestStartChannel.hasSubscribers || requestEndChannel.hasSubscribers
         ? {
@@ -312,7 +321,7 @@ export class BrokerConnection {
             apiName: api.name,
             apiVersion: version,
             correlationId,
-            requestBytes: frame.length,
+            requestBytes: frameBytes,
             expectResponse,
             queuedRequests: 0,
           }
@@ -329,13 +338,13 @@ export class BrokerConnection {
       if (diagnostics !== null && requestStartChannel.hasSubscribers) requestStartChannel.publish(diagnostics)
       try {
         await new Promise<void>((resolve, reject) => {
-          this.socket.write(frame, (error) => (error ? reject(new ConnectionError(`write failed: ${error.message}`, this.address, { cause: error })) : resolve()))
+          this.writeFrame(frame, (error) => (error ? reject(new ConnectionError(`write failed: ${error.message}`, this.address, { cause: error })) : resolve()))
         })
       } catch (error) {
-        this.ended(api as ApiDefinition<unknown, unknown>, startedAt, frame.length, 0, diagnostics, error as Error)
+        this.ended(api as ApiDefinition<unknown, unknown>, startedAt, frameBytes, 0, diagnostics, error as Error)
         throw error
       }
-      this.ended(api as ApiDefinition<unknown, unknown>, startedAt, frame.length, 0, diagnostics, null)
+      this.ended(api as ApiDefinition<unknown, unknown>, startedAt, frameBytes, 0, diagnostics, null)
       this.armIdleTimer()
       return undefined
     }
@@ -352,14 +361,32 @@ export class BrokerConnection {
         timer: undefined,
         timeoutMs,
         startedAt: performance.now(),
-        requestBytes: frame.length,
+        requestBytes: frameBytes,
         diagnostics,
       }
       entry.timer = setTimeout(() => this.onTimeout(entry), timeoutMs)
       this.inFlight.push(entry)
       if (diagnostics !== null && requestStartChannel.hasSubscribers) requestStartChannel.publish(diagnostics)
-      this.socket.write(frame)
+      this.writeFrame(frame)
     })
+  }
+
+  /**
+   * Writes a request's chunks in order. Several chunks (record batches kept by reference) go out
+   * corked, so the socket hands them to the kernel in one `writev` rather than one write each.
+   * `done` hears about the last chunk, which is written only after the ones before it.
+   */
+  private writeFrame(chunks: Uint8Array[], done?: (error?: Error | null) => void): void {
+    const socket = this.socket
+    if (chunks.length === 1) {
+      socket.write(chunks[0]!, done)
+      return
+    }
+    socket.cork()
+    const last = chunks.length - 1
+    for (let i = 0; i < last; i++) socket.write(chunks[i]!)
+    socket.write(chunks[last]!, done)
+    socket.uncork()
   }
 
   private onData(chunk: Buffer): void {

@@ -5,6 +5,14 @@ import type { PartitionQueue, ProducerBatch } from './accumulator.js'
 import { type ProduceBatchSentMessage, batchAckedChannel, batchSentChannel } from './diagnostics.js'
 import { MAX_IN_FLIGHT_IDEMPOTENT, type ResolvedProducerOptions } from './options.js'
 
+/**
+ * Frozen batches of at least this many bytes are written to the socket from their own arrays
+ * instead of being copied into the Produce request (the copy was ~4% of the CPU at 1 KiB records).
+ * Safe because a batch's bytes change only by `restamp`, which never touches a batch in flight.
+ * Below this, copying costs less than a chunk of its own in the `writev`.
+ */
+const REFERENCE_MIN_BYTES = 8 * 1024
+
 /** Errors that mean the partition's leader moved: refresh metadata before the retry. */
 const LEADER_ERRORS = new Set<number>([
   ErrorCode.NOT_LEADER_OR_FOLLOWER,
@@ -310,10 +318,12 @@ export class Sink {
     const host = this.host
     const options = host.options
     const byTopic = new Map<string, Array<{ index: number; records: Uint8Array | null }>>()
-    // The request is written once into a buffer of about its final size, not grown by doubling.
+    // The frozen batches go to the socket from their own arrays (REFERENCE_MIN_BYTES), so the
+    // request buffer holds only the framing: about 64 bytes per partition.
     let sizeHint = 256
     for (const { batch } of entries) {
-      sizeHint += (batch.encoded?.length ?? 0) + 64
+      const encodedBytes = batch.encoded?.length ?? 0
+      sizeHint += (encodedBytes >= REFERENCE_MIN_BYTES ? 0 : encodedBytes) + 64
       let partitions = byTopic.get(batch.topic)
       if (partitions === undefined) {
         partitions = []
@@ -343,8 +353,8 @@ export class Sink {
         version = host.produceVersion(connection)
         const pending =
           options.acks === 0
-            ? connection.requestWithoutResponse(ProduceApi, request, { version, sizeHint }).then(() => null)
-            : connection.request(ProduceApi, request, { version, serverTimeoutMs: options.ackTimeoutMs, sizeHint })
+            ? connection.requestWithoutResponse(ProduceApi, request, { version, sizeHint, referenceMinBytes: REFERENCE_MIN_BYTES }).then(() => null)
+            : connection.request(ProduceApi, request, { version, serverTimeoutMs: options.ackTimeoutMs, sizeHint, referenceMinBytes: REFERENCE_MIN_BYTES })
         markWritten()
         return await pending
       } finally {

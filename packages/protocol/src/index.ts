@@ -1,5 +1,5 @@
 export { Reader } from './primitives/reader.js'
-export { Writer } from './primitives/writer.js'
+export { Writer, type WriterOptions } from './primitives/writer.js'
 export { utf8Length, encodeUtf8, decodeUtf8, writeUtf8 } from './primitives/utf8.js'
 export { ZERO_UUID, uuidFromBytes, uuidToBytes, randomUuid } from './primitives/uuid.js'
 export type { ApiDefinition, ApiListener, RequestOf, ResponseOf } from './api.js'

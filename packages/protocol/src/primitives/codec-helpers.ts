@@ -248,11 +248,13 @@ export function beginTaggedField(writer: Writer, tag: number): number {
   writer.uvarint(tag)
   const start = writer.offset
   writer.uvarint(0)
+  writer.beginTagged()
   return start
 }
 
 /** Completes a tagged field begun at `start` by `beginTaggedField`. */
 export function endTaggedField(writer: Writer, start: number): void {
+  writer.endTagged()
   const size = writer.offset - start - 1
   let sizeBytes = 1
   for (let rest = size >>> 7; rest > 0; rest >>>= 7) sizeBytes++
@@ -260,10 +262,10 @@ export function endTaggedField(writer: Writer, start: number): void {
     const end = writer.offset
     writer.ensure(sizeBytes - 1)
     writer.offset = end + sizeBytes - 1
-    const buffer = writer.finish()
+    const buffer = writer.ownBytes()
     buffer.copyWithin(start + sizeBytes, start + 1, end)
   }
-  const buffer = writer.finish()
+  const buffer = writer.ownBytes()
   let position = start
   let rest = size
   while (rest > 0x7f) {

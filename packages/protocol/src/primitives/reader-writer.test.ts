@@ -3,6 +3,8 @@ import { DecodeError } from '../errors/decode-error.js'
 import { EncodeError } from '../errors/encode-error.js'
 import { Reader } from './reader.js'
 import { Writer } from './writer.js'
+import { beginTaggedField, endTaggedField } from './codec-helpers.js'
+import { ProduceApi } from '../generated/produce.js'
 
 function bytesOf(write: (writer: Writer) => void): number[] {
   const writer = new Writer(16)
@@ -110,5 +112,68 @@ describe('Writer and Reader', () => {
     const value = new Reader(input).bytes()!
     expect(value.buffer).toBe(input.buffer)
     expect(value.byteOffset).toBe(4)
+  })
+})
+
+describe('Writer with byte fields kept by reference (referenceMinBytes)', () => {
+  const concat = (chunks: Uint8Array[]): number[] => chunks.flatMap((chunk) => [...chunk])
+  const filled = (length: number, seed: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff)
+
+  it('encodes every Produce version to the same bytes as the copying writer, the large batches as their own chunks', () => {
+    const small = filled(100, 1)
+    const large = filled(20_000, 2)
+    const larger = filled(70_000, 3)
+    const request = ProduceApi.createRequest({
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 30_000,
+      topicData: [
+        { name: 'a', topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitionData: [{ index: 0, records: large }, { index: 1, records: small }] },
+        { name: 'b', topicId: 'AAAAAAAAAAAAAAAAAAAAAg', partitionData: [{ index: 0, records: null }, { index: 2, records: larger }] },
+      ],
+    })
+    for (let version = ProduceApi.minVersion; version <= ProduceApi.maxVersion; version++) {
+      const copying = new Writer(64)
+      ProduceApi.encodeRequest(copying, version, request)
+      const referencing = new Writer(64, { referenceMinBytes: 8192 })
+      ProduceApi.encodeRequest(referencing, version, request)
+      const chunks = referencing.finishChunks()
+      expect(referencing.length, `v${version}`).toBe(copying.offset)
+      expect(concat(chunks), `v${version}`).toEqual([...copying.finish()])
+      expect([...referencing.finish()]).toEqual([...copying.finish()])
+      // the two large batches are the caller's own arrays, not copies; the small one was copied
+      expect(chunks.filter((chunk) => chunk === large || chunk === larger)).toHaveLength(2)
+      expect(referencing.ownBytes().length).toBeLessThan(1000)
+    }
+  })
+
+  it('copies byte fields inside a tagged field (its size is patched into the own buffer) and patches sizes after a reference', () => {
+    const before = filled(10_000, 4)
+    const tagged = filled(9_000, 5)
+    const write = (writer: Writer): void => {
+      writer.int32(7)
+      writer.compactBytes(before)
+      const start = beginTaggedField(writer, 3)
+      writer.compactBytes(tagged)
+      endTaggedField(writer, start)
+      writer.int16(9)
+    }
+    const copying = new Writer(16)
+    write(copying)
+    const referencing = new Writer(16, { referenceMinBytes: 4096 })
+    write(referencing)
+    const chunks = referencing.finishChunks()
+    expect(concat(chunks)).toEqual([...copying.finish()])
+    expect(chunks.filter((chunk) => chunk === before)).toHaveLength(1)
+    expect(chunks.filter((chunk) => chunk === tagged)).toHaveLength(0)
+  })
+
+  it('is one chunk, the plain buffer, when nothing reaches the threshold', () => {
+    const writer = new Writer(16, { referenceMinBytes: 4096 })
+    writer.bytes(filled(4095, 6))
+    const chunks = writer.finishChunks()
+    expect(chunks).toHaveLength(1)
+    expect(writer.length).toBe(4099)
+    expect(chunks[0]!.length).toBe(4099)
   })
 })

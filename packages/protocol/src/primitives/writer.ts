@@ -6,20 +6,51 @@ const INT32_MAX = 0x7fffffff
 const INT64_MIN = -(1n << 63n)
 const INT64_MAX = (1n << 63n) - 1n
 
+/** Options of a `Writer`. */
+export interface WriterOptions {
+  /**
+   * Byte fields (`bytes`, `compactBytes`, `raw`) of at least this many bytes are not copied: the
+   * writer keeps a reference to the caller's array and `finishChunks()` returns it as a chunk of
+   * its own, to be written to the socket as is (a Produce request's frozen record batches). The
+   * caller must leave such arrays unchanged until the chunks are written. Default: never (copy all).
+   */
+  referenceMinBytes?: number
+}
+
+/** A byte array kept by reference: written after the first `at` bytes of the writer's own buffer. */
+interface Reference {
+  at: number
+  bytes: Uint8Array
+}
+
 /**
  * Writes Kafka wire primitives into one growing buffer. Each write checks capacity once and
  * writes in place; the buffer doubles when full, so a message costs O(log n) allocations, not
  * one per field. `finish()` returns a view of the bytes written (no copy).
+ *
+ * With `referenceMinBytes`, large byte fields stay in the caller's arrays (see `WriterOptions`):
+ * `offset` then counts only the writer's own buffer, `length` the whole message.
  */
 export class Writer {
   private buffer: Uint8Array
   private view: DataView
-  /** Number of bytes written so far; also the position of the next write. */
+  /** Number of bytes written so far into the writer's own buffer; also the position of the next write there. */
   offset = 0
+  private readonly referenceMinBytes: number
+  private references: Reference[] | null = null
+  private referencedBytes = 0
+  /** Open tagged fields: their sizes are filled in afterwards from the writer's own bytes, so everything in them is copied. */
+  private taggedDepth = 0
 
-  constructor(initialCapacity = 1024) {
+  constructor(initialCapacity = 1024, options: WriterOptions = {}) {
     this.buffer = new Uint8Array(Math.max(16, initialCapacity))
     this.view = new DataView(this.buffer.buffer)
+    this.referenceMinBytes = options.referenceMinBytes ?? Number.POSITIVE_INFINITY
+  }
+
+  /** Bytes of the whole message so far: the writer's own plus those kept by reference. */
+  get length(): number {
+    return this.offset + this.referencedBytes
   }
 
   /** Makes room for `size` more bytes. */
@@ -34,14 +65,61 @@ export class Writer {
     this.view = new DataView(grown.buffer)
   }
 
-  /** The bytes written so far (a view that stays valid until the next write). */
+  /**
+   * The bytes written so far (a view that stays valid until the next write). With byte fields
+   * kept by reference, a new array with everything copied together; `finishChunks` avoids that.
+   */
   finish(): Uint8Array {
+    if (this.references === null) return this.buffer.subarray(0, this.offset)
+    const chunks = this.finishChunks()
+    const whole = new Uint8Array(this.length)
+    let position = 0
+    for (const chunk of chunks) {
+      whole.set(chunk, position)
+      position += chunk.length
+    }
+    return whole
+  }
+
+  /**
+   * The message as consecutive chunks, to be written in this order: views of the writer's own
+   * buffer (valid until the next write) and the caller's arrays kept by reference. One chunk when
+   * nothing was kept by reference.
+   */
+  finishChunks(): Uint8Array[] {
+    const references = this.references
+    if (references === null) return [this.buffer.subarray(0, this.offset)]
+    const chunks: Uint8Array[] = []
+    let from = 0
+    for (const { at, bytes } of references) {
+      if (at > from) chunks.push(this.buffer.subarray(from, at))
+      chunks.push(bytes)
+      from = at
+    }
+    if (this.offset > from) chunks.push(this.buffer.subarray(from, this.offset))
+    return chunks
+  }
+
+  /** The writer's own bytes so far, without those kept by reference (a view: valid until the next write). */
+  ownBytes(): Uint8Array {
     return this.buffer.subarray(0, this.offset)
+  }
+
+  /** Until the matching `endTagged`: copy every byte field (a tagged field's size is patched into the own buffer). */
+  beginTagged(): void {
+    this.taggedDepth++
+  }
+
+  endTagged(): void {
+    this.taggedDepth--
   }
 
   /** Forgets what was written, keeping the buffer for reuse. */
   reset(): void {
     this.offset = 0
+    this.references = null
+    this.referencedBytes = 0
+    this.taggedDepth = 0
   }
 
   int8(value: number): void {
@@ -205,8 +283,14 @@ export class Writer {
     this.uvarint(count === null ? 0 : count + 1)
   }
 
-  /** Copies `value` as is. */
+  /** Copies `value` as is (or, from `referenceMinBytes`, keeps a reference to it). */
   raw(value: Uint8Array): void {
+    if (value.length >= this.referenceMinBytes && this.taggedDepth === 0) {
+      // Kept in place: its position among the writer's own bytes is enough to put it back in order.
+      ;(this.references ??= []).push({ at: this.offset, bytes: value })
+      this.referencedBytes += value.length
+      return
+    }
     this.ensure(value.length)
     this.buffer.set(value, this.offset)
     this.offset += value.length
