@@ -7,7 +7,7 @@
 import { subscribe } from 'node:diagnostics_channel'
 import type { RequestEndMessage, RequestStartMessage } from '@kafkats/connection'
 import { type Measured, Stopwatch, scenarioArgument } from './child-support.js'
-import type { FetchTrace, FetchTraceRequest } from './fetch-trace.js'
+import { type FetchTrace, type FetchTraceRequest, runQueueWaitMs } from './fetch-trace.js'
 
 export type Client = 'kafkats' | 'kafkats-group' | 'kafkajs' | '@kafkats/kafkajs' | '@platformatic/kafka' | 'franz-go' | 'java'
 
@@ -65,11 +65,17 @@ async function runKafkats(scenario: Scenario): Promise<ChildResult> {
   let bytes = 0
   let setupSeconds = 0
   let windowStartMs = 0
+  let waitAtStart = 0
+  let loopAtStart = performance.eventLoopUtilization()
   const watch = new Stopwatch()
   for await (const batch of consumer) {
     if (!watch.started) {
       watch.start()
       windowStartMs = performance.now()
+      if (traced !== undefined) {
+        waitAtStart = runQueueWaitMs()
+        loopAtStart = performance.eventLoopUtilization()
+      }
       setupSeconds = (windowStartMs - constructed) / 1000
     }
     for (const record of batch.records) bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
@@ -78,10 +84,12 @@ async function runKafkats(scenario: Scenario): Promise<ChildResult> {
   }
   const measured = watch.stop(count, bytes)
   const windowEndMs = performance.now()
+  const fetchTrace: FetchTrace | undefined =
+    traced === undefined ? undefined : { windowStartMs, windowEndMs, requests: traced, runQueueWaitMs: runQueueWaitMs() - waitAtStart, eventLoopUtilization: performance.eventLoopUtilization(loopAtStart).utilization }
   await consumer.close()
   metadata.close()
   pool.close()
-  return { ...measured, setupSeconds, ...(traced !== undefined ? { fetchTrace: { windowStartMs, windowEndMs, requests: traced } } : {}) }
+  return { ...measured, setupSeconds, ...(fetchTrace !== undefined ? { fetchTrace } : {}) }
 }
 
 async function runKafkatsGroup(scenario: Scenario): Promise<ChildResult> {

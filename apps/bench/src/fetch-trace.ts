@@ -5,6 +5,7 @@
  * connection's `kafkats:request:start|end` diagnostics channels (no change to the library's
  * behaviour), franz-go's from a kgo `OnBrokerE2E` hook. No Kafka client is imported here.
  */
+import { readFileSync, readdirSync } from 'node:fs'
 
 /** One Fetch request, times in ms on the child's own clock. */
 export interface FetchTraceRequest {
@@ -21,6 +22,31 @@ export interface FetchTrace {
   windowStartMs: number
   windowEndMs: number
   requests: FetchTraceRequest[]
+  /**
+   * Time the process' threads were runnable but waited for a CPU over the window, summed over
+   * threads (Linux /proc/self/task/<tid>/schedstat, second field): on the shared 2-core machine a
+   * request can be answered while the client waits to be scheduled.
+   */
+  runQueueWaitMs?: number
+  /** Node only: the event loop's utilisation over the window (performance.eventLoopUtilization). */
+  eventLoopUtilization?: number
+}
+
+/** Sum over this process' threads of the run-queue wait so far, ms (0 where /proc is not Linux's). */
+export function runQueueWaitMs(): number {
+  let total = 0
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        total += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    return 0
+  }
+  return total
 }
 
 export interface BrokerFetchSummary {
@@ -45,6 +71,8 @@ export interface BrokerFetchSummary {
 
 export interface FetchTraceSummary {
   windowMs: number
+  runQueueWaitMs?: number
+  eventLoopUtilization?: number
   /** Share of the window with no Fetch in flight to any broker. */
   idleShare: number
   brokers: BrokerFetchSummary[]
@@ -129,12 +157,22 @@ export function summarizeFetchTrace(trace: FetchTrace): FetchTraceSummary {
     from,
     to,
   )
-  return { windowMs: to - from, idleShare: 1 - any.busy, brokers }
+  return {
+    windowMs: to - from,
+    idleShare: 1 - any.busy,
+    brokers,
+    ...(trace.runQueueWaitMs !== undefined ? { runQueueWaitMs: trace.runQueueWaitMs } : {}),
+    ...(trace.eventLoopUtilization !== undefined ? { eventLoopUtilization: trace.eventLoopUtilization } : {}),
+  }
 }
 
 /** One line per broker, for the bench's log. */
 export function formatFetchTrace(summary: FetchTraceSummary): string {
-  const lines = [`  Fetch trace over ${summary.windowMs.toFixed(0)} ms: no Fetch in flight to any broker ${(summary.idleShare * 100).toFixed(0)}% of the window`]
+  const extra = [
+    summary.runQueueWaitMs !== undefined ? `threads waited ${summary.runQueueWaitMs.toFixed(0)} ms for a CPU (run queue)` : '',
+    summary.eventLoopUtilization !== undefined ? `event loop utilisation ${(summary.eventLoopUtilization * 100).toFixed(0)}%` : '',
+  ].filter((part) => part !== '')
+  const lines = [`  Fetch trace over ${summary.windowMs.toFixed(0)} ms: no Fetch in flight to any broker ${(summary.idleShare * 100).toFixed(0)}% of the window${extra.length > 0 ? `; ${extra.join(', ')}` : ''}`]
   for (const b of summary.brokers) {
     lines.push(
       `  broker ${b.nodeId}: ${b.requests} Fetches, in flight ${(b.busyShare * 100).toFixed(0)}% of the window (mean ${b.meanInFlight.toFixed(2)}, max ${b.maxInFlight}), response median ${b.medianResponseMiB.toFixed(2)} MiB (mean ${b.meanResponseMiB.toFixed(2)}), round trip median ${b.medianRoundTripMs.toFixed(1)} ms, gap to the next Fetch median ${b.medianGapMs.toFixed(1)} ms, p90 ${b.p90GapMs.toFixed(1)} ms, total ${b.totalGapMs.toFixed(0)} ms`,

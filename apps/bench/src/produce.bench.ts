@@ -266,7 +266,7 @@ async function main(): Promise<void> {
       )
     }
     const empty = emptyChildMedian(emptyRuns, size)
-    if (empty !== undefined) lines.push(`| (empty Node child: no client, reference) | | | | | | | ${fmt.int(empty.rssMiB)} → ${fmt.int(empty.peakRssMiB)} | | | |`)
+    if (empty !== undefined) lines.push(`| (empty Node child) | | | | | | | ${fmt.int(empty.rssMiB)} → ${fmt.int(empty.peakRssMiB)} | | | |`)
     lines.push('')
     lines.push('<details><summary>every run</summary>')
     lines.push('')

@@ -76,9 +76,31 @@ type fetchRequest struct {
 }
 
 type fetchTrace struct {
-	WindowStartMs float64        `json:"windowStartMs"`
-	WindowEndMs   float64        `json:"windowEndMs"`
-	Requests      []fetchRequest `json:"requests"`
+	WindowStartMs  float64        `json:"windowStartMs"`
+	WindowEndMs    float64        `json:"windowEndMs"`
+	Requests       []fetchRequest `json:"requests"`
+	RunQueueWaitMs float64        `json:"runQueueWaitMs"`
+}
+
+// runQueueWaitMs sums, over this process' threads, the time they were runnable but waited for a
+// CPU (the second field of /proc/self/task/<tid>/schedstat, ns), as fetch-trace.ts does for Node.
+func runQueueWaitMs() float64 {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0
+	}
+	total := 0.0
+	for _, task := range tasks {
+		data, err := os.ReadFile("/proc/self/task/" + task.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		if fields := strings.Fields(string(data)); len(fields) > 1 {
+			ns, _ := strconv.ParseFloat(fields[1], 64)
+			total += ns / 1e6
+		}
+	}
+	return total
 }
 
 // fetchTracer records every Fetch (API key 1) when BENCH_TRACE_FETCH=1: kgo calls OnBrokerE2E
@@ -255,6 +277,7 @@ func consume(bootstrap, topic string, records int) {
 	count, payload := 0, 0
 	var w window
 	var windowStart time.Time
+	waitAtStart := 0.0
 	setup := 0.0
 	for count < records {
 		fetches := client.PollFetches(ctx)
@@ -268,6 +291,9 @@ func consume(bootstrap, topic string, records int) {
 		if count == 0 {
 			w = startWindow()
 			windowStart = w.startedAt
+			if tracer != nil {
+				waitAtStart = runQueueWaitMs()
+			}
 			setup = time.Since(constructed).Seconds()
 		}
 		fetches.EachRecord(func(r *kgo.Record) {
@@ -276,10 +302,11 @@ func consume(bootstrap, topic string, records int) {
 		count += n
 	}
 	m := w.stop(count, payload)
+	waited := runQueueWaitMs() - waitAtStart
 	result := consumeResult{measured: m, SetupSeconds: setup}
 	if tracer != nil {
 		tracer.mu.Lock()
-		result.FetchTrace = &fetchTrace{WindowStartMs: sinceOrigin(windowStart), WindowEndMs: sinceOrigin(windowStart) + m.Seconds*1000, Requests: tracer.requests}
+		result.FetchTrace = &fetchTrace{WindowStartMs: sinceOrigin(windowStart), WindowEndMs: sinceOrigin(windowStart) + m.Seconds*1000, Requests: tracer.requests, RunQueueWaitMs: waited}
 		tracer.mu.Unlock()
 	}
 	printJSON(result)
