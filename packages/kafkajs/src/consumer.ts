@@ -707,12 +707,15 @@ export class CompatConsumer implements Consumer {
     let failedAt: bigint | null = null
     try {
       if (this.runConfig.eachMessage !== undefined) {
-        for (const message of batch.messages) {
+        const { messages } = batch
+        for (let i = 0; i < messages.length; i++) {
           if (stale()) break
-          failedAt = BigInt(message.offset)
-          await this.runConfig.eachMessage({ topic: state.topic, partition: state.partition, message, heartbeat, pause })
+          // messages[i] was made from records[i]: its offset as a bigint, without parsing the string back.
+          const offset = fetched.records[i]!.offset
+          failedAt = offset
+          await this.runConfig.eachMessage({ topic: state.topic, partition: state.partition, message: messages[i]!, heartbeat, pause })
           failedAt = null
-          this.resolve(state, BigInt(message.offset))
+          this.resolve(state, offset)
           if (this.autoCommit()) await this.commitIfNecessary()
           if (this.isPaused(state.topic, state.partition)) break
         }
