@@ -33,13 +33,18 @@ export class DefaultPartitioner {
   }
 
   partition(record: PartitionerRecord, partitionCount: number, availablePartitions: readonly number[]): number {
-    if (record.key !== null) return murmur2Partition(record.key, partitionCount)
-    let state = this.sticky.get(record.topic)
+    return this.partitionOf(record.topic, record.key, record.value, partitionCount, availablePartitions)
+  }
+
+  /** `partition` with the record's fields as arguments: the producer's per-record path builds no record object for it. */
+  partitionOf(topic: string, key: Uint8Array | null, value: Uint8Array | null, partitionCount: number, availablePartitions: readonly number[]): number {
+    if (key !== null) return murmur2Partition(key, partitionCount)
+    let state = this.sticky.get(topic)
     if (state === undefined || state.bytes >= this.batchMaxBytes || state.partition >= partitionCount) {
       state = { partition: pickOther(availablePartitions, partitionCount, state?.partition), bytes: 0 }
-      this.sticky.set(record.topic, state)
+      this.sticky.set(topic, state)
     }
-    state.bytes += (record.value?.length ?? 0) + 20
+    state.bytes += (value?.length ?? 0) + 20
     return state.partition
   }
 }

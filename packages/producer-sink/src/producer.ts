@@ -19,7 +19,6 @@ import { DefaultPartitioner, type Partitioner } from './partitioner.js'
 import { ProducerClosedError } from './producer-closed-error.js'
 import { checkTopicName, toRecordInput } from './record-input.js'
 import { Sink, type SinkHost } from './sink.js'
-import { WaitQueue } from './wait-queue.js'
 import { TransactionStateError } from './transaction-state-error.js'
 import type { TransactionState } from './transaction-state.js'
 import {
@@ -90,7 +89,10 @@ export interface ProducerMetrics {
   /** Records accepted and not yet settled. */
   bufferedRecords: number
   bufferMaxRecords: number
-  /** `send` calls waiting for buffer space. */
+  /**
+   * Records sent but not in a batch yet: waiting, in send order, for the producer's start, their
+   * topic's metadata or buffer space.
+   */
   bufferWaiters: number
   /** Produce requests written and not yet answered, over all brokers. */
   inFlightRequests: number
@@ -110,6 +112,8 @@ export class Producer {
   private readonly pool: ConnectionPool
   private readonly logger: Logger
   private readonly partitioner: Partitioner
+  /** Set when no partitioner was given: called without a record object per send. */
+  private readonly defaultPartitioner: DefaultPartitioner | null
   private readonly queues = new Map<string, PartitionQueue[]>()
   /** The same queues in one flat list, for the sinks and the expiry timer. */
   private readonly allQueues: PartitionQueue[] = []
@@ -134,11 +138,25 @@ export class Producer {
   private bufferedRecords = 0
   /** Counters for `metrics()`; the sinks update them. */
   private readonly progress = { batchesSent: 0, batchRetries: 0, recordsAcknowledged: 0, recordsFailed: 0 }
-  private readonly bufferWaiters = new WaitQueue()
   /** True once the producer id is known and the codec loaded (the synchronous path may run). */
   private isReady = false
-  /** Records on the asynchronous path; while any is, new records take it too (order). */
-  private slowInProgress = 0
+  /**
+   * Records that could not be appended when sent (first records, unknown topics, a full buffer),
+   * in send order, from `pendingHead`. While any is here, new records queue behind it (order).
+   * One loop (`drainPending`) works through them, so a waiting record costs an entry, not an
+   * async function, a promise chain and a buffer waiter of its own.
+   */
+  private readonly pending: Array<PendingRecord | undefined> = []
+  private pendingHead = 0
+  /**
+   * Pending records without buffer space reserved. A record gets its space when sent if the buffer
+   * has room and no earlier record still waits for space (so `trySend` and the buffer see it at
+   * once, as for records on the fast path); otherwise `drainPending` reserves it in send order.
+   */
+  private pendingUnreserved = 0
+  private draining = false
+  /** Wakes `drainPending` when buffer space is released (or the producer closes). */
+  private wakeForRoom: (() => void) | null = null
   private flushing = 0
   private readonly flushWaiters: Array<() => void> = []
   private closed = false
@@ -151,8 +169,9 @@ export class Producer {
     this.metadata = init.metadata
     this.pool = init.pool
     this.logger = (init.logger ?? silentLogger).child({ component: 'producer' })
-    const fallback = new DefaultPartitioner(this.options.batchMaxBytes)
-    this.partitioner = init.partitioner ?? ((record, count, available) => fallback.partition(record, count, available))
+    this.defaultPartitioner = init.partitioner === undefined ? new DefaultPartitioner(this.options.batchMaxBytes) : null
+    const fallback = this.defaultPartitioner
+    this.partitioner = init.partitioner ?? ((record, count, available) => fallback!.partition(record, count, available))
     // The new leader's sink may not exist yet, and a queue waiting out a retry back-off at the old
     // leader's sink would be skipped there: route the partition's queue to its new leader.
     this.metadata.on('leaderChanged', (event) => {
@@ -409,7 +428,7 @@ export class Producer {
       return target.failed(slot, error as Error)
     }
     const size = ProducerBatch.recordSize(input)
-    const topic = this.isReady && this.slowInProgress === 0 && this.bufferWaiters.length === 0 ? this.metadata.topic(record.topic) : undefined
+    const topic = this.isReady && this.pendingHead === this.pending.length ? this.metadata.topic(record.topic) : undefined
     if (topic !== undefined && !this.bufferFull(size)) {
       let partition: number
       try {
@@ -428,41 +447,63 @@ export class Producer {
         ),
       )
     }
-    this.acceptSlowly(record, input, size, target, slot).catch((error: unknown) => target.failed(slot, error as Error))
+    const reserved = this.pendingUnreserved === 0 && !this.bufferFull(size)
+    if (reserved) this.reserve(size)
+    else this.pendingUnreserved++
+    this.pending.push({ record, input, size, target, slot, reserved })
+    if (!this.draining) void this.drainPending()
   }
 
   /**
-   * First records, unknown topics and a full buffer: wait for what is missing, then append. While
-   * any record is on this path, later ones take it too, so records are appended in send order.
+   * Appends the pending records in send order, waiting for what each needs: the producer's start,
+   * its topic's metadata, buffer space. A record that cannot be appended (start or metadata failed,
+   * a bad partition, the producer closed) fails alone; the loop goes on with the next.
    */
-  private async acceptSlowly(record: ProducerRecord, input: RecordInput, size: number, target: DeliveryTarget, slot: number): Promise<void> {
-    this.slowInProgress++
+  private async drainPending(): Promise<void> {
+    this.draining = true
     try {
-      if (this.bufferWaiters.length > 0 || this.bufferFull(size)) {
-        await this.bufferWaiters.wait()
-        while (this.bufferFull(size)) {
+      while (this.pendingHead < this.pending.length) {
+        const entry = this.pending[this.pendingHead]!
+        try {
+          if (!entry.reserved) {
+            while (this.bufferFull(entry.size)) {
+              if (this.closed) throw new ProducerClosedError()
+              await new Promise<void>((wake) => {
+                this.wakeForRoom = wake
+              })
+            }
+            if (this.closed) throw new ProducerClosedError()
+            this.reserve(entry.size)
+            entry.reserved = true
+            this.pendingUnreserved--
+          }
           if (this.closed) throw new ProducerClosedError()
-          await this.bufferWaiters.waitAtFront()
+          if (!this.isReady) {
+            if (this.started === null) this.started = this.start()
+            await this.started
+          }
+          const name = entry.record.topic
+          const topic = this.metadata.topic(name) ?? (checkTopicName(name), await this.ensureTopic(name))
+          const partition = this.choosePartition(entry.record, entry.input, topic)
+          this.append(topic, partition, entry.input, entry.size, entry.target, entry.slot)
+        } catch (error) {
+          // It never reached a batch, so no batch will release its space.
+          if (entry.reserved) this.release(1, entry.size)
+          else this.pendingUnreserved--
+          entry.target.failed(entry.slot, error as Error)
         }
-        this.bufferWaiters.done()
+        this.pending[this.pendingHead++] = undefined
+        // A producer that stays saturated never empties the queue: drop the done part now and then.
+        if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
+          this.pending.splice(0, this.pendingHead)
+          this.pendingHead = 0
+        }
       }
-      if (this.closed) throw new ProducerClosedError()
-      this.reserve(size)
-      let topic: TopicInfo
-      let partition: number
-      try {
-        if (this.started === null) this.started = this.start()
-        await this.started
-        topic = this.metadata.topic(record.topic) ?? (checkTopicName(record.topic), await this.ensureTopic(record.topic))
-        partition = this.choosePartition(record, input, topic)
-      } catch (error) {
-        // It never reached a batch, so no batch will release its room.
-        this.release(1, size)
-        throw error
-      }
-      this.append(topic, partition, input, size, target, slot)
     } finally {
-      this.slowInProgress--
+      this.pending.length = 0
+      this.pendingHead = 0
+      this.draining = false
+      this.wakeFlushWaiters()
     }
   }
 
@@ -528,7 +569,7 @@ export class Producer {
     try {
       for (const sink of this.sinks.values()) sink.schedule()
       this.scheduleAllPartitions()
-      while (this.bufferedRecords > 0) await new Promise<void>((wake) => this.flushWaiters.push(wake))
+      while (this.bufferedRecords > 0 || this.pendingHead < this.pending.length) await new Promise<void>((wake) => this.flushWaiters.push(wake))
     } finally {
       this.flushing--
     }
@@ -546,7 +587,7 @@ export class Producer {
       bufferMaxBytes: this.options.bufferMaxBytes,
       bufferedRecords: this.bufferedRecords,
       bufferMaxRecords: this.options.bufferMaxRecords,
-      bufferWaiters: this.bufferWaiters.length,
+      bufferWaiters: this.pending.length - this.pendingHead,
       inFlightRequests,
       ...this.progress,
     }
@@ -563,7 +604,7 @@ export class Producer {
     await this.flush()
     this.closed = true
     clearInterval(this.expiryTimer)
-    this.bufferWaiters.wakeAll()
+    this.wakeRoom()
   }
 
   // ---- accumulating ----
@@ -584,8 +625,19 @@ export class Producer {
   private release(records: number, bytes: number): void {
     this.bufferedBytes -= bytes
     this.bufferedRecords -= records
-    this.bufferWaiters.wakeFirst()
-    if (this.bufferedRecords === 0) for (const wake of this.flushWaiters.splice(0)) wake()
+    this.wakeRoom()
+    this.wakeFlushWaiters()
+  }
+
+  private wakeRoom(): void {
+    const wake = this.wakeForRoom
+    this.wakeForRoom = null
+    wake?.()
+  }
+
+  /** `flush` is done once nothing is buffered and nothing is pending. */
+  private wakeFlushWaiters(): void {
+    if (this.bufferedRecords === 0 && this.pendingHead === this.pending.length) for (const wake of this.flushWaiters.splice(0)) wake()
   }
 
   private async start(): Promise<void> {
@@ -629,7 +681,11 @@ export class Producer {
       }
       return record.partition
     }
-    const chosen = this.partitioner({ topic: topic.name, key: input.key ?? null, value: input.value }, count, this.availablePartitions(topic))
+    const key = input.key ?? null
+    const chosen =
+      this.defaultPartitioner !== null
+        ? this.defaultPartitioner.partitionOf(topic.name, key, input.value, count, this.availablePartitions(topic))
+        : this.partitioner({ topic: topic.name, key, value: input.value }, count, this.availablePartitions(topic))
     if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
       throw new KafkaError(`the partitioner returned ${chosen} for a topic with ${count} partitions`, { errorName: 'INVALID_PARTITION' })
     }
@@ -860,6 +916,17 @@ export class Producer {
 
 /** The fire-and-forget form of `send`: `metadata` is passed only to a callback that declares it. */
 export type DeliveryCallback = (error: Error | null, metadata?: RecordMetadata) => void
+
+/** A record waiting on the producer's slow path (see `Producer.pending`). */
+interface PendingRecord {
+  record: ProducerRecord
+  input: RecordInput
+  size: number
+  target: DeliveryTarget
+  slot: number
+  /** Whether its buffer space is reserved (see `Producer.pendingUnreserved`). */
+  reserved: boolean
+}
 
 /** One `send`'s promise. */
 class PromiseDelivery implements DeliveryTarget {
