@@ -7,6 +7,9 @@ import { errorResponse } from './error-response.js'
 import { HANDLERS, NO_RESPONSE, type FetchSession, type Services } from './handlers.js'
 import type { BrokerState } from './model.js'
 
+/** Byte fields (a Fetch response's record batches) of at least this size are written by reference. */
+const REFERENCE_MIN_BYTES = 8 * 1024
+
 /** One request as the fake cluster received it. */
 export interface RequestLogEntry {
   /** Broker that received it. */
@@ -193,11 +196,21 @@ export class BrokerServer {
 
   private write(socket: Socket, api: ApiDefinition<unknown, unknown>, version: number, correlationId: number, response: unknown): void {
     if (socket.destroyed) return
-    const writer = new Writer(256)
+    // Fetch responses carry the stored batches: written from their own arrays (one corked writev),
+    // not copied into a response buffer that doubles its way up to the response's size. Stored
+    // batches are never changed after they are appended, so the references stay valid.
+    const writer = new Writer(256, { referenceMinBytes: REFERENCE_MIN_BYTES })
     const sizePosition = writer.reserveInt32()
     encodeResponseHeader(writer, api.responseHeaderVersion(version), { correlationId })
     api.encodeResponse(writer, version, response)
-    writer.setInt32(sizePosition, writer.offset - 4)
-    socket.write(writer.finish())
+    writer.setInt32(sizePosition, writer.length - 4)
+    const chunks = writer.finishChunks()
+    if (chunks.length === 1) {
+      socket.write(chunks[0]!)
+      return
+    }
+    socket.cork()
+    for (const chunk of chunks) socket.write(chunk)
+    socket.uncork()
   }
 }
