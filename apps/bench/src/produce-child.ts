@@ -145,6 +145,29 @@ async function runCompat(scenario: Scenario, payloads: Payloads, bytesPerRecord:
   return runKafkajsStyle(kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner }), scenario, payloads, bytesPerRecord)
 }
 
+/** kafkats' own Producer under the KafkaJS-style driver: `sendBatch` per call, with the options @kafkats/kafkajs gives it. */
+async function runKafkatsBatch(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
+  const [{ ConnectionPool }, { ClusterMetadata }, { Producer }] = await Promise.all([import('@kafkats/connection'), import('@kafkats/metadata'), import('@kafkats/producer-sink')])
+  const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
+  // What @kafkats/kafkajs builds for an idempotent KafkaJS producer: lingerMs 0, 5 in flight.
+  const producer = new Producer({ metadata, pool, lingerMs: 0, inFlightMaxRequestsPerBroker: 5 })
+  const adapter: KafkajsStyleProducer = {
+    connect: async () => {},
+    disconnect: async () => {
+      await producer.close()
+      metadata.close()
+      pool.close()
+    },
+    send: ({ topic, messages }) => {
+      const records = new Array<{ topic: string; key: Buffer; value: Buffer }>(messages.length)
+      for (let i = 0; i < messages.length; i++) records[i] = { topic, key: messages[i]!.key, value: messages[i]!.value }
+      return producer.sendBatch(records)
+    },
+  }
+  return runKafkajsStyle(adapter, scenario, payloads, bytesPerRecord)
+}
+
 async function runPlatformatic(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
   const { ProduceAcks, Producer } = await import('@platformatic/kafka')
   const { keys, values } = payloads
@@ -182,7 +205,7 @@ async function runPlatformatic(scenario: Scenario, payloads: Payloads, bytesPerR
   return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}) }
 }
 
-const runners: Partial<Record<Client, typeof runKafkats>> = { kafkats: runKafkats, kafkajs: runKafkajs, '@kafkats/kafkajs': runCompat, '@platformatic/kafka': runPlatformatic }
+const runners: Partial<Record<Client, typeof runKafkats>> = { kafkats: runKafkats, 'kafkats-batch': runKafkatsBatch, kafkajs: runKafkajs, '@kafkats/kafkajs': runCompat, '@platformatic/kafka': runPlatformatic }
 
 const scenario = scenarioArgument<Scenario>()
 if (scenario === undefined) throw new Error('produce-child.ts is started by produce.bench.ts with --scenario=<json>')
