@@ -418,12 +418,12 @@ export class Producer {
    * the buffer is appended synchronously: no async frames, no promise of its own. The outcome goes
    * to `target` (at `slot`), failures included: this never throws.
    */
-  private accept(record: ProducerRecord, wait: boolean, target: DeliveryTarget, slot: number): void {
+  private accept(record: ProducerRecord, wait: boolean, target: DeliveryTarget, slot: number, now?: number): void {
     if (this.closed) return target.failed(slot, new ProducerClosedError())
     let input: RecordInput
     try {
       this.txn?.checkSend()
-      input = toRecordInput(record)
+      input = toRecordInput(record, now)
     } catch (error) {
       return target.failed(slot, error as Error)
     }
@@ -547,7 +547,8 @@ export class Producer {
    * Sends several records with one promise for the call (not one per record): resolves with their
    * metadata in the same order once all are acknowledged, or rejects with the first failure (the
    * other records are still sent, as with `send`). With `{ metadata: false }` it resolves with
-   * nothing and builds no metadata object at all.
+   * nothing and builds no metadata object at all. Records without a timestamp all get the time of
+   * the call.
    */
   sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]>
   sendBatch(records: readonly ProducerRecord[], options: { metadata: true }): Promise<RecordMetadata[]>
@@ -559,7 +560,9 @@ export class Producer {
     if (count === 0) return Promise.resolve(options.metadata === false ? undefined : [])
     return new Promise<RecordMetadata[] | void>((resolve, reject) => {
       const target = new BatchDelivery(count, options.metadata !== false, resolve, reject)
-      for (let i = 0; i < count; i++) this.accept(records[i]!, true, target, i)
+      // Records without a timestamp get the time of the call: one clock read, not one per record.
+      const now = Date.now()
+      for (let i = 0; i < count; i++) this.accept(records[i]!, true, target, i, now)
     })
   }
 

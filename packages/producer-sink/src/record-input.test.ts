@@ -23,3 +23,14 @@ describe('toRecordInput: strings as UTF-8', () => {
     for (const { key, input } of inputs) expect(input.key).toEqual(encoder.encode(key))
   })
 })
+
+describe('toRecordInput: timestamps', () => {
+  it('gives a record without a timestamp the time passed in (sendBatch: one clock read per call), else the clock; keeps a given one', () => {
+    expect(toRecordInput({ topic: 't', value: null }, 1234).timestamp).toBe(1234)
+    const before = Date.now()
+    const stamped = toRecordInput({ topic: 't', value: null }).timestamp as number
+    expect(stamped).toBeGreaterThanOrEqual(before)
+    expect(stamped).toBeLessThanOrEqual(Date.now())
+    expect(toRecordInput({ topic: 't', value: null, timestamp: 99 }, 1234).timestamp).toBe(99)
+  })
+})

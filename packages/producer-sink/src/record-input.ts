@@ -14,7 +14,7 @@ const BYTES = 'a string, a Uint8Array (Buffer) or null'
  * so a bad record fails alone (as a rejected `send`) and never reaches a batch shared with others.
  * Only `typeof` tests and one pass over the headers: no allocation beyond the encoded bytes.
  */
-export function toRecordInput(record: ProducerRecord): RecordInput {
+export function toRecordInput(record: ProducerRecord, now?: number): RecordInput {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     throw new InvalidArgumentError('record', record, 'one record { topic, value, key?, headers?, partition?, timestamp? } (several: sendBatch([...]))')
   }
@@ -41,7 +41,7 @@ export function toRecordInput(record: ProducerRecord): RecordInput {
   if (partition !== undefined && (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > 0x7fffffff)) {
     throw new InvalidArgumentError('record.partition', partition, 'an integer >= 0 (or undefined to let the partitioner choose)')
   }
-  const input: RecordInput = { key: keyBytes, value: valueBytes, timestamp: toTimestamp(record.timestamp) }
+  const input: RecordInput = { key: keyBytes, value: valueBytes, timestamp: toTimestamp(record.timestamp, now) }
   if (record.headers !== undefined) input.headers = toHeaders(record.headers)
   return input
 }
@@ -72,8 +72,9 @@ function stringBytes(value: string): Uint8Array {
   return slab.subarray(start, slabOffset)
 }
 
-function toTimestamp(timestamp: ProducerRecord['timestamp']): number | bigint {
-  if (timestamp === undefined) return Date.now()
+/** `now`: the time to give a record without one (default: the clock now). */
+function toTimestamp(timestamp: ProducerRecord['timestamp'], now: number | undefined): number | bigint {
+  if (timestamp === undefined) return now ?? Date.now()
   if (typeof timestamp === 'number') {
     if (Number.isSafeInteger(timestamp) && timestamp >= 0) return timestamp
   } else if (typeof timestamp === 'bigint') {
