@@ -583,8 +583,11 @@ export class CompatConsumer implements Consumer {
     if (group === null || group.memberId === '') return
     const now = Date.now()
     if (now - this.lastHeartbeatAt < (this.config.heartbeatInterval ?? 3000)) return
-    this.lastHeartbeatAt = now
     this.emitter.emit(consumerEvents.HEARTBEAT, { groupId: this.config.groupId, memberId: group.memberId, groupGenerationId: group.generationId })
+    // Stamped after the listeners ran, not before: a listener that times the gap between two events
+    // with its own Date.now() then never sees less than the interval (stamped before, a millisecond
+    // tick between our clock read and the listener's made KafkaJS's spec see 49 ms for 50).
+    this.lastHeartbeatAt = Date.now()
   }
 
   private autoCommit(): boolean {
