@@ -116,24 +116,26 @@ interface Setup {
   requests: <T>(api: { apiKey: number }) => T[]
 }
 
+/** TOPIC with PARTITIONS partitions, all led by the one fake broker. */
+const ordersTopic = () =>
+  createMetadataResponseTopic({
+    name: TOPIC,
+    topicId: TOPIC_ID,
+    partitions: Array.from({ length: PARTITIONS }, (_, partitionIndex) => createMetadataResponsePartition({ partitionIndex, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })),
+  })
+
+/** A Metadata response of the one fake broker (rack-1) with these topics. */
+const metadataResponse = (broker: FakeBroker, topics: ReturnType<typeof createMetadataResponseTopic>[]) =>
+  MetadataApi.createResponse({
+    clusterId: 'fake',
+    controllerId: 1,
+    brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port, rack: 'rack-1' })],
+    topics,
+  })
+
 async function setup(options: Partial<GroupConsumerOptions> = {}, configure: (broker: FakeBroker) => void = () => {}): Promise<Setup> {
   const broker = await FakeBroker.start()
-  broker.on(MetadataApi, () =>
-    MetadataApi.createResponse({
-      clusterId: 'fake',
-      controllerId: 1,
-      brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port, rack: 'rack-1' })],
-      topics: [
-        createMetadataResponseTopic({
-          name: TOPIC,
-          topicId: TOPIC_ID,
-          partitions: Array.from({ length: PARTITIONS }, (_, partitionIndex) =>
-            createMetadataResponsePartition({ partitionIndex, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] }),
-          ),
-        }),
-      ],
-    }),
-  )
+  broker.on(MetadataApi, () => metadataResponse(broker, [ordersTopic()]))
   broker.on(FindCoordinatorApi, (request) =>
     FindCoordinatorApi.createResponse({
       coordinators: [createFindCoordinatorResponseCoordinator({ key: request.coordinatorKeys[0]!, nodeId: 1, host: broker.host, port: broker.port })],
@@ -198,7 +200,10 @@ async function setup(options: Partial<GroupConsumerOptions> = {}, configure: (br
 }
 
 /** A classic coordinator with one more (silent) member `zz-other` when `others` is set. */
-function classicCoordinator(broker: FakeBroker, script: { joinErrors?: number[]; others?: () => boolean; heartbeatErrors?: Map<number, number> } = {}): { generation: () => number } {
+function classicCoordinator(
+  broker: FakeBroker,
+  script: { joinErrors?: number[]; others?: () => boolean; heartbeatErrors?: Map<number, number>; onSync?: () => void } = {},
+): { generation: () => number } {
   let generation = 0
   let nextMember = 1
   broker.on(JoinGroupApi, (request: JoinGroupRequest, context) => {
@@ -223,13 +228,14 @@ function classicCoordinator(broker: FakeBroker, script: { joinErrors?: number[];
       members,
     })
   })
-  broker.on(SyncGroupApi, (request: SyncGroupRequest) =>
-    SyncGroupApi.createResponse({
+  broker.on(SyncGroupApi, (request: SyncGroupRequest) => {
+    script.onSync?.()
+    return SyncGroupApi.createResponse({
       protocolType: 'consumer',
       protocolName: request.protocolName,
       assignment: request.assignments.find((a) => a.memberId === request.memberId)?.assignment ?? new Uint8Array(),
-    }),
-  )
+    })
+  })
   broker.on(HeartbeatApi, (_request, context) => HeartbeatApi.createResponse({ errorCode: script.heartbeatErrors?.get(context.count) ?? 0 }))
   return { generation: () => generation }
 }
@@ -558,28 +564,8 @@ describe('GroupConsumer, arguments and missing topics', () => {
     // computed its (empty) assignment and sent SyncGroup, then known with 4 partitions.
     let topicKnown = false
     const { group, events, requests } = await setup({}, (broker) => {
-      const coordinator = classicCoordinator(broker)
-      broker.on(SyncGroupApi, (request: SyncGroupRequest) => {
-        topicKnown = true
-        return SyncGroupApi.createResponse({ protocolType: 'consumer', protocolName: request.protocolName, assignment: request.assignments.find((a) => a.memberId === request.memberId)?.assignment ?? new Uint8Array() })
-      })
-      broker.on(MetadataApi, () =>
-        MetadataApi.createResponse({
-          clusterId: 'fake',
-          controllerId: 1,
-          brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port, rack: 'rack-1' })],
-          topics: [
-            topicKnown
-              ? createMetadataResponseTopic({
-                  name: TOPIC,
-                  topicId: TOPIC_ID,
-                  partitions: Array.from({ length: PARTITIONS }, (_, partitionIndex) => createMetadataResponsePartition({ partitionIndex, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })),
-                })
-              : createMetadataResponseTopic({ name: TOPIC, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }),
-          ],
-        }),
-      )
-      void coordinator
+      classicCoordinator(broker, { onSync: () => (topicKnown = true) })
+      broker.on(MetadataApi, () => metadataResponse(broker, [topicKnown ? ordersTopic() : createMetadataResponseTopic({ name: TOPIC, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })]))
     })
     group.on('error', () => {})
     group.start()
