@@ -7,7 +7,8 @@
  * RF 3 made the brokers use 20x the client's CPU and the run took minutes; the client's share is
  * what this measures.) For each partition count, a fresh topic on a fresh 3-broker fake cluster:
  *
- * - produce: the same loop as produce.bench.ts' kafkats client: `send()` per record, 13-byte keys
+ * - produce: the same loop as produce.bench.ts' kafkats client: `send(record, callback)` per record
+ *   (BENCH_SEND=promise: `send(record).then(...)`, one promise per record), 13-byte keys
  *   (5,000 distinct, spread over every partition by the key hash), 100-byte values, lingerMs 5,
  *   acks=all, idempotent, at most BENCH_WINDOW sends outstanding (continues at half). Timed from
  *   the first send to the last acknowledgement (after 1,000 warm-up records).
@@ -35,6 +36,8 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000)
 /** Sends outstanding in the produce loop: produce.bench.ts' default for 100-byte records. */
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 30_000)
 const WARMUP = 1000
+/** How records are handed to the producer, as produce.bench.ts' `--kafkats-send` (default: callback, the peers' like-for-like). */
+const SEND = process.env.BENCH_SEND === 'promise' ? 'promise' : 'callback'
 const VALUE_BYTES = 100
 const PARTITION_COUNTS = (only('partitions') ?? ['6', '1000']).map(Number)
 const ROUNDS = Number(only('rounds')?.[0] ?? 3)
@@ -88,12 +91,15 @@ async function produce(scenario: Scenario): Promise<ChildResult> {
     failure ??= error
     settled()
   }
+  // Declared with only `error`: the producer then builds no RecordMetadata for it.
+  const onDelivery = (error: Error | null): void => (error === null ? settled() : onError(error))
   const watch = new Stopwatch()
   watch.start()
   for (let i = 0; i < total; i++) {
     if (outstanding >= WINDOW) await new Promise<void>((resolve) => (wake = resolve))
     outstanding++
-    producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }).then(settled, onError)
+    if (SEND === 'callback') producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }, onDelivery)
+    else producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }).then(settled, onError)
   }
   await done
   const measured = watch.stop(total, 0)
@@ -195,7 +201,7 @@ async function main(): Promise<void> {
   }
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
   const lines = [
-    `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${RECORDS.toLocaleString('en')} records of ${VALUE_BYTES} B, window ${WINDOW.toLocaleString('en')}, ${ROUNDS} rounds, medians:`,
+    `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${RECORDS.toLocaleString('en')} records of ${VALUE_BYTES} B, window ${WINDOW.toLocaleString('en')}, send: ${SEND}, ${ROUNDS} rounds, medians:`,
     '',
     '| | partitions | client CPU µs/record | records per batch | wall s | load (1 min) |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
