@@ -4,40 +4,85 @@
  * runs (`await import(...)`), so the child's resident set is Node, child-support.ts and that one
  * client: the RSS columns compare clients, not every library the bench knows.
  */
+import { subscribe } from 'node:diagnostics_channel'
 import { once } from 'node:events'
+import type { RequestEndMessage, RequestStartMessage } from '@kafkats/connection'
+import type { ProduceBatchSentMessage } from '@kafkats/producer-sink'
 import { KEY_COUNT, Stopwatch, VALUE_COUNT, makePayloads, scenarioArgument } from './child-support.js'
 import {
   type ChildResult,
   type Client,
   KAFKAJS_BATCH,
   KAFKAJS_CONCURRENCY,
-  KAFKATS_LINGER_MS,
   PLATFORMATIC_BATCH_TIME_MS,
   type Scenario,
   WARMUP,
+  kafkatsLingerMs,
+  kafkatsResumeAt,
   kafkatsWindow,
   platformaticBatch,
 } from './produce-settings.js'
+import type { ProduceTrace, ProduceTraceBatch, ProduceTraceRequest } from './produce-trace.js'
 
 interface Payloads {
   keys: Buffer[]
   values: Buffer[]
 }
 
+interface KafkatsProduceTracer {
+  requests: ProduceTraceRequest[]
+  batches: ProduceTraceBatch[]
+}
+
+/**
+ * Collects Produce requests from the connection's `kafkats:request:start|end` diagnostics channels
+ * and first sends of record batches from the producer's `kafkats:produce:batch-sent` (produce-trace.ts).
+ * Subscribing only makes the libraries build those messages; the producer's behaviour is unchanged.
+ * `import type` above: the child still loads @kafkats/connection only when kafkats runs.
+ */
+function traceKafkatsProduce(): KafkatsProduceTracer {
+  const tracer: KafkatsProduceTracer = { requests: [], batches: [] }
+  const started = new Map<string, number>()
+  const key = (message: RequestStartMessage): string => `${message.broker.host}:${message.broker.port}/${message.correlationId}`
+  subscribe('kafkats:request:start', (message) => {
+    const start = message as RequestStartMessage
+    if (start.apiName === 'Produce') started.set(key(start), performance.now())
+  })
+  subscribe('kafkats:request:end', (message) => {
+    const end = message as RequestEndMessage
+    if (end.apiName !== 'Produce') return
+    const startMs = started.get(key(end))
+    started.delete(key(end))
+    if (startMs !== undefined && end.error === null) tracer.requests.push({ nodeId: end.broker.nodeId, startMs, endMs: performance.now(), requestBytes: end.requestBytes })
+  })
+  subscribe('kafkats:produce:batch-sent', (message) => {
+    const sent = message as ProduceBatchSentMessage
+    if (sent.attempt === 1) tracer.batches.push({ nodeId: sent.nodeId, atMs: performance.now(), records: sent.records, bytes: sent.bytes })
+  })
+  return tracer
+}
+
+function produceTraceOf(tracer: KafkatsProduceTracer | undefined, windowStartMs: number, windowEndMs: number): { produceTrace?: ProduceTrace } {
+  return tracer === undefined ? {} : { produceTrace: { windowStartMs, windowEndMs, requests: tracer.requests, batches: tracer.batches } }
+}
+
 async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord: number): Promise<ChildResult> {
   const [{ ConnectionPool }, { ClusterMetadata }, { Producer }] = await Promise.all([import('@kafkats/connection'), import('@kafkats/metadata'), import('@kafkats/producer-sink')])
   const { keys, values } = payloads
+  const tracer = scenario.traceProduce === true ? traceKafkatsProduce() : undefined
   const pool = new ConnectionPool({ clientId: 'kafkats-bench' })
   const metadata = new ClusterMetadata({ bootstrapBrokers: scenario.bootstrap, pool })
-  const producer = new Producer({ metadata, pool, lingerMs: KAFKATS_LINGER_MS, inFlightMaxRequestsPerBroker: scenario.inFlight! })
+  const producer = new Producer({ metadata, pool, lingerMs: kafkatsLingerMs(), inFlightMaxRequestsPerBroker: scenario.inFlight! })
   const topic = scenario.topic
   const warm: Array<Promise<unknown>> = []
   for (let i = 0; i < WARMUP; i++) warm.push(producer.send({ topic, key: keys[i % KEY_COUNT]!, value: values[i % VALUE_COUNT]! }))
   await Promise.all(warm)
 
   const total = scenario.records
-  const window = kafkatsWindow(scenario.size)
-  const callback = scenario.send !== 'promise'
+  const send = scenario.send ?? 'callback'
+  const window = kafkatsWindow(scenario.size, send)
+  const resumeAt = kafkatsResumeAt(window, send)
+  const callback = send !== 'promise'
   let outstanding = 0
   let acknowledged = 0
   let errors = 0
@@ -49,7 +94,7 @@ async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord
   })
   const settled = (): void => {
     outstanding--
-    if (wake !== null && outstanding <= window / 2) {
+    if (wake !== null && outstanding <= resumeAt) {
       const resume = wake
       wake = null
       resume()
@@ -69,6 +114,7 @@ async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord
   const onDelivery = (error: Error | null): void => (error === null ? onAck() : onError(error))
   const watch = new Stopwatch()
   watch.start()
+  const windowStartMs = performance.now()
   for (let i = 0; i < total; i++) {
     if (outstanding >= window) await new Promise<void>((resolve) => (wake = resolve))
     outstanding++
@@ -77,10 +123,11 @@ async function runKafkats(scenario: Scenario, payloads: Payloads, bytesPerRecord
   }
   await done
   const measured = watch.stop(total, total * bytesPerRecord)
+  const windowEndMs = performance.now()
   await producer.close()
   metadata.close()
   pool.close()
-  return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}) }
+  return { ...measured, acknowledged, errors, ...(firstError !== undefined ? { firstError } : {}), ...produceTraceOf(tracer, windowStartMs, windowEndMs) }
 }
 
 /** What runKafkajsStyle calls: the part of KafkaJS's Producer that both packages implement. */

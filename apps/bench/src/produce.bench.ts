@@ -49,6 +49,7 @@ import {
   kafkatsWindow,
   platformaticBatch,
 } from './produce-settings.js'
+import { formatProduceTrace, summarizeProduceTrace } from './produce-trace.js'
 import { type Summary, compatSection, targetsSection, writeCompatSection } from './targets.js'
 
 /** BENCH_PARTITIONS: the topic's partition count (issue #14 item 5 compares 6 with 1,000); a full run uses 6. */
@@ -66,7 +67,7 @@ type Variant = Pick<Scenario, 'client' | 'inFlight' | 'send'>
 function settingsOf(scenario: Variant): string {
   switch (scenario.client) {
     case 'kafkats':
-      return `${scenario.send === 'promise' ? '`send(record).then(onAck, onError)` (a promise)' : '`send(record, callback)` (no promise; the callback declared with only `error`, so no RecordMetadata is built)'} per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), inFlightMaxRequestsPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024))} (1 KiB) / ${fmt.int(kafkatsWindow(100))} (100 B) sends outstanding and continues at half`
+      return `${scenario.send === 'promise' ? '`send(record).then(onAck, onError)` (a promise)' : '`send(record, callback)` (no promise; the callback declared with only `error`, so no RecordMetadata is built)'} per record, lingerMs ${KAFKATS_LINGER_MS}, batchMaxBytes 1 MiB (default), inFlightMaxRequestsPerBroker ${scenario.inFlight}, idempotent (default); the loop keeps ≤ ${fmt.int(kafkatsWindow(1024, scenario.send))} (1 KiB) / ${fmt.int(kafkatsWindow(100, scenario.send))} (100 B) sends outstanding and ${scenario.send === 'promise' ? 'continues once half of them settled' : 'continues as soon as one settled (franz-go: `Produce` blocks at MaxBufferedRecords 50,000; see produce-settings.ts)'}`
     case 'kafkats-batch':
       return `kafkats' own \`Producer\` with the options @kafkats/kafkajs gives it (lingerMs 0, 5 requests in flight per broker, idempotent) under the KafkaJS-style driver: \`sendBatch(records)\` of ${fmt.int(KAFKAJS_BATCH)} records per call, ${KAFKAJS_CONCURRENCY} calls concurrent — the producer underneath @kafkats/kafkajs, so @kafkats/kafkajs ÷ it is the layer's own cost`
     case 'kafkajs':
@@ -114,6 +115,8 @@ for (const client of CLIENTS) if (!KNOWN_CLIENTS.includes(client)) throw new Err
 const IN_FLIGHT = (only('in-flight') ?? ['5']).map(Number)
 const ROUNDS = Number(only('rounds')?.[0] ?? 3)
 const PROFILE = flag('profile')
+/** --trace-produce: kafkats and franz-go record their Produce requests and batches per broker; the summary is printed after each run (produce-trace.ts). */
+const TRACE_PRODUCE = flag('trace-produce')
 /**
  * kafkats' send forms to run (`--kafkats-send=callback,promise`; BENCH_KAFKATS_SEND sets the
  * default list). The first is the row the targets use.
@@ -174,14 +177,14 @@ async function main(): Promise<void> {
         const stamp = Date.now()
         const topic = `bench-produce-${size}-${slug}-${stamp}`
         await admin.createTopic(topic, PARTITIONS, REPLICATION_FACTOR)
-        const scenario: Scenario = { ...variant, size, records: RECORDS, topic, bootstrap }
+        const scenario: Scenario = { ...variant, size, records: RECORDS, topic, bootstrap, ...(TRACE_PRODUCE && variant.client === 'kafkats' ? { traceProduce: true } : {}) }
         const run: Run = { size, label: labelOf(variant), round, order: position + 1, landed: 0, expected: RECORDS + WARMUP, brokerCpuSeconds: 0, load: { min: 0, mean: 0, max: 0 }, otherKafkaJvms: 0 }
         try {
           let outcome
           if (peer?.command !== undefined) {
             const payload = files.get(size)!
             const { command, args } = peer.command(['produce', bootstrap.join(','), topic, payload.keys, payload.values, String(RECORDS), String(WARMUP)])
-            outcome = await spawnMeasured<ChildResult>(command, args, `${variant.client} ${topic}`)
+            outcome = await spawnMeasured<ChildResult>(command, args, `${variant.client} ${topic}`, TRACE_PRODUCE ? { BENCH_TRACE_PRODUCE: '1' } : {})
           } else {
             // one directory per run (from sources, tsx's loader thread writes a second, smaller profile next to the main thread's)
             const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(benchDir, 'profiles', `produce-${size}-${slug}-${stamp}`)}`] : []
@@ -200,6 +203,7 @@ async function main(): Promise<void> {
           process.stdout.write(
             `round ${round} #${run.order} ${size} B ${run.label.padEnd(24)} ${fmt.rate(rateOf(run))} records/s, ${fmt.mb(r.payloadBytes / r.seconds / 1e6)} MB/s, ${fmt.s(r.seconds)} s, CPU ${fmt.s(r.cpuSeconds)} s, RSS ${fmt.int(r.rssAtStartMiB)} → peak ${fmt.int(r.peakRssMiB)} MiB, acked ${fmt.int(r.acknowledged)}/${fmt.int(r.records)}${r.errors > 0 ? ` (${r.errors} failed: ${r.firstError})` : ''}, landed ${fmt.int(run.landed)}/${fmt.int(run.expected)}, brokers ${fmt.s(run.brokerCpuSeconds)} CPU s, load ${run.load.mean.toFixed(2)}\n`,
           )
+          if (r.produceTrace !== undefined) process.stdout.write(`${formatProduceTrace(summarizeProduceTrace(r.produceTrace))}\n`)
         }
         await sleep(3000) // let the brokers settle (replication, log flush) before the next client
       }
@@ -320,7 +324,7 @@ const NOTES: string[] = [
   '- **Idempotence limits the other Node clients to one request in flight.** @platformatic/kafka forces `maxInflights: 1` when `idempotent: true`, and it reads a partition\'s sequence number when it builds a request but advances it only after the response, so concurrent `send` calls reuse sequence numbers and the broker discards the later batches as duplicates (next notes): its producer stream, which keeps one `send` in flight, is the safe way to batch. KafkaJS serialises idempotent requests per broker with a lock, so concurrent `send` calls are safe but still one request per broker at a time. kafkats keeps up to 5 requests per broker in flight with idempotence (see packages/producer-sink/README.md).',
   '- **Batch size limits.** KafkaJS and @platformatic/kafka send what one `send` call holds as one batch per partition; above the broker\'s `max.message.bytes` (1 MiB) the whole call fails (seen with 10,000 records of 1 KiB), so their batch sizes cannot grow further. kafkats splits into batches of `batchMaxBytes` (1 MiB) itself.',
   '- **@platformatic/kafka loses records with concurrent idempotent sends.** Checked separately (1.35.0, this cluster): 4 concurrent `send` calls of 5,000 records each on an idempotent producer all resolved without error, but only 5,000 of the 20,000 records landed (ListOffsets). So it must keep one `send` at a time; its producer stream does.',
-  '- **kafkats outstanding sends.** kafkats is driven with a window of outstanding sends (settings above). Letting the application fill the producer\'s whole 32 MiB buffer is slower and costs more: with ~31,700 outstanding sends of 1 KiB the client used ~8 s of CPU for 1M records (vs ~4.3 s with 5,000), and with ~250,000 of 100 B its peak RSS reached ~1 GiB; with ~70,000 sends waiting for buffer space inside the producer it fell to ~26,000 records/s (38 µs of CPU per record). See the hot spots in apps/bench/README.md.',
+  "- **kafkats outstanding sends.** kafkats' `send` never blocks, so the driver bounds the sends outstanding (settings above): with callbacks it keeps as many as franz-go buffers before its `Produce` blocks (MaxBufferedRecords 50,000), fewer where they would not fit kafkats' 32 MiB buffer (past it records wait inside the producer: with ~70,000 sends of 1 KiB waiting it fell to ~26,000 records/s, 38 µs of CPU per record), and continues as soon as one settled. A smaller window starves the producer: 5,000 sends of 1 KiB, continuing at half, left ~1 Produce request in flight per broker with half-full batches (`--trace-produce`; the reasoning is in produce-settings.ts). The promise form keeps the smaller window it was tuned with: each outstanding promise costs GC (~8 s of CPU per 1M records of 1 KiB with ~31,700 outstanding vs ~4.3 s with 5,000).",
   "- **kafkats' driver: a callback per record.** The kafkats row calls `send(record, callback)`, the like-for-like API of the peers its targets compare with: franz-go's bench calls `Produce(ctx, record, promise)` (a callback; franz-go has no promise form) and Java's `send(record, callback)`. `send(record)` returning a promise is the other form kafkats offers (what `await producer.send(...)` code pays: one promise per record, and a RecordMetadata built for it); `--kafkats-send=callback,promise` runs both as separate rows in the same rounds (the first form listed is the row the targets use). The promise form costs more CPU and memory per record (a promise chain and a RecordMetadata held per outstanding send); the window of outstanding sends above was tuned with it.",
   "- franz-go is a Go binary and the Java client a JVM (-Xmx512m): their RSS is their own runtime's. Each Node child imports only the client it runs (see RSS above), so the Node clients' RSS no longer includes the libraries not used in that run.",
   '',

@@ -10,7 +10,9 @@
 // warmupRecords and flushes (connections, metadata, producer id), then Produce × records with a
 // promise each (Produce blocks while MaxBufferedRecords are buffered: franz-go's own back-pressure),
 // then Flush; timed until Flush returns (every record acknowledged). Record j (warm-up first) is
-// keys[j % keys] / values[j % values].
+// keys[j % keys] / values[j % values]. BENCH_TRACE_PRODUCE=1 adds every Produce request (broker,
+// start, end, request bytes; a kgo OnBrokerE2E hook) and every acknowledged batch (broker,
+// records, bytes; OnProduceBatchWritten) to the result, for the produce bench's --trace-produce.
 //
 // consume: kgo client without a group (as kafkats' DirectConsumer), ConsumeTopics from the start
 // of every partition, franz-go's fetch defaults (FetchMaxBytes 50 MiB, FetchMaxPartitionBytes 1 MiB,
@@ -51,9 +53,58 @@ type measured struct {
 
 type produceResult struct {
 	measured
-	Acknowledged int64  `json:"acknowledged"`
-	Errors       int64  `json:"errors"`
-	FirstError   string `json:"firstError,omitempty"`
+	Acknowledged int64         `json:"acknowledged"`
+	Errors       int64         `json:"errors"`
+	FirstError   string        `json:"firstError,omitempty"`
+	ProduceTrace *produceTrace `json:"produceTrace,omitempty"`
+}
+
+// produceRequest, produceBatch and produceTrace are the shapes of apps/bench/src/produce-trace.ts.
+type produceRequest struct {
+	NodeID       int32   `json:"nodeId"`
+	StartMs      float64 `json:"startMs"`
+	EndMs        float64 `json:"endMs"`
+	RequestBytes int     `json:"requestBytes"`
+}
+
+type produceBatch struct {
+	NodeID  int32   `json:"nodeId"`
+	AtMs    float64 `json:"atMs"`
+	Records int     `json:"records"`
+	Bytes   int     `json:"bytes"`
+}
+
+type produceTrace struct {
+	WindowStartMs float64          `json:"windowStartMs"`
+	WindowEndMs   float64          `json:"windowEndMs"`
+	Requests      []produceRequest `json:"requests"`
+	Batches       []produceBatch   `json:"batches"`
+}
+
+// produceTracer records every Produce request (API key 0) and every acknowledged batch when
+// BENCH_TRACE_PRODUCE=1. OnBrokerE2E comes once the response is read, so the request started
+// DurationE2E before now; OnProduceBatchWritten comes per batch of a successful response.
+type produceTracer struct {
+	mu       sync.Mutex
+	requests []produceRequest
+	batches  []produceBatch
+}
+
+func (t *produceTracer) OnBrokerE2E(meta kgo.BrokerMetadata, key int16, e2e kgo.BrokerE2E) {
+	if key != 0 || e2e.Err() != nil {
+		return
+	}
+	end := time.Now()
+	t.mu.Lock()
+	t.requests = append(t.requests, produceRequest{NodeID: meta.NodeID, StartMs: sinceOrigin(end.Add(-e2e.DurationE2E())), EndMs: sinceOrigin(end), RequestBytes: e2e.BytesWritten})
+	t.mu.Unlock()
+}
+
+func (t *produceTracer) OnProduceBatchWritten(meta kgo.BrokerMetadata, _ string, _ int32, metrics kgo.ProduceBatchMetrics) {
+	now := sinceOrigin(time.Now())
+	t.mu.Lock()
+	t.batches = append(t.batches, produceBatch{NodeID: meta.NodeID, AtMs: now, Records: metrics.NumRecords, Bytes: metrics.CompressedBytes})
+	t.mu.Unlock()
 }
 
 type consumeResult struct {
@@ -209,11 +260,17 @@ func printJSON(v any) {
 }
 
 func produce(bootstrap, topic string, keys, values [][]byte, records, warmup int) {
-	client, err := kgo.NewClient(
+	opts := []kgo.Opt{
 		kgo.SeedBrokers(strings.Split(bootstrap, ",")...),
 		kgo.DefaultProduceTopic(topic),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
-	)
+	}
+	var tracer *produceTracer
+	if os.Getenv("BENCH_TRACE_PRODUCE") == "1" {
+		tracer = &produceTracer{}
+		opts = append(opts, kgo.WithHooks(tracer))
+	}
+	client, err := kgo.NewClient(opts...)
 	if err != nil {
 		fail(err)
 	}
@@ -253,7 +310,14 @@ func produce(bootstrap, topic string, keys, values [][]byte, records, warmup int
 		errorOnce.Do(func() { firstError = err.Error() })
 	}
 	m := w.stop(records, records*(len(keys[0])+len(values[0])))
-	printJSON(produceResult{measured: m, Acknowledged: acknowledged.Load(), Errors: failed.Load(), FirstError: firstError})
+	result := produceResult{measured: m, Acknowledged: acknowledged.Load(), Errors: failed.Load(), FirstError: firstError}
+	if tracer != nil {
+		tracer.mu.Lock()
+		start := sinceOrigin(w.startedAt)
+		result.ProduceTrace = &produceTrace{WindowStartMs: start, WindowEndMs: start + m.Seconds*1000, Requests: tracer.requests, Batches: tracer.batches}
+		tracer.mu.Unlock()
+	}
+	printJSON(result)
 }
 
 func consume(bootstrap, topic string, records int) {
