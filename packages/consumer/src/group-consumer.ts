@@ -590,7 +590,10 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
         await Promise.race([this.changed.wait(), new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }))])
         return
       }
-      const batches = await this.fetcher.poll({ signal: controller.signal })
+      // One batch at a time, as the direct consumer: what is left stays in the planner's buffer,
+      // which bufferMaxBatches bounds. Draining it all here let the planner fetch that many again
+      // while the application awaited its handler (58 batches held instead of 36 at 100 B records).
+      const batches = await this.fetcher.poll({ signal: controller.signal, maxBatches: 1 })
       this.queue.push(...batches)
     } catch (error) {
       if (controller.signal.aborted) return

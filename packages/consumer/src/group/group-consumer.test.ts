@@ -83,7 +83,12 @@ class FakeFetcher implements GroupFetcher {
     for (const p of partitions) this.calls.push(`resume ${p.partition}`)
   }
 
-  async poll(options: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<FetchedBatch[]> {
+  /** Batches pushed and not yet returned by poll: the planner's buffer, which bufferMaxBatches bounds. */
+  get buffered(): number {
+    return this.pending.length
+  }
+
+  async poll(options: { signal?: AbortSignal; maxWaitMs?: number; maxBatches?: number } = {}): Promise<FetchedBatch[]> {
     if (this.pending.length === 0) {
       await new Promise<void>((resolve) => {
         this.wake = resolve
@@ -93,7 +98,8 @@ class FakeFetcher implements GroupFetcher {
       this.wake = null
     }
     options.signal?.throwIfAborted()
-    return this.pending.splice(0).filter((batch) => this.assigned.has(`${batch.topic}-${batch.partition}`))
+    this.pending = this.pending.filter((batch) => this.assigned.has(`${batch.topic}-${batch.partition}`))
+    return this.pending.splice(0, options.maxBatches ?? Infinity)
   }
 
   brokerCounters(): Map<number, BrokerCounters> {
@@ -283,6 +289,32 @@ describe('GroupConsumer, classic protocol (fake coordinator)', () => {
     const commit = requests<OffsetCommitRequest>(OffsetCommitApi).at(-1)!
     expect(commit).toMatchObject({ generationIdOrMemberEpoch: 2, memberId: 'm-1' })
     expect(commit.topics[0]!.partitions[0]).toMatchObject({ partitionIndex: 1, committedOffset: 3n, committedLeaderEpoch: 0 })
+    await iterator.return?.()
+  })
+
+  it('takes one batch at a time from the fetcher: the rest stays in its buffer (bounded by bufferMaxBatches) while the application holds one', async () => {
+    const { group, fetcher, events } = await setup({}, (broker) => classicCoordinator(broker))
+    const iterator = group[Symbol.asyncIterator]()
+    const first = iterator.next()
+    await waitFor(() => events.length === 1, 5_000, 'assignment')
+    fetcher.push(0, [5, 6])
+    fetcher.push(1, [0, 1])
+    fetcher.push(2, [0])
+    fetcher.push(1, [2])
+    const seen: string[] = []
+    const take = (batch: FetchedBatch): void => {
+      seen.push(`${batch.partition}:${batch.records.map((r) => r.offset).join(',')}`)
+    }
+    take((await first).value as FetchedBatch)
+    // Handed out one; the other three are still the fetcher's, so its buffer limit still counts them.
+    expect(fetcher.buffered).toBe(3)
+    take((await iterator.next()).value as FetchedBatch)
+    expect(fetcher.buffered).toBe(2)
+    take((await iterator.next()).value as FetchedBatch)
+    take((await iterator.next()).value as FetchedBatch)
+    expect(fetcher.buffered).toBe(0)
+    // In the order fetched, nothing lost or repeated.
+    expect(seen).toEqual(['0:5,6', '1:0,1', '2:0', '1:2'])
     await iterator.return?.()
   })
 
