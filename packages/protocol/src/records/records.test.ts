@@ -235,6 +235,68 @@ describe('encode / decode round trips', () => {
   })
 })
 
+describe('record views and headers (the hot loop of consuming)', () => {
+  const same = (a: Uint8Array | null, b: Uint8Array | null): boolean => (a === null || b === null ? a === b : Buffer.compare(a, b) === 0)
+
+  it('reads every varint width of the record fields: lengths, offset and timestamp deltas of 1, 2, 3 and more bytes', () => {
+    // zigzag varint widths change at 64 (1 → 2 bytes), 8,192 (2 → 3) and 1,048,576 (3 → 4)
+    const lengths = [0, 1, 63, 64, 8_191, 8_192]
+    const deltasMs = [0, -1, 63, -64, 64, 8_191, -8_192, 8_192, 1_048_576, -40_000_000_000]
+    const input: RecordInput[] = []
+    for (let i = 0; i < 9_000; i++) {
+      const size = i === 8_500 ? 1_100_000 : lengths[i % lengths.length]!
+      input.push({
+        key: i % 5 === 0 ? null : new Uint8Array(lengths[(i + 3) % lengths.length]!).fill(i & 0xff),
+        value: i % 4 === 0 && size === 0 ? null : new Uint8Array(size).fill((i * 7) & 0xff),
+        timestamp: 1_700_000_000_000 + deltasMs[i % deltasMs.length]!,
+        headers: i % 1_000 === 999 ? [{ key: 'h', value: new Uint8Array(i % 200).fill(1) }] : [],
+      })
+    }
+    const batch = decodeRecordBatchesSync(encodeRecordBatchSync(input, { baseOffset: 5n })).batches[0]!
+    expect(batch.records).toHaveLength(input.length)
+    batch.records.forEach((record, i) => {
+      const expected = input[i]!
+      expect(record.offset).toBe(5n + BigInt(i))
+      expect(record.timestamp).toBe(BigInt(expected.timestamp as number))
+      expect(same(record.key, expected.key ?? null)).toBe(true)
+      expect(same(record.value, expected.value)).toBe(true)
+      expect(record.headers.map((h) => [h.key, h.value?.length])).toEqual((expected.headers ?? []).map((h) => [h.key, h.value?.length]))
+    })
+  })
+
+  it('makes key, value and header views of the class `subarray` would (Buffer for a Buffer, Uint8Array otherwise) over the same memory, without copies', () => {
+    const bytes = encodeRecordBatchSync([{ key: utf8('k'), value: utf8('value'), headers: [{ key: 'h', value: utf8('hv') }] }])
+    for (const blob of [Buffer.from(bytes), Uint8Array.from(bytes)]) {
+      const record = decodeRecordBatchesSync(blob).batches[0]!.records[0]!
+      const views = [record.key!, record.value!, record.headers[0]!.value!]
+      for (const view of views) {
+        expect(Buffer.isBuffer(view)).toBe(Buffer.isBuffer(blob))
+        expect(Object.getPrototypeOf(view)).toBe(Object.getPrototypeOf(blob.subarray(0, 1)))
+        expect(view.buffer).toBe(blob.buffer)
+      }
+      expect(text(record.value)).toBe('value')
+      // a view, not a copy: a change to the fetched bytes shows through
+      blob[record.value!.byteOffset - blob.byteOffset] = 'V'.charCodeAt(0)
+      expect(text(record.value)).toBe('Value')
+    }
+  })
+
+  it('gives records without headers one shared, frozen empty array, and records with headers their own', () => {
+    const bytes = encodeRecordBatchSync([{ value: utf8('a') }, { value: utf8('b') }, { value: utf8('c'), headers: [{ key: 'x', value: null }] }])
+    const [first, second, third] = decodeRecordBatchesSync(bytes).batches[0]!.records
+    expect(first!.headers).toBe(second!.headers)
+    expect(first!.headers).toEqual([])
+    expect(Object.isFrozen(first!.headers)).toBe(true)
+    expect(() => first!.headers.push({ key: 'y', value: null })).toThrow(TypeError)
+    expect(second!.headers).toHaveLength(0)
+    expect(third!.headers).toEqual([{ key: 'x', value: null }])
+    expect(Object.isFrozen(third!.headers)).toBe(false)
+    // what an application copies or serialises still looks like before
+    expect({ ...first! }).toEqual({ offset: 0n, timestamp: first!.timestamp, key: null, value: utf8('a'), headers: [], attributes: 0 })
+    expect(JSON.stringify(first!.headers)).toBe('[]')
+  })
+})
+
 describe('partial trailing batch', () => {
   const first = encodeRecordBatchSync([{ value: utf8('one') }], { baseOffset: 5n })
   const second = encodeRecordBatchSync([{ value: utf8('two') }, { value: utf8('three') }], { baseOffset: 6n })
