@@ -28,6 +28,7 @@ export interface FetchedRecord {
   key: Uint8Array | null
   /** `null` is a tombstone. */
   value: Uint8Array | null
+  /** Records without headers all share one frozen empty array: read it, copy it, never modify it in place. */
   headers: Array<{ key: string; value: Uint8Array | null }>
   /** The leader epoch stored with the record's batch (-1 for old formats). */
   leaderEpoch: number

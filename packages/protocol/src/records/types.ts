@@ -24,6 +24,7 @@ export interface Record {
   key: Uint8Array | null
   /** `null` is a tombstone. */
   value: Uint8Array | null
+  /** Records without headers all share one frozen empty array: read it, copy it, never modify it in place. */
   headers: RecordHeader[]
   /** The record's own attributes byte (unused by Kafka since magic v2, always 0 on write); for magic v0/v1, the message attributes. */
   attributes: number
