@@ -102,11 +102,11 @@ export class ProducerBatch {
     this.recordBytes += size
   }
 
-  freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional = false): void {
+  freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional = false, allocate?: (byteLength: number) => Uint8Array): void {
     this.baseSequence = baseSequence
     this.frozenEpoch = producerEpoch
     this.producerEpoch = producerEpoch
-    this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence, isTransactional })
+    this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence, isTransactional, ...(allocate !== undefined ? { allocate } : {}) })
   }
 
   /**
@@ -264,9 +264,17 @@ export class PartitionQueue {
   }
 
   /** Encodes `batch` for its first send; with idempotence it takes the partition's next sequence. */
-  freeze(batch: ProducerBatch, compression: CompressionCodec, producerId: bigint, producerEpoch: number, idempotent: boolean, isTransactional = false): void {
+  freeze(
+    batch: ProducerBatch,
+    compression: CompressionCodec,
+    producerId: bigint,
+    producerEpoch: number,
+    idempotent: boolean,
+    isTransactional = false,
+    allocate?: (byteLength: number) => Uint8Array,
+  ): void {
     const sequence = idempotent ? this.nextSequence : -1
-    batch.freeze(compression, producerId, producerEpoch, sequence, isTransactional)
+    batch.freeze(compression, producerId, producerEpoch, sequence, isTransactional, allocate)
     if (idempotent) this.nextSequence = incrementSequence(sequence, batch.recordCount)
   }
 

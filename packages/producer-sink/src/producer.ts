@@ -11,6 +11,7 @@ import {
   loadCompressionCodec,
 } from '@kafkats/protocol'
 import { type DeliveryTarget, PartitionQueue, ProducerBatch, type RecordMetadata } from './accumulator.js'
+import { BatchBufferPool } from './batch-buffer-pool.js'
 import { BufferFullError } from './buffer-full-error.js'
 import { DeliveryTimeoutError } from './delivery-timeout-error.js'
 import { producerIdChannel } from './diagnostics.js'
@@ -28,6 +29,15 @@ import {
   TransactionManager,
   type TransactionOffset,
 } from './transaction-manager.js'
+
+/**
+ * Batch memory blocks (batch-buffer-pool.ts): batchMaxBytes plus room for the batch header and
+ * records whose encoded size exceeds the producer's per-record estimate; a batch larger than a
+ * block gets its own array.
+ */
+const BATCH_BLOCK_SLACK_BYTES = 4096
+/** Blocks kept for reuse when more were released than batches took: bounds what an idle producer holds. */
+const MAX_FREE_BATCH_BLOCKS = 8
 
 /** What `producer.transaction(fn)` hands to `fn`: sends and offsets that belong to the transaction. */
 export interface Transaction {
@@ -361,6 +371,9 @@ export class Producer {
       connectionFor: (nodeId) => producer.connectionFor(nodeId),
       scheduleQueue: (queue) => producer.scheduleQueue(queue),
       release: (records, bytes) => producer.release(records, bytes),
+      // acks=0: a batch counts as acknowledged once handed to the socket, which may not have
+      // written it yet, so its memory is never reused. A block holds a full batch and its header.
+      batchBufferPool: this.options.acks === 0 ? null : new BatchBufferPool(this.options.batchMaxBytes + BATCH_BLOCK_SLACK_BYTES, MAX_FREE_BATCH_BLOCKS),
       progress: this.progress,
       sequenceLost: (topic, partition, errorName) => producer.sequenceLost(topic, partition, errorName),
       requestSettled: () => producer.maybeBumpEpoch(),

@@ -2,6 +2,7 @@ import type { BrokerConnection, Logger } from '@kafkats/connection'
 import type { ClusterMetadata } from '@kafkats/metadata'
 import { EncodeError, ErrorCode, KafkaError, KafkaProtocolError, ProduceApi, type ProduceResponse, errorByCode } from '@kafkats/protocol'
 import type { PartitionQueue, ProducerBatch } from './accumulator.js'
+import type { BatchBufferPool } from './batch-buffer-pool.js'
 import { type ProduceBatchSentMessage, batchAckedChannel, batchSentChannel } from './diagnostics.js'
 import { MAX_IN_FLIGHT_IDEMPOTENT, type ResolvedProducerOptions } from './options.js'
 
@@ -55,6 +56,8 @@ export interface SinkHost {
   scheduleQueue(queue: PartitionQueue): void
   /** Counters of the producer's `metrics()`. */
   readonly progress: { batchesSent: number; batchRetries: number; recordsAcknowledged: number; recordsFailed: number }
+  /** Where batches are encoded (null: a new array each, as with acks=0, where a written batch is never answered). */
+  readonly batchBufferPool: BatchBufferPool | null
   /** A batch settled: its records leave the producer buffer. */
   release(records: number, bytes: number): void
   /** The broker lost this producer's sequence for a partition: only a new epoch recovers. */
@@ -258,7 +261,7 @@ export class Sink {
   private freezeIsolating(batch: ProducerBatch, queue: PartitionQueue): boolean {
     const host = this.host
     const options = host.options
-    const freeze = (): void => queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null)
+    const freeze = (): void => queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null, host.batchBufferPool?.allocate)
     try {
       freeze()
       return true
@@ -489,6 +492,14 @@ export class Sink {
         this.host.progress.recordsAcknowledged += head.recordCount
         head.complete()
         this.host.release(head.recordCount, head.recordBytes)
+        // Sent once and answered: its one request is written and done with, so its memory can take
+        // the next batch. A batch sent more than once may still sit in a request that failed on a
+        // connection that has not dropped it yet: the garbage collector takes that one.
+        const pool = this.host.batchBufferPool
+        if (pool !== null && head.sends === 1 && head.encoded !== null) {
+          pool.release(head.encoded)
+          head.encoded = null
+        }
       } else if (head.failure !== null) {
         queue.batches.shift()
         this.host.progress.recordsFailed += head.recordCount

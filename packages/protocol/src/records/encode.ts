@@ -43,6 +43,15 @@ export interface EncodeRecordBatchOptions {
   maxTimestamp?: bigint
   /** Time used for records without a timestamp (default `Date.now()`). */
   now?: number
+  /**
+   * Where an uncompressed batch is written: called once with the batch's exact length and must
+   * return a Uint8Array of that length. Every byte of it is written, so its old contents do not
+   * matter: a producer can hand back memory of a batch the broker already acknowledged instead of
+   * a fresh, zero-filled buffer (fresh memory of ~1 MiB per batch cost more than copying the values
+   * into it). Not called for compressed batches (the codec's output is its own buffer). Default: a
+   * new Uint8Array.
+   */
+  allocate?: (byteLength: number) => Uint8Array
 }
 
 /**
@@ -104,7 +113,7 @@ export function encodeRecordBatchSync(records: readonly RecordInput[], options: 
   // pass 2: write
   const compressed = codec !== 'none'
   // uncompressed: records go straight into the batch; compressed: into their own region first
-  const recordsBuffer = new Uint8Array(compressed ? recordsSize : RECORD_BATCH_OVERHEAD + recordsSize)
+  const recordsBuffer = compressed ? new Uint8Array(recordsSize) : allocateBatch(options.allocate, RECORD_BATCH_OVERHEAD + recordsSize)
   let out = recordsBuffer
   let position = compressed ? 0 : RECORD_BATCH_OVERHEAD
   slot = 0
@@ -296,6 +305,13 @@ function varlongSize(value: number): number {
     size++
   }
   return size
+}
+
+function allocateBatch(allocate: ((byteLength: number) => Uint8Array) | undefined, byteLength: number): Uint8Array {
+  if (allocate === undefined) return new Uint8Array(byteLength)
+  const out = allocate(byteLength)
+  if (out.length !== byteLength) throw new EncodeError(`allocate(${byteLength}) returned ${out.length} bytes`)
+  return out
 }
 
 function putUvarint(out: Uint8Array, position: number, value: number): number {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { CompressionError } from '../compression/compression-error.js'
 import type { CompressionCodec } from '../compression/codecs.js'
 import { DecodeError } from '../errors/decode-error.js'
+import { EncodeError } from '../errors/encode-error.js'
 import { crc32Implementation, forcePortableCrc32 } from '../hashing/crc32.js'
 import {
   CorruptRecordError,
@@ -571,5 +572,34 @@ describe('malformed input', () => {
         expect(isTyped(error), String(error)).toBe(true)
       }
     }
+  })
+})
+
+describe('encodeRecordBatchSync with allocate', () => {
+  const records = [
+    { key: new TextEncoder().encode('k1'), value: new Uint8Array(300).fill(7), headers: [{ key: 'h', value: new Uint8Array([1, 2]) }] },
+    { key: null, value: null, timestamp: 1_700_000_000_123n },
+    { key: new TextEncoder().encode('k3'), value: new Uint8Array(70).fill(9) },
+  ]
+  const options = { producerId: 42n, producerEpoch: 3, baseSequence: 10, now: 1_700_000_000_000 }
+
+  it('writes every byte of the memory it is given: a dirty buffer yields the same bytes as a fresh one', () => {
+    const fresh = encodeRecordBatchSync(records, options)
+    const dirty = encodeRecordBatchSync(records, { ...options, allocate: (byteLength) => new Uint8Array(byteLength).fill(0xee) })
+    expect(Buffer.from(dirty).equals(Buffer.from(fresh))).toBe(true)
+  })
+
+  it('is not used for compressed batches, and a wrong length is an EncodeError', () => {
+    let calls = 0
+    encodeRecordBatchSync(records, {
+      ...options,
+      compression: 'gzip',
+      allocate: (byteLength) => {
+        calls++
+        return new Uint8Array(byteLength)
+      },
+    })
+    expect(calls).toBe(0)
+    expect(() => encodeRecordBatchSync(records, { ...options, allocate: (byteLength) => new Uint8Array(byteLength + 1) })).toThrow(EncodeError)
   })
 })

@@ -1,0 +1,43 @@
+import { decodeRecordBatchesSync, encodeRecordBatchSync } from '@kafkats/protocol'
+import { describe, expect, it } from 'vitest'
+import { BatchBufferPool } from './batch-buffer-pool.js'
+
+const records = (count: number, fill: number): Array<{ key: Uint8Array; value: Uint8Array }> =>
+  Array.from({ length: count }, (_, i) => ({ key: new TextEncoder().encode(`key-${i}`), value: new Uint8Array(1000).fill(fill) }))
+
+describe('BatchBufferPool', () => {
+  it('encodes a batch into a released block over the old bytes, and the batch decodes to the new records only', () => {
+    const pool = new BatchBufferPool(64 * 1024, 2)
+    const first = encodeRecordBatchSync(records(50, 0xaa), { allocate: pool.allocate })
+    expect(first.buffer.byteLength).toBe(64 * 1024)
+    pool.release(first)
+    expect(pool.freeBlocks).toBe(1)
+    // Fewer records than before: the block still holds the first batch's bytes past the new end.
+    const second = encodeRecordBatchSync(records(40, 0x55), { allocate: pool.allocate, producerId: 7n, producerEpoch: 1, baseSequence: 50 })
+    expect(second.buffer).toBe(first.buffer)
+    expect(pool.freeBlocks).toBe(0)
+    const {
+      batches: [batch],
+    } = decodeRecordBatchesSync(second)
+    expect(batch!.records).toHaveLength(40)
+    expect(batch!.baseSequence).toBe(50)
+    for (const record of batch!.records) expect(record.value!.every((byte) => byte === 0x55)).toBe(true)
+  })
+
+  it('gives batches under half a block or over a block their own arrays, and keeps only maxFreeBlocks', () => {
+    const pool = new BatchBufferPool(64 * 1024, 1)
+    const small = pool.allocate(1000)
+    const large = pool.allocate(64 * 1024 + 1)
+    expect(small.buffer.byteLength).toBe(1000)
+    expect(large.buffer.byteLength).toBe(64 * 1024 + 1)
+    pool.release(small)
+    pool.release(large)
+    expect(pool.freeBlocks).toBe(0)
+    const a = pool.allocate(40 * 1024)
+    const b = pool.allocate(40 * 1024)
+    expect(a.buffer).not.toBe(b.buffer)
+    pool.release(a)
+    pool.release(b)
+    expect(pool.freeBlocks).toBe(1)
+  })
+})
