@@ -33,6 +33,19 @@ describe('FrameDecoder', () => {
     }
   })
 
+  it('hands out a frame assembled from several socket chunks as a Buffer, as frames inside one chunk are', () => {
+    const bytes = Buffer.from(frame([...Array(300).keys()].map((i) => i & 0xff)))
+    const frames: Uint8Array[] = []
+    const decoder = new FrameDecoder(1024)
+    for (const cut of [[0, 2], [2, 100], [100, bytes.length]]) decoder.push(bytes.subarray(cut[0], cut[1]), (f) => frames.push(f))
+    expect(frames).toHaveLength(1)
+    expect(Buffer.isBuffer(frames[0])).toBe(true)
+    expect([...frames[0]!]).toEqual([...bytes.subarray(4)])
+    // A view made with the frame's species, as the record decoder does, is a Buffer as well.
+    const Species = (frames[0]!.constructor as unknown as { [Symbol.species]: new (b: ArrayBufferLike, o: number, l: number) => Uint8Array })[Symbol.species]
+    expect(Buffer.isBuffer(new Species(frames[0]!.buffer, frames[0]!.byteOffset + 1, 2))).toBe(true)
+  })
+
   it('rejects a frame above the maximum before allocating it, and a negative size', () => {
     const decoder = new FrameDecoder(100)
     expect(() => decoder.push(new Uint8Array([0x7f, 0xff, 0xff, 0xff]), () => {})).toThrow(ResponseTooLargeError)

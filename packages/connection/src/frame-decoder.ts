@@ -5,6 +5,12 @@ import { ResponseTooLargeError } from './response-too-large-error.js'
  * inside one chunk is returned as a view of that chunk (no copy); a frame spread over several
  * chunks is copied once into a buffer of exactly its size, allocated only after the size has
  * been checked against `maxFrameBytes`.
+ *
+ * That buffer is a Node `Buffer` from `Buffer.allocUnsafe`, like the socket's chunks: every frame
+ * is then a Buffer, so the views the record decoder makes of it (with the frame's own view class)
+ * are Buffers too, and a layer that must hand out Buffers (@kafkats/kafkajs) uses them as they are
+ * instead of making a second view per key and value. Unsafe (not zero-filled) is safe here: the
+ * frame is handed on only after every byte of it was written from the stream.
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number
@@ -59,7 +65,7 @@ export class FrameDecoder {
         offset += size
         onFrame(frame)
       } else {
-        this.pending = new Uint8Array(size)
+        this.pending = Buffer.allocUnsafe(size)
         this.pendingHave = 0
       }
     }
