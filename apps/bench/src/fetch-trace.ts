@@ -6,6 +6,7 @@
  * behaviour), franz-go's from a kgo `OnBrokerE2E` hook. No Kafka client is imported here.
  */
 import { readFileSync, readdirSync } from 'node:fs'
+import { coverage, quantile } from './trace-intervals.js'
 
 /** One Fetch request, times in ms on the child's own clock. */
 export interface FetchTraceRequest {
@@ -76,38 +77,6 @@ export interface FetchTraceSummary {
   /** Share of the window with no Fetch in flight to any broker. */
   idleShare: number
   brokers: BrokerFetchSummary[]
-}
-
-const quantile = (values: number[], q: number): number => {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-}
-
-/** Time in [from, to) covered by `level(t) ≥ 1` where level counts intervals, plus the weighted mean level and its max. */
-function coverage(intervals: Array<[number, number]>, from: number, to: number): { busy: number; meanLevel: number; maxLevel: number } {
-  const edges: Array<[number, number]> = []
-  for (const [start, end] of intervals) {
-    const a = Math.max(start, from)
-    const b = Math.min(end, to)
-    if (b > a) edges.push([a, 1], [b, -1])
-  }
-  // At equal times, ends before starts: a response and the next request at the same ms is not two in flight.
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1])
-  let level = 0
-  let last = from
-  let busy = 0
-  let weighted = 0
-  let maxLevel = 0
-  for (const [t, delta] of edges) {
-    if (level > 0) busy += t - last
-    weighted += level * (t - last)
-    last = t
-    level += delta
-    maxLevel = Math.max(maxLevel, level)
-  }
-  const span = to - from
-  return { busy: span > 0 ? busy / span : 0, meanLevel: span > 0 ? weighted / span : 0, maxLevel }
 }
 
 export function summarizeFetchTrace(trace: FetchTrace): FetchTraceSummary {

@@ -12,6 +12,7 @@
  * are the broker's totals divided by its request count (means); request bytes have percentiles.
  * Subscribing changes neither client's behaviour. No Kafka client is imported here.
  */
+import { coverage, quantile } from './trace-intervals.js'
 
 /** One Produce request, times in ms on the child's own clock. */
 export interface ProduceTraceRequest {
@@ -70,38 +71,6 @@ export interface ProduceTraceSummary {
   brokers: BrokerProduceSummary[]
 }
 
-const quantile = (values: number[], q: number): number => {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-}
-
-/** Over [from, to): the share covered by at least one interval, the time-weighted mean count and the most at once. */
-function inFlight(intervals: Array<[number, number]>, from: number, to: number): { busy: number; meanLevel: number; maxLevel: number } {
-  const edges: Array<[number, number]> = []
-  for (const [start, end] of intervals) {
-    const a = Math.max(start, from)
-    const b = Math.min(end, to)
-    if (b > a) edges.push([a, 1], [b, -1])
-  }
-  // At equal times, ends before starts: a response and the next request in the same ms are not two in flight.
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1])
-  let level = 0
-  let last = from
-  let busy = 0
-  let weighted = 0
-  let maxLevel = 0
-  for (const [t, delta] of edges) {
-    if (level > 0) busy += t - last
-    weighted += level * (t - last)
-    last = t
-    level += delta
-    maxLevel = Math.max(maxLevel, level)
-  }
-  const span = to - from
-  return { busy: span > 0 ? busy / span : 0, meanLevel: span > 0 ? weighted / span : 0, maxLevel }
-}
-
 export function summarizeProduceTrace(trace: ProduceTrace): ProduceTraceSummary {
   const from = trace.windowStartMs
   const to = trace.windowEndMs
@@ -113,7 +82,7 @@ export function summarizeProduceTrace(trace: ProduceTrace): ProduceTraceSummary 
     const batches = trace.batches.filter((b) => b.nodeId === nodeId && b.atMs >= from && b.atMs < to)
     const kib = inWindow.map((r) => r.requestBytes / 1024)
     const roundTrips = inWindow.map((r) => r.endMs - r.startMs)
-    const level = inFlight(
+    const level = coverage(
       all.map((r) => [r.startMs, r.endMs]),
       from,
       to,
