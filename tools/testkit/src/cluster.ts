@@ -32,7 +32,8 @@ export interface ClusterOptions {
   /** Kafka version: '4.3.1' (default), '3.9' (= 3.9.2). Default: env KAFKA_VERSION, else 4.3.1. */
   kafkaVersion?: string
   /**
-   * Root of all run dirs; the cluster lives in `<runRoot>/<kafkaVersion>/`.
+   * Root of all run dirs; the cluster lives in `<runRoot>/<kafkaVersion>/` (with a port offset,
+   * `<runRoot>/offset-<n>/<kafkaVersion>/`, see {@link runRootFor}).
    * Default: env KAFKATS_RUN_DIR, else tools/testkit/.run
    */
   runRoot?: string
@@ -182,9 +183,23 @@ interface Ctx {
   log: (message: string) => void
 }
 
+/** The run dirs of the clusters on port offset `n` live under `<root>/offset-<n>/`. */
+const OFFSET_DIR = /^offset-\d+$/
+
+/**
+ * The run root of the cluster on `offset`: the base root itself for offset 0, else its own
+ * `offset-<n>` directory. Two clusters on different port offsets are two clusters: sharing one run
+ * dir made the second see the first's node pids and data as its own (a test run without the
+ * offset stopped and reformatted a developer's cluster on another offset).
+ */
+export function runRootFor(baseRoot: string, offset: number): string {
+  return offset === 0 ? baseRoot : join(baseRoot, `offset-${offset}`)
+}
+
 function context(options: ClusterOptions = {}): Ctx {
   const dist = kafkaDist(options.kafkaVersion)
-  const runRoot = resolve(options.runRoot ?? process.env['KAFKATS_RUN_DIR'] ?? join(TESTKIT_DIR, '.run'))
+  const baseRoot = resolve(options.runRoot ?? process.env['KAFKATS_RUN_DIR'] ?? join(TESTKIT_DIR, '.run'))
+  const runRoot = runRootFor(baseRoot, portOffset())
   const heapEnv = Number(process.env['KAFKATS_KAFKA_HEAP_MB'] ?? '')
   const heapMb = options.heapMb ?? (Number.isInteger(heapEnv) && heapEnv > 0 ? heapEnv : 512)
   return {
@@ -595,7 +610,7 @@ function otherRunningVersions(ctx: Ctx): string[] {
   if (!existsSync(ctx.runRoot)) return []
   const found: string[] = []
   for (const entry of readdirSync(ctx.runRoot)) {
-    if (entry === ctx.dist.version || entry.startsWith('.')) continue
+    if (entry === ctx.dist.version || entry.startsWith('.') || OFFSET_DIR.test(entry)) continue
     const dir = join(ctx.runRoot, entry)
     for (const id of NODE_IDS) {
       const nodeDir = join(dir, `node${id}`)
@@ -614,7 +629,7 @@ export function runVersions(options: ClusterOptions = {}): string[] {
   const ctx = context(options)
   if (!existsSync(ctx.runRoot)) return []
   return readdirSync(ctx.runRoot).filter(
-    (e) => !e.startsWith('.') && existsSync(join(ctx.runRoot, e, 'cluster.json')),
+    (e) => !e.startsWith('.') && !OFFSET_DIR.test(e) && existsSync(join(ctx.runRoot, e, 'cluster.json')),
   )
 }
 
