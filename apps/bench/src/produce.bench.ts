@@ -28,6 +28,7 @@ import {
   bootstrapBrokers,
   environmentLines,
   flag,
+  flushWriteBack,
   fmt,
   only,
   packageVersion,
@@ -205,7 +206,10 @@ async function main(): Promise<void> {
           )
           if (r.produceTrace !== undefined) process.stdout.write(`${formatProduceTrace(summarizeProduceTrace(r.produceTrace))}\n`)
         }
-        await sleep(3000) // let the brokers settle (replication, log flush) before the next client
+        // The brokers' writes of this run go to disk now, not during the next client's run.
+        const flushed = await flushWriteBack()
+        process.stdout.write(`  write-back flushed: ${flushed.dirtyMiB === null ? '?' : fmt.int(flushed.dirtyMiB)} MiB dirty, sync ${fmt.s(flushed.seconds)} s\n`)
+        await sleep(3000) // let the brokers settle (replication, topic deletion) before the next client
       }
     }
   }
@@ -229,7 +233,7 @@ async function main(): Promise<void> {
   )
   for (const [client, peer] of Object.entries(peers)) if (peer.unavailable !== undefined) lines.push(`- **${client} DID NOT RUN** (cannot be built): ${peer.unavailable.split('\n')[0]}`)
   lines.push(
-    `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}, leaders spread over the 3 brokers); the client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel), connects, sends ${fmt.int(WARMUP)} warm-up records and waits for them (connections, metadata, producer id, JIT), then sends ${fmt.int(RECORDS)} records, timed until the last acknowledgement. acks=all and idempotent for every client, no compression. Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct, so every client's default key partitioner spreads them over all partitions); values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct values, the same bytes for every client: files for the Go and Java peers), no headers. After each run, ListOffsets (high watermark − log start, summed over partitions) must show exactly ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} records; then the topic is deleted. Every round runs every client once, **in a different order each round** (the client list rotated by one; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
+    `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}, leaders spread over the 3 brokers); the client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel), connects, sends ${fmt.int(WARMUP)} warm-up records and waits for them (connections, metadata, producer id, JIT), then sends ${fmt.int(RECORDS)} records, timed until the last acknowledgement. acks=all and idempotent for every client, no compression. Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct, so every client's default key partitioner spreads them over all partitions); values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct values, the same bytes for every client: files for the Go and Java peers), no headers. After each run, ListOffsets (high watermark − log start, summed over partitions) must show exactly ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} records; then the topic is deleted and the page cache's dirty pages are written to disk (\`sync\`, waited for), so no client's run pays for the previous one's disk write-back. Every round runs every client once, **in a different order each round** (the client list rotated by one; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
     `- records/s and MB/s: timed records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node \`process.cpuUsage()\`, Go \`getrusage(RUSAGE_SELF)\`, Java utime + stime of \`/proc/self/stat\` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ timed records. RSS: resident set when the timed window starts (libraries loaded, connected, warmed up) → the process's peak resident set over its whole life (Node \`process.resourceUsage().maxRSS\`, Go and Java \`VmHWM\` of \`/proc/self/status\`).${nodeChildRssNote(children)} Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.`,
