@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
 import { murmur2Partitioner } from 'kafkats'
 import type { DefaultPartitioner, ICustomPartitioner, LegacyPartitioner, Message, PartitionerArgs } from './types.js'

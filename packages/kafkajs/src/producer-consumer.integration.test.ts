@@ -97,6 +97,7 @@ describe('producer and consumer through the KafkaJS API', () => {
     await consumer.connect()
     await consumer.subscribe({ topic, fromBeginning: true })
     const delivered: string[] = []
+    const headerless: KafkaMessage[] = []
     let first: { firstOffset: string | null; lastOffset: string; highWatermark: string; offsetLag: string; uncommitted: unknown } | null = null
     let calls = 0
     await consumer.run({
@@ -108,6 +109,7 @@ describe('producer and consumer through the KafkaJS API', () => {
         await heartbeat()
         // Process only the first 5 records of each batch: the rest must be delivered again.
         for (const message of batch.messages.slice(0, 5)) {
+          headerless.push(message)
           delivered.push(message.value!.toString())
           resolveOffset(message.offset)
         }
@@ -121,6 +123,19 @@ describe('producer and consumer through the KafkaJS API', () => {
     }, 30_000)
     await consumer.disconnect()
     expect(delivered).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`))
+    // Messages sent without headers have `headers: {}` as KafkaJS's do: a plain, extensible object of
+    // their own, equal to {} under every comparison users make (toStrictEqual checks the constructor).
+    const [one, two] = headerless
+    for (const { headers } of [one!, two!]) {
+      expect(Object.getPrototypeOf(headers)).toBe(Object.prototype)
+      expect(headers!.constructor).toBe(Object)
+      expect(headers).toStrictEqual({})
+      expect(JSON.stringify(headers)).toBe('{}')
+    }
+    expect({ ...one }).toStrictEqual({ magicByte: 2, attributes: 0, timestamp: one!.timestamp, offset: '0', key: null, value: Buffer.from('m0'), headers: {}, isControlRecord: false })
+    one!.headers!['added'] = Buffer.from('x')
+    expect(one!.headers).toStrictEqual({ added: Buffer.from('x') })
+    expect(two!.headers).toStrictEqual({})
     expect(calls).toBeGreaterThanOrEqual(4)
     expect(first!.firstOffset).toBe('0')
     expect(first!.highWatermark).toBe('20')
