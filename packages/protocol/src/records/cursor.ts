@@ -56,3 +56,26 @@ export function readVarlongNumber(data: Uint8Array, end: number): number {
   }
   throw new DecodeError('varlong beyond 2^53', start)
 }
+
+/**
+ * Zigzag varint (or, with `long`, varlong as a number) at `p`, before `end`; leaves the position
+ * after it in `cursor.position`. The hot loop of record decoding reads five of these per record,
+ * nearly all one or two bytes long (lengths below 8 KiB, deltas within a batch), so those two
+ * cases are decoded here without touching the shared cursor's generic readers; small enough for
+ * V8 to inline at each call site, where the constant `long` folds away.
+ */
+export function readZigzagAt(data: Uint8Array, p: number, end: number, long: boolean): number {
+  const b0 = p < end ? (data[p] as number) : 0x80
+  if (b0 < 0x80) {
+    cursor.position = p + 1
+    return (b0 >>> 1) ^ -(b0 & 1)
+  }
+  const b1 = p + 1 < end ? (data[p + 1] as number) : 0x80
+  if (b1 < 0x80) {
+    cursor.position = p + 2
+    const zigzag = (b0 & 0x7f) | (b1 << 7)
+    return (zigzag >>> 1) ^ -(zigzag & 1)
+  }
+  cursor.position = p
+  return long ? readVarlongNumber(data, end) : readVarint(data, end)
+}

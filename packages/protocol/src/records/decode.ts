@@ -4,7 +4,7 @@ import { DecodeError } from '../errors/decode-error.js'
 import { crc32c } from '../hashing/crc32c.js'
 import { readUtf8 } from '../primitives/utf8.js'
 import { CorruptRecordError, type RecordBatchContext } from './corrupt-record-error.js'
-import { cursor, readUvarint, readVarint, readVarlongNumber } from './cursor.js'
+import { cursor, readVarint, readZigzagAt } from './cursor.js'
 import { decodeLegacyMessage } from './legacy.js'
 import type { ControlRecord, ControlRecordType, Record, RecordBatch, RecordHeader, TimestampType } from './types.js'
 
@@ -180,9 +180,9 @@ function decodeBatchV2(bytes: Uint8Array, view: DataView, p: number, end: number
 /**
  * Records of a v2 batch from `data[start, stop)`; the region must hold exactly `count` records.
  *
- * The hot loop of consuming: it keeps the read position in a local variable and reads the
- * one- and two-byte varints that make up nearly every record inline (the shared readers in
- * cursor.ts take the rest), makes key/value views with `viewConstructorOf`, and gives records
+ * The hot loop of consuming: it keeps the read position in a local variable and reads every
+ * varint with `readZigzagAt` (one- and two-byte values, nearly all of them, decoded inline; the
+ * shared readers in cursor.ts take the rest), makes key/value views with `viewConstructorOf`, and gives records
  * without headers the shared `NO_HEADERS`. The per-record allocations left are the record object,
  * its key and value views and its offset bigint.
  */
@@ -205,67 +205,23 @@ function decodeRecords(
   let lastTimestamp = baseTimestamp
   for (let i = 0; i < count; i++) {
     // length (zigzag varint): two bytes for records of 64 to 8,191 bytes
-    let length: number
-    const b0 = p < stop ? (data[p] as number) : 0x80
-    if (b0 < 0x80) {
-      length = (b0 >>> 1) ^ -(b0 & 1)
-      p += 1
-    } else if (p + 1 < stop && (data[p + 1] as number) < 0x80) {
-      const zigzag = (b0 & 0x7f) | ((data[p + 1] as number) << 7)
-      length = (zigzag >>> 1) ^ -(zigzag & 1)
-      p += 2
-    } else {
-      cursor.position = p
-      length = readVarint(data, stop)
-      p = cursor.position
-    }
+    const length = readZigzagAt(data, p, stop, false)
+    p = cursor.position
     const bodyStart = p
     if (length < 0 || length > stop - bodyStart) throw new DecodeError(`record length ${length} exceeds the ${stop - bodyStart} bytes left`, bodyStart)
     const recordEnd = bodyStart + length
     if (length === 0) throw new DecodeError('empty record', bodyStart)
     const attributes = data[p++] as number
     // timestampDelta (zigzag varlong): one byte within ±63 ms of the batch's first record, two within ±8 s
-    let timestampDelta: number
-    const t0 = p < recordEnd ? (data[p] as number) : 0x80
-    if (t0 < 0x80) {
-      timestampDelta = (t0 >>> 1) ^ -(t0 & 1)
-      p += 1
-    } else if (p + 1 < recordEnd && (data[p + 1] as number) < 0x80) {
-      const zigzag = (t0 & 0x7f) | ((data[p + 1] as number) << 7)
-      timestampDelta = (zigzag >>> 1) ^ -(zigzag & 1)
-      p += 2
-    } else {
-      cursor.position = p
-      timestampDelta = readVarlongNumber(data, recordEnd)
-      p = cursor.position
-    }
+    const timestampDelta = readZigzagAt(data, p, recordEnd, true)
+    p = cursor.position
     // offsetDelta (zigzag varint): one byte for the first 64 records of a batch, two up to 8,191
-    let offsetDelta: number
-    const o0 = p < recordEnd ? (data[p] as number) : 0x80
-    if (o0 < 0x80) {
-      offsetDelta = (o0 >>> 1) ^ -(o0 & 1)
-      p += 1
-    } else if (p + 1 < recordEnd && (data[p + 1] as number) < 0x80) {
-      const zigzag = (o0 & 0x7f) | ((data[p + 1] as number) << 7)
-      offsetDelta = (zigzag >>> 1) ^ -(zigzag & 1)
-      p += 2
-    } else {
-      cursor.position = p
-      offsetDelta = readVarint(data, recordEnd)
-      p = cursor.position
-    }
+    const offsetDelta = readZigzagAt(data, p, recordEnd, false)
+    p = cursor.position
     // key and value (nullable bytes: a zigzag varint length, -1 for null)
     let key: Uint8Array | null = null
-    let keyLength: number
-    const k0 = p < recordEnd ? (data[p] as number) : 0x80
-    if (k0 < 0x80) {
-      keyLength = (k0 >>> 1) ^ -(k0 & 1)
-      p += 1
-    } else {
-      cursor.position = p
-      keyLength = readVarint(data, recordEnd)
-      p = cursor.position
-    }
+    const keyLength = readZigzagAt(data, p, recordEnd, false)
+    p = cursor.position
     if (keyLength >= 0) {
       if (keyLength > recordEnd - p) throw new DecodeError(`length ${keyLength} exceeds the ${recordEnd - p} bytes left in the record`, p)
       key = new View(buffer, base + p, keyLength)
@@ -274,20 +230,8 @@ function decodeRecords(
       throw new DecodeError(`invalid length ${keyLength}`, p)
     }
     let value: Uint8Array | null = null
-    let valueLength: number
-    const v0 = p < recordEnd ? (data[p] as number) : 0x80
-    if (v0 < 0x80) {
-      valueLength = (v0 >>> 1) ^ -(v0 & 1)
-      p += 1
-    } else if (p + 1 < recordEnd && (data[p + 1] as number) < 0x80) {
-      const zigzag = (v0 & 0x7f) | ((data[p + 1] as number) << 7)
-      valueLength = (zigzag >>> 1) ^ -(zigzag & 1)
-      p += 2
-    } else {
-      cursor.position = p
-      valueLength = readVarint(data, recordEnd)
-      p = cursor.position
-    }
+    const valueLength = readZigzagAt(data, p, recordEnd, false)
+    p = cursor.position
     if (valueLength >= 0) {
       if (valueLength > recordEnd - p) throw new DecodeError(`length ${valueLength} exceeds the ${recordEnd - p} bytes left in the record`, p)
       value = new View(buffer, base + p, valueLength)
