@@ -16,7 +16,7 @@ export interface FetchResponsePartition {
   highWatermark: bigint
   /** Record-batch bytes the broker returned for the partition. */
   bytes: number
-  /** Records handed on to the application's buffer (control records and aborted transactions filtered out). */
+  /** Records in the batches handed on to the application's buffer, from the batch headers: control batches excluded; records below the fetch offset and aborted transactions are filtered when polled. */
   records: number
   /** The replica the broker asked the client to fetch the partition from (KIP-392); -1 for none. */
   preferredReadReplica: number

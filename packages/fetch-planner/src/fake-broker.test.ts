@@ -517,6 +517,32 @@ describe('FetchPlanner with a fake leader and follower', () => {
     expect(answered.filter((a) => a.bufferedBatches === 1).length).toBeGreaterThanOrEqual(2)
   })
 
+  it('a corrupt batch (CRC mismatch), found when polled: an error event, the partition stops before it until seek, nothing after it is handed out', async () => {
+    const c = await cluster({ logStart: 0n, highWatermark: 30n, epoch: LEADER_EPOCH }, { logStart: 0n, highWatermark: 30n, epoch: LEADER_EPOCH })
+    let corrupt = true
+    c.leader.hook = (fetchOffset) => {
+      if (!corrupt || fetchOffset !== 10n) return undefined
+      const answer = serve(c.leader.log, fetchOffset)
+      const bytes = answer.records!.slice()
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff
+      return { ...answer, records: bytes }
+    }
+    const errors: KafkaError[] = []
+    const p = planner(c, { rack: '' })
+    p.on('error', (error) => errors.push(error))
+    p.assign([{ topic: TOPIC, partition: 0, offset: { kind: 'offset', offset: 0n } }])
+    expect(offsetsOf(await consume(p, 10))).toEqual(range(0, 10))
+    await waitFor(() => c.leader.fetchOffsets.includes(20n), 5_000, 'the fetch after the corrupt answer')
+    expect(await p.poll({ maxWaitMs: 300 })).toEqual([])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ errorName: 'CORRUPT_MESSAGE', retriable: false })
+    expect(p.partitionMetrics()[0]).toMatchObject({ state: 'failed', position: 10n })
+    expect(await p.poll({ maxWaitMs: 300 })).toEqual([])
+    corrupt = false
+    p.seek(TOPIC, 0, { kind: 'offset', offset: 10n })
+    expect(offsetsOf(await consume(p, 20))).toEqual(range(10, 30))
+  })
+
   it('poll() rejects with the abort reason when its signal aborts', async () => {
     const c = await cluster({ logStart: 0n, highWatermark: 0n, epoch: LEADER_EPOCH }, { logStart: 0n, highWatermark: 0n, epoch: LEADER_EPOCH })
     const p = planner(c, { rack: '' })

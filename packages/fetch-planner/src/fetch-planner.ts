@@ -7,6 +7,7 @@ import type { FetchPlannerEventMap, FetchPlannerListener } from './events.js'
 import { topicPartitionKey } from '@kafkats/metadata'
 import { OffsetResolver } from './offsets.js'
 import { type FetchPlannerOptions, type ResolvedFetchPlannerOptions, resolveFetchPlannerOptions } from './options.js'
+import { type FetchedPartition, materialize } from './records.js'
 import { chooseReplica, onBrokerRemoved, onLeaderChange, onReplicasChange } from './rules.js'
 import { FetchSource, type FetchSourceHost } from './source.js'
 import type { BrokerCounters, FetchedBatch, PartitionFetchMetrics, StartOffset, TopicPartition } from './types.js'
@@ -16,7 +17,8 @@ export const DEFAULT_POLL_WAIT_MS = 1000
 interface BufferedBatch {
   cursor: Cursor
   generation: number
-  batch: FetchedBatch
+  /** Decoded into a FetchedBatch when polled. */
+  fetched: FetchedPartition
 }
 
 /**
@@ -70,7 +72,7 @@ export class FetchPlanner {
       connect: (brokerId) => planner.connect(brokerId, 'fetch'),
       countersFor: (brokerId) => planner.countersFor(brokerId),
       isAssigned: (cursor) => planner.cursors.get(cursor.key) === cursor,
-      buffer: (cursor, batch) => planner.bufferBatch(cursor, batch),
+      buffer: (cursor, fetched) => planner.bufferBatch(cursor, fetched),
       place: (cursor, now) => planner.place(cursor, now),
       startValidation: (cursor) => planner.startValidation(cursor),
       truncate: (cursor, endOffset, endOffsetEpoch, detectedBy) => planner.truncate(cursor, endOffset, endOffsetEpoch, detectedBy),
@@ -491,9 +493,9 @@ export class FetchPlanner {
     return this.pool.get(broker.address, purpose)
   }
 
-  /** A fetch source delivers a batch for `poll`. */
-  private bufferBatch(cursor: Cursor, batch: FetchedBatch): void {
-    this.buffer.push({ cursor, generation: cursor.generation, batch })
+  /** A fetch source delivers a partition's answer for `poll`. */
+  private bufferBatch(cursor: Cursor, fetched: FetchedPartition): void {
+    this.buffer.push({ cursor, generation: cursor.generation, fetched })
     cursor.buffered++
     this.wakeData()
   }
@@ -513,10 +515,28 @@ export class FetchPlanner {
         keep.push(entry)
         continue
       }
+      let batch: FetchedBatch
+      try {
+        batch = materialize(entry.fetched, this.options.isolationLevel)
+      } catch (error) {
+        // Corrupt data (a CRC mismatch, bytes the decoder rejects): the partition stops at the
+        // position before it until `seek`, as when the fetch itself fails; its later buffered
+        // answers belong to the old generation and are skipped.
+        cursor.buffered = 0
+        this.fail(cursor, KafkaError.isInstance(error) ? error : new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error }))
+        continue
+      }
       cursor.buffered--
-      cursor.position = entry.batch.nextOffset
-      cursor.positionEpoch = entry.batch.leaderEpoch
-      if (entry.batch.records.length > 0 || this.options.emptyBatches) out.push(entry.batch)
+      cursor.position = batch.nextOffset
+      cursor.positionEpoch = batch.leaderEpoch
+      if (batch.records.length > 0) {
+        const counters = this.countersFor(batch.servedBy)
+        counters.partitionsServed++
+        counters.records += batch.records.length
+        out.push(batch)
+      } else if (this.options.emptyBatches) {
+        out.push(batch)
+      }
     }
     const changed = keep.length !== this.buffer.length
     this.buffer = keep

@@ -1,6 +1,6 @@
-import { type RecordBatch, decodeRecordBatchesSync, encodeControlBatch, encodeRecordBatchSync, encodeUtf8 } from '@kafkats/protocol'
+import { CorruptRecordError, type RecordBatch, decodeRecordBatchesSync, encodeControlBatch, encodeRecordBatchSync, encodeUtf8 } from '@kafkats/protocol'
 import { describe, expect, it } from 'vitest'
-import { extractRecords } from './records.js'
+import { type FetchedPartition, extractRecords, materialize, scanBatches, summarizeBatches } from './records.js'
 
 const text = (value: Uint8Array | null): string | null => (value === null ? null : new TextDecoder().decode(value))
 
@@ -83,5 +83,71 @@ describe('extractRecords', () => {
   it('never moves backwards when every batch is below the fetch offset', () => {
     const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 20n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(batch(10n, ['a'])) })
     expect(out).toEqual({ records: [], nextOffset: 20n, lastEpoch: -1 })
+  })
+})
+
+describe('scanBatches (the batch headers, read when a Fetch answer arrives)', () => {
+  // Offsets 10-13, a transaction marker at 14, 15-16, then the first 20 bytes of a batch at 17.
+  const parts = [batch(10n, ['a', 'b', 'c', 'd'], { epoch: 4 }), encodeControlBatch({ type: 'COMMIT', producerId: 7n, producerEpoch: 0, baseOffset: 14n }), batch(15n, ['e', 'f'], { epoch: 6 })]
+  const complete = concat(...parts)
+  const bytes = concat(complete, batch(17n, ['g']).subarray(0, 20))
+
+  it('says where the next Fetch starts and with which epoch, as decoding every record does', () => {
+    for (const fetchOffset of [0n, 12n, 14n, 15n, 16n, 17n]) {
+      const decoded = decodeRecordBatchesSync(bytes)
+      const extracted = extractRecords({ topic: 't', partition: 0, fetchOffset, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decoded.batches })
+      const scan = scanBatches(bytes, fetchOffset)
+      expect(scan, `fetch offset ${fetchOffset}`).toEqual(summarizeBatches(decoded.batches, fetchOffset, 20))
+      expect(scan!.nextOffset).toBe(extracted.nextOffset)
+      expect(scan!.lastEpoch).toBe(extracted.lastEpoch)
+    }
+    expect(scanBatches(bytes, 12n)).toEqual({ batches: 3, records: 6, nextOffset: 17n, lastEpoch: 6, onlyControl: false, truncatedBytes: 20 })
+    expect(scanBatches(bytes, 17n)).toEqual({ batches: 0, records: 0, nextOffset: 17n, lastEpoch: -1, onlyControl: true, truncatedBytes: 20 })
+    expect(scanBatches(parts[1]!, 14n)).toMatchObject({ batches: 1, records: 0, nextOffset: 15n, onlyControl: true, truncatedBytes: 0 })
+  })
+
+  it('declines what must be decoded at once: a legacy message set, a header the decoder rejects, an unknown codec', () => {
+    const legacy = complete.slice()
+    legacy[16] = 1
+    expect(scanBatches(legacy, 0n)).toBeNull()
+    const short = complete.slice()
+    new DataView(short.buffer).setInt32(8, 30)
+    expect(scanBatches(short, 0n)).toBeNull()
+    const codec = complete.slice()
+    codec[22] = codec[22]! | 7
+    expect(scanBatches(codec, 0n)).toBeNull()
+  })
+})
+
+describe('materialize (a buffered answer decoded when polled)', () => {
+  const fetched = (bytes: Uint8Array, fetchOffset: bigint): FetchedPartition => ({
+    topic: 't',
+    partition: 3,
+    fetchOffset,
+    bytes,
+    batches: null,
+    abortedTransactions: null,
+    highWatermark: 20n,
+    lastStableOffset: 20n,
+    logStartOffset: 0n,
+    nextOffset: 14n,
+    leaderEpoch: 4,
+    servedBy: 2,
+  })
+
+  it('decodes and filters the records, and carries the position the fetch source computed', () => {
+    const out = materialize(fetched(batch(10n, ['a', 'b', 'c', 'd'], { epoch: 4 }), 12n), 'read_uncommitted')
+    expect(out).toMatchObject({ topic: 't', partition: 3, highWatermark: 20n, nextOffset: 14n, leaderEpoch: 4, servedBy: 2 })
+    expect(out.records.map((r) => [r.topic, r.partition, r.offset, text(r.value), r.leaderEpoch])).toEqual([
+      ['t', 3, 12n, 'c', 4],
+      ['t', 3, 13n, 'd', 4],
+    ])
+  })
+
+  it('checks the CRC: a corrupt batch throws CorruptRecordError naming the partition', () => {
+    const bytes = batch(10n, ['a', 'b', 'c', 'd']).slice()
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff
+    expect(() => materialize(fetched(bytes, 10n), 'read_uncommitted')).toThrow(CorruptRecordError)
+    expect(() => materialize(fetched(bytes, 10n), 'read_uncommitted')).toThrow(/t-3|partition 3/)
   })
 })

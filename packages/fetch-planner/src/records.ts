@@ -4,10 +4,11 @@ import {
   type RecordBatch,
   decodeRecordBatches,
   decodeRecordBatchesSync,
+  isCompressionCodecLoaded,
   nextOffsetAfter,
 } from '@kafkats/protocol'
 import type { IsolationLevel } from './options.js'
-import type { FetchedRecord } from './types.js'
+import type { FetchedBatch, FetchedRecord } from './types.js'
 
 export interface AbortedTransaction {
   producerId: bigint
@@ -102,5 +103,139 @@ export function decodeBatches(bytes: Uint8Array, context: { topic: string; parti
   } catch (error) {
     if (CompressionError.isInstance(error) && error.reason === 'not-loaded') return decodeRecordBatches(bytes, context)
     throw error
+  }
+}
+
+/**
+ * One partition's answer as the fetch source buffers it: the record bytes (a view into the Fetch
+ * response) and what the next Fetch needs, with the records decoded only when `poll` hands the
+ * batch out (`materialize`). Decoding at poll time, as the Java client's CompletedFetch does, keeps
+ * the decoded records of buffered partitions out of the heap: only the records of batches the
+ * application holds are alive, so they die young instead of surviving scavenges while they wait
+ * in the buffer (with 1,000 partitions a 13 MiB response decoded at once kept ~100,000 records alive).
+ */
+export interface FetchedPartition {
+  topic: string
+  partition: number
+  /** The offset the Fetch asked for: records below it are skipped. */
+  fetchOffset: bigint
+  bytes: Uint8Array
+  /** Already decoded (legacy message sets, or zstd before its codec was loaded: decoded where an await is possible); null: decode when polled. */
+  batches: RecordBatch[] | null
+  abortedTransactions: readonly AbortedTransaction[] | null
+  highWatermark: bigint
+  lastStableOffset: bigint
+  logStartOffset: bigint
+  /** Where the next Fetch starts, from the batch headers (see `scanBatches`). */
+  nextOffset: bigint
+  /** What to commit with `nextOffset` (-1 unknown). */
+  leaderEpoch: number
+  servedBy: number
+}
+
+/** What the batch headers of a partition's record bytes say, without decoding records or checking CRCs. */
+export interface BatchScan {
+  /** Complete batches ending after the fetch offset. */
+  batches: number
+  /** Records in those batches, control batches excluded (before records below the fetch offset and aborted transactions are filtered). */
+  records: number
+  /** After the last complete batch (control and empty batches included), never below the fetch offset. */
+  nextOffset: bigint
+  /** Leader epoch of the last such batch, or -1 when there is none. */
+  lastEpoch: number
+  /** Only control batches (transaction markers) among them. */
+  onlyControl: boolean
+  /** Bytes of a partial batch at the end (0 when the input ends on a batch boundary). */
+  truncatedBytes: number
+}
+
+/** Smallest batchLength of a v2 batch (its size − 12). */
+const MINIMUM_V2_BATCH_LENGTH = 49
+
+/**
+ * Walks the v2 batch headers of `bytes` for what the next Fetch needs (the same `nextOffset` and
+ * epoch `extractRecords` computes). Returns null when the records must be decoded now instead:
+ * a legacy (v0/v1) message set, a header the decoder will reject (it reports the error), or a
+ * zstd batch before the zstd codec is loaded (loading it needs an await, which `poll` cannot do).
+ */
+export function scanBatches(bytes: Uint8Array, fetchOffset: bigint): BatchScan | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let position = 0
+  let batches = 0
+  let records = 0
+  let nextOffset = fetchOffset
+  let lastEpoch = -1
+  let onlyControl = true
+  let truncatedBytes = 0
+  while (position < bytes.length) {
+    const available = bytes.length - position
+    if (available < 17) {
+      truncatedBytes = available
+      break
+    }
+    const batchLength = view.getInt32(position + 8)
+    if (view.getInt8(position + 16) !== 2 || batchLength < MINIMUM_V2_BATCH_LENGTH) return null
+    if (batchLength > available - 12) {
+      truncatedBytes = available
+      break
+    }
+    const attributes = view.getInt16(position + 21)
+    const codec = attributes & 7
+    if (codec > 4 || (codec === 4 && !isCompressionCodecLoaded('zstd'))) return null
+    const after = view.getBigInt64(position) + BigInt(view.getInt32(position + 23)) + 1n
+    if (after > fetchOffset) {
+      if (after > nextOffset) nextOffset = after
+      lastEpoch = view.getInt32(position + 12)
+      batches++
+      if ((attributes & 0x20) === 0) {
+        onlyControl = false
+        records += view.getInt32(position + 57)
+      }
+    }
+    position += 12 + batchLength
+  }
+  return { batches, records, nextOffset, lastEpoch, onlyControl, truncatedBytes }
+}
+
+/** The same summary from batches decoded already (the path `scanBatches` declines). */
+export function summarizeBatches(decoded: readonly RecordBatch[], fetchOffset: bigint, truncatedBytes: number): BatchScan {
+  let batches = 0
+  let records = 0
+  let nextOffset = fetchOffset
+  let lastEpoch = -1
+  let onlyControl = true
+  for (const batch of decoded) {
+    const after = nextOffsetAfter(batch)
+    if (after <= fetchOffset) continue
+    if (after > nextOffset) nextOffset = after
+    lastEpoch = batch.partitionLeaderEpoch
+    batches++
+    if (!batch.isControl) {
+      onlyControl = false
+      records += batch.records.length
+    }
+  }
+  return { batches, records, nextOffset, lastEpoch, onlyControl, truncatedBytes }
+}
+
+/**
+ * The batch `poll` hands out for a buffered partition answer: decodes its records (checking CRCs)
+ * and filters them (`extractRecords`). Throws what the decoder throws (CorruptRecordError,
+ * DecodeError, CompressionError).
+ */
+export function materialize(fetched: FetchedPartition, isolationLevel: IsolationLevel): FetchedBatch {
+  const { topic, partition } = fetched
+  const batches = fetched.batches ?? decodeRecordBatchesSync(fetched.bytes, { topic, partition }).batches
+  const { records } = extractRecords({ topic, partition, fetchOffset: fetched.fetchOffset, isolationLevel, abortedTransactions: fetched.abortedTransactions, batches })
+  return {
+    topic,
+    partition,
+    records,
+    highWatermark: fetched.highWatermark,
+    lastStableOffset: fetched.lastStableOffset,
+    logStartOffset: fetched.logStartOffset,
+    nextOffset: fetched.nextOffset,
+    leaderEpoch: fetched.leaderEpoch,
+    servedBy: fetched.servedBy,
   }
 }

@@ -12,6 +12,7 @@ import {
   type FetchResponse,
   type FetchResponsePartitionData,
   KafkaError,
+  type RecordBatch,
   KafkaProtocolError,
   ZERO_UUID,
 } from '@kafkats/protocol'
@@ -20,9 +21,9 @@ import type { FetchResponseEvent, FetchStartEvent } from './events.js'
 import { topicPartitionKey } from '@kafkats/metadata'
 import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js'
 import type { ResolvedFetchPlannerOptions } from './options.js'
-import { type ExtractedRecords, decodeBatches, extractRecords } from './records.js'
+import { type FetchedPartition, decodeBatches, scanBatches, summarizeBatches } from './records.js'
 import { decideFetchAnswer, formatMoves, onSourceFailure, pinToLeader, rackForRequest } from './rules.js'
-import type { BrokerCounters, FetchedBatch } from './types.js'
+import type { BrokerCounters } from './types.js'
 import { type FetchResponsePartition, type PreferredReplicaMove, fetchResponseChannel } from './diagnostics.js'
 
 /** Fetch v13 replaced topic names with topic ids. */
@@ -48,8 +49,8 @@ export interface FetchSourceHost {
   countersFor(brokerId: number): BrokerCounters
   /** Whether `cursor` is still the planner's cursor for its partition (not unassigned or replaced). */
   isAssigned(cursor: Cursor): boolean
-  /** Buffers a fetched batch for `poll`. */
-  buffer(cursor: Cursor, batch: FetchedBatch): void
+  /** Buffers a partition's answer for `poll` (which decodes its records). */
+  buffer(cursor: Cursor, fetched: FetchedPartition): void
   /** Cursor transitions, owned by the planner. */
   place(cursor: Cursor, now?: number): void
   startValidation(cursor: Cursor): void
@@ -489,62 +490,54 @@ export class FetchSource {
     const bytes = answer.records
     cursor.followerOutOfRangeCount = 0
     if (bytes === null || bytes.length === 0) return 0
-    const counters = this.host.countersFor(broker)
-    counters.bytes += bytes.length
-    let extracted: ExtractedRecords
-    try {
-      const pending = decodeBatches(bytes, { topic, partition: cursor.partition })
-      const decoded = pending instanceof Promise ? await pending : pending
-      if (!this.isCurrent(entry)) return 0
-      if (decoded.batches.length === 0) {
-        if (decoded.truncated !== null) {
-          this.host.logger.debug({ topic, partition: cursor.partition, offset: entry.fetchOffset, size: decoded.truncated.size }, 'only a partial batch arrived; fetching again')
-        }
+    this.host.countersFor(broker).bytes += bytes.length
+    // The batch headers say where the next Fetch starts; the records are decoded (and their CRCs
+    // checked) when `poll` hands the batch out (records.ts, FetchedPartition).
+    let scan = scanBatches(bytes, entry.fetchOffset)
+    let decoded: RecordBatch[] | null = null
+    if (scan === null) {
+      try {
+        const pending = decodeBatches(bytes, { topic, partition: cursor.partition })
+        const result = pending instanceof Promise ? await pending : pending
+        decoded = result.batches
+        scan = summarizeBatches(decoded, entry.fetchOffset, result.truncated === null ? 0 : result.truncated.available)
+      } catch (error) {
+        if (!this.isCurrent(entry)) return 0
+        this.host.fail(cursor, KafkaError.isInstance(error) ? error : new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error }))
         return 0
       }
-      extracted = extractRecords({
-        topic,
-        partition: cursor.partition,
-        fetchOffset: entry.fetchOffset,
-        isolationLevel: this.host.options.isolationLevel,
-        abortedTransactions: answer.abortedTransactions,
-        batches: decoded.batches,
-      })
-    } catch (error) {
       if (!this.isCurrent(entry)) return 0
-      this.host.fail(cursor, KafkaError.isInstance(error) ? error : new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error }))
+    }
+    if (scan.batches === 0) {
+      if (scan.truncatedBytes > 0) {
+        this.host.logger.debug({ topic, partition: cursor.partition, offset: entry.fetchOffset, available: scan.truncatedBytes }, 'only a partial batch arrived; fetching again')
+      }
       return 0
     }
-    if (extracted.records.length > 0) {
-      counters.partitionsServed++
-      counters.records += extracted.records.length
+    cursor.fetchOffset = scan.nextOffset
+    if (scan.lastEpoch >= 0) cursor.offsetEpoch = scan.lastEpoch
+    if (scan.onlyControl && cursor.buffered === 0 && !this.host.options.emptyBatches) {
+      // Only control batches (transaction markers): nothing to hand out, the position moves past them.
+      cursor.position = cursor.fetchOffset
+      cursor.positionEpoch = cursor.offsetEpoch
+      return 0
     }
-    const advanced = extracted.nextOffset > cursor.fetchOffset
-    cursor.fetchOffset = extracted.nextOffset
-    if (extracted.lastEpoch >= 0) cursor.offsetEpoch = extracted.lastEpoch
-    if (extracted.records.length === 0) {
-      if (!advanced) return 0
-      if (cursor.buffered === 0 && !this.host.options.emptyBatches) {
-        // Only control or aborted batches: nothing to hand out, the position moves past them.
-        cursor.position = cursor.fetchOffset
-        cursor.positionEpoch = cursor.offsetEpoch
-        return 0
-      }
-    }
-    const batch: FetchedBatch = {
+    this.host.buffer(cursor, {
       topic,
       partition: cursor.partition,
-      records: extracted.records,
+      fetchOffset: entry.fetchOffset,
+      bytes,
+      batches: decoded,
+      abortedTransactions: answer.abortedTransactions,
       highWatermark: answer.highWatermark,
       lastStableOffset: answer.lastStableOffset,
       logStartOffset: answer.logStartOffset,
       nextOffset: cursor.fetchOffset,
       leaderEpoch: cursor.offsetEpoch,
       servedBy: broker,
-    }
-    this.host.buffer(cursor, batch)
+    })
     this.bufferedBatches++
-    return extracted.records.length
+    return scan.records
   }
 
   private applyLeaderHint(topic: string, answer: FetchResponsePartitionData, endpoints: Map<number, { host: string; port: number; rack: string | null }>): void {

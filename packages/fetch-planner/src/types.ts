@@ -77,9 +77,9 @@ export interface BrokerCounters {
   requests: number
   /** Bytes of record data the broker returned. */
   bytes: number
-  /** Partition answers that carried records (one partition in one response counts once). */
+  /** Partition answers that carried records for the application (one partition in one response counts once; counted when polled). */
   partitionsServed: number
-  /** Records the broker returned that were handed to the application (after filtering). */
+  /** Records the broker returned that were handed to the application (after filtering; counted when polled). */
   records: number
 }
 
