@@ -309,9 +309,18 @@ function varlongSize(value: number): number {
 
 function allocateBatch(allocate: ((byteLength: number) => Uint8Array) | undefined, byteLength: number): Uint8Array {
   if (allocate === undefined) return new Uint8Array(byteLength)
-  const out = allocate(byteLength)
-  if (out.length !== byteLength) throw new EncodeError(`allocate(${byteLength}) returned ${out.length} bytes`)
+  // A JavaScript caller can pass anything: name the option rather than fail with a TypeError deep in the writer.
+  if (typeof allocate !== 'function') throw new EncodeError(`options.allocate must be a function (byteLength) => Uint8Array, got ${kindOf(allocate)}`)
+  const out: unknown = allocate(byteLength)
+  if (!(out instanceof Uint8Array)) throw new EncodeError(`options.allocate(${byteLength}) must return a Uint8Array, returned ${kindOf(out)}`)
+  if (out.length !== byteLength) throw new EncodeError(`options.allocate(${byteLength}) must return exactly ${byteLength} bytes, returned ${out.length}`)
   return out
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object'
+  return typeof value
 }
 
 function putUvarint(out: Uint8Array, position: number, value: number): number {

@@ -602,4 +602,30 @@ describe('encodeRecordBatchSync with allocate', () => {
     expect(calls).toBe(0)
     expect(() => encodeRecordBatchSync(records, { ...options, allocate: (byteLength) => new Uint8Array(byteLength + 1) })).toThrow(EncodeError)
   })
+
+  it('names the option in a typed error when allocate is not a function or returns no Uint8Array of the asked length', () => {
+    const bad: Array<[unknown, RegExp]> = [
+      ['not a function', /options\.allocate must be a function.*string/],
+      [{}, /options\.allocate must be a function.*Object/],
+      [() => null, /options\.allocate\(\d+\) must return a Uint8Array, returned null/],
+      [() => undefined, /options\.allocate\(\d+\) must return a Uint8Array, returned undefined/],
+      [(byteLength: number) => new Array<number>(byteLength).fill(0), /must return a Uint8Array, returned Array/],
+      [(byteLength: number) => new Uint16Array(byteLength), /must return a Uint8Array, returned Uint16Array/],
+      [(byteLength: number) => new Uint8Array(byteLength - 1), /must return exactly \d+ bytes, returned \d+/],
+    ]
+    for (const [allocate, message] of bad) {
+      let caught: unknown
+      try {
+        encodeRecordBatchSync(records, { ...options, allocate: allocate as (byteLength: number) => Uint8Array })
+      } catch (error) {
+        caught = error
+      }
+      expect(caught, String(message)).toBeInstanceOf(EncodeError)
+      expect(EncodeError.isInstance(caught)).toBe(true)
+      expect(String((caught as Error).message)).toMatch(message)
+    }
+    // A Buffer is a Uint8Array: accepted, and the bytes are the same as without allocate.
+    const viaBuffer = encodeRecordBatchSync(records, { ...options, allocate: (byteLength) => Buffer.alloc(byteLength) })
+    expect(Buffer.from(viaBuffer).equals(Buffer.from(encodeRecordBatchSync(records, options)))).toBe(true)
+  })
 })
