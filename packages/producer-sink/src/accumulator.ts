@@ -42,8 +42,19 @@ export class ProducerBatch {
   readonly partition: number
   readonly createdAt: number
   readonly records: RecordInput[] = []
-  private readonly targets: DeliveryTarget[] = []
-  private readonly slots: number[] = []
+  /**
+   * Who hears about each record. While the records follow one pattern (one target; the same slot,
+   * as `send(record, callback)` in a loop gives, or consecutive slots, as one `sendBatch` call
+   * gives) only `target`, `firstSlot` and `slotStep` are kept: the record at index i has slot
+   * firstSlot + slotStep * i. The per-record arrays are made at the first record that breaks the
+   * pattern. Two arrays pushed per record, and grown and collected per batch, cost as much as the
+   * batch's encoding with many small batches (1,000 partitions).
+   */
+  private target: DeliveryTarget | null = null
+  private firstSlot = 0
+  private slotStep = 0
+  private targets: DeliveryTarget[] | null = null
+  private slots: number[] | null = null
   // Records of a batch mostly share a millisecond: `metadataOf` reuses the last timestamp's bigint.
   private lastTimestamp: number | bigint | undefined
   private lastTimestampBig = -1n
@@ -95,18 +106,57 @@ export class ProducerBatch {
   }
 
   append(record: RecordInput, size: number, target: DeliveryTarget, slot: number): void {
+    const index = this.records.length
+    if (this.targets !== null) {
+      this.targets.push(target)
+      this.slots!.push(slot)
+    } else if (index === 0) {
+      this.target = target
+      this.firstSlot = slot
+    } else if (target !== this.target || slot !== this.firstSlot + this.slotStep * index) {
+      if (index === 1 && target === this.target && slot === this.firstSlot + 1) {
+        this.slotStep = 1
+      } else {
+        this.spreadTargets()
+        this.targets!.push(target)
+        this.slots!.push(slot)
+      }
+    }
     this.records.push(record)
-    this.targets.push(target)
-    this.slots.push(slot)
     this.sizeBytes += size
     this.recordBytes += size
+  }
+
+  /** The target of the record at `index`. */
+  targetAt(index: number): DeliveryTarget {
+    return this.targets === null ? this.target! : this.targets[index]!
+  }
+
+  /** The caller's slot of the record at `index`. */
+  slotAt(index: number): number {
+    return this.slots === null ? this.firstSlot + this.slotStep * index : this.slots[index]!
+  }
+
+  /** Switches to one target and slot per record (a record broke the pattern, or records are taken out). */
+  private spreadTargets(): void {
+    if (this.targets !== null) return
+    const count = this.records.length
+    const targets: DeliveryTarget[] = []
+    const slots: number[] = []
+    for (let i = 0; i < count; i++) {
+      targets.push(this.target!)
+      slots.push(this.firstSlot + this.slotStep * i)
+    }
+    this.targets = targets
+    this.slots = slots
+    this.target = null
   }
 
   freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional = false, allocate?: (byteLength: number) => Uint8Array): void {
     this.baseSequence = baseSequence
     this.frozenEpoch = producerEpoch
     this.producerEpoch = producerEpoch
-    this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence, isTransactional, ...(allocate !== undefined ? { allocate } : {}) })
+    this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence, isTransactional, allocate })
   }
 
   /**
@@ -116,6 +166,10 @@ export class ProducerBatch {
    * Returns how many records and buffer bytes were taken out, for the producer's buffer accounting.
    */
   dropUnencodable(compression: CompressionCodec): { records: number; bytes: number } {
+    // Taking records out shifts the indexes after them: keep each record's target and slot with it.
+    this.spreadTargets()
+    const targets = this.targets!
+    const slots = this.slots!
     let records = 0
     let bytes = 0
     for (let i = this.records.length - 1; i >= 0; i--) {
@@ -129,11 +183,11 @@ export class ProducerBatch {
       }
       const size = ProducerBatch.recordSize(record)
       const error = unencodable(record, this.topic, this.partition, cause)
-      const target = this.targets[i]!
-      const slot = this.slots[i]!
+      const target = targets[i]!
+      const slot = slots[i]!
       this.records.splice(i, 1)
-      this.targets.splice(i, 1)
-      this.slots.splice(i, 1)
+      targets.splice(i, 1)
+      slots.splice(i, 1)
       this.sizeBytes -= size
       this.recordBytes -= size
       records++
@@ -158,9 +212,17 @@ export class ProducerBatch {
 
   /** Tells every record's target that the batch was acknowledged (`acknowledgedOffset` is set). */
   complete(): void {
+    const count = this.records.length
     const targets = this.targets
-    const slots = this.slots
-    for (let i = 0; i < targets.length; i++) targets[i]!.acknowledged(slots[i]!, this, i)
+    if (targets === null) {
+      const target = this.target!
+      const firstSlot = this.firstSlot
+      const step = this.slotStep
+      for (let i = 0; i < count; i++) target.acknowledged(firstSlot + step * i, this, i)
+      return
+    }
+    const slots = this.slots!
+    for (let i = 0; i < count; i++) targets[i]!.acknowledged(slots[i]!, this, i)
   }
 
   /** The metadata of the record at `index` of this acknowledged batch (built on request only). */
@@ -181,9 +243,8 @@ export class ProducerBatch {
   fail(error: Error): void {
     // Every way a batch fails for good ends here (broker error, delivery timeout, close, abort).
     if (batchFailedChannel.hasSubscribers) batchFailedChannel.publish({ topic: this.topic, partition: this.partition, records: this.recordCount, attempts: this.sends, error })
-    const targets = this.targets
-    const slots = this.slots
-    for (let i = 0; i < targets.length; i++) targets[i]!.failed(slots[i]!, error)
+    const count = this.records.length
+    for (let i = 0; i < count; i++) this.targetAt(i).failed(this.slotAt(i), error)
   }
 }
 

@@ -261,9 +261,8 @@ export class Sink {
   private freezeIsolating(batch: ProducerBatch, queue: PartitionQueue): boolean {
     const host = this.host
     const options = host.options
-    const freeze = (): void => queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null, host.batchBufferPool?.allocate)
     try {
-      freeze()
+      this.freeze(batch, queue)
       return true
     } catch (error) {
       host.logger.error({ topic: batch.topic, partition: batch.partition, error: String(error) }, 'a record batch could not be encoded; failing the records that cannot be')
@@ -272,7 +271,7 @@ export class Sink {
       if (dropped.records > 0) host.release(dropped.records, dropped.bytes)
       if (batch.recordCount > 0 && dropped.records > 0) {
         try {
-          freeze()
+          this.freeze(batch, queue)
           return true
         } catch (again) {
           failure = again
@@ -282,6 +281,12 @@ export class Sink {
       this.completeHead(queue)
       return false
     }
+  }
+
+  private freeze(batch: ProducerBatch, queue: PartitionQueue): void {
+    const host = this.host
+    const options = host.options
+    queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null, host.batchBufferPool?.allocate)
   }
 
   /** A request carrying these batches is about to be written. */
