@@ -40,4 +40,48 @@ describe('BatchBufferPool', () => {
     pool.release(b)
     expect(pool.freeBlocks).toBe(1)
   })
+
+  it('reuses the memory of a released small batch for the next batch of the same size class, and the batch decodes to the new records only', () => {
+    const pool = new BatchBufferPool(64 * 1024, 1, 16 * 1024)
+    const first = encodeRecordBatchSync(records(3, 0xaa), { allocate: pool.allocate })
+    // 3 records of ~1 KiB: a 4 KiB class buffer, a view of its first bytes.
+    expect(first.buffer.byteLength).toBe(4096)
+    expect(first.byteOffset).toBe(0)
+    pool.release(first)
+    expect(pool.freeSmallBufferBytes).toBe(4096)
+    const second = encodeRecordBatchSync(records(2, 0x55), { allocate: pool.allocate, producerId: 7n, producerEpoch: 1, baseSequence: 3 })
+    expect(second.buffer).toBe(first.buffer)
+    expect(pool.freeSmallBufferBytes).toBe(0)
+    const {
+      batches: [batch],
+    } = decodeRecordBatchesSync(second)
+    expect(batch!.records).toHaveLength(2)
+    expect(batch!.baseSequence).toBe(3)
+    for (const record of batch!.records) expect(record.value!.every((byte) => byte === 0x55)).toBe(true)
+    // Another class does not take it.
+    pool.release(second)
+    expect(pool.allocate(1500).buffer).not.toBe(first.buffer)
+  })
+
+  it('keeps at most maxFreeSmallBytes of small buffers, and never takes back arrays it did not size', () => {
+    const pool = new BatchBufferPool(64 * 1024, 1, 8 * 1024)
+    const a = pool.allocate(3000)
+    const b = pool.allocate(3000)
+    const c = pool.allocate(3000)
+    expect(a.buffer.byteLength).toBe(4096)
+    pool.release(a)
+    pool.release(b)
+    pool.release(c)
+    expect(pool.freeSmallBufferBytes).toBe(8 * 1024)
+    // Not a size class, not at the start of its buffer, too small: left to the garbage collector.
+    pool.release(new Uint8Array(3000))
+    pool.release(new Uint8Array(new ArrayBuffer(8192), 4096, 3000))
+    pool.release(new Uint8Array(128))
+    expect(pool.freeSmallBufferBytes).toBe(8 * 1024)
+    // Under 256 bytes a batch gets its own array.
+    expect(pool.allocate(100).buffer.byteLength).toBe(100)
+    // Without a small budget, small batches get their own arrays as before.
+    const none = new BatchBufferPool(64 * 1024, 1)
+    expect(none.allocate(3000).buffer.byteLength).toBe(3000)
+  })
 })

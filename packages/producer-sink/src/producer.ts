@@ -38,6 +38,11 @@ import {
 const BATCH_BLOCK_SLACK_BYTES = 4096
 /** Blocks kept for reuse when more were released than batches took: bounds what an idle producer holds. */
 const MAX_FREE_BATCH_BLOCKS = 8
+/**
+ * Bytes of smaller batches' memory (power-of-two size classes) kept for reuse: with 1,000
+ * partitions of ~2 KiB batches this holds what one round of responses gives back.
+ */
+const MAX_FREE_SMALL_BATCH_BYTES = 4 * 1024 * 1024
 
 /** What `producer.transaction(fn)` hands to `fn`: sends and offsets that belong to the transaction. */
 export interface Transaction {
@@ -373,7 +378,7 @@ export class Producer {
       release: (records, bytes) => producer.release(records, bytes),
       // acks=0: a batch counts as acknowledged once handed to the socket, which may not have
       // written it yet, so its memory is never reused. A block holds a full batch and its header.
-      batchBufferPool: this.options.acks === 0 ? null : new BatchBufferPool(this.options.batchMaxBytes + BATCH_BLOCK_SLACK_BYTES, MAX_FREE_BATCH_BLOCKS),
+      batchBufferPool: this.options.acks === 0 ? null : new BatchBufferPool(this.options.batchMaxBytes + BATCH_BLOCK_SLACK_BYTES, MAX_FREE_BATCH_BLOCKS, MAX_FREE_SMALL_BATCH_BYTES),
       progress: this.progress,
       sequenceLost: (topic, partition, errorName) => producer.sequenceLost(topic, partition, errorName),
       requestSettled: () => producer.maybeBumpEpoch(),
