@@ -240,20 +240,50 @@ function writeHeader(out: Uint8Array, header: BatchHeader): void {
   checkInt('partitionLeaderEpoch', header.partitionLeaderEpoch, 32)
   checkInt('producerEpoch', header.producerEpoch, 16)
   checkInt('baseSequence', header.baseSequence, 32)
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
-  view.setBigInt64(0, header.baseOffset)
-  view.setInt32(8, out.length - 12)
-  view.setInt32(12, header.partitionLeaderEpoch)
+  // Plain byte stores, not a DataView and two BigInts: with many partitions of small batches this
+  // header is written tens of thousands of times a second.
+  putInt64(out, 0, header.baseOffset)
+  putInt32(out, 8, out.length - 12)
+  putInt32(out, 12, header.partitionLeaderEpoch)
   out[16] = 2
-  view.setInt16(21, header.attributes)
-  view.setInt32(23, header.lastOffsetDelta)
-  view.setBigInt64(27, BigInt(header.baseTimestamp))
-  view.setBigInt64(35, BigInt(header.maxTimestamp))
-  view.setBigInt64(43, header.producerId)
-  view.setInt16(51, header.producerEpoch)
-  view.setInt32(53, header.baseSequence)
-  view.setInt32(57, header.recordCount)
-  view.setUint32(17, crc32c(out, CRC_START))
+  putInt16(out, 21, header.attributes)
+  putInt32(out, 23, header.lastOffsetDelta)
+  putSafeInt64(out, 27, header.baseTimestamp)
+  putSafeInt64(out, 35, header.maxTimestamp)
+  putInt64(out, 43, header.producerId)
+  putInt16(out, 51, header.producerEpoch)
+  putInt32(out, 53, header.baseSequence)
+  putInt32(out, 57, header.recordCount)
+  putInt32(out, 17, crc32c(out, CRC_START))
+}
+
+function putInt16(out: Uint8Array, position: number, value: number): void {
+  out[position] = value >>> 8
+  out[position + 1] = value
+}
+
+/** Big-endian; any int32 or uint32 (the CRC). */
+function putInt32(out: Uint8Array, position: number, value: number): void {
+  out[position] = value >>> 24
+  out[position + 1] = value >>> 16
+  out[position + 2] = value >>> 8
+  out[position + 3] = value
+}
+
+/** Eight bytes to write a checked int64 bigint through, without a DataView (or BigInt arithmetic) per batch. */
+const int64Scratch = /* @__PURE__ */ new DataView(new ArrayBuffer(8))
+
+function putInt64(out: Uint8Array, position: number, value: bigint): void {
+  const scratch = int64Scratch
+  scratch.setBigInt64(0, value)
+  for (let i = 0; i < 8; i++) out[position + i] = scratch.getUint8(i)
+}
+
+/** A safe integer (timestamps are checked to be) as a big-endian int64, two's complement. */
+function putSafeInt64(out: Uint8Array, position: number, value: number): void {
+  const high = Math.floor(value / 4294967296)
+  putInt32(out, position, high)
+  putInt32(out, position + 4, value - high * 4294967296)
 }
 
 function checkInt64(name: string, value: bigint): void {

@@ -212,6 +212,30 @@ describe('encode / decode round trips', () => {
     expect(() => encodeRecordBatchSync([{ value: null }], { producerEpoch: 40000 })).toThrow(/int16/)
   })
 
+  it('writes every header field big-endian at its full width (int64s past 2^32, negative timestamps)', () => {
+    const encoded = encodeRecordBatchSync([{ value: utf8('a'), timestamp: -5 }, { value: utf8('b'), timestamp: 2 ** 40 + 3 }], {
+      baseOffset: 0x0102030405060708n,
+      partitionLeaderEpoch: -2,
+      producerId: -0x1122334455667788n,
+      producerEpoch: 0x7ffe,
+      baseSequence: 0x7ffffff0,
+    })
+    const view = new DataView(encoded.buffer, encoded.byteOffset, encoded.byteLength)
+    expect(view.getBigInt64(0)).toBe(0x0102030405060708n)
+    expect(view.getInt32(8)).toBe(encoded.length - 12)
+    expect(view.getInt32(12)).toBe(-2)
+    expect(view.getUint32(17)).toBe(bitwiseCrc(CASTAGNOLI, encoded.subarray(21)))
+    expect(view.getInt32(23)).toBe(1)
+    expect(view.getBigInt64(27)).toBe(-5n)
+    expect(view.getBigInt64(35)).toBe(2n ** 40n + 3n)
+    expect(view.getBigInt64(43)).toBe(-0x1122334455667788n)
+    expect(view.getInt16(51)).toBe(0x7ffe)
+    expect(view.getInt32(53)).toBe(0x7ffffff0)
+    expect(view.getInt32(57)).toBe(2)
+    const batch = decodeRecordBatchesSync(encoded).batches[0]!
+    expect(batch.records.map((r) => r.timestamp)).toEqual([-5n, 2n ** 40n + 3n])
+  })
+
   it('decodes a blob that is a view at any offset into a larger buffer (as a fetch response is)', () => {
     const batch = encodeRecordBatchSync(many.slice(0, 50), { compression: 'none' })
     for (const shift of [1, 2, 3, 5]) {
