@@ -52,6 +52,21 @@ describe('ProducerBatch delivery targets', () => {
     expect(log).toEqual(['a:3:0', 'a:9:1'])
   })
 
+  it('one target with scattered slots (a keyed sendBatch split over partitions), and several targets sharing slot 0', () => {
+    const log: string[] = []
+    const a = recorder('a', log)
+    const b = recorder('b', log)
+    batchOf([[a, 0], [a, 3], [a, 5], [a, 9]]).complete()
+    expect(log).toEqual(['a:0:0', 'a:3:1', 'a:5:2', 'a:9:3'])
+    log.length = 0
+    batchOf([[a, 0], [b, 0], [a, 0], [b, 0]]).complete()
+    expect(log).toEqual(['a:0:0', 'b:0:1', 'a:0:2', 'b:0:3'])
+    log.length = 0
+    // Consecutive slots, then another target with the next slot: the slots keep their pattern.
+    batchOf([[a, 4], [a, 5], [b, 6], [a, 7]]).fail(new Error('x'))
+    expect(log).toEqual(['a:4:x', 'a:5:x', 'b:6:x', 'a:7:x'])
+  })
+
   it('fail() reaches every record through its own target and slot, in both forms', () => {
     const log: string[] = []
     const a = recorder('a', log)

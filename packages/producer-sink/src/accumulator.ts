@@ -43,10 +43,10 @@ export class ProducerBatch {
   readonly createdAt: number
   readonly records: RecordInput[] = []
   /**
-   * Who hears about each record. While the records follow one pattern (one target; the same slot,
-   * as `send(record, callback)` in a loop gives, or consecutive slots, as one `sendBatch` call
-   * gives) only `target`, `firstSlot` and `slotStep` are kept: the record at index i has slot
-   * firstSlot + slotStep * i. The per-record arrays are made at the first record that breaks the
+   * Who hears about each record. While the records share one target (`send(record, callback)` in
+   * a loop, one `sendBatch` call) only `target` is kept; while their slots follow one pattern (the
+   * same slot, or consecutive ones) only `firstSlot` and `slotStep`: the record at index i has slot
+   * firstSlot + slotStep * i. Each per-record array is made at the first record that breaks its
    * pattern. Two arrays pushed per record, and grown and collected per batch, cost as much as the
    * batch's encoding with many small batches (1,000 partitions).
    */
@@ -107,19 +107,16 @@ export class ProducerBatch {
 
   append(record: RecordInput, size: number, target: DeliveryTarget, slot: number): void {
     const index = this.records.length
-    if (this.targets !== null) {
-      this.targets.push(target)
-      this.slots!.push(slot)
-    } else if (index === 0) {
+    if (index === 0 && this.targets === null && this.slots === null) {
       this.target = target
       this.firstSlot = slot
-    } else if (target !== this.target || slot !== this.firstSlot + this.slotStep * index) {
-      if (index === 1 && target === this.target && slot === this.firstSlot + 1) {
-        this.slotStep = 1
-      } else {
-        this.spreadTargets()
-        this.targets!.push(target)
-        this.slots!.push(slot)
+    } else {
+      if (this.targets !== null) this.targets.push(target)
+      else if (target !== this.target) this.spreadTargets().push(target)
+      if (this.slots !== null) this.slots.push(slot)
+      else if (slot !== this.firstSlot + this.slotStep * index) {
+        if (index === 1 && slot === this.firstSlot + 1) this.slotStep = 1
+        else this.spreadSlots().push(slot)
       }
     }
     this.records.push(record)
@@ -137,19 +134,28 @@ export class ProducerBatch {
     return this.slots === null ? this.firstSlot + this.slotStep * index : this.slots[index]!
   }
 
-  /** Switches to one target and slot per record (a record broke the pattern, or records are taken out). */
-  private spreadTargets(): void {
-    if (this.targets !== null) return
-    const count = this.records.length
-    const targets: DeliveryTarget[] = []
-    const slots: number[] = []
-    for (let i = 0; i < count; i++) {
-      targets.push(this.target!)
-      slots.push(this.firstSlot + this.slotStep * i)
+  /** One target per record from now on (a record with another target, or records taken out). */
+  private spreadTargets(): DeliveryTarget[] {
+    if (this.targets === null) {
+      const targets: DeliveryTarget[] = []
+      for (let i = 0; i < this.records.length; i++) targets.push(this.target!)
+      this.targets = targets
     }
-    this.targets = targets
-    this.slots = slots
-    this.target = null
+    return this.targets
+  }
+
+  /**
+   * One slot per record from now on (a slot out of the pattern, or records taken out). A
+   * `sendBatch` of keyed records gets here (each partition's batch takes every few slots of the
+   * call), but keeps its one target: an array of small integers, which the collector never scans.
+   */
+  private spreadSlots(): number[] {
+    if (this.slots === null) {
+      const slots: number[] = []
+      for (let i = 0; i < this.records.length; i++) slots.push(this.firstSlot + this.slotStep * i)
+      this.slots = slots
+    }
+    return this.slots
   }
 
   freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional = false, allocate?: (byteLength: number) => Uint8Array): void {
@@ -167,9 +173,8 @@ export class ProducerBatch {
    */
   dropUnencodable(compression: CompressionCodec): { records: number; bytes: number } {
     // Taking records out shifts the indexes after them: keep each record's target and slot with it.
-    this.spreadTargets()
-    const targets = this.targets!
-    const slots = this.slots!
+    const targets = this.spreadTargets()
+    const slots = this.spreadSlots()
     let records = 0
     let bytes = 0
     for (let i = this.records.length - 1; i >= 0; i--) {
@@ -213,16 +218,14 @@ export class ProducerBatch {
   /** Tells every record's target that the batch was acknowledged (`acknowledgedOffset` is set). */
   complete(): void {
     const count = this.records.length
-    const targets = this.targets
-    if (targets === null) {
+    if (this.targets === null && this.slots === null) {
       const target = this.target!
       const firstSlot = this.firstSlot
       const step = this.slotStep
       for (let i = 0; i < count; i++) target.acknowledged(firstSlot + step * i, this, i)
       return
     }
-    const slots = this.slots!
-    for (let i = 0; i < count; i++) targets[i]!.acknowledged(slots[i]!, this, i)
+    for (let i = 0; i < count; i++) this.targetAt(i).acknowledged(this.slotAt(i), this, i)
   }
 
   /** The metadata of the record at `index` of this acknowledged batch (built on request only). */
