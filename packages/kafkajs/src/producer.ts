@@ -1,7 +1,7 @@
 import type { Kafka as KafkatsKafka, Producer as KafkatsProducer, ProducerOptions, ProducerRecord as KafkatsRecord, RecordMetadata as KafkatsMetadata } from 'kafkats'
 import type { ClientFactory, CommittedOffset, CommittedOffsets } from './client.js'
 import { toCompressionCodec } from './compression.js'
-import { KafkaJSError, KafkaJSNonRetriableError, kafkaJSErrors } from './errors.js'
+import { KafkaJSError, KafkaJSNonRetriableError, kafkaJSErrors, toKafkaJSError } from './errors.js'
 import { InstrumentationEmitter } from './instrumentation.js'
 import type { Logger } from './logger.js'
 import type {
@@ -127,6 +127,21 @@ function toRecordMetadata(acks: readonly KafkatsMetadata[]): RecordMetadata[] {
   return order.map(({ first: _first, logStart: _logStart, ...entry }) => entry)
 }
 
+const noRecordMetadata = (): RecordMetadata[] => []
+const rejectAsKafkaJS = (error: unknown): never => {
+  throw toKafkaJSError(error)
+}
+
+/**
+ * One kafkats sendBatch per KafkaJS send: one promise for the call instead of one per record; it
+ * rejects when a record fails, as a Promise.all over per-record sends did. With acks=0 KafkaJS
+ * answers with no metadata, so kafkats builds none.
+ */
+function sendThrough(producer: KafkatsProducer, records: KafkatsRecord[], acks: number): Promise<RecordMetadata[]> {
+  if (acks === 0) return producer.sendBatch(records, { metadata: false }).then(noRecordMetadata, rejectAsKafkaJS)
+  return producer.sendBatch(records).then(toRecordMetadata, rejectAsKafkaJS)
+}
+
 /** Checks a KafkaJS batch the way KafkaJS does, with its messages, before anything is sent. */
 function checkTopicMessages(topicMessages: readonly TopicMessages[]): void {
   for (const { topic, messages } of topicMessages) {
@@ -239,24 +254,54 @@ export class CompatProducer implements Producer {
   }
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    return kafkaJSErrors(async () => {
-      // A transactional producer's send() outside a transaction is an idempotent send, as in KafkaJS.
-      return this.sendRecords(batch)
-    })
+    // A transactional producer's send() outside a transaction is an idempotent send, as in KafkaJS.
+    return this.sendRecords(batch)
   }
 
-  /** The send path shared by the producer and its transactions. */
-  async sendRecords(batch: ProducerBatch, through?: KafkatsProducer): Promise<RecordMetadata[]> {
-    const topicMessages = batch.topicMessages ?? []
-    checkTopicMessages(topicMessages)
-    const acks = batch.acks ?? -1
-    if (acks !== -1 && acks !== 0 && acks !== 1) throw new KafkaJSNonRetriableError(`Invalid acks ${String(acks)}: expected -1, 0 or 1`)
-    // Asked for idempotence explicitly: KafkaJS refuses what would void it.
-    if (this.config.idempotent === true && acks !== -1) throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees")
-    const producer = through ?? this.producerFor(acks, batch.compression, batch.timeout)
+  /**
+   * The send path shared by the producer and its transactions. It never throws: every error comes
+   * back as a rejection with KafkaJS's classes. Not an async function on purpose: once the records
+   * are handed to kafkats nothing of the call stays referenced (the KafkaJS messages, the kafkats
+   * records made from them, their array) until the acknowledgement, only what kafkats buffers
+   * itself. An async frame (and kafkaJSErrors' closure over the batch) kept all of them alive
+   * across its `await`: with 4 calls of 5,000 records in flight they outlived young-generation
+   * collections and were copied and promoted, which kafkats' own sendBatch callers never pay.
+   */
+  sendRecords(batch: ProducerBatch, through?: KafkatsProducer): Promise<RecordMetadata[]> {
+    try {
+      const topicMessages = batch.topicMessages ?? []
+      checkTopicMessages(topicMessages)
+      const acks = batch.acks ?? -1
+      if (acks !== -1 && acks !== 0 && acks !== 1) throw new KafkaJSNonRetriableError(`Invalid acks ${String(acks)}: expected -1, 0 or 1`)
+      // Asked for idempotence explicitly: KafkaJS refuses what would void it.
+      if (this.config.idempotent === true && acks !== -1) throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees")
+      const producer = through ?? this.producerFor(acks, batch.compression, batch.timeout)
+      // A topic the client has no metadata for yet is looked up first (once per topic: the
+      // only path that waits before the records are made).
+      if (this.partitioner !== null && topicMessages.some(({ topic }) => this.connected().metadata.topic(topic) === undefined)) {
+        return this.loadMetadataThenSend(topicMessages, producer, acks)
+      }
+      return sendThrough(producer, this.toRecords(topicMessages, (topic) => this.knownPartitionMetadata(topic)), acks)
+    } catch (error) {
+      return Promise.reject(toKafkaJSError(error))
+    }
+  }
+
+  private async loadMetadataThenSend(topicMessages: readonly TopicMessages[], producer: KafkatsProducer, acks: number): Promise<RecordMetadata[]> {
+    const loaded = new Map<string, PartitionMetadata[] | null>()
+    try {
+      for (const { topic } of topicMessages) if (!loaded.has(topic)) loaded.set(topic, await this.partitionMetadata(topic))
+    } catch (error) {
+      throw toKafkaJSError(error)
+    }
+    return sendThrough(producer, this.toRecords(topicMessages, (topic) => loaded.get(topic) ?? null), acks)
+  }
+
+  /** KafkaJS messages as kafkats records, partitioned by the KafkaJS partitioner when there is one. */
+  private toRecords(topicMessages: readonly TopicMessages[], partitionMetadataOf: (topic: string) => PartitionMetadata[] | null): KafkatsRecord[] {
     const records: KafkatsRecord[] = []
     for (const { topic, messages } of topicMessages) {
-      const partitionMetadata = this.partitioner === null ? null : await this.partitionMetadata(topic)
+      const partitionMetadata = this.partitioner === null ? null : partitionMetadataOf(topic)
       for (const message of messages) {
         let partition = message.partition
         if ((partition === undefined || partition === null) && this.partitioner !== null && partitionMetadata !== null) {
@@ -272,10 +317,12 @@ export class CompatProducer implements Producer {
         records.push(record)
       }
     }
-    // One kafkats sendBatch per KafkaJS send: one promise for the call instead of one per record;
-    // it rejects when a record fails, as the Promise.all over per-record sends did.
-    const acked = await producer.sendBatch(records)
-    return acks === 0 ? [] : toRecordMetadata(acked)
+    return records
+  }
+
+  private knownPartitionMetadata(topic: string): PartitionMetadata[] | null {
+    const info = this.connected().metadata.topic(topic)
+    return info === undefined ? null : toPartitionMetadata(info.partitions)
   }
 
   private async partitionMetadata(topic: string): Promise<PartitionMetadata[] | null> {
@@ -370,19 +417,19 @@ class CompatTransaction implements Transaction {
     return kafkaJSErrors(operation)
   }
 
+  // send and sendBatch check like guarded() but without its closure, which would hold the batch
+  // (and every message in it) until the records are acknowledged (CompatProducer.sendRecords).
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    return this.guarded(() => {
-      if (record === null || typeof record !== 'object') throw new KafkaJSNonRetriableError('Invalid producer record')
-      const { topic, messages, ...rest } = record
-      return this.sendRecords({ ...rest, topicMessages: [{ topic, messages }] })
-    })
+    if (!this.active) return Promise.reject(new KafkaJSNonRetriableError(TRANSACTION_ENDED))
+    if (record === null || typeof record !== 'object') return Promise.reject(new KafkaJSNonRetriableError('Invalid producer record'))
+    const { topic, messages, ...rest } = record
+    return this.sendRecords({ ...rest, topicMessages: [{ topic, messages }] })
   }
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    return this.guarded(() => {
-      if (batch === null || typeof batch !== 'object') throw new KafkaJSNonRetriableError('Invalid producer batch')
-      return this.sendRecords(batch)
-    })
+    if (!this.active) return Promise.reject(new KafkaJSNonRetriableError(TRANSACTION_ENDED))
+    if (batch === null || typeof batch !== 'object') return Promise.reject(new KafkaJSNonRetriableError('Invalid producer batch'))
+    return this.sendRecords(batch)
   }
 
   private sendRecords(batch: ProducerBatch): Promise<RecordMetadata[]> {
