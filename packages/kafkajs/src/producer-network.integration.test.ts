@@ -1,4 +1,4 @@
-import { clusterInfo } from '@kafkats/testkit'
+import { clusterInfo, startFaultProxy } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSSASLAuthenticationError, logLevel, type RequestEvent } from './index.js'
 
@@ -71,24 +71,33 @@ describe('producer network events and KafkaJS-shaped results through the KafkaJS
   })
 
   it('emits REQUEST_TIMEOUT when a request times out', async () => {
-    const timingOut = new Kafka({ clientId: 'kafkajs-compat-timeout', brokers: cluster.bootstrap.plaintext, requestTimeout: 1, logLevel: logLevel.NOTHING })
-    const producer = timingOut.producer()
-    const timeouts: Array<{ payload: Record<string, unknown> }> = []
-    producer.on(producer.events.REQUEST_TIMEOUT, (event) => timeouts.push(event))
-    await producer.connect().catch((error: unknown) => error)
-    await producer.disconnect()
-    expect(timeouts.length).toBeGreaterThan(0)
-    expect(timeouts[0]!.payload).toEqual({
-      broker: expect.any(String),
-      clientId: 'kafkajs-compat-timeout',
-      correlationId: expect.any(Number),
-      createdAt: expect.any(Number),
-      sentAt: expect.any(Number),
-      pendingDuration: 0,
-      apiName: expect.any(String),
-      apiKey: expect.any(Number),
-      apiVersion: expect.any(Number),
-    })
+    // A proxy that passes requests to the broker and drops every response: the first request
+    // (ApiVersions) times out for certain. (requestTimeout: 1 against the real broker was flaky:
+    // a local broker often answers within the millisecond.)
+    const proxy = await startFaultProxy({ target: cluster.bootstrap.plaintext[0]! })
+    proxy.blackhole('responses')
+    try {
+      const timingOut = new Kafka({ clientId: 'kafkajs-compat-timeout', brokers: [proxy.address], requestTimeout: 300, retry: { retries: 0 }, logLevel: logLevel.NOTHING })
+      const producer = timingOut.producer()
+      const timeouts: Array<{ payload: Record<string, unknown> }> = []
+      producer.on(producer.events.REQUEST_TIMEOUT, (event) => timeouts.push(event))
+      await expect(producer.connect()).rejects.toThrow()
+      await producer.disconnect()
+      expect(timeouts.length).toBeGreaterThan(0)
+      expect(timeouts[0]!.payload).toEqual({
+        broker: proxy.address,
+        clientId: 'kafkajs-compat-timeout',
+        correlationId: expect.any(Number),
+        createdAt: expect.any(Number),
+        sentAt: expect.any(Number),
+        pendingDuration: 0,
+        apiName: 'ApiVersions',
+        apiKey: 18,
+        apiVersion: expect.any(Number),
+      })
+    } finally {
+      await proxy.close()
+    }
   })
 
   it("rejects in KafkaJS's words: an illegal topic name, a failed SCRAM login, an idempotent producer without retries", async () => {
