@@ -1,5 +1,6 @@
-import { CorruptRecordError, type RecordBatch, decodeRecordBatchesSync, encodeControlBatch, encodeRecordBatchSync, encodeUtf8 } from '@kafkats/protocol'
+import { CorruptRecordError, type RecordBatch, decodePartitionRecordBatchesSync, encodeControlBatch, encodeRecordBatchSync, encodeUtf8 } from '@kafkats/protocol'
 import { describe, expect, it } from 'vitest'
+import type { FetchedRecord } from './types.js'
 import { type FetchedPartition, extractRecords, materialize, scanBatches, summarizeBatches } from './records.js'
 
 const text = (value: Uint8Array | null): string | null => (value === null ? null : new TextDecoder().decode(value))
@@ -28,13 +29,13 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
-function decode(bytes: Uint8Array): RecordBatch[] {
-  return decodeRecordBatchesSync(bytes).batches
+function decode(bytes: Uint8Array): RecordBatch<FetchedRecord>[] {
+  return decodePartitionRecordBatchesSync(bytes, { topic: 't', partition: 0 }).batches
 }
 
 describe('extractRecords', () => {
   it('skips records below the fetch offset (a batch can start earlier) and advances past the batch', () => {
-    const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 12n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(batch(10n, ['a', 'b', 'c', 'd'], { epoch: 5 })) })
+    const out = extractRecords({ fetchOffset: 12n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(batch(10n, ['a', 'b', 'c', 'd'], { epoch: 5 })) })
     expect(out.records.map((r) => [r.offset, text(r.value)])).toEqual([
       [12n, 'c'],
       [13n, 'd'],
@@ -47,7 +48,7 @@ describe('extractRecords', () => {
 
   it('hides control batches but moves past them', () => {
     const bytes = concat(batch(0n, ['a'], { producerId: 7n, transactional: true }), encodeControlBatch({ type: 'COMMIT', producerId: 7n, producerEpoch: 0, baseOffset: 1n }))
-    const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(bytes) })
+    const out = extractRecords({ fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(bytes) })
     expect(out.records.map((r) => text(r.value))).toEqual(['a'])
     expect(out.nextOffset).toBe(2n)
   })
@@ -63,25 +64,40 @@ describe('extractRecords', () => {
       batch(6n, ['later'], { producerId: 7n, transactional: true }),
     )
     const aborted = [{ producerId: 7n, firstOffset: 0n }]
-    const committed = extractRecords({ topic: 't', partition: 0, fetchOffset: 0n, isolationLevel: 'read_committed', abortedTransactions: aborted, batches: decode(bytes) })
+    const committed = extractRecords({ fetchOffset: 0n, isolationLevel: 'read_committed', abortedTransactions: aborted, batches: decode(bytes) })
     expect(committed.records.map((r) => text(r.value))).toEqual(['committed', 'plain', 'later'])
     expect(committed.nextOffset).toBe(7n)
-    const uncommitted = extractRecords({ topic: 't', partition: 0, fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: aborted, batches: decode(bytes) })
+    const uncommitted = extractRecords({ fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: aborted, batches: decode(bytes) })
     expect(uncommitted.records).toHaveLength(5)
   })
 
   it('a partial trailing batch is ignored: the next fetch starts at it', () => {
     const whole = batch(0n, ['a', 'b'])
     const next = batch(2n, ['c'])
-    const decoded = decodeRecordBatchesSync(concat(whole, next.subarray(0, next.length - 5)))
+    const decoded = decodePartitionRecordBatchesSync(concat(whole, next.subarray(0, next.length - 5)), { topic: 't', partition: 0 })
     expect(decoded.truncated).not.toBeNull()
-    const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decoded.batches })
+    const out = extractRecords({ fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decoded.batches })
     expect(out.records).toHaveLength(2)
     expect(out.nextOffset).toBe(2n)
   })
 
+  it('hands out the decoder\'s record objects (no copy) without changing the batches\' arrays', () => {
+    const batches = decode(concat(batch(0n, ['a', 'b'], { epoch: 3 }), batch(2n, ['c'], { epoch: 4 }), batch(3n, ['d', 'e'], { epoch: 4 })))
+    const one = extractRecords({ fetchOffset: 0n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: batches.slice(0, 1) })
+    expect(one.records[0]).toBe(batches[0]!.records[0])
+    expect(one.records[0]).toEqual({ topic: 't', partition: 0, offset: 0n, timestamp: batches[0]!.records[0]!.timestamp, key: encodeUtf8('k-a'), value: encodeUtf8('a'), headers: [{ key: 'h', value: encodeUtf8('a') }], leaderEpoch: 3 })
+    for (const fetchOffset of [0n, 1n, 2n, 4n]) {
+      const out = extractRecords({ fetchOffset, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches })
+      const expected = batches.flatMap((b) => b.records).filter((r) => r.offset >= fetchOffset)
+      expect(out.records).toHaveLength(expected.length)
+      out.records.forEach((record, i) => expect(record).toBe(expected[i]))
+      expect(out.records.map((r) => r.leaderEpoch)).toEqual(expected.map((r) => (r.offset < 2n ? 3 : 4)))
+    }
+    expect(batches.map((b) => b.records.length)).toEqual([2, 1, 2])
+  })
+
   it('never moves backwards when every batch is below the fetch offset', () => {
-    const out = extractRecords({ topic: 't', partition: 0, fetchOffset: 20n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(batch(10n, ['a'])) })
+    const out = extractRecords({ fetchOffset: 20n, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decode(batch(10n, ['a'])) })
     expect(out).toEqual({ records: [], nextOffset: 20n, lastEpoch: -1 })
   })
 })
@@ -94,8 +110,8 @@ describe('scanBatches (the batch headers, read when a Fetch answer arrives)', ()
 
   it('says where the next Fetch starts and with which epoch, as decoding every record does', () => {
     for (const fetchOffset of [0n, 12n, 14n, 15n, 16n, 17n]) {
-      const decoded = decodeRecordBatchesSync(bytes)
-      const extracted = extractRecords({ topic: 't', partition: 0, fetchOffset, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decoded.batches })
+      const decoded = decodePartitionRecordBatchesSync(bytes, { topic: 't', partition: 0 })
+      const extracted = extractRecords({ fetchOffset, isolationLevel: 'read_uncommitted', abortedTransactions: null, batches: decoded.batches })
       const scan = scanBatches(bytes, fetchOffset)
       expect(scan, `fetch offset ${fetchOffset}`).toEqual(summarizeBatches(decoded.batches, fetchOffset, 20))
       expect(scan!.nextOffset).toBe(extracted.nextOffset)

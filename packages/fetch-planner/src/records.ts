@@ -2,8 +2,8 @@ import {
   CompressionError,
   type DecodedRecordBatches,
   type RecordBatch,
-  decodeRecordBatches,
-  decodeRecordBatchesSync,
+  decodePartitionRecordBatches,
+  decodePartitionRecordBatchesSync,
   isCompressionCodecLoaded,
   nextOffsetAfter,
 } from '@kafkats/protocol'
@@ -16,15 +16,13 @@ export interface AbortedTransaction {
 }
 
 export interface ExtractInput {
-  topic: string
-  partition: number
   /** The offset the Fetch asked for: records below it (a batch may start earlier) are skipped. */
   fetchOffset: bigint
   isolationLevel: IsolationLevel
   /** From the Fetch response (read_committed only; null or empty otherwise). */
   abortedTransactions: readonly AbortedTransaction[] | null
-  /** Complete batches, in log order. */
-  batches: readonly RecordBatch[]
+  /** Complete batches, in log order, their records in the consumer's shape (`decodePartitionRecordBatchesSync`). */
+  batches: readonly RecordBatch<FetchedRecord>[]
 }
 
 export interface ExtractedRecords {
@@ -41,10 +39,15 @@ export interface ExtractedRecords {
  * of aborted transactions (the response's AbortedTransactions list opens an aborted range per
  * producer, its ABORT marker closes it; the Java client's algorithm). Advances past every
  * complete batch, including control batches and batches compaction emptied.
+ *
+ * The records handed out are the decoder's objects (no copy): a batch wholly at or above the fetch
+ * offset gives its records array itself when it is the only one with records to give.
  */
 export function extractRecords(input: ExtractInput): ExtractedRecords {
-  const { topic, partition, fetchOffset } = input
-  const records: FetchedRecord[] = []
+  const { fetchOffset } = input
+  // The first batch's own array until a second batch adds records (then a copy of it, so the batch is not modified).
+  let records: FetchedRecord[] = []
+  let ownArray = true
   let nextOffset = fetchOffset
   let lastEpoch = -1
   const readCommitted = input.isolationLevel === 'read_committed'
@@ -70,24 +73,27 @@ export function extractRecords(input: ExtractInput): ExtractedRecords {
       if (batch.isTransactional && abortedProducers.has(batch.producerId)) continue
     }
     if (batch.isControl) continue
-    const epoch = batch.partitionLeaderEpoch
     const batchRecords = batch.records
+    if (batchRecords.length === 0) continue
+    let whole = true
+    for (let i = 0; i < batchRecords.length; i++) {
+      if (batchRecords[i]!.offset < fetchOffset) {
+        whole = false
+        break
+      }
+    }
+    if (whole && records.length === 0) {
+      records = batchRecords
+      ownArray = false
+      continue
+    }
+    if (!ownArray) {
+      records = records.slice()
+      ownArray = true
+    }
     for (let i = 0; i < batchRecords.length; i++) {
       const record = batchRecords[i]!
-      if (record.offset < fetchOffset) continue
-      // A copy into the consumer's shape rather than the decoder's object with fields added: it keeps
-      // the decoder's objects short-lived (results/consume-heap.md in apps/bench measured the difference).
-      // `headers` is shared by every record without headers (a frozen empty array, from the decoder).
-      records.push({
-        topic,
-        partition,
-        offset: record.offset,
-        timestamp: record.timestamp,
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        leaderEpoch: epoch,
-      })
+      if (whole || record.offset >= fetchOffset) records.push(record)
     }
   }
   return { records, nextOffset, lastEpoch }
@@ -97,11 +103,14 @@ export function extractRecords(input: ExtractInput): ExtractedRecords {
  * Decodes a partition's `records` bytes: synchronously when the codecs are loaded (the common
  * case: no await between the response and its use), loading zstd first when it is needed.
  */
-export function decodeBatches(bytes: Uint8Array, context: { topic: string; partition: number }): DecodedRecordBatches | Promise<DecodedRecordBatches> {
+export function decodeBatches(
+  bytes: Uint8Array,
+  context: { topic: string; partition: number },
+): DecodedRecordBatches<FetchedRecord> | Promise<DecodedRecordBatches<FetchedRecord>> {
   try {
-    return decodeRecordBatchesSync(bytes, context)
+    return decodePartitionRecordBatchesSync(bytes, context)
   } catch (error) {
-    if (CompressionError.isInstance(error) && error.reason === 'not-loaded') return decodeRecordBatches(bytes, context)
+    if (CompressionError.isInstance(error) && error.reason === 'not-loaded') return decodePartitionRecordBatches(bytes, context)
     throw error
   }
 }
@@ -121,7 +130,7 @@ export interface FetchedPartition {
   fetchOffset: bigint
   bytes: Uint8Array
   /** Already decoded (legacy message sets, or zstd before its codec was loaded: decoded where an await is possible); null: decode when polled. */
-  batches: RecordBatch[] | null
+  batches: RecordBatch<FetchedRecord>[] | null
   abortedTransactions: readonly AbortedTransaction[] | null
   highWatermark: bigint
   lastStableOffset: bigint
@@ -198,7 +207,7 @@ export function scanBatches(bytes: Uint8Array, fetchOffset: bigint): BatchScan |
 }
 
 /** The same summary from batches decoded already (the path `scanBatches` declines). */
-export function summarizeBatches(decoded: readonly RecordBatch[], fetchOffset: bigint, truncatedBytes: number): BatchScan {
+export function summarizeBatches(decoded: readonly RecordBatch<unknown>[], fetchOffset: bigint, truncatedBytes: number): BatchScan {
   let batches = 0
   let records = 0
   let nextOffset = fetchOffset
@@ -225,8 +234,8 @@ export function summarizeBatches(decoded: readonly RecordBatch[], fetchOffset: b
  */
 export function materialize(fetched: FetchedPartition, isolationLevel: IsolationLevel): FetchedBatch {
   const { topic, partition } = fetched
-  const batches = fetched.batches ?? decodeRecordBatchesSync(fetched.bytes, { topic, partition }).batches
-  const { records } = extractRecords({ topic, partition, fetchOffset: fetched.fetchOffset, isolationLevel, abortedTransactions: fetched.abortedTransactions, batches })
+  const batches = fetched.batches ?? decodePartitionRecordBatchesSync(fetched.bytes, { topic, partition }).batches
+  const { records } = extractRecords({ fetchOffset: fetched.fetchOffset, isolationLevel, abortedTransactions: fetched.abortedTransactions, batches })
   return {
     topic,
     partition,

@@ -1,4 +1,4 @@
-export type { Record, RecordHeader, RecordBatch, ControlRecord, ControlRecordType, TimestampType } from './types.js'
+export type { Record, PartitionRecord, RecordHeader, RecordBatch, ControlRecord, ControlRecordType, TimestampType } from './types.js'
 export { nextOffsetAfter } from './types.js'
 export {
   type RecordInput,
@@ -13,7 +13,10 @@ export {
   type DecodeRecordBatchesOptions,
   type DecodedRecordBatches,
   type TruncatedBatch,
+  type DecodePartitionRecordBatchesOptions,
   decodeRecordBatches,
   decodeRecordBatchesSync,
+  decodePartitionRecordBatches,
+  decodePartitionRecordBatchesSync,
 } from './decode.js'
 export { CorruptRecordError, type RecordBatchContext } from './corrupt-record-error.js'

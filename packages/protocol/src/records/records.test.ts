@@ -8,6 +8,8 @@ import { crc32Implementation, forcePortableCrc32 } from '../hashing/crc32.js'
 import {
   CorruptRecordError,
   type RecordInput,
+  decodePartitionRecordBatches,
+  decodePartitionRecordBatchesSync,
   decodeRecordBatches,
   decodeRecordBatchesSync,
   encodeControlBatch,
@@ -534,6 +536,64 @@ describe('legacy message sets (magic v0 / v1)', () => {
     } finally {
       forcePortableCrc32(false)
     }
+  })
+})
+
+describe('decodePartitionRecordBatchesSync (records in the consumer\'s shape)', () => {
+  const v0Message = (): Uint8Array =>
+    putCrc(hex('0000000000000007 00000014 00000000 00 00 00000001 6b 00000005 76616c7565'), 12, bitwiseCrc(ZLIB, hex('00 00 00000001 6b 00000005 76616c7565')))
+
+  it('gives the records of decodeRecordBatchesSync stamped with topic, partition and their batch\'s leader epoch, one plain object shape', () => {
+    const blob = new Uint8Array(
+      Buffer.concat([
+        encodeRecordBatchSync(THREE_RECORDS, { baseOffset: 40n, partitionLeaderEpoch: 9 }),
+        encodeRecordBatchSync([{ key: null, value: utf8('x'), timestamp: 5n }], { baseOffset: 43n, partitionLeaderEpoch: 11 }),
+        encodeControlBatch({ type: 'ABORT', producerId: 7n, producerEpoch: 0, baseOffset: 44n }),
+      ]),
+    )
+    const plain = decodeRecordBatchesSync(blob)
+    const stamped = decodePartitionRecordBatchesSync(blob, { topic: 'orders', partition: 4 })
+    expect(stamped.truncated).toBeNull()
+    expect(stamped.batches.map(({ records: _, ...batch }) => batch)).toEqual(plain.batches.map(({ records: _, ...batch }) => batch))
+    expect(stamped.batches[2]!.control).toMatchObject({ type: 'ABORT' })
+    for (const [b, batch] of stamped.batches.entries()) {
+      expect(batch.records).toEqual(
+        plain.batches[b]!.records.map(({ offset, timestamp, key, value, headers }) => ({
+          topic: 'orders',
+          partition: 4,
+          offset,
+          timestamp,
+          key,
+          value,
+          headers,
+          leaderEpoch: batch.partitionLeaderEpoch,
+        })),
+      )
+      for (const record of batch.records) {
+        expect(Object.keys(record)).toEqual(['topic', 'partition', 'offset', 'timestamp', 'key', 'value', 'headers', 'leaderEpoch'])
+        expect(Object.getPrototypeOf(record)).toBe(Object.prototype)
+      }
+    }
+    expect(stamped.batches[1]!.records[0]!.leaderEpoch).toBe(11)
+    // no headers: the same shared frozen array as the plain decoder's
+    expect(stamped.batches[1]!.records[0]!.headers).toBe(plain.batches[1]!.records[0]!.headers)
+    expect(Object.isFrozen(stamped.batches[1]!.records[0]!.headers)).toBe(true)
+  })
+
+  it('stamps legacy messages too (leader epoch -1), and reports errors and partial batches as decodeRecordBatchesSync does', async () => {
+    const legacy = decodePartitionRecordBatchesSync(v0Message(), { topic: 't', partition: 1 })
+    expect(legacy.batches[0]!.records).toEqual([{ topic: 't', partition: 1, offset: 7n, timestamp: -1n, key: utf8('k'), value: utf8('value'), headers: [], leaderEpoch: -1 }])
+    const batch = encodeRecordBatchSync(THREE_RECORDS, { baseOffset: 0n })
+    const cut = decodePartitionRecordBatchesSync(batch.subarray(0, batch.length - 3), { topic: 't', partition: 1 })
+    expect(cut).toEqual({ batches: [], truncated: decodeRecordBatchesSync(batch.subarray(0, batch.length - 3)).truncated })
+    const corrupt = batch.slice()
+    corrupt[corrupt.length - 1] = corrupt[corrupt.length - 1]! ^ 1
+    expect(() => decodePartitionRecordBatchesSync(corrupt, { topic: 't', partition: 1 })).toThrow(CorruptRecordError)
+    const zstd = await encodeRecordBatch(THREE_RECORDS, { baseOffset: 3n, compression: 'zstd' })
+    const decoded = await decodePartitionRecordBatches(zstd, { topic: 't', partition: 1 })
+    expect(decoded.batches[0]!.records.map((r) => [r.topic, r.offset, text(r.value)])).toEqual(
+      decodeRecordBatchesSync(zstd).batches[0]!.records.map((r) => ['t', r.offset, text(r.value)]),
+    )
   })
 })
 

@@ -31,6 +31,27 @@ export interface Record {
 }
 
 /**
+ * A record stamped with where it was read from, in the shape a consumer hands to applications:
+ * what `decodePartitionRecordBatchesSync` makes, one object per record (no decoder record copied
+ * into a consumer record). `attributes` is left out: unused since magic v2.
+ */
+export interface PartitionRecord {
+  topic: string
+  partition: number
+  /** Absolute offset: the batch's baseOffset + the record's offsetDelta. */
+  offset: bigint
+  /** As `Record.timestamp`. */
+  timestamp: bigint
+  key: Uint8Array | null
+  /** `null` is a tombstone. */
+  value: Uint8Array | null
+  /** Records without headers all share one frozen empty array: read it, copy it, never modify it in place. */
+  headers: RecordHeader[]
+  /** The partitionLeaderEpoch of the record's batch (-1 for legacy messages). */
+  leaderEpoch: number
+}
+
+/**
  * Control record types (Kafka's ControlRecordType). User topics only carry ABORT and COMMIT
  * (transaction markers); the others appear in KRaft metadata logs.
  */
@@ -55,8 +76,12 @@ export interface ControlRecord {
   coordinatorEpoch: number | null
 }
 
-/** A decoded record batch (magic v2), or a legacy (magic v0/v1) message presented the same way. */
-export interface RecordBatch {
+/**
+ * A decoded record batch (magic v2), or a legacy (magic v0/v1) message presented the same way.
+ * `R` is the record shape: `Record` from `decodeRecordBatchesSync`, `PartitionRecord` from
+ * `decodePartitionRecordBatchesSync`.
+ */
+export interface RecordBatch<R = Record> {
   /** Offset of the first record (for legacy compressed messages, of the first inner message). */
   baseOffset: bigint
   /** Bytes after the batchLength field (total size of the batch − 12). */
@@ -87,12 +112,12 @@ export interface RecordBatch {
   producerEpoch: number
   /** Sequence number of the first record; -1 when the producer is not idempotent. */
   baseSequence: number
-  records: Record[]
+  records: R[]
   /** For control batches, the decoded control record; otherwise null. */
   control: ControlRecord | null
 }
 
 /** The offset after a batch: where the next fetch starts (also right for batches compaction emptied). */
-export function nextOffsetAfter(batch: RecordBatch): bigint {
+export function nextOffsetAfter(batch: RecordBatch<unknown>): bigint {
   return batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n
 }
