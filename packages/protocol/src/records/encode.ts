@@ -387,3 +387,167 @@ function putBytes(out: Uint8Array, position: number, value: Uint8Array | null): 
   }
   return position + length
 }
+
+/** Memory for a `RecordBatchBuilder`. */
+export interface RecordBatchBuilderOptions {
+  /**
+   * Memory for the batch, called with the capacity wanted (a power of two from 256, or `maxBytes`);
+   * must return a Uint8Array of exactly that length, contents undefined. Default: a new Uint8Array.
+   */
+  allocate?: (byteLength: number) => Uint8Array
+  /** Takes back memory the builder outgrew (it was never handed out). Default: left to the collector. */
+  release?: (bytes: Uint8Array) => void
+  /**
+   * Where doubling stops (a producer's batch memory block): a capacity that would reach past half
+   * of it becomes `maxBytes` at once. A record that does not fit even then gets exactly what it needs.
+   */
+  maxBytes?: number
+}
+
+/** What `RecordBatchBuilder.finish` writes into the header (the rest is known from the records). */
+export type FinishRecordBatchOptions = Omit<EncodeRecordBatchOptions, 'allocate' | 'now' | 'maxTimestamp'>
+
+/** Smallest capacity a builder allocates: below it the first doubling steps cost more than they save. */
+const MIN_BUILDER_BYTES = 256
+
+/**
+ * Writes a record batch one record at a time, as a producer's accumulator receives them (the Java
+ * client's MemoryRecordsBuilder): each record is encoded when appended, while it is still in
+ * cache, and the caller need not keep it. The memory starts small and doubles, so many partitions
+ * of few records each hold little. The header (offsets, producer id, epoch, sequence, CRC) is
+ * written by `finish`, which also compresses the records section; the bytes are those
+ * `encodeRecordBatchSync` writes for the same records and options.
+ */
+export class RecordBatchBuilder {
+  private readonly allocate: ((byteLength: number) => Uint8Array) | undefined
+  private readonly release: ((bytes: Uint8Array) => void) | undefined
+  private readonly maxBytes: number
+  private buffer: Uint8Array | null = null
+  private position = RECORD_BATCH_OVERHEAD
+  private count = 0
+  private baseTimestamp = 0
+  private maxTimestamp = 0
+  private finished = false
+
+  constructor(options: RecordBatchBuilderOptions = {}) {
+    this.allocate = options.allocate
+    this.release = options.release
+    this.maxBytes = options.maxBytes ?? 0
+  }
+
+  get recordCount(): number {
+    return this.count
+  }
+
+  /** Bytes of the uncompressed batch so far, header included. */
+  get byteLength(): number {
+    return this.position
+  }
+
+  /**
+   * Encodes `record` as the batch's next one and returns its timestamp (milliseconds). A record
+   * that cannot be encoded throws an `EncodeError` and leaves the batch as it was.
+   */
+  append(record: RecordInput, now?: number): number {
+    if (this.finished) throw new EncodeError('the record batch is finished: no record can be appended')
+    const timestamp = record.timestamp === undefined ? (now ?? Date.now()) : timestampOf(record.timestamp, 0)
+    const index = this.count
+    const baseTimestamp = index === 0 ? timestamp : this.baseTimestamp
+    const key = record.key ?? null
+    const value = record.value
+    const headers = record.headers
+    const headerCount = headers === undefined ? 0 : headers.length
+    let scratch = sizeScratch
+    if (scratch.length < headerCount) scratch = growScratch(headerCount)
+    let size = 1 + varlongSize(timestamp - baseTimestamp) + varintSize(index)
+    size += key === null ? 1 : varintSize(key.length) + key.length
+    size += value === null ? 1 : varintSize(value.length) + value.length
+    size += varintSize(headerCount)
+    for (let h = 0; h < headerCount; h++) {
+      const header = (headers as readonly RecordHeader[])[h] as RecordHeader
+      const keyLength = utf8Length(header.key)
+      scratch[h] = keyLength
+      size += varintSize(keyLength) + keyLength
+      size += header.value === null ? 1 : varintSize(header.value.length) + header.value.length
+    }
+    let position = this.position
+    const end = position + varintSize(size) + size
+    let out = this.buffer
+    if (out === null || end > out.length) out = this.grow(end)
+    position = putUvarint(out, position, zigzag32(size))
+    out[position++] = 0 // attributes
+    position = putVarlong(out, position, timestamp - baseTimestamp)
+    position = putUvarint(out, position, zigzag32(index))
+    position = putBytes(out, position, key)
+    position = putBytes(out, position, value)
+    position = putUvarint(out, position, zigzag32(headerCount))
+    for (let h = 0; h < headerCount; h++) {
+      const header = (headers as readonly RecordHeader[])[h] as RecordHeader
+      position = putUvarint(out, position, zigzag32(scratch[h] as number))
+      position += writeUtf8(out, position, header.key)
+      position = putBytes(out, position, header.value)
+    }
+    this.position = position
+    if (index === 0) {
+      this.baseTimestamp = timestamp
+      this.maxTimestamp = timestamp
+    } else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp
+    this.count = index + 1
+    return timestamp
+  }
+
+  /** Memory for at least `needed` bytes, the batch so far copied in. */
+  private grow(needed: number): Uint8Array {
+    const old = this.buffer
+    let capacity = old === null ? MIN_BUILDER_BYTES : old.length * 2
+    while (capacity < needed) capacity *= 2
+    const maxBytes = this.maxBytes
+    if (maxBytes > 0 && capacity * 2 > maxBytes) capacity = Math.max(maxBytes, needed)
+    const out = allocateBatch(this.allocate, capacity)
+    if (old !== null) {
+      out.set(old.subarray(RECORD_BATCH_OVERHEAD, this.position), RECORD_BATCH_OVERHEAD)
+      this.release?.(old)
+    }
+    this.buffer = out
+    return out
+  }
+
+  /**
+   * Writes the header and returns the batch; with compression, the records section is compressed
+   * into a new array and the builder's memory goes back through `release`. Nothing can be appended
+   * afterwards. Throws (and can be called again) if a header field is out of range or the codec fails.
+   */
+  finish(options: FinishRecordBatchOptions = {}): Uint8Array {
+    if (this.finished) throw new EncodeError('the record batch is already finished')
+    const count = this.count
+    if (count === 0) throw new EncodeError('a record batch needs at least one record')
+    const codec = options.compression ?? 'none'
+    let attributes = COMPRESSION_CODEC_IDS[codec]
+    if (attributes === undefined) throw new EncodeError(`unknown compression codec ${String(codec)}`)
+    const buffer = this.buffer as Uint8Array
+    let out = buffer.subarray(0, this.position)
+    if (codec !== 'none') {
+      const payload = compressSync(codec, out.subarray(RECORD_BATCH_OVERHEAD), options.compressionLevel === undefined ? {} : { level: options.compressionLevel })
+      out = new Uint8Array(RECORD_BATCH_OVERHEAD + payload.length)
+      out.set(payload, RECORD_BATCH_OVERHEAD)
+    }
+    if (options.timestampType === 'LogAppendTime') attributes |= 0x08
+    if (options.isTransactional === true) attributes |= 0x10
+    writeHeader(out, {
+      baseOffset: options.baseOffset ?? 0n,
+      partitionLeaderEpoch: options.partitionLeaderEpoch ?? -1,
+      attributes,
+      lastOffsetDelta: count - 1,
+      baseTimestamp: this.baseTimestamp,
+      maxTimestamp: this.maxTimestamp,
+      producerId: options.producerId ?? -1n,
+      producerEpoch: options.producerEpoch ?? -1,
+      baseSequence: options.baseSequence ?? -1,
+      recordCount: count,
+    })
+    this.finished = true
+    this.buffer = null
+    if (codec !== 'none') this.release?.(buffer)
+    return out
+  }
+}

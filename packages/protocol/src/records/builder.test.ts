@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest'
+import type { CompressionCodec } from '../compression/codecs.js'
+import { EncodeError } from '../errors/encode-error.js'
+import { type RecordInput, RecordBatchBuilder, decodeRecordBatchesSync, encodeRecordBatchSync } from './index.js'
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
+const NOW = 1_700_000_000_000
+const HEADER = { producerId: 42n, producerEpoch: 3, baseSequence: 10 }
+
+/** Records of every shape: keys or not, tombstones, headers (multi-byte keys, null values), timestamps before and after the first. */
+function mixedRecords(count: number): RecordInput[] {
+  const records: RecordInput[] = []
+  for (let i = 0; i < count; i++) {
+    const record: RecordInput = { key: i % 3 === 0 ? null : utf8(`key-${i}`), value: i % 7 === 6 ? null : new Uint8Array((i * 37) % 400).fill(i & 0xff) }
+    if (i % 4 === 1) record.headers = [{ key: `h-${i}-é`, value: utf8('v') }, { key: 'n', value: null }]
+    if (i % 5 === 2) record.timestamp = NOW - 5_000 + i
+    else if (i % 5 === 3) record.timestamp = BigInt(NOW + 3_000_000 + i)
+    records.push(record)
+  }
+  return records
+}
+
+function build(records: readonly RecordInput[], options: ConstructorParameters<typeof RecordBatchBuilder>[0] = {}): RecordBatchBuilder {
+  const builder = new RecordBatchBuilder(options)
+  for (const record of records) builder.append(record, NOW)
+  return builder
+}
+
+describe('RecordBatchBuilder', () => {
+  it.each<[CompressionCodec, number]>([
+    ['none', 1],
+    ['none', 300],
+    ['gzip', 300],
+    ['lz4', 120],
+    ['snappy', 120],
+  ])('writes the bytes encodeRecordBatchSync writes for the same records (%s, %i records)', (compression, count) => {
+    const records = mixedRecords(count)
+    const expected = encodeRecordBatchSync(records, { ...HEADER, compression, isTransactional: true, now: NOW })
+    const actual = build(records).finish({ ...HEADER, compression, isTransactional: true })
+    expect(Buffer.from(actual).toString('hex')).toBe(Buffer.from(expected).toString('hex'))
+    const [batch] = decodeRecordBatchesSync(actual).batches
+    expect(batch!.records).toHaveLength(count)
+  })
+
+  it('grows by doubling from 256 bytes, copies what it wrote, and gives outgrown memory back', () => {
+    const asked: number[] = []
+    const released: number[] = []
+    const records = mixedRecords(200)
+    const builder = build(records, {
+      allocate: (byteLength) => {
+        asked.push(byteLength)
+        return new Uint8Array(byteLength).fill(0xee)
+      },
+      release: (bytes) => void released.push(bytes.length),
+    })
+    expect(asked[0]).toBe(256)
+    for (let i = 1; i < asked.length; i++) expect(asked[i]).toBe(asked[i - 1]! * 2)
+    expect(released).toEqual(asked.slice(0, -1))
+    expect(builder.byteLength).toBeLessThanOrEqual(asked[asked.length - 1]!)
+    const bytes = builder.finish(HEADER)
+    expect(bytes.length).toBe(builder.byteLength)
+    expect(Buffer.from(bytes).equals(Buffer.from(encodeRecordBatchSync(records, { ...HEADER, now: NOW })))).toBe(true)
+  })
+
+  it('jumps to maxBytes once a doubling would pass half of it; a record larger than that gets exactly its size', () => {
+    const asked: number[] = []
+    const allocate = (byteLength: number): Uint8Array => {
+      asked.push(byteLength)
+      return new Uint8Array(byteLength)
+    }
+    const builder = new RecordBatchBuilder({ allocate, maxBytes: 5000 })
+    for (let i = 0; i < 20; i++) builder.append({ value: new Uint8Array(200) }, NOW)
+    // The first record (~265 bytes with the header) does not fit 256.
+    expect(asked).toEqual([512, 1024, 2048, 5000])
+    const big = new RecordBatchBuilder({ allocate, maxBytes: 5000 })
+    asked.length = 0
+    big.append({ value: new Uint8Array(9000) }, NOW)
+    expect(asked).toHaveLength(1)
+    expect(asked[0]).toBeGreaterThanOrEqual(big.byteLength)
+    expect(asked[0]).toBeLessThan(big.byteLength + 16)
+  })
+
+  it('returns the compressed batch in its own array and releases its records memory', () => {
+    const released: Uint8Array[] = []
+    const records = mixedRecords(50)
+    const builder = build(records, { release: (bytes) => void released.push(bytes) })
+    const before = released.length
+    const bytes = builder.finish({ compression: 'gzip' })
+    expect(released).toHaveLength(before + 1)
+    expect(released[before]!.buffer).not.toBe(bytes.buffer)
+  })
+
+  it('a record it cannot encode throws an EncodeError and leaves the batch as it was', () => {
+    const good = mixedRecords(3)
+    const builder = build(good)
+    const length = builder.byteLength
+    expect(() => builder.append({ value: utf8('bad'), timestamp: 2n ** 60n }, NOW)).toThrow(EncodeError)
+    expect(() => builder.append({ value: utf8('bad'), timestamp: 1.5 }, NOW)).toThrow(/timestamp/)
+    expect(builder.recordCount).toBe(3)
+    expect(builder.byteLength).toBe(length)
+    builder.append(good[0]!, NOW)
+    const expected = encodeRecordBatchSync([...good, good[0]!], { now: NOW })
+    expect(Buffer.from(builder.finish()).equals(Buffer.from(expected))).toBe(true)
+  })
+
+  it('refuses an empty batch, a bad header field (and can finish after it), and appends after finish', () => {
+    expect(() => new RecordBatchBuilder().finish()).toThrow(/at least one record/)
+    const builder = build(mixedRecords(2))
+    expect(() => builder.finish({ producerEpoch: 40_000 })).toThrow(/int16/)
+    const bytes = builder.finish({ producerEpoch: 1 })
+    expect(decodeRecordBatchesSync(bytes).batches[0]!.producerEpoch).toBe(1)
+    expect(() => builder.append({ value: null }, NOW)).toThrow(/finished/)
+    expect(() => builder.finish()).toThrow(/already finished/)
+  })
+
+  it('returns each record timestamp, the given time for a record without one', () => {
+    const builder = new RecordBatchBuilder()
+    expect(builder.append({ value: null }, 123)).toBe(123)
+    expect(builder.append({ value: null, timestamp: 7n }, 123)).toBe(7)
+    const [batch] = decodeRecordBatchesSync(builder.finish()).batches
+    expect(batch!.records.map((record) => record.timestamp)).toEqual([123n, 7n])
+    expect(batch!.maxTimestamp).toBe(123n)
+  })
+})
