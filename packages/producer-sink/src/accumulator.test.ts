@@ -1,4 +1,4 @@
-import { type RecordInput, decodeRecordBatchesSync, encodeUtf8 } from '@kafkats/protocol'
+import { InvalidArgumentError, type RecordInput, decodeRecordBatchesSync, encodeUtf8 } from '@kafkats/protocol'
 import { describe, expect, it } from 'vitest'
 import { type DeliveryTarget, ProducerBatch } from './accumulator.js'
 
@@ -76,21 +76,61 @@ describe('ProducerBatch delivery targets', () => {
     expect(log).toEqual(['a:2:gone', 'a:3:gone', 'a:0:lost', 'b:1:lost'])
   })
 
-  it('dropUnencodable after consecutive slots: the records left keep their slots and are acknowledged at their new indexes', () => {
+  it('a record the encoder refuses throws at append and leaves the batch as it was; the rest keep their slots, offsets and timestamps', () => {
     const log: string[] = []
     const a = recorder('a', log)
     const batch = new ProducerBatch('orders', 0, Date.now())
     const inputs = [record('x'), record('bad', 2 ** 60), record('y', 2_000)]
-    inputs.forEach((input, i) => batch.append(input, ProducerBatch.recordSize(input), a, 5 + i))
-    expect(batch.dropUnencodable('none').records).toBe(1)
-    expect(log).toHaveLength(1)
-    expect(log[0]).toMatch(/^a:6:/)
+    const refused: unknown[] = []
+    inputs.forEach((input, i) => {
+      try {
+        batch.append(input, ProducerBatch.recordSize(input), a, 5 + i)
+      } catch (error) {
+        refused.push(error)
+      }
+    })
+    expect(refused).toHaveLength(1)
+    expect(InvalidArgumentError.isInstance(refused[0])).toBe(true)
+    expect((refused[0] as InvalidArgumentError).field).toBe('record.timestamp')
+    expect(batch.recordCount).toBe(2)
+    expect(batch.recordBytes).toBe(ProducerBatch.recordSize(inputs[0]!) + ProducerBatch.recordSize(inputs[2]!))
     batch.freeze('none', 1n, 0, 0)
-    expect(decodeRecordBatchesSync(batch.encoded!).batches[0]!.records.map((r) => new TextDecoder().decode(r.value!))).toEqual(['x', 'y'])
+    const decoded = decodeRecordBatchesSync(batch.encoded!).batches[0]!
+    expect(decoded.records.map((r) => new TextDecoder().decode(r.value!))).toEqual(['x', 'y'])
+    expect(decoded.records.map((r) => r.timestamp)).toEqual([1_000n, 2_000n])
     batch.acknowledgedOffset = 10n
-    log.length = 0
     batch.complete()
     expect(log).toEqual(['a:5:0', 'a:7:1'])
-    expect(batch.metadataOf(1).offset).toBe(11n)
+    expect(batch.metadataOf(0)).toMatchObject({ offset: 10n, timestamp: 1_000n })
+    expect(batch.metadataOf(1)).toMatchObject({ offset: 11n, timestamp: 2_000n })
+  })
+
+  it('encodes into the memory it is given, doubling from 256 bytes, and the frozen bytes are what the records encode to', () => {
+    const asked: number[] = []
+    const released: number[] = []
+    const memory = {
+      allocate: (byteLength: number) => {
+        asked.push(byteLength)
+        return new Uint8Array(byteLength).fill(0xee)
+      },
+      release: (bytes: Uint8Array) => void released.push(bytes.length),
+      maxBytes: 64 * 1024,
+    }
+    const batch = new ProducerBatch('orders', 0, Date.now(), memory)
+    const a = recorder('a', [])
+    for (let i = 0; i < 100; i++) {
+      const input = { key: encodeUtf8(`k${i}`), value: new Uint8Array(100).fill(i), timestamp: 1_000 + (i >> 4) }
+      batch.append(input, ProducerBatch.recordSize(input), a, i)
+    }
+    expect(asked).toEqual([256, 512, 1024, 2048, 4096, 8192, 16384])
+    expect(released).toEqual(asked.slice(0, -1))
+    batch.freeze('none', 7n, 1, 40, true)
+    expect(batch.encoded!.buffer.byteLength).toBe(16384)
+    const decoded = decodeRecordBatchesSync(batch.encoded!).batches[0]!
+    expect(decoded).toMatchObject({ producerId: 7n, producerEpoch: 1, baseSequence: 40, isTransactional: true })
+    expect(decoded.records.map((r) => r.value![0])).toEqual(Array.from({ length: 100 }, (_, i) => i))
+    batch.acknowledgedOffset = 0n
+    expect(batch.metadataOf(99).timestamp).toBe(1_006n)
+    expect(() => batch.append(record('late'), 30, a, 100)).toThrow(/frozen/)
   })
 })

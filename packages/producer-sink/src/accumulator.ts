@@ -1,5 +1,5 @@
 import { batchFailedChannel } from './diagnostics.js'
-import { type CompressionCodec, InvalidArgumentError, type RecordInput, crc32c, encodeRecordBatchSync } from '@kafkats/protocol'
+import { type CompressionCodec, InvalidArgumentError, RecordBatchBuilder, type RecordBatchBuilderOptions, type RecordInput, crc32c } from '@kafkats/protocol'
 
 /** What `send` resolves with once the record is acknowledged. */
 export interface RecordMetadata {
@@ -33,15 +33,20 @@ const BATCH_OVERHEAD = 61
 const RECORD_OVERHEAD = 21
 
 /**
- * Records of one partition that travel together. Open while records are appended; frozen (encoded
- * once, with its producer id, epoch and base sequence) when first drained. A retry resends the
- * same frozen bytes; an epoch bump or a sequence rewind patches the header fields and CRC in place.
+ * Records of one partition that travel together. Each record is encoded into the batch's memory
+ * when appended (as the Java client's RecordAccumulator does), so the caller's record object dies
+ * young and is read while still in cache: with 1,000 partitions, encoding a batch's records at
+ * freeze read each one back among tens of thousands of others. Frozen (header written: producer
+ * id, epoch, base sequence, CRC; compressed) when first drained. A retry resends the same frozen
+ * bytes; an epoch bump or a sequence rewind patches the header fields and CRC in place.
  */
 export class ProducerBatch {
   readonly topic: string
   readonly partition: number
   readonly createdAt: number
-  readonly records: RecordInput[] = []
+  /** The records encoded so far; null once frozen (the bytes are in `encoded`). */
+  private builder: RecordBatchBuilder | null
+  private count = 0
   /**
    * Who hears about each record. While the records share one target (`send(record, callback)` in
    * a loop, one `sendBatch` call) only `target` is kept; while their slots follow one pattern (the
@@ -56,8 +61,14 @@ export class ProducerBatch {
   private targets: DeliveryTarget[] | null = null
   private slots: number[] | null = null
   // Records of a batch mostly share a millisecond: `metadataOf` reuses the last timestamp's bigint.
-  private lastTimestamp: number | bigint | undefined
+  private lastTimestamp = -1
   private lastTimestampBig = -1n
+  /**
+   * Each record's timestamp, for its metadata: `firstTimestamp` while they all share it (one
+   * `sendBatch`, or sends within a millisecond); an array from the first record with another.
+   */
+  private firstTimestamp = -1
+  private timestamps: number[] | null = null
   /** Estimated bytes of the batch (uncompressed). */
   sizeBytes = BATCH_OVERHEAD
   /** The producer-buffer bytes its records hold (released when the batch settles). */
@@ -80,14 +91,16 @@ export class ProducerBatch {
   frozenEpoch = -1
   producerEpoch = -1
 
-  constructor(topic: string, partition: number, now: number) {
+  /** `memory`: where the records are encoded (the producer's batch memory pool); default fresh arrays. */
+  constructor(topic: string, partition: number, now: number, memory?: RecordBatchBuilderOptions) {
     this.topic = topic
     this.partition = partition
     this.createdAt = now
+    this.builder = new RecordBatchBuilder(memory)
   }
 
   get recordCount(): number {
-    return this.records.length
+    return this.count
   }
 
   get isFrozen(): boolean {
@@ -105,8 +118,27 @@ export class ProducerBatch {
     return size
   }
 
+  /**
+   * Encodes `record` into the batch. A record the encoder refuses throws its typed error
+   * (`InvalidArgumentError`) and leaves the batch as it was: it fails alone, never its neighbours.
+   */
   append(record: RecordInput, size: number, target: DeliveryTarget, slot: number): void {
-    const index = this.records.length
+    if (this.builder === null) throw new Error(`batch ${this.topic}-${this.partition} is frozen: no record can be appended`)
+    let timestamp: number
+    try {
+      timestamp = this.builder.append(record)
+    } catch (error) {
+      throw unencodable(record, this.topic, this.partition, error)
+    }
+    const index = this.count
+    if (index === 0) this.firstTimestamp = timestamp
+    else if (this.timestamps !== null) this.timestamps.push(timestamp)
+    else if (timestamp !== this.firstTimestamp) {
+      const timestamps: number[] = []
+      for (let i = 0; i < index; i++) timestamps.push(this.firstTimestamp)
+      timestamps.push(timestamp)
+      this.timestamps = timestamps
+    }
     if (index === 0 && this.targets === null && this.slots === null) {
       this.target = target
       this.firstSlot = slot
@@ -119,7 +151,7 @@ export class ProducerBatch {
         else this.spreadSlots().push(slot)
       }
     }
-    this.records.push(record)
+    this.count = index + 1
     this.sizeBytes += size
     this.recordBytes += size
   }
@@ -138,7 +170,7 @@ export class ProducerBatch {
   private spreadTargets(): DeliveryTarget[] {
     if (this.targets === null) {
       const targets: DeliveryTarget[] = []
-      for (let i = 0; i < this.records.length; i++) targets.push(this.target!)
+      for (let i = 0; i < this.count; i++) targets.push(this.target!)
       this.targets = targets
     }
     return this.targets
@@ -152,54 +184,20 @@ export class ProducerBatch {
   private spreadSlots(): number[] {
     if (this.slots === null) {
       const slots: number[] = []
-      for (let i = 0; i < this.records.length; i++) slots.push(this.firstSlot + this.slotStep * i)
+      for (let i = 0; i < this.count; i++) slots.push(this.firstSlot + this.slotStep * i)
       this.slots = slots
     }
     return this.slots
   }
 
-  freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional = false, allocate?: (byteLength: number) => Uint8Array): void {
+  /** Writes the header (and compresses): the batch's bytes from now on. Throws, unchanged, if the encoder refuses a header field or the codec fails. */
+  freeze(compression: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional = false): void {
+    if (this.builder === null) throw new Error(`batch ${this.topic}-${this.partition} is already frozen`)
+    this.encoded = this.builder.finish({ compression, producerId, producerEpoch, baseSequence, isTransactional })
+    this.builder = null
     this.baseSequence = baseSequence
     this.frozenEpoch = producerEpoch
     this.producerEpoch = producerEpoch
-    this.encoded = encodeRecordBatchSync(this.records, { compression, producerId, producerEpoch, baseSequence, isTransactional, allocate })
-  }
-
-  /**
-   * After `freeze` threw: encodes each record alone and takes out those the encoder refuses, each
-   * rejected with its own `InvalidArgumentError` (the cause attached), so the rest of the batch can
-   * still be frozen and delivered. Only for a batch never frozen (no sequence numbers taken yet).
-   * Returns how many records and buffer bytes were taken out, for the producer's buffer accounting.
-   */
-  dropUnencodable(compression: CompressionCodec): { records: number; bytes: number } {
-    // Taking records out shifts the indexes after them: keep each record's target and slot with it.
-    const targets = this.spreadTargets()
-    const slots = this.spreadSlots()
-    let records = 0
-    let bytes = 0
-    for (let i = this.records.length - 1; i >= 0; i--) {
-      const record = this.records[i]!
-      let cause: unknown = null
-      try {
-        encodeRecordBatchSync([record], { compression })
-        continue
-      } catch (error) {
-        cause = error
-      }
-      const size = ProducerBatch.recordSize(record)
-      const error = unencodable(record, this.topic, this.partition, cause)
-      const target = targets[i]!
-      const slot = slots[i]!
-      this.records.splice(i, 1)
-      targets.splice(i, 1)
-      slots.splice(i, 1)
-      this.sizeBytes -= size
-      this.recordBytes -= size
-      records++
-      bytes += size
-      target.failed(slot, error)
-    }
-    return { records, bytes }
   }
 
   /** Rewrites producer id, epoch and base sequence of the frozen batch (epoch bump, sequence rewind). */
@@ -217,7 +215,7 @@ export class ProducerBatch {
 
   /** Tells every record's target that the batch was acknowledged (`acknowledgedOffset` is set). */
   complete(): void {
-    const count = this.records.length
+    const count = this.count
     if (this.targets === null && this.slots === null) {
       const target = this.target!
       const firstSlot = this.firstSlot
@@ -233,7 +231,7 @@ export class ProducerBatch {
     const baseOffset = this.acknowledgedOffset!
     let timestamp = this.logAppendTime
     if (timestamp < 0n) {
-      const raw = this.records[index]!.timestamp ?? -1
+      const raw = this.timestamps === null ? this.firstTimestamp : this.timestamps[index]!
       if (raw !== this.lastTimestamp) {
         this.lastTimestamp = raw
         this.lastTimestampBig = BigInt(raw)
@@ -246,7 +244,7 @@ export class ProducerBatch {
   fail(error: Error): void {
     // Every way a batch fails for good ends here (broker error, delivery timeout, close, abort).
     if (batchFailedChannel.hasSubscribers) batchFailedChannel.publish({ topic: this.topic, partition: this.partition, records: this.recordCount, attempts: this.sends, error })
-    const count = this.records.length
+    const count = this.count
     for (let i = 0; i < count; i++) this.targetAt(i).failed(this.slotAt(i), error)
   }
 }
@@ -335,10 +333,9 @@ export class PartitionQueue {
     producerEpoch: number,
     idempotent: boolean,
     isTransactional = false,
-    allocate?: (byteLength: number) => Uint8Array,
   ): void {
     const sequence = idempotent ? this.nextSequence : -1
-    batch.freeze(compression, producerId, producerEpoch, sequence, isTransactional, allocate)
+    batch.freeze(compression, producerId, producerEpoch, sequence, isTransactional)
     if (idempotent) this.nextSequence = incrementSequence(sequence, batch.recordCount)
   }
 

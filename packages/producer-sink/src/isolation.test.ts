@@ -1,7 +1,7 @@
 // Issue #10, isolation: a record that cannot be encoded fails alone; its neighbours in the same
 // batch are delivered. Validation on send stops every such record we know of, so to prove the
-// sink's last line of defence the validation is given a hole here: records marked HOLE skip it
-// and carry a timestamp the batch encoder refuses (beyond 2^53 ms).
+// encoder's own check at append (the last line of defence) the validation is given a hole here:
+// records marked HOLE skip it and carry a timestamp the batch encoder refuses (beyond 2^53 ms).
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
 import {
@@ -93,7 +93,7 @@ async function ordersBroker(clientId: string): Promise<{ metadata: ClusterMetada
 }
 
 describe('a record the encoder refuses fails alone', () => {
-  it('ProducerBatch.dropUnencodable takes out only the refused record; the rest encode (real bytes)', () => {
+  it('ProducerBatch.append refuses only the bad record, with its typed error; the rest encode (real bytes)', () => {
     const batch = new ProducerBatch('orders', 0, Date.now())
     const outcomes: string[] = []
     const records: RecordInput[] = [
@@ -106,12 +106,14 @@ describe('a record the encoder refuses fails alone', () => {
       acknowledged: (slot: number) => void outcomes.push(`ok ${slot}`),
       failed: (_slot: number, error: Error) => void errors.push(error),
     }
-    records.forEach((record, i) => batch.append(record, ProducerBatch.recordSize(record), target, i))
-    const recordBytesBefore = batch.recordBytes
-    expect(() => batch.freeze('none', 1000n, 0, 0)).toThrow()
-    const dropped = batch.dropUnencodable('none')
-    expect(dropped).toEqual({ records: 1, bytes: ProducerBatch.recordSize(records[1]!) })
-    expect(batch.recordBytes).toBe(recordBytesBefore - dropped.bytes)
+    records.forEach((record, i) => {
+      try {
+        batch.append(record, ProducerBatch.recordSize(record), target, i)
+      } catch (error) {
+        errors.push(error)
+      }
+    })
+    expect(batch.recordBytes).toBe(ProducerBatch.recordSize(records[0]!) + ProducerBatch.recordSize(records[2]!))
     expect(errors).toHaveLength(1)
     expect(InvalidArgumentError.isInstance(errors[0])).toBe(true)
     expect((errors[0] as InvalidArgumentError).field).toBe('record.timestamp')
@@ -119,6 +121,9 @@ describe('a record the encoder refuses fails alone', () => {
     const [decoded] = decodeRecordBatchesSync(batch.encoded!).batches
     expect(decoded!.records.map((record) => new TextDecoder().decode(record.value!))).toEqual(['a', 'c'])
     expect(decoded!.records.map((record) => record.timestamp)).toEqual([1_000n, 2_000n])
+    batch.acknowledgedOffset = 0n
+    batch.complete()
+    expect(outcomes).toEqual(['ok 0', 'ok 2'])
   })
 
   it('through the producer: the neighbours in the same batch are acknowledged, the bad record rejects with InvalidArgumentError', async () => {

@@ -7,6 +7,7 @@ import {
   KafkaError,
   KafkaProtocolError,
   ProduceApi,
+  type RecordBatchBuilderOptions,
   type RecordInput,
   loadCompressionCodec,
 } from '@kafkats/protocol'
@@ -136,6 +137,13 @@ export class Producer {
   private readonly awaitingLeader = new Set<PartitionQueue>()
   private readonly sinks = new Map<number, Sink>()
   private readonly sinkHost: SinkHost
+  /**
+   * Memory for batches (null with acks=0: a batch counts as acknowledged once handed to the
+   * socket, which may not have written it yet, so its memory is never reused).
+   */
+  private readonly batchBufferPool: BatchBufferPool | null
+  /** Where each batch encodes its records as they are appended: starts small, doubles up to a block. */
+  private readonly batchMemory: RecordBatchBuilderOptions
   private readonly topicReady = new Map<string, Promise<TopicInfo>>()
   private readonly availableByTopic = new WeakMap<TopicInfo, readonly number[]>()
   private readonly listeners: { [K in keyof ProducerEvents]: Array<(event: ProducerEvents[K]) => void> } = {
@@ -193,6 +201,12 @@ export class Producer {
       const queue = this.queues.get(event.topic)?.[event.partition]
       if (queue !== undefined && queue.batches.length > 0) this.scheduleQueue(queue)
     })
+    // A block holds a full batch and its header.
+    const blockBytes = this.options.batchMaxBytes + BATCH_BLOCK_SLACK_BYTES
+    const pool = this.options.acks === 0 ? null : new BatchBufferPool(blockBytes, MAX_FREE_BATCH_BLOCKS, MAX_FREE_SMALL_BATCH_BYTES)
+    this.batchBufferPool = pool
+    // Memory a batch outgrew was never sent: it can take the next batch at once.
+    this.batchMemory = pool === null ? { maxBytes: blockBytes } : { allocate: pool.allocate, release: (bytes) => pool.release(bytes), maxBytes: blockBytes }
     this.sinkHost = this.createSinkHost()
     this.txn = this.options.transactionalId === null ? null : new TransactionManager(this.transactionHost(), this.options.transactionalId, this.options.transactionTimeoutMs)
     this.txn?.onStateChange((state) => {
@@ -376,9 +390,7 @@ export class Producer {
       connectionFor: (nodeId) => producer.connectionFor(nodeId),
       scheduleQueue: (queue) => producer.scheduleQueue(queue),
       release: (records, bytes) => producer.release(records, bytes),
-      // acks=0: a batch counts as acknowledged once handed to the socket, which may not have
-      // written it yet, so its memory is never reused. A block holds a full batch and its header.
-      batchBufferPool: this.options.acks === 0 ? null : new BatchBufferPool(this.options.batchMaxBytes + BATCH_BLOCK_SLACK_BYTES, MAX_FREE_BATCH_BLOCKS, MAX_FREE_SMALL_BATCH_BYTES),
+      batchBufferPool: this.batchBufferPool,
       progress: this.progress,
       sequenceLost: (topic, partition, errorName) => producer.sequenceLost(topic, partition, errorName),
       requestSettled: () => producer.maybeBumpEpoch(),
@@ -753,20 +765,26 @@ export class Producer {
     slot: number,
   ): void {
     const queue = this.queueFor(topic.name, partition)
-    let batch = queue.openBatch
-    if (batch !== undefined && batch.recordCount > 0 && batch.sizeBytes + size > this.options.batchMaxBytes) {
-      // Full: it is ready now; a new open batch takes this record.
-      this.scheduleQueue(queue)
-      batch = undefined
+    const open = queue.openBatch
+    const full = open !== undefined && open.sizeBytes + size > this.options.batchMaxBytes
+    // Full: it is ready now; a new open batch takes this record.
+    if (full) this.scheduleQueue(queue)
+    const fresh = open === undefined || full
+    const batch = fresh ? new ProducerBatch(topic.name, partition, Date.now(), this.batchMemory) : open
+    try {
+      batch.append(input, size, target, slot)
+    } catch (error) {
+      // The encoder refused the record (an InvalidArgumentError): it fails alone, its space was
+      // reserved by the caller, and a batch made for it never joins the queue.
+      this.release(1, size)
+      return target.failed(slot, error as Error)
     }
-    if (batch === undefined) {
-      batch = new ProducerBatch(topic.name, partition, Date.now())
+    if (fresh) {
       queue.batches.push(batch)
       // The sink keeps the queue and wakes itself when the batch's linger ends (one timer per
       // broker, not one per batch).
       this.scheduleQueue(queue)
     }
-    batch.append(input, size, target, slot)
     if (batch.sizeBytes >= this.options.batchMaxBytes || this.flushing > 0) this.scheduleQueue(queue)
   }
 

@@ -245,7 +245,7 @@ export class Sink {
       if (!batch.isFrozen) {
         // Classic transactions: the partition must be in the transaction before its first batch is sent.
         if (host.transactionalId !== null && !host.partitionReady(queue.topic, queue.partition)) continue
-        if (!this.freezeIsolating(batch, queue)) continue
+        if (!this.freezeOrFail(batch, queue)) continue
       }
       entries.push({ batch, queue })
     }
@@ -253,40 +253,22 @@ export class Sink {
   }
 
   /**
-   * Freezes `batch`; if the encoder refuses it, the records it refuses fail alone (each with its
-   * own typed error) and the rest are frozen and sent. Records are validated on send, so this is
-   * a last line of defence: whatever still slips through costs only itself, never its neighbours.
-   * False when nothing of the batch is left to send.
+   * Freezes `batch`. Its records were encoded when appended (a record the encoder refused failed
+   * alone then), so only the header or the codec can fail here, and that fails the whole batch
+   * with a typed error. False when the batch failed.
    */
-  private freezeIsolating(batch: ProducerBatch, queue: PartitionQueue): boolean {
+  private freezeOrFail(batch: ProducerBatch, queue: PartitionQueue): boolean {
     const host = this.host
     const options = host.options
     try {
-      this.freeze(batch, queue)
+      queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null)
       return true
     } catch (error) {
-      host.logger.error({ topic: batch.topic, partition: batch.partition, error: String(error) }, 'a record batch could not be encoded; failing the records that cannot be')
-      let failure: unknown = error
-      const dropped = batch.dropUnencodable(options.compression)
-      if (dropped.records > 0) host.release(dropped.records, dropped.bytes)
-      if (batch.recordCount > 0 && dropped.records > 0) {
-        try {
-          this.freeze(batch, queue)
-          return true
-        } catch (again) {
-          failure = again
-        }
-      }
-      batch.failure = new EncodeError(`a record batch for ${batch.topic}-${batch.partition} could not be encoded: ${String(failure)}`)
+      host.logger.error({ topic: batch.topic, partition: batch.partition, error: String(error) }, 'a record batch could not be encoded')
+      batch.failure = new EncodeError(`a record batch for ${batch.topic}-${batch.partition} could not be encoded: ${String(error)}`)
       this.completeHead(queue)
       return false
     }
-  }
-
-  private freeze(batch: ProducerBatch, queue: PartitionQueue): void {
-    const host = this.host
-    const options = host.options
-    queue.freeze(batch, options.compression, host.producerId, host.producerEpoch, options.idempotent, host.transactionalId !== null, host.batchBufferPool?.allocate)
   }
 
   /** A request carrying these batches is about to be written. */
