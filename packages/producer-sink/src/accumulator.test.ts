@@ -114,7 +114,7 @@ describe('ProducerBatch delivery targets', () => {
         return new Uint8Array(byteLength).fill(0xee)
       },
       release: (bytes: Uint8Array) => void released.push(bytes.length),
-      maxBytes: 64 * 1024,
+      blockMaxBytes: 64 * 1024,
     }
     const batch = new ProducerBatch('orders', 0, Date.now(), memory)
     const a = recorder('a', [])

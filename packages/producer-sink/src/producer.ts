@@ -206,7 +206,7 @@ export class Producer {
     const pool = this.options.acks === 0 ? null : new BatchBufferPool(blockBytes, MAX_FREE_BATCH_BLOCKS, MAX_FREE_SMALL_BATCH_BYTES)
     this.batchBufferPool = pool
     // Memory a batch outgrew was never sent: it can take the next batch at once.
-    this.batchMemory = pool === null ? { maxBytes: blockBytes } : { allocate: pool.allocate, release: (bytes) => pool.release(bytes), maxBytes: blockBytes }
+    this.batchMemory = pool === null ? { blockMaxBytes: blockBytes } : { allocate: pool.allocate, release: (bytes) => pool.release(bytes), blockMaxBytes: blockBytes }
     this.sinkHost = this.createSinkHost()
     this.txn = this.options.transactionalId === null ? null : new TransactionManager(this.transactionHost(), this.options.transactionalId, this.options.transactionTimeoutMs)
     this.txn?.onStateChange((state) => {

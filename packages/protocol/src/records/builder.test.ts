@@ -62,17 +62,17 @@ describe('RecordBatchBuilder', () => {
     expect(Buffer.from(bytes).equals(Buffer.from(encodeRecordBatchSync(records, { ...HEADER, now: NOW })))).toBe(true)
   })
 
-  it('jumps to maxBytes once a doubling would pass half of it; a record larger than that gets exactly its size', () => {
+  it('jumps to blockMaxBytes once a doubling would pass half of it; a record larger than that gets exactly its size', () => {
     const asked: number[] = []
     const allocate = (byteLength: number): Uint8Array => {
       asked.push(byteLength)
       return new Uint8Array(byteLength)
     }
-    const builder = new RecordBatchBuilder({ allocate, maxBytes: 5000 })
+    const builder = new RecordBatchBuilder({ allocate, blockMaxBytes: 5000 })
     for (let i = 0; i < 20; i++) builder.append({ value: new Uint8Array(200) }, NOW)
     // The first record (~265 bytes with the header) does not fit 256.
     expect(asked).toEqual([512, 1024, 2048, 5000])
-    const big = new RecordBatchBuilder({ allocate, maxBytes: 5000 })
+    const big = new RecordBatchBuilder({ allocate, blockMaxBytes: 5000 })
     asked.length = 0
     big.append({ value: new Uint8Array(9000) }, NOW)
     expect(asked).toHaveLength(1)

@@ -391,7 +391,7 @@ function putBytes(out: Uint8Array, position: number, value: Uint8Array | null): 
 /** Memory for a `RecordBatchBuilder`. */
 export interface RecordBatchBuilderOptions {
   /**
-   * Memory for the batch, called with the capacity wanted (a power of two from 256, or `maxBytes`);
+   * Memory for the batch, called with the capacity wanted (a power of two from 256, or `blockMaxBytes`);
    * must return a Uint8Array of exactly that length, contents undefined. Default: a new Uint8Array.
    */
   allocate?: (byteLength: number) => Uint8Array
@@ -399,9 +399,9 @@ export interface RecordBatchBuilderOptions {
   release?: (bytes: Uint8Array) => void
   /**
    * Where doubling stops (a producer's batch memory block): a capacity that would reach past half
-   * of it becomes `maxBytes` at once. A record that does not fit even then gets exactly what it needs.
+   * of it becomes `blockMaxBytes` at once. A record that does not fit even then gets exactly what it needs.
    */
-  maxBytes?: number
+  blockMaxBytes?: number
 }
 
 /** What `RecordBatchBuilder.finish` writes into the header (the rest is known from the records). */
@@ -421,7 +421,7 @@ const MIN_BUILDER_BYTES = 256
 export class RecordBatchBuilder {
   private readonly allocate: ((byteLength: number) => Uint8Array) | undefined
   private readonly release: ((bytes: Uint8Array) => void) | undefined
-  private readonly maxBytes: number
+  private readonly blockMaxBytes: number
   private buffer: Uint8Array | null = null
   private position = RECORD_BATCH_OVERHEAD
   private count = 0
@@ -432,7 +432,7 @@ export class RecordBatchBuilder {
   constructor(options: RecordBatchBuilderOptions = {}) {
     this.allocate = options.allocate
     this.release = options.release
-    this.maxBytes = options.maxBytes ?? 0
+    this.blockMaxBytes = options.blockMaxBytes ?? 0
   }
 
   get recordCount(): number {
@@ -501,8 +501,8 @@ export class RecordBatchBuilder {
     const old = this.buffer
     let capacity = old === null ? MIN_BUILDER_BYTES : old.length * 2
     while (capacity < needed) capacity *= 2
-    const maxBytes = this.maxBytes
-    if (maxBytes > 0 && capacity * 2 > maxBytes) capacity = Math.max(maxBytes, needed)
+    const blockMaxBytes = this.blockMaxBytes
+    if (blockMaxBytes > 0 && capacity * 2 > blockMaxBytes) capacity = Math.max(blockMaxBytes, needed)
     const out = allocateBatch(this.allocate, capacity)
     if (old !== null) {
       out.set(old.subarray(RECORD_BATCH_OVERHEAD, this.position), RECORD_BATCH_OVERHEAD)
