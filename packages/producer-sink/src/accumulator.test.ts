@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type RecordInput, decodeRecordBatchesSync, encodeUtf8 } from '@kafkats/protocol'
 import { describe, expect, it } from 'vitest'
-import { type DeliveryTarget, ProducerBatch } from './accumulator.js'
+import { type DeliveryTarget, PartitionQueue, ProducerBatch } from './accumulator.js'
 
 /** A target that writes down every outcome as `name:slot:index` (acknowledged) or `name:slot:error`. */
 function recorder(name: string, log: string[]): DeliveryTarget {
@@ -132,5 +132,20 @@ describe('ProducerBatch delivery targets', () => {
     batch.acknowledgedOffset = 0n
     expect(batch.metadataOf(99).timestamp).toBe(1_006n)
     expect(() => batch.append(record('late'), 30, a, 100)).toThrow(/frozen/)
+  })
+
+  it("a partition's next batch starts at the size its last frozen batch reached", () => {
+    const asked: number[] = []
+    const memory = { allocate: (byteLength: number) => (asked.push(byteLength), new Uint8Array(byteLength)), blockMaxBytes: 1 << 20 }
+    const queue = new PartitionQueue('orders', 0)
+    const a = recorder('a', [])
+    const first = new ProducerBatch('orders', 0, Date.now(), memory, queue.lastBatchBytes)
+    for (let i = 0; i < 40; i++) first.append(record(`r${i}`.padEnd(100, '.')), 130, a, i)
+    queue.freeze(first, 'none', 1n, 0, true)
+    expect(queue.lastBatchBytes).toBe(first.encoded!.length)
+    asked.length = 0
+    const second = new ProducerBatch('orders', 0, Date.now(), memory, queue.lastBatchBytes)
+    second.append(record('x'), 30, a, 0)
+    expect(asked).toEqual([8192])
   })
 })

@@ -92,15 +92,21 @@ export class ProducerBatch {
   producerEpoch = -1
 
   /** `memory`: where the records are encoded (the producer's batch memory pool); default fresh arrays. */
-  constructor(topic: string, partition: number, now: number, memory?: RecordBatchBuilderOptions) {
+  /** `expectedBytes`: what the partition's last batch reached (its memory starts at that size class). */
+  constructor(topic: string, partition: number, now: number, memory?: RecordBatchBuilderOptions, expectedBytes = 0) {
     this.topic = topic
     this.partition = partition
     this.createdAt = now
-    this.builder = new RecordBatchBuilder(memory)
+    this.builder = new RecordBatchBuilder(memory, expectedBytes)
   }
 
   get recordCount(): number {
     return this.count
+  }
+
+  /** Bytes of the records encoded so far, header included (0 once frozen). */
+  get uncompressedBytes(): number {
+    return this.builder === null ? 0 : this.builder.byteLength
   }
 
   get isFrozen(): boolean {
@@ -289,6 +295,12 @@ export class PartitionQueue {
   /** Sequence of the next batch to freeze. */
   nextSequence = 0
   /**
+   * Uncompressed bytes of the last batch frozen: the next batch's memory starts at that size. A
+   * partition that slows down after a burst holds one large batch memory at most once: the batch
+   * after it is sized by what that one reached.
+   */
+  lastBatchBytes = 0
+  /**
    * The sequence the broker expects next, given every batch acknowledged so far. A sequence error
    * on a batch with exactly this sequence means the broker lost our state; on any other batch it
    * only means an earlier batch was not written.
@@ -335,7 +347,9 @@ export class PartitionQueue {
     isTransactional = false,
   ): void {
     const sequence = idempotent ? this.nextSequence : -1
+    const bytes = batch.uncompressedBytes
     batch.freeze(compression, producerId, producerEpoch, sequence, isTransactional)
+    this.lastBatchBytes = bytes
     if (idempotent) this.nextSequence = incrementSequence(sequence, batch.recordCount)
   }
 

@@ -770,7 +770,7 @@ export class Producer {
     // Full: it is ready now; a new open batch takes this record.
     if (full) this.scheduleQueue(queue)
     const fresh = open === undefined || full
-    const batch = fresh ? new ProducerBatch(topic.name, partition, Date.now(), this.batchMemory) : open
+    const batch = fresh ? new ProducerBatch(topic.name, partition, Date.now(), this.batchMemory, queue.lastBatchBytes) : open
     try {
       batch.append(input, size, target, slot)
     } catch (error) {

@@ -80,6 +80,20 @@ describe('RecordBatchBuilder', () => {
     expect(asked[0]).toBeLessThan(big.byteLength + 16)
   })
 
+  it('starts at the size class of expectedBytes (or blockMaxBytes past half of it), then doubles', () => {
+    const asked: number[] = []
+    const allocate = (byteLength: number): Uint8Array => {
+      asked.push(byteLength)
+      return new Uint8Array(byteLength)
+    }
+    const builder = new RecordBatchBuilder({ allocate, blockMaxBytes: 100_000 }, 3000)
+    for (let i = 0; i < 20; i++) builder.append({ value: new Uint8Array(200) }, NOW)
+    expect(asked).toEqual([4096, 8192])
+    asked.length = 0
+    new RecordBatchBuilder({ allocate, blockMaxBytes: 100_000 }, 60_000).append({ value: null }, NOW)
+    expect(asked).toEqual([100_000])
+  })
+
   it('returns the compressed batch in its own array and releases its records memory', () => {
     const released: Uint8Array[] = []
     const records = mixedRecords(50)
