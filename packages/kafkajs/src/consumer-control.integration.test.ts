@@ -95,6 +95,38 @@ describe('consumer control through the KafkaJS API', () => {
     expect([...last].sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([['0', '10'], ['1', '10'], ['2', '10']])
   })
 
+  it('HEARTBEAT events are a full heartbeatInterval apart, the first one an interval after run()', async () => {
+    const topic = await topicWith('heartbeat', 1, 1)
+    const heartbeatInterval = 1_000
+    const consumer = kafka.consumer({ groupId: unique('heartbeat'), maxWaitTimeInMs: 100, heartbeatInterval })
+    const heartbeats: number[] = []
+    consumer.on(consumer.events.HEARTBEAT, () => void heartbeats.push(Date.now()))
+    await consumer.connect()
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    const runCalledAt = Date.now()
+    let firstCallAt = 0
+    await consumer.run({
+      // Asks for a heartbeat every 10 ms until three were sent: only the interval spaces them.
+      eachBatch: async ({ heartbeat }) => {
+        firstCallAt ||= Date.now()
+        const deadline = Date.now() + 15_000
+        while (heartbeats.length < 3 && Date.now() < deadline) {
+          await heartbeat()
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+      },
+    })
+    await eventually(async () => {
+      if (heartbeats.length < 3) throw new Error(`${heartbeats.length} heartbeats`)
+    }, 20_000)
+    await consumer.disconnect()
+    // The batch handler asked within the first interval (the join is fast here), yet the first
+    // event waited for the interval counted from run(), as KafkaJS's consumer group counts it.
+    expect(firstCallAt - runCalledAt).toBeLessThan(heartbeatInterval)
+    expect(heartbeats[0]! - runCalledAt).toBeGreaterThanOrEqual(heartbeatInterval)
+    for (let i = 1; i < heartbeats.length; i++) expect(heartbeats[i]! - heartbeats[i - 1]!).toBeGreaterThanOrEqual(heartbeatInterval)
+  })
+
   it('a failing eachMessage is retried from the failed message, then crashes with restart per restartOnFailure', async () => {
     const topic = await topicWith('crash', 1, 3)
     const consumer = kafka.consumer({ groupId: unique('crash'), maxWaitTimeInMs: 100, retry: { retries: 2, initialRetryTime: 50, restartOnFailure: async () => false } })

@@ -491,6 +491,10 @@ export class CompatConsumer implements Consumer {
     this.abort = new AbortController()
     this.loop = this.consume(group, this.abort.signal)
     // KafkaJS heartbeats after each batch, on heartbeat() calls, and when an idle fetch ends (after maxWaitTimeInMs).
+    // Its interval counts from run(), as KafkaJS's consumer group stamps its last request when run()
+    // creates it: the first HEARTBEAT comes a full interval later, not at the first batch after a
+    // fast join (KafkaJS's spec times that first gap from before subscribe(); CI saw 31 ms for 50).
+    this.lastHeartbeatAt = Date.now()
     this.heartbeatTimer = setInterval(() => this.emitHeartbeat(), Math.max(this.config.maxWaitTimeInMs ?? 5000, this.config.heartbeatInterval ?? 3000, 1))
     this.heartbeatTimer.unref?.()
     this.startIdleFetchRounds(client, group)
