@@ -7,6 +7,7 @@ import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded,
 import { InstrumentationEmitter } from './instrumentation.js'
 import type { Logger } from './logger.js'
 import { describeOneGroup } from './groups.js'
+import { OffsetStrings } from './offset-strings.js'
 import type {
   Batch,
   ConnectEvent,
@@ -172,13 +173,12 @@ function toIHeaders(headers: FetchedRecord['headers']): IHeaders {
   return out
 }
 
-const MAX_SAFE_OFFSET = BigInt(Number.MAX_SAFE_INTEGER)
-
 /**
  * One KafkaJS message. `timestamp` is the record's timestamp as a string, converted by the caller
- * (the records of a producer batch usually share one, and the decoder then shares the bigint too).
+ * (the records of a producer batch usually share one, and the decoder then shares the bigint too);
+ * `offsets` converts the offset (cheaply for the consecutive offsets of a batch).
  */
-function toKafkaMessage(record: FetchedRecord, timestamp: string): KafkaMessage {
+function toKafkaMessage(record: FetchedRecord, timestamp: string, offsets: OffsetStrings): KafkaMessage {
   const headers = record.headers
   // A plain object, as KafkaJS's (with its magicByte and isControlRecord, not in its types), one
   // literal of one shape: users spread messages, JSON.stringify them and compare them with
@@ -187,8 +187,7 @@ function toKafkaMessage(record: FetchedRecord, timestamp: string): KafkaMessage 
     magicByte: 2,
     attributes: 0,
     timestamp,
-    // A Number converts to a string faster than a bigint does, and offsets stay far below 2^53.
-    offset: record.offset <= MAX_SAFE_OFFSET ? String(Number(record.offset)) : String(record.offset),
+    offset: offsets.of(record.offset),
     key: record.key === null ? null : toBuffer(record.key),
     value: record.value === null ? null : toBuffer(record.value),
     headers: headers.length === 0 ? new EmptyHeaders() : toIHeaders(headers),
@@ -200,6 +199,7 @@ function toKafkaMessage(record: FetchedRecord, timestamp: string): KafkaMessage 
 /** The KafkaJS messages of a fetched batch, in one pass, into an array of the final size (no regrowth). */
 function toKafkaMessages(records: readonly FetchedRecord[]): KafkaMessage[] {
   const messages = new Array<KafkaMessage>(records.length)
+  const offsets = new OffsetStrings()
   let lastTimestamp: bigint | null = null
   let lastTimestampString = ''
   for (let i = 0; i < records.length; i++) {
@@ -208,7 +208,7 @@ function toKafkaMessages(records: readonly FetchedRecord[]): KafkaMessage[] {
       lastTimestamp = record.timestamp
       lastTimestampString = String(record.timestamp)
     }
-    messages[i] = toKafkaMessage(record, lastTimestampString)
+    messages[i] = toKafkaMessage(record, lastTimestampString, offsets)
   }
   return messages
 }
@@ -629,25 +629,41 @@ export class CompatConsumer implements Consumer {
     return state
   }
 
+  /** Queues a fetched batch behind its partition's earlier ones. */
+  private dispatch(group: GroupConsumer, fetched: FetchedBatch): Promise<void> {
+    const state = this.partitionState(fetched.topic, fetched.partition)
+    const version = state.version
+    const task = state.chain.then(() => this.processBatch(group, fetched, state, version))
+    state.chain = task
+    return task
+  }
+
   /** The batch loop: batches of one partition are processed in order, up to `partitionsConsumedConcurrently` partitions at once. */
   private async consume(group: GroupConsumer, signal: AbortSignal): Promise<void> {
     const concurrency = Math.max(1, Math.floor(this.runConfig.partitionsConsumedConcurrently ?? 1))
     const inFlight = new Set<Promise<void>>()
     while (this.running) {
       try {
-        for await (const fetched of group.batches({ signal })) {
-          if (!this.running) break
-          const state = this.partitionState(fetched.topic, fetched.partition)
-          const version = state.version
-          const task = state.chain.then(() => this.processBatch(group, fetched, state, version))
-          state.chain = task
-          if (concurrency === 1) {
-            await task
-            continue
+        // Iterated by hand, not with for-await: its loop variable would keep the batch just handled
+        // (its kafkats records) reachable while the next one is fetched and decoded, and every young
+        // generation collection meanwhile would copy both.
+        const batches = group.batches({ signal })[Symbol.asyncIterator]()
+        try {
+          for (;;) {
+            let next: IteratorResult<FetchedBatch> | null = await batches.next()
+            if (next.done === true || !this.running) break
+            const task = this.dispatch(group, next.value)
+            next = null
+            if (concurrency === 1) {
+              await task
+              continue
+            }
+            inFlight.add(task)
+            void task.finally(() => inFlight.delete(task))
+            if (inFlight.size >= concurrency) await Promise.race(inFlight)
           }
-          inFlight.add(task)
-          void task.finally(() => inFlight.delete(task))
-          if (inFlight.size >= concurrency) await Promise.race(inFlight)
+        } finally {
+          await batches.return?.()
         }
         await Promise.allSettled(inFlight)
       } catch (error) {
@@ -744,6 +760,7 @@ export class CompatConsumer implements Consumer {
       if (eachMessage !== undefined) {
         // eachMessage never sees the batch: each message is made just before its call and is garbage
         // right after it (an array of them all would keep the whole batch's messages alive meanwhile).
+        const offsetStrings = new OffsetStrings()
         let lastTimestamp: bigint | null = null
         let lastTimestampString = ''
         for (let i = 0; i < records.length; i++) {
@@ -755,7 +772,7 @@ export class CompatConsumer implements Consumer {
           }
           const offset = record.offset
           failedAt = offset
-          await eachMessage({ topic: state.topic, partition: state.partition, message: toKafkaMessage(record, lastTimestampString), heartbeat, pause })
+          await eachMessage({ topic: state.topic, partition: state.partition, message: toKafkaMessage(record, lastTimestampString, offsetStrings), heartbeat, pause })
           failedAt = null
           this.resolve(state, offset)
           if (autoCommit && this.commitDue()) await this.commitResolved()
