@@ -644,9 +644,10 @@ export class CompatConsumer implements Consumer {
     const inFlight = new Set<Promise<void>>()
     while (this.running) {
       try {
-        // Iterated by hand, not with for-await: its loop variable would keep the batch just handled
-        // (its kafkats records) reachable while the next one is fetched and decoded, and every young
-        // generation collection meanwhile would copy both.
+        // Iterated by hand, not with for-await: with the `await` in its body, a for-await loop kept the
+        // batch just handled (its kafkats records) reachable while the next one was fetched and
+        // decoded, and every young-generation collection meanwhile copied both (1M records of 100 B:
+        // 140 MB surviving collections against 55 MB, even with no closure over the batch).
         const batches = group.batches({ signal })[Symbol.asyncIterator]()
         try {
           for (;;) {
