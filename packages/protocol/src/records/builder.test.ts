@@ -127,6 +127,74 @@ describe('RecordBatchBuilder', () => {
     expect(() => builder.finish()).toThrow(/already finished/)
   })
 
+  describe('a wrong value from plain JavaScript gets an EncodeError naming it (never a TypeError or silent bytes)', () => {
+    // Plain JavaScript callers: the types say nothing at run time.
+    const loose = (value: unknown): never => value as never
+
+    it.each<[string, unknown, RegExp]>([
+      ['options null', null, /options must be an object.*null/],
+      ['options a number', 5, /options must be an object.*5 \(number\)/],
+      ['allocate not a function', { allocate: 'memory' }, /options\.allocate must be a function.*"memory"/],
+      ['release not a function', { release: 1 }, /options\.release must be a function/],
+      ['blockMaxBytes negative', { blockMaxBytes: -1 }, /options\.blockMaxBytes must be an integer >= 0.*-1 \(number\)/],
+      ['blockMaxBytes a string', { blockMaxBytes: '1024' }, /options\.blockMaxBytes.*"1024" \(string\)/],
+    ])('the constructor refuses %s', (_, options, message) => {
+      expect(() => new RecordBatchBuilder(loose(options))).toThrow(EncodeError)
+      expect(() => new RecordBatchBuilder(loose(options))).toThrow(message)
+    })
+
+    it('the constructor refuses an expectedBytes that is not a byte count', () => {
+      expect(() => new RecordBatchBuilder({}, loose('4096'))).toThrow(/expectedBytes must be an integer >= 0.*"4096" \(string\)/)
+      expect(() => new RecordBatchBuilder({}, Number.NaN)).toThrow(EncodeError)
+      // No options at all: every default applies (a new array per allocation, no block limit).
+      expect(new RecordBatchBuilder().recordCount).toBe(0)
+    })
+
+    it.each<[string, unknown, RegExp]>([
+      ['a number', 42, /record must be a record object.*42 \(number\)/],
+      ['null', null, /record must be a record object.*null/],
+      ['a number value', { value: 42 }, /record\.value must be a Uint8Array or null, got 42 \(number\)/],
+      ['a string value', { value: 'text' }, /record\.value must be a Uint8Array or null, got "text" \(string\)/],
+      ['no value', { key: utf8('k') }, /record\.value must be a Uint8Array or null, got undefined/],
+      ['a string key', { key: 'k', value: null }, /record\.key must be a Uint8Array or null \(or undefined\), got "k" \(string\)/],
+      ['headers as an object', { value: null, headers: { a: utf8('1') } }, /record\.headers must be an array/],
+      ['a header without a string key', { value: null, headers: [{ key: 1, value: null }] }, /record\.headers\[0\]\.key must be a string, got 1 \(number\)/],
+      ['a header with a string value', { value: null, headers: [{ key: 'a', value: 'x' }] }, /record\.headers\[0\]\.value must be a Uint8Array or null/],
+      ['a null header', { value: null, headers: [null] }, /record\.headers\[0\] must be \{ key: string/],
+      ['a string timestamp', { value: null, timestamp: '5' }, /record\.timestamp must be an integer.*"5" \(string\)/],
+    ])('append refuses %s and leaves the batch as it was', (_, record, message) => {
+      const builder = build(mixedRecords(2))
+      const length = builder.byteLength
+      expect(() => builder.append(loose(record), NOW)).toThrow(EncodeError)
+      expect(() => builder.append(loose(record), NOW)).toThrow(message)
+      expect(builder.recordCount).toBe(2)
+      expect(builder.byteLength).toBe(length)
+    })
+
+    it('append refuses a `now` that is not milliseconds, only when a record needs it', () => {
+      const builder = new RecordBatchBuilder()
+      expect(() => builder.append({ value: null }, loose('123'))).toThrow(/now must be milliseconds.*"123" \(string\)/)
+      expect(builder.append({ value: null, timestamp: 5 }, loose('123'))).toBe(5)
+    })
+
+    it('finish refuses options of the wrong kind, and can finish after it', () => {
+      const builder = build(mixedRecords(2))
+      expect(() => builder.finish(loose(7))).toThrow(/finish options must be an object/)
+      expect(() => builder.finish(loose({ timestampType: 'Append' }))).toThrow(/timestampType must be 'CreateTime' or 'LogAppendTime'/)
+      expect(() => builder.finish(loose({ isTransactional: 'yes' }))).toThrow(/isTransactional must be a boolean/)
+      expect(() => builder.finish(loose({ compression: 'brotli' }))).toThrow(/unknown compression codec brotli/)
+      expect(decodeRecordBatchesSync(builder.finish()).batches[0]!.records).toHaveLength(2)
+    })
+
+    it('encodeRecordBatchSync names the record by its index', () => {
+      const records = [...mixedRecords(3), loose({ value: 42 })]
+      expect(() => encodeRecordBatchSync(records, { now: NOW })).toThrow(EncodeError)
+      expect(() => encodeRecordBatchSync(records, { now: NOW })).toThrow(/records\[3\]\.value must be a Uint8Array or null, got 42 \(number\)/)
+      expect(() => encodeRecordBatchSync([loose(undefined)], { now: NOW })).toThrow(/records\[0\] must be a record object/)
+      expect(() => encodeRecordBatchSync([{ value: null }], { now: loose('now') })).toThrow(/options\.now must be milliseconds/)
+    })
+  })
+
   it('returns each record timestamp, the given time for a record without one', () => {
     const builder = new RecordBatchBuilder()
     expect(builder.append({ value: null }, 123)).toBe(123)

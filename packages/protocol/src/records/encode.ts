@@ -1,5 +1,6 @@
 import { COMPRESSION_CODEC_IDS, type CompressionCodec, compressSync, isCompressionCodecLoaded, loadCompressionCodec } from '../compression/codecs.js'
 import { EncodeError } from '../errors/encode-error.js'
+import { describeValue } from '../errors/invalid-argument-error.js'
 import { crc32c } from '../hashing/crc32c.js'
 import { utf8Length, writeUtf8 } from '../primitives/utf8.js'
 import type { ControlRecordType, RecordHeader, TimestampType } from './types.js'
@@ -78,7 +79,9 @@ export function encodeRecordBatchSync(records: readonly RecordInput[], options: 
   const now = options.now ?? Date.now()
 
   // pass 1: timestamps and sizes (kept in a reused scratch array, not per-record objects)
+  if (typeof now !== 'number' || !Number.isSafeInteger(now)) throw new EncodeError(`options.now must be milliseconds since the epoch (a safe integer), got ${describeValue(now)}`)
   const first = records[0] as RecordInput
+  if (typeof first !== 'object' || first === null) throw badRecord(first, 'records[0]')
   const baseTimestamp = timestampOf(first.timestamp, now)
   let maxTimestamp = baseTimestamp
   let scratch = sizeScratch
@@ -86,13 +89,17 @@ export function encodeRecordBatchSync(records: readonly RecordInput[], options: 
   let recordsSize = 0
   for (let i = 0; i < count; i++) {
     const record = records[i] as RecordInput
+    // typeof and instanceof only (cheap): a wrong value from plain JavaScript gets an EncodeError naming it, not a TypeError or garbage bytes.
+    if (typeof record !== 'object' || record === null) throw badRecord(record, `records[${i}]`)
     const timestamp = record.timestamp === undefined ? now : timestampOf(record.timestamp, now)
     if (timestamp > maxTimestamp) maxTimestamp = timestamp
     const headers = record.headers
+    if (headers !== undefined && !Array.isArray(headers)) throw badRecord(record, `records[${i}]`)
     const headerCount = headers === undefined ? 0 : headers.length
     if (scratch.length < slot + 2 + headerCount) scratch = growScratch(slot + 2 + headerCount)
     const key = record.key ?? null
     const value = record.value
+    if ((value !== null && !(value instanceof Uint8Array)) || (key !== null && !(key instanceof Uint8Array))) throw badRecord(record, `records[${i}]`)
     let size = 1 + varlongSize(timestamp - baseTimestamp) + varintSize(i)
     size += key === null ? 1 : varintSize(key.length) + key.length
     size += value === null ? 1 : varintSize(value.length) + value.length
@@ -100,6 +107,7 @@ export function encodeRecordBatchSync(records: readonly RecordInput[], options: 
     const recordSlot = slot++
     for (let h = 0; h < headerCount; h++) {
       const header = (headers as readonly RecordHeader[])[h] as RecordHeader
+      if (!isHeader(header)) throw badRecord(record, `records[${i}]`)
       const keyLength = utf8Length(header.key)
       scratch[slot++] = keyLength
       size += varintSize(keyLength) + keyLength
@@ -110,12 +118,9 @@ export function encodeRecordBatchSync(records: readonly RecordInput[], options: 
   }
   if (options.maxTimestamp !== undefined) maxTimestamp = Number(options.maxTimestamp)
 
-  // pass 2: write
-  const compressed = codec !== 'none'
-  // uncompressed: records go straight into the batch; compressed: into their own region first
-  const recordsBuffer = compressed ? new Uint8Array(recordsSize) : allocateBatch(options.allocate, RECORD_BATCH_OVERHEAD + recordsSize)
-  let out = recordsBuffer
-  let position = compressed ? 0 : RECORD_BATCH_OVERHEAD
+  // pass 2: write, after room for the header (a compressed batch's records are compressed from there by the seal)
+  const recordsBuffer = codec === 'none' ? allocateBatch(options.allocate, RECORD_BATCH_OVERHEAD + recordsSize) : new Uint8Array(RECORD_BATCH_OVERHEAD + recordsSize)
+  let position = RECORD_BATCH_OVERHEAD
   slot = 0
   for (let i = 0; i < count; i++) {
     const record = records[i] as RecordInput
@@ -139,27 +144,43 @@ export function encodeRecordBatchSync(records: readonly RecordInput[], options: 
     }
   }
 
+  return sealRecordBatch(recordsBuffer, count, baseTimestamp, maxTimestamp, options)
+}
+
+/**
+ * The end of every record batch written here (`encodeRecordBatchSync`, `RecordBatchBuilder.finish`):
+ * `batch` holds the records from RECORD_BATCH_OVERHEAD on; compresses them into a new array if the
+ * options ask for a codec, then writes the header and its CRC. Returns the batch's bytes (`batch`
+ * itself when uncompressed).
+ */
+function sealRecordBatch(batch: Uint8Array, count: number, baseTimestamp: number, maxTimestamp: number, options: FinishRecordBatchOptions): Uint8Array {
+  const codec = options.compression ?? 'none'
   let attributes = COMPRESSION_CODEC_IDS[codec]
   if (attributes === undefined) throw new EncodeError(`unknown compression codec ${String(codec)}`)
-  if (compressed) {
-    const payload = compressSync(codec, recordsBuffer, options.compressionLevel === undefined ? {} : { level: options.compressionLevel })
+  let out = batch
+  if (codec !== 'none') {
+    const payload = compressSync(codec, batch.subarray(RECORD_BATCH_OVERHEAD), options.compressionLevel === undefined ? {} : { level: options.compressionLevel })
     out = new Uint8Array(RECORD_BATCH_OVERHEAD + payload.length)
     out.set(payload, RECORD_BATCH_OVERHEAD)
   }
-  if (options.timestampType === 'LogAppendTime') attributes |= 0x08
-  if (options.isTransactional === true) attributes |= 0x10
-  writeHeader(out, {
-    baseOffset: options.baseOffset ?? 0n,
-    partitionLeaderEpoch: options.partitionLeaderEpoch ?? -1,
+  const timestampType = options.timestampType
+  if (timestampType === 'LogAppendTime') attributes |= 0x08
+  else if (timestampType !== undefined && timestampType !== 'CreateTime') throw new EncodeError(`timestampType must be 'CreateTime' or 'LogAppendTime', got ${describeValue(timestampType)}`)
+  const isTransactional = options.isTransactional
+  if (isTransactional === true) attributes |= 0x10
+  else if (isTransactional !== undefined && isTransactional !== false) throw new EncodeError(`isTransactional must be a boolean, got ${describeValue(isTransactional)}`)
+  writeHeader(
+    out,
+    options.baseOffset ?? 0n,
+    options.partitionLeaderEpoch ?? -1,
     attributes,
-    lastOffsetDelta: count - 1,
+    count,
     baseTimestamp,
     maxTimestamp,
-    producerId: options.producerId ?? -1n,
-    producerEpoch: options.producerEpoch ?? -1,
-    baseSequence: options.baseSequence ?? -1,
-    recordCount: count,
-  })
+    options.producerId ?? -1n,
+    options.producerEpoch ?? -1,
+    options.baseSequence ?? -1,
+  )
   return out
 }
 
@@ -221,39 +242,40 @@ export function encodeControlBatch(input: ControlBatchInput): Uint8Array {
   return batch
 }
 
-interface BatchHeader {
-  baseOffset: bigint
-  partitionLeaderEpoch: number
-  attributes: number
-  lastOffsetDelta: number
-  baseTimestamp: number
-  maxTimestamp: number
-  producerId: bigint
-  producerEpoch: number
-  baseSequence: number
-  recordCount: number
-}
-
-function writeHeader(out: Uint8Array, header: BatchHeader): void {
-  checkInt64('baseOffset', header.baseOffset)
-  checkInt64('producerId', header.producerId)
-  checkInt('partitionLeaderEpoch', header.partitionLeaderEpoch, 32)
-  checkInt('producerEpoch', header.producerEpoch, 16)
-  checkInt('baseSequence', header.baseSequence, 32)
-  // Plain byte stores, not a DataView and two BigInts: with many partitions of small batches this
-  // header is written tens of thousands of times a second.
-  putInt64(out, 0, header.baseOffset)
+/**
+ * The batch header and its CRC. Positional arguments, not a header object: with many partitions of
+ * small batches this runs tens of thousands of times a second.
+ */
+function writeHeader(
+  out: Uint8Array,
+  baseOffset: bigint,
+  partitionLeaderEpoch: number,
+  attributes: number,
+  recordCount: number,
+  baseTimestamp: number,
+  maxTimestamp: number,
+  producerId: bigint,
+  producerEpoch: number,
+  baseSequence: number,
+): void {
+  checkInt64('baseOffset', baseOffset)
+  checkInt64('producerId', producerId)
+  checkInt('partitionLeaderEpoch', partitionLeaderEpoch, 32)
+  checkInt('producerEpoch', producerEpoch, 16)
+  checkInt('baseSequence', baseSequence, 32)
+  // Plain byte stores, not a DataView and two BigInts (same reason).
+  putInt64(out, 0, baseOffset)
   putInt32(out, 8, out.length - 12)
-  putInt32(out, 12, header.partitionLeaderEpoch)
+  putInt32(out, 12, partitionLeaderEpoch)
   out[16] = 2
-  putInt16(out, 21, header.attributes)
-  putInt32(out, 23, header.lastOffsetDelta)
-  putSafeInt64(out, 27, header.baseTimestamp)
-  putSafeInt64(out, 35, header.maxTimestamp)
-  putInt64(out, 43, header.producerId)
-  putInt16(out, 51, header.producerEpoch)
-  putInt32(out, 53, header.baseSequence)
-  putInt32(out, 57, header.recordCount)
+  putInt16(out, 21, attributes)
+  putInt32(out, 23, recordCount - 1) // lastOffsetDelta
+  putSafeInt64(out, 27, baseTimestamp)
+  putSafeInt64(out, 35, maxTimestamp)
+  putInt64(out, 43, producerId)
+  putInt16(out, 51, producerEpoch)
+  putInt32(out, 53, baseSequence)
+  putInt32(out, 57, recordCount)
   putInt32(out, 17, crc32c(out, CRC_START))
 }
 
@@ -298,8 +320,39 @@ function checkInt(name: string, value: number, bits: 16 | 32): void {
 function timestampOf(value: bigint | number | undefined, now: number): number {
   if (value === undefined) return now
   const number = typeof value === 'bigint' ? Number(value) : value
-  if (!Number.isSafeInteger(number)) throw new EncodeError(`timestamp ${String(value)} is not an integer number of milliseconds within ±2^53`)
+  // typeof: a string such as '5' would pass the safe-integer test after Number() and be written silently.
+  if (typeof number !== 'number' || !Number.isSafeInteger(number)) {
+    throw new EncodeError(`record.timestamp must be an integer number (or bigint) of milliseconds within ±2^53, got ${describeValue(value)}`)
+  }
   return number
+}
+
+function isHeader(header: unknown): header is RecordHeader {
+  if (typeof header !== 'object' || header === null) return false
+  const { key, value } = header as { key: unknown; value: unknown }
+  return typeof key === 'string' && (value === null || value instanceof Uint8Array)
+}
+
+/**
+ * The EncodeError for a record the encoder cannot take, naming the first wrong field (`where`: how
+ * the caller passed it, `record` or `records[3]`). Off the hot path: only called once a cheap check failed.
+ */
+function badRecord(record: unknown, where: string): EncodeError {
+  const expected = 'a Uint8Array or null'
+  if (typeof record !== 'object' || record === null) return new EncodeError(`${where} must be a record object { value, key?, headers?, timestamp? }, got ${describeValue(record)}`)
+  const { key, value, headers } = record as { key?: unknown; value?: unknown; headers?: unknown }
+  if (value !== null && !(value instanceof Uint8Array)) return new EncodeError(`${where}.value must be ${expected}, got ${describeValue(value)}`)
+  if (key !== undefined && key !== null && !(key instanceof Uint8Array)) return new EncodeError(`${where}.key must be ${expected} (or undefined), got ${describeValue(key)}`)
+  if (headers !== undefined && !Array.isArray(headers)) return new EncodeError(`${where}.headers must be an array of { key: string, value: Uint8Array | null }, got ${describeValue(headers)}`)
+  const list = (headers ?? []) as unknown[]
+  for (let h = 0; h < list.length; h++) {
+    const header = list[h]
+    if (typeof header !== 'object' || header === null) return new EncodeError(`${where}.headers[${h}] must be { key: string, value: Uint8Array | null }, got ${describeValue(header)}`)
+    const { key: headerKey, value: headerValue } = header as { key: unknown; value: unknown }
+    if (typeof headerKey !== 'string') return new EncodeError(`${where}.headers[${h}].key must be a string, got ${describeValue(headerKey)}`)
+    if (headerValue !== null && !(headerValue instanceof Uint8Array)) return new EncodeError(`${where}.headers[${h}].value must be ${expected}, got ${describeValue(headerValue)}`)
+  }
+  return new EncodeError(`${where} cannot be encoded`)
 }
 
 // --- scratch and varint helpers -------------------------------------------------------------
@@ -437,9 +490,20 @@ export class RecordBatchBuilder {
    * ~4% of the producer's CPU).
    */
   constructor(options: RecordBatchBuilderOptions = {}, expectedBytes = 0) {
-    this.allocate = options.allocate
-    this.release = options.release
-    this.blockMaxBytes = options.blockMaxBytes ?? 0
+    // A producer makes one builder per batch: typeof tests only.
+    if (typeof options !== 'object' || options === null) throw new EncodeError(`RecordBatchBuilder options must be an object { allocate?, release?, blockMaxBytes? }, got ${describeValue(options)}`)
+    const { allocate, release, blockMaxBytes = 0 } = options
+    if (allocate !== undefined && typeof allocate !== 'function') throw new EncodeError(`options.allocate must be a function (byteLength) => Uint8Array, got ${describeValue(allocate)}`)
+    if (release !== undefined && typeof release !== 'function') throw new EncodeError(`options.release must be a function (bytes) => void, got ${describeValue(release)}`)
+    if (typeof blockMaxBytes !== 'number' || !Number.isSafeInteger(blockMaxBytes) || blockMaxBytes < 0) {
+      throw new EncodeError(`options.blockMaxBytes must be an integer >= 0 (bytes; 0: no limit), got ${describeValue(blockMaxBytes)}`)
+    }
+    if (typeof expectedBytes !== 'number' || !Number.isSafeInteger(expectedBytes) || expectedBytes < 0) {
+      throw new EncodeError(`expectedBytes must be an integer >= 0 (bytes), got ${describeValue(expectedBytes)}`)
+    }
+    this.allocate = allocate
+    this.release = release
+    this.blockMaxBytes = blockMaxBytes
     this.expectedBytes = expectedBytes
   }
 
@@ -458,12 +522,21 @@ export class RecordBatchBuilder {
    */
   append(record: RecordInput, now?: number): number {
     if (this.finished) throw new EncodeError('the record batch is finished: no record can be appended')
-    const timestamp = record.timestamp === undefined ? (now ?? Date.now()) : timestampOf(record.timestamp, 0)
+    // typeof and instanceof only (cheap): a wrong value from plain JavaScript gets an EncodeError naming it, not a TypeError or garbage bytes.
+    if (typeof record !== 'object' || record === null) throw badRecord(record, 'record')
+    let timestamp: number
+    if (record.timestamp !== undefined) timestamp = timestampOf(record.timestamp, 0)
+    else if (now === undefined) timestamp = Date.now()
+    else if (typeof now === 'number' && Number.isSafeInteger(now)) timestamp = now
+    else throw new EncodeError(`now must be milliseconds since the epoch (a safe integer), got ${describeValue(now)}`)
     const index = this.count
     const baseTimestamp = index === 0 ? timestamp : this.baseTimestamp
     const key = record.key ?? null
     const value = record.value
     const headers = record.headers
+    if ((value !== null && !(value instanceof Uint8Array)) || (key !== null && !(key instanceof Uint8Array)) || (headers !== undefined && !Array.isArray(headers))) {
+      throw badRecord(record, 'record')
+    }
     const headerCount = headers === undefined ? 0 : headers.length
     let scratch = sizeScratch
     if (scratch.length < headerCount) scratch = growScratch(headerCount)
@@ -473,6 +546,7 @@ export class RecordBatchBuilder {
     size += varintSize(headerCount)
     for (let h = 0; h < headerCount; h++) {
       const header = (headers as readonly RecordHeader[])[h] as RecordHeader
+      if (!isHeader(header)) throw badRecord(record, 'record')
       const keyLength = utf8Length(header.key)
       scratch[h] = keyLength
       size += varintSize(keyLength) + keyLength
@@ -527,35 +601,15 @@ export class RecordBatchBuilder {
    */
   finish(options: FinishRecordBatchOptions = {}): Uint8Array {
     if (this.finished) throw new EncodeError('the record batch is already finished')
+    if (typeof options !== 'object' || options === null) throw new EncodeError(`finish options must be an object, got ${describeValue(options)}`)
     const count = this.count
     if (count === 0) throw new EncodeError('a record batch needs at least one record')
-    const codec = options.compression ?? 'none'
-    let attributes = COMPRESSION_CODEC_IDS[codec]
-    if (attributes === undefined) throw new EncodeError(`unknown compression codec ${String(codec)}`)
     const buffer = this.buffer as Uint8Array
-    let out = buffer.subarray(0, this.position)
-    if (codec !== 'none') {
-      const payload = compressSync(codec, out.subarray(RECORD_BATCH_OVERHEAD), options.compressionLevel === undefined ? {} : { level: options.compressionLevel })
-      out = new Uint8Array(RECORD_BATCH_OVERHEAD + payload.length)
-      out.set(payload, RECORD_BATCH_OVERHEAD)
-    }
-    if (options.timestampType === 'LogAppendTime') attributes |= 0x08
-    if (options.isTransactional === true) attributes |= 0x10
-    writeHeader(out, {
-      baseOffset: options.baseOffset ?? 0n,
-      partitionLeaderEpoch: options.partitionLeaderEpoch ?? -1,
-      attributes,
-      lastOffsetDelta: count - 1,
-      baseTimestamp: this.baseTimestamp,
-      maxTimestamp: this.maxTimestamp,
-      producerId: options.producerId ?? -1n,
-      producerEpoch: options.producerEpoch ?? -1,
-      baseSequence: options.baseSequence ?? -1,
-      recordCount: count,
-    })
+    const out = sealRecordBatch(buffer.subarray(0, this.position), count, this.baseTimestamp, this.maxTimestamp, options)
     this.finished = true
     this.buffer = null
-    if (codec !== 'none') this.release?.(buffer)
+    // Compressed: the batch is a new array, the records' memory is free again.
+    if (out.buffer !== buffer.buffer) this.release?.(buffer)
     return out
   }
 }
