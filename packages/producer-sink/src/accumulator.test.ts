@@ -149,3 +149,30 @@ describe('ProducerBatch delivery targets', () => {
     expect(asked).toEqual([8192])
   })
 })
+
+describe('PartitionQueue.openBatch', () => {
+  it('is the batch last added while it is neither frozen nor failed; memory released after the acknowledgement does not reopen it', () => {
+    const queue = new PartitionQueue('orders', 0)
+    expect(queue.openBatch).toBeUndefined()
+    const log: string[] = []
+    const first = new ProducerBatch('orders', 0, Date.now())
+    const input = record('a')
+    first.append(input, ProducerBatch.recordSize(input), recorder('a', log), 0)
+    queue.addBatch(first)
+    expect(queue.openBatch).toBe(first)
+    queue.freeze(first, 'none', 1n, 0, true)
+    expect(queue.openBatch).toBeUndefined()
+    // The sink hands an acknowledged batch's memory back to the pool and clears `encoded`.
+    first.encoded = null
+    expect(first.isFrozen).toBe(false)
+    expect(queue.openBatch).toBeUndefined()
+
+    const second = new ProducerBatch('orders', 0, Date.now())
+    queue.addBatch(second)
+    expect(queue.openBatch).toBe(second)
+    // Failed unsent (close, abort, delivery timeout: every path calls fail) and taken out of the queue.
+    second.fail(new Error('closed'))
+    queue.batches.pop()
+    expect(queue.openBatch).toBeUndefined()
+  })
+})

@@ -109,6 +109,11 @@ export class ProducerBatch {
     return this.builder === null ? 0 : this.builder.byteLength
   }
 
+  /** Records can still be appended: not frozen (its memory may be reused once acknowledged) and not failed. */
+  get isOpen(): boolean {
+    return this.builder !== null && this.failure === null
+  }
+
   get isFrozen(): boolean {
     return this.encoded !== null
   }
@@ -249,6 +254,8 @@ export class ProducerBatch {
 
   fail(error: Error): void {
     // Every way a batch fails for good ends here (broker error, delivery timeout, close, abort).
+    // Its `failure` is set from now on, so it is no partition's open batch any more (PartitionQueue.openBatch).
+    this.failure ??= error
     if (batchFailedChannel.hasSubscribers) batchFailedChannel.publish({ topic: this.topic, partition: this.partition, records: this.recordCount, attempts: this.sends, error })
     const count = this.count
     for (let i = 0; i < count; i++) this.targetAt(i).failed(this.slotAt(i), error)
@@ -320,10 +327,23 @@ export class PartitionQueue {
     this.partition = partition
   }
 
-  /** The open batch new records go to, if any. */
+  /**
+   * The batch last added (`addBatch`). Kept here so that an append reads the batch itself, not
+   * `batches` and its backing store: with 1,000 partitions each of those is a cache miss per record.
+   * Every way a batch leaves `batches` unsent goes through `fail`, which sets its `failure`.
+   */
+  private last: ProducerBatch | null = null
+
+  /** The open batch new records go to, if any: the last added, while neither frozen nor failed. */
   get openBatch(): ProducerBatch | undefined {
-    const last = this.batches[this.batches.length - 1]
-    return last !== undefined && !last.isFrozen && last.failure === null ? last : undefined
+    const last = this.last
+    return last !== null && last.isOpen ? last : undefined
+  }
+
+  /** Adds a new batch at the tail: the open batch from now on. */
+  addBatch(batch: ProducerBatch): void {
+    this.batches.push(batch)
+    this.last = batch
   }
 
   /** The first batch that is neither in flight nor settled: the next to (re)send. */

@@ -58,9 +58,33 @@ describe('BatchBufferPool', () => {
     expect(batch!.records).toHaveLength(2)
     expect(batch!.baseSequence).toBe(3)
     for (const record of batch!.records) expect(record.value!.every((byte) => byte === 0x55)).toBe(true)
-    // Another class does not take it.
+    // A larger class never takes it.
     pool.release(second)
-    expect(pool.allocate(1500).buffer).not.toBe(first.buffer)
+    expect(pool.allocate(5000).buffer).not.toBe(first.buffer)
+  })
+
+  it('on a miss in its own class takes a free buffer one or two classes larger, which goes back to its own class', () => {
+    const pool = new BatchBufferPool(1024 * 1024, 1, 1024 * 1024)
+    const four = pool.allocate(3000)
+    const eight = pool.allocate(6000)
+    pool.release(four)
+    pool.release(eight)
+    // Class 2 KiB is empty: the 4 KiB buffer serves, a view of exactly the length asked.
+    const a = pool.allocate(1500)
+    expect(a.buffer).toBe(four.buffer)
+    expect(a.length).toBe(1500)
+    // Then the 8 KiB one (two classes up).
+    const b = pool.allocate(1500)
+    expect(b.buffer).toBe(eight.buffer)
+    expect(pool.freeSmallBufferBytes).toBe(0)
+    pool.release(a)
+    pool.release(b)
+    expect(pool.freeSmallBufferBytes).toBe(4096 + 8192)
+    // Its own class first: a 4 KiB request takes the 4 KiB buffer, not the 8 KiB one.
+    expect(pool.allocate(4000).buffer).toBe(four.buffer)
+    // Three classes up is too wasteful: a 1 KiB batch gets a new buffer rather than the 8 KiB one.
+    expect(pool.allocate(1000).buffer).not.toBe(eight.buffer)
+    expect(pool.freeSmallBufferBytes).toBe(8192)
   })
 
   it('keeps at most maxFreeSmallBytes of small buffers, and never takes back arrays it did not size', () => {

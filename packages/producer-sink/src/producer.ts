@@ -780,7 +780,7 @@ export class Producer {
       return target.failed(slot, error as Error)
     }
     if (fresh) {
-      queue.batches.push(batch)
+      queue.addBatch(batch)
       // The sink keeps the queue and wakes itself when the batch's linger ends (one timer per
       // broker, not one per batch).
       this.scheduleQueue(queue)
