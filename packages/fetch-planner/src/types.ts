@@ -1,3 +1,5 @@
+import type { PartitionRecord } from '@kafkats/protocol'
+
 /**
  * Where a partition starts (or restarts, on `seek`).
  *
@@ -18,21 +20,12 @@ export type StartOffset =
   | { kind: 'latest'; delta?: bigint }
   | { kind: 'timestamp'; timestamp: bigint }
 
-/** A record handed to the application. `key`, `value` and header values are views into the fetched bytes. */
-export interface FetchedRecord {
-  topic: string
-  partition: number
-  offset: bigint
-  /** Milliseconds since the epoch (CreateTime or LogAppendTime, as the topic stores it). */
-  timestamp: bigint
-  key: Uint8Array | null
-  /** `null` is a tombstone. */
-  value: Uint8Array | null
-  /** Records without headers all share one frozen empty array: read it, copy it, never modify it in place. */
-  headers: Array<{ key: string; value: Uint8Array | null }>
-  /** The leader epoch stored with the record's batch (-1 for old formats). */
-  leaderEpoch: number
-}
+/**
+ * A record handed to the application: protocol's `PartitionRecord`, the object the record decoder
+ * makes at poll (one per record, handed out as it is). `key`, `value` and header values are views
+ * into the fetched bytes; records without headers all share one frozen empty `headers` array.
+ */
+export type FetchedRecord = PartitionRecord
 
 /** The records of one partition from one Fetch response, in offset order. */
 export interface FetchedBatch {

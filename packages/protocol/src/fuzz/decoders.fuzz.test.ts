@@ -25,7 +25,7 @@ describe(`decoder fuzz (seed ${FUZZ_SEED}, ${FUZZ_ITERATIONS} inputs per decoder
   })
 
   it('covers every API request and response, the headers, consumer protocol, record batches and codecs', () => {
-    expect(targets.length).toBe(154 + 2 + 2 + 2 + 7)
+    expect(targets.length).toBe(154 + 2 + 2 + 3 + 7)
   })
 
   for (const target of targets) {

@@ -20,7 +20,7 @@ import { crc32 } from '../hashing/crc32.js'
 import { crc32c } from '../hashing/crc32c.js'
 import { Reader } from '../primitives/reader.js'
 import { Writer } from '../primitives/writer.js'
-import { decodeRecordBatchesSync } from '../records/decode.js'
+import { decodePartitionRecordBatchesSync, decodeRecordBatchesSync } from '../records/decode.js'
 import { encodeControlBatch, encodeRecordBatchSync } from '../records/encode.js'
 import { type Field, Rng, type Seed, type Target } from './harness.js'
 
@@ -402,7 +402,18 @@ function recordTargets(): Target[] {
     reproduce: (hex, param) => `decodeRecordBatchesSync(${hex}, { verifyCrc: ${verifyCrc}, decompressedMaxBytes: ${RECORD_LIMITS[param]} })`,
     budgetMicrosPerInput: 1000,
   })
-  return [target(true), target(false)]
+  // The consumer's decoder: the same parser making the stamped record shape, with the CRC checked as the consumer does by default.
+  const partitionTarget: Target = {
+    name: 'decodePartitionRecordBatchesSync (verifyCrc: true)',
+    seeds,
+    randomParam: (rng) => rng.int(RECORD_LIMITS.length),
+    decode: (input, param) => decodePartitionRecordBatchesSync(input, { topic: 'fuzz', partition: 0, decompressedMaxBytes: RECORD_LIMITS[param] as number }),
+    allocationLimit: (inputLength, param) => 4 * (RECORD_LIMITS[param] as number) + 64 * inputLength + MiB,
+    fixup: fixRecordCrcs,
+    reproduce: (hex, param) => `decodePartitionRecordBatchesSync(${hex}, { topic: 'fuzz', partition: 0, decompressedMaxBytes: ${RECORD_LIMITS[param]} })`,
+    budgetMicrosPerInput: 1000,
+  }
+  return [target(true), target(false), partitionTarget]
 }
 
 // ---- decompression ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, compressionCodecFromId, decompressWith, loadCompressionCodec } from '../compression/codecs.js'
 import { CompressionError } from '../compression/compression-error.js'
 import { DecodeError } from '../errors/decode-error.js'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js'
 import { crc32c } from '../hashing/crc32c.js'
 import { readUtf8 } from '../primitives/utf8.js'
 import { CorruptRecordError, type RecordBatchContext } from './corrupt-record-error.js'
@@ -98,6 +99,7 @@ export async function decodeRecordBatches(bytes: Uint8Array, options: DecodeReco
 
 /** Synchronous `decodeRecordBatches`; throws CompressionError (`not-loaded`) on a zstd batch before `loadCompressionCodec('zstd')`. */
 export function decodeRecordBatchesSync(bytes: Uint8Array, options: DecodeRecordBatchesOptions = {}): DecodedRecordBatches {
+  checkArguments(bytes, options, false)
   return decodeBatches(bytes, options, null) as DecodedRecordBatches
 }
 
@@ -120,7 +122,32 @@ export async function decodePartitionRecordBatches(bytes: Uint8Array, options: D
 
 /** Synchronous `decodePartitionRecordBatches`; throws CompressionError (`not-loaded`) on a zstd batch before `loadCompressionCodec('zstd')`. */
 export function decodePartitionRecordBatchesSync(bytes: Uint8Array, options: DecodePartitionRecordBatchesOptions): DecodedRecordBatches<PartitionRecord> {
+  checkArguments(bytes, options, true)
   return decodeBatches(bytes, options, options) as DecodedRecordBatches<PartitionRecord>
+}
+
+/**
+ * The checks a JavaScript caller's arguments get before any byte is read: without them a string
+ * fails inside DataView with a plain TypeError, and `decodePartitionRecordBatchesSync(bytes)`
+ * without its options would stamp every record with `topic: undefined`. Once per call (one
+ * partition's bytes), not per record. `stamped`: the options must name the topic and partition.
+ */
+function checkArguments(bytes: unknown, options: unknown, stamped: boolean): void {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', bytes, 'a Uint8Array (a Buffer) of record batches')
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', options, stamped ? '{ topic, partition } (the records are stamped with them)' : 'an options object or nothing')
+  }
+  const { topic, partition, verifyCrc, decompressedMaxBytes } = options as { [key: string]: unknown }
+  if (topic !== undefined || stamped) {
+    if (typeof topic !== 'string') throw new InvalidArgumentError('options.topic', topic, 'a topic name (a string)')
+  }
+  if (partition !== undefined || stamped) {
+    if (typeof partition !== 'number' || !Number.isInteger(partition)) throw new InvalidArgumentError('options.partition', partition, 'a partition number (an integer)')
+  }
+  if (verifyCrc !== undefined && typeof verifyCrc !== 'boolean') throw new InvalidArgumentError('options.verifyCrc', verifyCrc, 'true, false or undefined')
+  if (decompressedMaxBytes !== undefined && !(typeof decompressedMaxBytes === 'number' && Number.isInteger(decompressedMaxBytes) && decompressedMaxBytes >= 0)) {
+    throw new InvalidArgumentError('options.decompressedMaxBytes', decompressedMaxBytes, 'a byte count (an integer >= 0) or undefined')
+  }
 }
 
 /** The records a batch holds inside this module: one shape or the other per call (`stamp` null or not). */

@@ -4,6 +4,7 @@ import { CompressionError } from '../compression/compression-error.js'
 import type { CompressionCodec } from '../compression/codecs.js'
 import { DecodeError } from '../errors/decode-error.js'
 import { EncodeError } from '../errors/encode-error.js'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js'
 import { crc32Implementation, forcePortableCrc32 } from '../hashing/crc32.js'
 import {
   CorruptRecordError,
@@ -594,6 +595,61 @@ describe('decodePartitionRecordBatchesSync (records in the consumer\'s shape)', 
     expect(decoded.batches[0]!.records.map((r) => [r.topic, r.offset, text(r.value)])).toEqual(
       decodeRecordBatchesSync(zstd).batches[0]!.records.map((r) => ['t', r.offset, text(r.value)]),
     )
+  })
+})
+
+describe('arguments from plain JavaScript', () => {
+  const bytes = encodeRecordBatchSync(THREE_RECORDS, { baseOffset: 0n })
+  const decoders = {
+    decodeRecordBatchesSync: (...args: unknown[]) => (decodeRecordBatchesSync as (...a: unknown[]) => unknown)(...args),
+    decodePartitionRecordBatchesSync: (...args: unknown[]) => (decodePartitionRecordBatchesSync as (...a: unknown[]) => unknown)(...args),
+    decodeRecordBatches: (...args: unknown[]) => (decodeRecordBatches as (...a: unknown[]) => unknown)(...args),
+    decodePartitionRecordBatches: (...args: unknown[]) => (decodePartitionRecordBatches as (...a: unknown[]) => unknown)(...args),
+  }
+  const context = { topic: 't', partition: 1 }
+
+  /** Runs a decoder, sync or async, and returns what it threw (undefined when it did not). */
+  async function thrown(run: () => unknown): Promise<unknown> {
+    try {
+      await run()
+    } catch (error) {
+      return error
+    }
+    return undefined
+  }
+
+  it.each(Object.keys(decoders))('%s: bytes that are not a Uint8Array, and bad options, are an InvalidArgumentError naming the argument', async (name) => {
+    const decode = decoders[name as keyof typeof decoders]
+    const cases: Array<[unknown[], string]> = [
+      [['abc', context], 'bytes'],
+      [[undefined, context], 'bytes'],
+      [[Array.from(bytes), context], 'bytes'],
+      [[new Uint16Array(4), context], 'bytes'],
+      [[bytes, null], 'options'],
+      [[bytes, 'orders'], 'options'],
+      [[bytes, { ...context, topic: 7 }], 'options.topic'],
+      [[bytes, { ...context, partition: '1' }], 'options.partition'],
+      [[bytes, { ...context, partition: 1.5 }], 'options.partition'],
+      [[bytes, { ...context, verifyCrc: 'no' }], 'options.verifyCrc'],
+      [[bytes, { ...context, decompressedMaxBytes: -1 }], 'options.decompressedMaxBytes'],
+      [[bytes, { ...context, decompressedMaxBytes: '1mb' }], 'options.decompressedMaxBytes'],
+    ]
+    for (const [args, field] of cases) {
+      const error = await thrown(() => decode(...args))
+      expect(InvalidArgumentError.isInstance(error), `${name}(${String(args[0]).slice(0, 20)}, …): ${String(error)}`).toBe(true)
+      expect((error as InvalidArgumentError).field).toBe(field)
+    }
+  })
+
+  it('the partition decoders need their topic and partition (a call without them used to stamp records with undefined); the plain ones do not', async () => {
+    for (const decode of [decoders.decodePartitionRecordBatchesSync, decoders.decodePartitionRecordBatches]) {
+      expect((await thrown(() => decode(bytes)) as InvalidArgumentError).field).toBe('options')
+      expect((await thrown(() => decode(bytes, {})) as InvalidArgumentError).field).toBe('options.topic')
+      expect((await thrown(() => decode(bytes, { topic: 't' })) as InvalidArgumentError).field).toBe('options.partition')
+    }
+    expect(decodeRecordBatchesSync(bytes).batches[0]!.records).toHaveLength(3)
+    expect((await decodeRecordBatches(bytes, {})).batches[0]!.records).toHaveLength(3)
+    expect(decodePartitionRecordBatchesSync(bytes, context).batches[0]!.records[0]!.topic).toBe('t')
   })
 })
 
