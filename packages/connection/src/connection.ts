@@ -146,7 +146,7 @@ export class BrokerConnection {
   private reauthenticationTimer: ReturnType<typeof setTimeout> | undefined
   private drainWaiters: Array<() => void> = []
 
-  private constructor(options: ConnectionOptions, socket: net.Socket) {
+  private constructor(options: ConnectionOptions, socket: net.Socket, frames: FrameDecoder) {
     this.options = options
     this.host = options.host
     this.port = options.port
@@ -159,8 +159,9 @@ export class BrokerConnection {
     this.logger = (options.logger ?? silentLogger).child({ broker: this.address })
     this.requestTimeoutMs = options.requestTimeoutMs ?? connectionDefaults.requestTimeoutMs
     this.idleTimeoutMs = options.idleTimeoutMs ?? connectionDefaults.idleTimeoutMs
-    this.frames = new FrameDecoder(options.responseMaxBytes ?? connectionDefaults.responseMaxBytes)
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    this.frames = frames
+    // TLS sockets deliver decrypted chunks as `data` events (the plain socket reads with `onread`, see openSocket).
+    if (socket instanceof tls.TLSSocket) socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (error) => this.fail(new ConnectionError(`socket error: ${error.message}`, this.address, { cause: error })))
     socket.on('close', () => this.fail(new ConnectionError('connection closed by the broker', this.address)))
     socket.on('drain', () => {
@@ -179,8 +180,25 @@ export class BrokerConnection {
     const startedAt = performance.now()
     let connection: BrokerConnection | undefined
     try {
-      const socket = await openSocket(options)
-      connection = new BrokerConnection(options, socket)
+      const frames = new FrameDecoder(options.responseMaxBytes ?? connectionDefaults.responseMaxBytes)
+      let opened: BrokerConnection | undefined
+      let spokeFirst = false
+      // Reads land in the memory the frame decoder names (see FrameDecoder); they reach the
+      // connection once it exists. A broker never speaks first: bytes before that stop reading and fail the connection.
+      const onread: OnRead = {
+        buffer: () => frames.readBuffer(),
+        callback: (nread, buffer) => {
+          if (opened === undefined) {
+            spokeFirst = true
+            return false
+          }
+          opened.onRead(nread, buffer)
+          return true
+        },
+      }
+      const socket = await openSocket(options, onread)
+      connection = opened = new BrokerConnection(options, socket, frames)
+      if (spokeFirst) throw new ConnectionError('the broker sent bytes before any request', connection.address)
       await connection.negotiateVersions()
       if (connectChannel.hasSubscribers) {
         connectChannel.publish({
@@ -389,6 +407,14 @@ export class BrokerConnection {
     socket.uncork()
   }
 
+  private onRead(nread: number, buffer: Uint8Array): void {
+    try {
+      this.frames.read(nread, buffer, (frame) => this.onFrame(frame))
+    } catch (error) {
+      this.fail(KafkaError.isInstance(error) ? error : new ConnectionError(String(error), this.address, { cause: error }))
+    }
+  }
+
   private onData(chunk: Buffer): void {
     try {
       this.frames.push(chunk, (frame) => this.onFrame(frame))
@@ -592,7 +618,17 @@ function saslMechanismName(sasl: SaslOptions): string {
   return sasl.mechanism === 'custom' ? sasl.implementation.name : sasl.mechanism
 }
 
-function openSocket(options: ConnectionOptions): Promise<net.Socket> {
+/**
+ * Node's `onread` socket option: reads go into the memory `buffer()` returns, then to `callback`
+ * (no `data` events). Used for plain TCP; TLS sockets keep `data` events (@types/node does not
+ * declare the option for `tls.connect`, and a TLS record is decrypted into Node's own buffer anyway).
+ */
+interface OnRead {
+  buffer: () => Uint8Array
+  callback: (nread: number, buffer: Uint8Array) => boolean
+}
+
+function openSocket(options: ConnectionOptions, onread: OnRead): Promise<net.Socket> {
   const address = `${options.host}:${options.port}`
   const timeoutMs = options.connectTimeoutMs ?? connectionDefaults.connectTimeoutMs
   return new Promise<net.Socket>((resolve, reject) => {
@@ -605,7 +641,7 @@ function openSocket(options: ConnectionOptions): Promise<net.Socket> {
           servername: net.isIP(options.host) === 0 ? options.host : undefined,
           ...(typeof options.tls === 'object' ? options.tls : {}),
         })
-      : net.connect({ host: options.host, port: options.port })
+      : net.connect({ host: options.host, port: options.port, onread })
     socket.setNoDelay(true)
     const finish = (error: Error | null): void => {
       if (settled) return

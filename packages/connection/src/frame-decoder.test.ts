@@ -52,4 +52,58 @@ describe('FrameDecoder', () => {
     expect(() => new FrameDecoder(100).push(new Uint8Array([0xff, 0xff, 0xff, 0xfe]), () => {})).toThrow(/invalid frame size -2/)
     expect(() => new FrameDecoder(100).push(new Uint8Array(frame(new Array(100).fill(0))), () => {})).not.toThrow()
   })
+
+  describe('read (the socket reads into the memory readBuffer names)', () => {
+    /** Feeds `bytes` as a socket with `onread` would: each read fills at most `readSize` bytes of `readBuffer()`. */
+    function readAll(decoder: FrameDecoder, bytes: Uint8Array, readSize: number, onFrame: (frame: Uint8Array) => void): Uint8Array[] {
+      const targets: Uint8Array[] = []
+      for (let at = 0; at < bytes.length; ) {
+        const target = decoder.readBuffer()
+        targets.push(target)
+        const n = Math.min(readSize, target.length, bytes.length - at)
+        target.set(bytes.subarray(at, at + n))
+        at += n
+        decoder.read(n, target, onFrame)
+      }
+      return targets
+    }
+
+    it('reassembles every frame at every read size, copying frames out of the reused scratch buffer', () => {
+      for (let readSize = 1; readSize <= stream.length; readSize++) {
+        const decoder = new FrameDecoder(1024)
+        const frames: Uint8Array[] = []
+        readAll(decoder, new Uint8Array(stream), readSize, (f) => frames.push(f))
+        expect(frames.map((f) => [...f]), `reads of ${readSize}`).toEqual(expected)
+        expect(decoder.hasPartialFrame).toBe(false)
+        // the next read overwrites the scratch buffer: no frame may be a view of it
+        const scratch = decoder.readBuffer()
+        scratch.fill(0xee)
+        expect(frames.map((f) => [...f])).toEqual(expected)
+        for (const f of frames) expect(f.buffer).not.toBe(scratch.buffer)
+      }
+    })
+
+    it('has the kernel write the rest of a large frame into the frame itself: after its first bytes, every read targets the frame', () => {
+      const payload = Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff)
+      const bytes = new Uint8Array([...frame(payload), ...frame([1, 2])])
+      const decoder = new FrameDecoder(1 << 20)
+      const frames: Uint8Array[] = []
+      const targets = readAll(decoder, bytes, 16384, (f) => frames.push(f))
+      expect(frames.map((f) => f.length)).toEqual([200_000, 2])
+      expect([...frames[0]!]).toEqual(payload)
+      expect(Buffer.isBuffer(frames[0])).toBe(true)
+      // read 1 into scratch (size + first bytes, copied once), reads 2..n straight into frames[0], then scratch again
+      const scratch = targets[0]!
+      const direct = targets.filter((t) => t.buffer === frames[0]!.buffer)
+      expect(direct.length).toBe(Math.ceil((200_004 - 16384) / 16384))
+      expect(targets.filter((t) => t.buffer === scratch.buffer).length).toBe(targets.length - direct.length)
+    })
+
+    it('checks the size before allocating, as push does', () => {
+      const decoder = new FrameDecoder(100)
+      const target = decoder.readBuffer()
+      target.set([0x7f, 0xff, 0xff, 0xff])
+      expect(() => decoder.read(4, target, () => {})).toThrow(ResponseTooLargeError)
+    })
+  })
 })

@@ -1,5 +1,8 @@
 import { ResponseTooLargeError } from './response-too-large-error.js'
 
+/** Size of the scratch buffer a connection reads into between frames: what Node's stream reads allocate per read. */
+const SCRATCH_BYTES = 64 * 1024
+
 /**
  * Splits a TCP byte stream into Kafka frames (int32 size + payload). A frame that arrives whole
  * inside one chunk is returned as a view of that chunk (no copy); a frame spread over several
@@ -11,6 +14,14 @@ import { ResponseTooLargeError } from './response-too-large-error.js'
  * are Buffers too, and a layer that must hand out Buffers (@kafkats/kafkajs) uses them as they are
  * instead of making a second view per key and value. Unsafe (not zero-filled) is safe here: the
  * frame is handed on only after every byte of it was written from the stream.
+ *
+ * Sockets opened by the connection do not use `push`: they read with Node's `onread` into the
+ * memory `readBuffer()` names (`read` then takes the bytes). While a frame is being assembled that
+ * memory is the frame's own unfilled rest, so the kernel writes a large response (a Fetch answer
+ * of megabytes) straight into its frame buffer: no 64 KiB chunk allocated per read, no copy of
+ * the chunk into the frame, no Readable stream `data` event per chunk (measured in
+ * apps/bench/results/consume.md). Between frames it is a scratch buffer reused by every read, so
+ * frames found in it are copied out (small frames, and the first bytes of a large one).
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number
@@ -21,6 +32,9 @@ export class FrameDecoder {
   private pending: Uint8Array | null = null
   private pendingHave = 0
 
+  /** What `read` reads between frames (created at the first `readBuffer()`, reused by every read). */
+  private scratch: Uint8Array | null = null
+
   constructor(maxFrameBytes: number) {
     this.maxFrameBytes = maxFrameBytes
   }
@@ -30,8 +44,44 @@ export class FrameDecoder {
     return this.pending !== null || this.sizeBytesHave > 0
   }
 
+  /**
+   * The memory the next socket read should fill: the unfilled rest of the frame being assembled
+   * (never empty: a frame is handed on as soon as it is full), or the scratch buffer between frames.
+   */
+  readBuffer(): Uint8Array {
+    const pending = this.pending
+    if (pending !== null) return pending.subarray(this.pendingHave)
+    return (this.scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES))
+  }
+
+  /**
+   * Takes `nread` bytes the socket read into `buffer`, the memory the last `readBuffer()` named;
+   * calls `onFrame` for every complete frame, in order. Frames are never views of the scratch
+   * buffer (the next read overwrites it).
+   */
+  read(nread: number, buffer: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+    const pending = this.pending
+    if (pending !== null && buffer.buffer === pending.buffer && buffer.byteOffset === pending.byteOffset + this.pendingHave) {
+      // the kernel wrote into the frame itself
+      this.pendingHave += nread
+      if (this.pendingHave === pending.length) {
+        this.pending = null
+        this.pendingHave = 0
+        onFrame(pending)
+      }
+      return
+    }
+    this.take(buffer.subarray(0, nread), onFrame, true)
+  }
+
   /** Feeds one chunk; calls `onFrame` for every complete frame, in order. */
   push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+    this.take(chunk, onFrame, false)
+  }
+
+  /** `push`, and `read` from the scratch buffer (`copy`: whole frames are copied out of the chunk, not views of it). */
+  private take(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void, copy: boolean): void {
+
     let offset = 0
     const length = chunk.length
     while (offset < length) {
@@ -61,7 +111,7 @@ export class FrameDecoder {
       }
       if (size < 0 || size > this.maxFrameBytes) throw new ResponseTooLargeError(size, this.maxFrameBytes)
       if (length - offset >= size) {
-        const frame = chunk.subarray(offset, offset + size)
+        const frame = copy ? Buffer.from(chunk.subarray(offset, offset + size)) : chunk.subarray(offset, offset + size)
         offset += size
         onFrame(frame)
       } else {
