@@ -287,6 +287,10 @@ function decodeRecords(
   // consecutive records usually share a timestamp delta: reuse the bigint
   let lastDelta = 0
   let lastTimestamp = baseTimestamp
+  // consecutive records usually have consecutive offset deltas: the next offset is the last + 1n,
+  // one bigint per record instead of two past delta 4,095 (`BigInt(delta)`, then the addition)
+  let lastOffsetDelta = -2
+  let lastOffset = baseOffset
   for (let i = 0; i < count; i++) {
     // length (zigzag varint): two bytes for records of 64 to 8,191 bytes
     const length = readZigzagAt(data, p, stop, false)
@@ -357,7 +361,9 @@ function decodeRecords(
       lastDelta = timestampDelta
       lastTimestamp = timestamp
     }
-    const offset = baseOffset + toBigInt(offsetDelta)
+    const offset = offsetDelta === lastOffsetDelta + 1 ? lastOffset + 1n : baseOffset + toBigInt(offsetDelta)
+    lastOffsetDelta = offsetDelta
+    lastOffset = offset
     records[i] = stamp === null ? { offset, timestamp, key, value, headers, attributes } : { topic, partition, offset, timestamp, key, value, headers, leaderEpoch }
   }
   if (p !== stop) {

@@ -292,6 +292,33 @@ describe('record views and headers (the hot loop of consuming)', () => {
     })
   })
 
+  it('gives each record baseOffset + its own offsetDelta when the deltas have gaps (a compacted batch), on both sides of 4,096', () => {
+    // the decoder makes the next offset as the last + 1n when the deltas are consecutive: gaps must not fool it
+    const deltas = [0, 1, 2, 5, 6, 4_094, 4_095, 4_096, 4_097, 4_099, 4_100, 70_000, 70_001]
+    const zigzag = (n: number): number[] => {
+      let v = (n << 1) ^ (n >> 31)
+      const out: number[] = []
+      for (; v > 0x7f; v >>>= 7) out.push((v & 0x7f) | 0x80)
+      return [...out, v]
+    }
+    // attributes, timestampDelta, offsetDelta, key null, value null, no headers
+    const records = deltas.flatMap((delta) => {
+      const body = [0, ...zigzag(0), ...zigzag(delta), ...zigzag(-1), ...zigzag(-1), ...zigzag(0)]
+      return [...zigzag(body.length), ...body]
+    })
+    const bytes = new Uint8Array(61 + records.length)
+    bytes.set(encodeRecordBatchSync([{ value: null }], { baseOffset: 1000n }).subarray(0, 61))
+    bytes.set(records, 61)
+    const view = new DataView(bytes.buffer)
+    view.setInt32(8, bytes.length - 12)
+    view.setInt32(23, deltas.at(-1)!)
+    view.setInt32(57, deltas.length)
+    putCrc(bytes, 17, bitwiseCrc(CASTAGNOLI, bytes.subarray(21)))
+    const expected = deltas.map((delta) => 1000n + BigInt(delta))
+    expect(decodeRecordBatchesSync(bytes).batches[0]!.records.map((r) => r.offset)).toEqual(expected)
+    expect(decodePartitionRecordBatchesSync(bytes, { topic: 't', partition: 0 }).batches[0]!.records.map((r) => r.offset)).toEqual(expected)
+  })
+
   it('makes key, value and header views of the class `subarray` would (Buffer for a Buffer, Uint8Array otherwise) over the same memory, without copies', () => {
     const bytes = encodeRecordBatchSync([{ key: utf8('k'), value: utf8('value'), headers: [{ key: 'h', value: utf8('hv') }] }])
     for (const blob of [Buffer.from(bytes), Uint8Array.from(bytes)]) {
