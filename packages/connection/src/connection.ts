@@ -160,8 +160,6 @@ export class BrokerConnection {
     this.requestTimeoutMs = options.requestTimeoutMs ?? connectionDefaults.requestTimeoutMs
     this.idleTimeoutMs = options.idleTimeoutMs ?? connectionDefaults.idleTimeoutMs
     this.frames = frames
-    // TLS sockets deliver decrypted chunks as `data` events (the plain socket reads with `onread`, see openSocket).
-    if (socket instanceof tls.TLSSocket) socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (error) => this.fail(new ConnectionError(`socket error: ${error.message}`, this.address, { cause: error })))
     socket.on('close', () => this.fail(new ConnectionError('connection closed by the broker', this.address)))
     socket.on('drain', () => {
@@ -415,13 +413,6 @@ export class BrokerConnection {
     }
   }
 
-  private onData(chunk: Buffer): void {
-    try {
-      this.frames.push(chunk, (frame) => this.onFrame(frame))
-    } catch (error) {
-      this.fail(KafkaError.isInstance(error) ? error : new ConnectionError(String(error), this.address, { cause: error }))
-    }
-  }
 
   private onFrame(frame: Uint8Array): void {
     const entry = this.inFlight[this.inFlightHead]
@@ -619,9 +610,8 @@ function saslMechanismName(sasl: SaslOptions): string {
 }
 
 /**
- * Node's `onread` socket option: reads go into the memory `buffer()` returns, then to `callback`
- * (no `data` events). Used for plain TCP; TLS sockets keep `data` events (@types/node does not
- * declare the option for `tls.connect`, and a TLS record is decrypted into Node's own buffer anyway).
+ * Node's `onread` socket option (`net.connect` and `tls.connect`): reads, or for TLS the decrypted
+ * bytes, go into the memory `buffer()` returns, then to `callback` (no `data` events).
  */
 interface OnRead {
   buffer: () => Uint8Array
@@ -640,6 +630,8 @@ function openSocket(options: ConnectionOptions, onread: OnRead): Promise<net.Soc
           port: options.port,
           servername: net.isIP(options.host) === 0 ? options.host : undefined,
           ...(typeof options.tls === 'object' ? options.tls : {}),
+          // Node's tls.connect passes `onread` to the TLSSocket (decrypted bytes go into our memory); @types/node does not declare it
+          ...({ onread } as object),
         })
       : net.connect({ host: options.host, port: options.port, onread })
     socket.setNoDelay(true)
