@@ -99,6 +99,36 @@ describe('FrameDecoder', () => {
       expect(targets.filter((t) => t.buffer === scratch.buffer).length).toBe(targets.length - direct.length)
     })
 
+    it('shares one scratch buffer between decoders (connections): interleaved reads keep every frame intact', () => {
+      const a = new FrameDecoder(1 << 20)
+      const b = new FrameDecoder(1 << 20)
+      const big = Array.from({ length: 100_000 }, (_, i) => (i * 13) & 0xff)
+      const streamA = new Uint8Array([...frame(big), ...frame([1, 2, 3])])
+      const streamB = new Uint8Array(stream)
+      const framesA: number[][] = []
+      const framesB: number[][] = []
+      let atA = 0
+      let atB = 0
+      // one read of at most 7,000 bytes from each in turn, as the event loop would deliver them
+      while (atA < streamA.length || atB < streamB.length) {
+        for (const [decoder, bytes, frames, at] of [
+          [a, streamA, framesA, atA],
+          [b, streamB, framesB, atB],
+        ] as const) {
+          if (at >= bytes.length) continue
+          const target = decoder.readBuffer()
+          const n = Math.min(7_000, target.length, bytes.length - at)
+          target.set(bytes.subarray(at, at + n))
+          decoder.read(n, target, (f) => frames.push([...f]))
+          if (decoder === a) atA += n
+          else atB += n
+        }
+      }
+      expect(framesA).toEqual([big, [1, 2, 3]])
+      expect(framesB).toEqual(expected)
+      expect(new FrameDecoder(1).readBuffer().buffer).toBe(new FrameDecoder(2).readBuffer().buffer)
+    })
+
     it('checks the size before allocating, as push does', () => {
       const decoder = new FrameDecoder(100)
       const target = decoder.readBuffer()

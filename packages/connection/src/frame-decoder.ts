@@ -1,7 +1,14 @@
 import { ResponseTooLargeError } from './response-too-large-error.js'
 
-/** Size of the scratch buffer a connection reads into between frames: what Node's stream reads allocate per read. */
+/** Size of the scratch buffer sockets read into between frames: what Node's stream reads allocate per read. */
 const SCRATCH_BYTES = 64 * 1024
+
+/**
+ * The scratch buffer, one for every decoder of the process: a read fills it and its callback
+ * copies out what it holds before returning, on the one JavaScript thread, so no two reads ever
+ * use it at once, and a thousand idle connections hold 64 KiB between them, not 64 KiB each.
+ */
+let sharedScratch: Uint8Array | null = null
 
 /**
  * Splits a TCP byte stream into Kafka frames (int32 size + payload). A frame that arrives whole
@@ -20,8 +27,9 @@ const SCRATCH_BYTES = 64 * 1024
  * memory is the frame's own unfilled rest, so the kernel writes a large response (a Fetch answer
  * of megabytes) straight into its frame buffer: no 64 KiB chunk allocated per read, no copy of
  * the chunk into the frame, no Readable stream `data` event per chunk (measured in
- * apps/bench/results/consume.md). Between frames it is a scratch buffer reused by every read, so
- * frames found in it are copied out (small frames, and the first bytes of a large one).
+ * apps/bench/results/consume.md). Between frames it is a scratch buffer reused by every read of
+ * every connection, so frames found in it are copied out (small frames, and the first bytes of a
+ * large one) before the read's callback returns.
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number
@@ -31,9 +39,6 @@ export class FrameDecoder {
   /** The frame being assembled across chunks, or null between frames. */
   private pending: Uint8Array | null = null
   private pendingHave = 0
-
-  /** What `read` reads between frames (created at the first `readBuffer()`, reused by every read). */
-  private scratch: Uint8Array | null = null
 
   constructor(maxFrameBytes: number) {
     this.maxFrameBytes = maxFrameBytes
@@ -51,7 +56,7 @@ export class FrameDecoder {
   readBuffer(): Uint8Array {
     const pending = this.pending
     if (pending !== null) return pending.subarray(this.pendingHave)
-    return (this.scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES))
+    return (sharedScratch ??= Buffer.allocUnsafe(SCRATCH_BYTES))
   }
 
   /**
