@@ -7,6 +7,7 @@ import {
   type FetchPlannerListener,
   type FetchPlannerOptions,
   type FetchedBatch,
+  type FetchedRecord,
   type PartitionFetchMetrics,
   type StartOffset,
   type TopicPartition,
@@ -37,7 +38,7 @@ export type PartitionStart = StartOffset | AdminOffset | bigint | number
 /** `{ [topic]: { [partition]: PartitionStart } }`: what `assign`, `addPartitions` and admin offset calls use. */
 export type Assignment = Readonly<Record<string, Readonly<Record<number, PartitionStart>>>>
 
-export interface DirectConsumerOptions extends FetchPlannerOptions {
+export interface DirectConsumerOptions<R = FetchedRecord> extends FetchPlannerOptions<R> {
   /** The partitions to read and where to start. More can be added with `addPartitions`. */
   assign?: Assignment
 }
@@ -85,15 +86,15 @@ function flatten(assignment: Assignment): Array<{ topic: string; partition: numb
  * for await (const batch of consumer) handle(batch.records)
  * ```
  */
-export class DirectConsumer implements AsyncIterable<FetchedBatch> {
-  private readonly planner: FetchPlanner
+export class DirectConsumer<R = FetchedRecord> implements AsyncIterable<FetchedBatch<R>> {
+  private readonly planner: FetchPlanner<R>
   private iterating = false
 
   /** A partition found missing (UNKNOWN_TOPIC_OR_PARTITION), not yet reported to an iteration. */
   private missingPartition: KafkaProtocolError | undefined
   private abortIteration: AbortController | undefined
 
-  constructor(options: DirectConsumerOptions) {
+  constructor(options: DirectConsumerOptions<R>) {
     const { assign, ...plannerOptions } = options
     this.planner = new FetchPlanner(plannerOptions)
     this.planner.on('error', (error) => {
@@ -155,7 +156,7 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
   }
 
   /** The batches fetched so far (one partition each; at most `maxBatches`), waiting up to `maxWaitMs` (default 1000) for the first. */
-  poll(options: { signal?: AbortSignal; maxWaitMs?: number; maxBatches?: number } = {}): Promise<FetchedBatch[]> {
+  poll(options: { signal?: AbortSignal; maxWaitMs?: number; maxBatches?: number } = {}): Promise<FetchedBatch<R>[]> {
     try {
       checkPollOptions(options)
     } catch (error) {
@@ -164,14 +165,14 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
     return this.planner.poll(options)
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<FetchedBatch> {
+  [Symbol.asyncIterator](): AsyncIterator<FetchedBatch<R>> {
     return this.batches()[Symbol.asyncIterator]()
   }
 
   /** The batches, one partition each, until `close()`; `signal` ends a waiting `next()` by rejecting with its reason. */
-  batches(options: { signal?: AbortSignal } = {}): AsyncIterable<FetchedBatch> {
+  batches(options: { signal?: AbortSignal } = {}): AsyncIterable<FetchedBatch<R>> {
     return {
-      [Symbol.asyncIterator]: (): AsyncIterator<FetchedBatch> => {
+      [Symbol.asyncIterator]: (): AsyncIterator<FetchedBatch<R>> => {
         if (this.iterating) throw new InvalidStateError('a DirectConsumer can be iterated by one loop at a time')
         this.iterating = true
         let done = false
@@ -182,14 +183,14 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
           if (this.abortIteration === missing) this.abortIteration = undefined
         }
         const signal = options.signal === undefined ? missing.signal : AbortSignal.any([missing.signal, options.signal])
-        const finish = (): IteratorResult<FetchedBatch> => {
+        const finish = (): IteratorResult<FetchedBatch<R>> => {
           done = true
           this.iterating = false
           stopWatching()
           return { done: true, value: undefined }
         }
         return {
-          next: async (): Promise<IteratorResult<FetchedBatch>> => {
+          next: async (): Promise<IteratorResult<FetchedBatch<R>>> => {
             if (done) return { done: true, value: undefined }
             try {
               for (;;) {
@@ -208,14 +209,14 @@ export class DirectConsumer implements AsyncIterable<FetchedBatch> {
               throw error
             }
           },
-          return: async (): Promise<IteratorResult<FetchedBatch>> => finish(),
+          return: async (): Promise<IteratorResult<FetchedBatch<R>>> => finish(),
         }
       },
     }
   }
 
   /** Every record, one at a time (a thin layer over `batches`). */
-  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<FetchedBatch['records'][number]> {
+  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<R> {
     for await (const batch of this.batches(options)) yield* batch.records
   }
 

@@ -1,7 +1,7 @@
 import { type ConnectionPool, type Logger, backoffMs, silentLogger } from '@kafkats/connection'
-import { FetchPlanner, checkStartOffset, type FetchOptions, type FetchedBatch, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
+import { FetchPlanner, checkStartOffset, type FetchOptions, type FetchedBatch, type FetchedRecord, type FetchPlannerEventMap, type FetchPlannerOptions, type StartOffset } from '@kafkats/fetch-planner'
 import type { ClusterMetadata } from '@kafkats/metadata'
-import { ClosedError, ConfigError, ErrorCode, InvalidArgumentError, InvalidStateError, KafkaError, KafkaProtocolError } from '@kafkats/protocol'
+import { ClosedError, ConfigError, ErrorCode, InvalidArgumentError, InvalidStateError, KafkaError, KafkaProtocolError, type RecordShape } from '@kafkats/protocol'
 import { checkPartition, checkTopic, checkTopicPartitions } from './arguments.js'
 import { type PartitionStart, toStartOffset } from './direct-consumer.js'
 import { builtinAssignors } from './group/assignors/builtin.js'
@@ -37,11 +37,11 @@ export interface RebalanceListeners {
 export type AssignorName = 'range' | 'roundrobin' | 'cooperative-sticky'
 
 /** The subset of `FetchPlanner` the group consumer drives (`on` and `seek` optional, for test doubles). */
-export type GroupFetcher = Pick<FetchPlanner, 'assign' | 'unassign' | 'pause' | 'resume' | 'poll' | 'brokerCounters' | 'close'> &
-  Partial<Pick<FetchPlanner, 'on' | 'seek' | 'partitionMetrics'>>
+export type GroupFetcher<R = FetchedRecord> = Pick<FetchPlanner<R>, 'assign' | 'unassign' | 'pause' | 'resume' | 'poll' | 'brokerCounters' | 'close'> &
+  Partial<Pick<FetchPlanner<R>, 'on' | 'seek' | 'partitionMetrics'>>
 
 /** The group's options, and beside them the same flat fetch options as a direct consumer (`fetchMaxWaitMs`, `fetchMaxBytes`, `partitionMaxBytes`…). */
-export interface GroupConsumerOptions extends FetchOptions {
+export interface GroupConsumerOptions<R = FetchedRecord> extends FetchOptions {
   /** The client's cluster view. */
   metadata: ClusterMetadata
   /** The client's connections (group traffic uses each coordinator's `group` connection). */
@@ -84,8 +84,13 @@ export interface GroupConsumerOptions extends FetchOptions {
   /** Default silent. */
   logger?: Logger
   listeners?: RebalanceListeners
+  /**
+   * Records in a shape of the caller's instead of `FetchedRecord`, made by the decoder (see
+   * `RecordShape` in @kafkats/protocol; `@kafkats/kafkajs` makes its KafkaJS messages so). Default none.
+   */
+  recordShape?: RecordShape<R>
   /** Replaces the fetch planner (tests). */
-  createFetcher?: (options: FetchPlannerOptions) => GroupFetcher
+  createFetcher?: (options: FetchPlannerOptions<R>) => GroupFetcher<R>
 }
 
 export const groupConsumerDefaults = {
@@ -141,11 +146,13 @@ interface OwnedPartition {
  * before asking for the next batch, every record is processed by exactly one member even while
  * members come and go.
  */
-export class GroupConsumer implements AsyncIterable<FetchedBatch> {
+export class GroupConsumer<R = FetchedRecord> implements AsyncIterable<FetchedBatch<R>> {
   readonly groupId: string
-  private readonly options: GroupConsumerOptions
+  private readonly options: GroupConsumerOptions<R>
+  /** A handed-out record's offset (`recordShape.offsetOf`, or `record.offset`). */
+  private readonly offsetOf: (record: R) => bigint
   private readonly logger: Logger
-  private readonly fetcher: GroupFetcher
+  private readonly fetcher: GroupFetcher<R>
   private readonly coordinator: GroupCoordinator
   private readonly membership: Membership
   private readonly listeners: RebalanceListeners
@@ -156,10 +163,10 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private readonly autoOffsetReset: 'earliest' | 'latest' | 'none'
   private readonly owned = new Map<string, OwnedPartition>()
   private nextOwnership = 1
-  private queue: FetchedBatch[] = []
-  private outstanding: { batch: FetchedBatch; ownership: number } | null = null
+  private queue: FetchedBatch<R>[] = []
+  private outstanding: { batch: FetchedBatch<R>; ownership: number } | null = null
   /** The ownership each handed-out batch belongs to: a batch from before a reassignment cannot be committed. */
-  private readonly handedOut = new WeakMap<FetchedBatch, number>()
+  private readonly handedOut = new WeakMap<FetchedBatch<R>, number>()
   private readonly released = new Signal()
   private readonly changed = new Signal()
   private pollAbort: AbortController | null = null
@@ -184,9 +191,11 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   private readonly missingTopics = new Map<string, { since: number; reported: boolean }>()
   private topicWatch: ReturnType<typeof setTimeout> | undefined
 
-  constructor(options: GroupConsumerOptions) {
+  constructor(options: GroupConsumerOptions<R>) {
     validate(options)
     this.options = options
+    const shape = options.recordShape
+    this.offsetOf = shape !== undefined ? (record) => shape.offsetOf(record) : (record) => (record as unknown as FetchedRecord).offset
     this.ownsGroupPool = options.groupPool === undefined
     this.groupPool = options.groupPool ?? options.pool.fork()
     this.groupId = options.groupId
@@ -197,8 +206,9 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? groupConsumerDefaults.rebalanceTimeoutMs
     this.retryBackoffMs = options.retryBackoffMs ?? groupConsumerDefaults.retryBackoffMs
     this.autoOffsetReset = options.autoOffsetReset ?? groupConsumerDefaults.autoOffsetReset
-    const plannerOptions: FetchPlannerOptions = {
+    const plannerOptions: FetchPlannerOptions<R> = {
       ...pickFetchOptions(options),
+      ...(options.recordShape !== undefined ? { recordShape: options.recordShape } : {}),
       metadata: options.metadata,
       pool: options.pool,
       logger: options.logger ?? silentLogger,
@@ -370,18 +380,18 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     this.wakeIterator()
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<FetchedBatch> {
+  [Symbol.asyncIterator](): AsyncIterator<FetchedBatch<R>> {
     return this.batches()[Symbol.asyncIterator]()
   }
 
   /** The batches, one partition each; `signal` ends a waiting `next()` with an AbortError. */
-  batches(options: { signal?: AbortSignal } = {}): AsyncIterable<FetchedBatch> {
+  batches(options: { signal?: AbortSignal } = {}): AsyncIterable<FetchedBatch<R>> {
     return {
-      [Symbol.asyncIterator]: (): AsyncIterator<FetchedBatch> => {
+      [Symbol.asyncIterator]: (): AsyncIterator<FetchedBatch<R>> => {
         if (this.iterating) throw new InvalidStateError('a GroupConsumer can be iterated by one loop at a time')
         this.iterating = true
         let done = false
-        const finish = (): IteratorResult<FetchedBatch> => {
+        const finish = (): IteratorResult<FetchedBatch<R>> => {
           if (!done) {
             done = true
             this.iterating = false
@@ -407,7 +417,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   }
 
   /** The records one by one (a batch is handed back when the record after its last one is asked for). */
-  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<FetchedBatch['records'][number]> {
+  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<R> {
     for await (const batch of this.batches(options)) yield* batch.records
   }
 
@@ -417,7 +427,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
    * coordinator moves and a rebalance in progress; throws `CommitFailedError` when the consumer
    * no longer owns a partition, `ClosedError` after `close()`.
    */
-  async commit(what?: FetchedBatch | readonly CommitOffset[]): Promise<void> {
+  async commit(what?: FetchedBatch<R> | readonly CommitOffset[]): Promise<void> {
     checkCommit(what)
     // Once close() has left the group nothing can be committed: say closed, not "not assigned".
     // (Inside the `revoked` listener that close() calls, commits still work.)
@@ -529,7 +539,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
   // ------------------------------------------------------------------------------------------
   // iteration
 
-  private async next(signal: AbortSignal | undefined): Promise<FetchedBatch | null> {
+  private async next(signal: AbortSignal | undefined): Promise<FetchedBatch<R> | null> {
     this.release()
     this.start()
     for (;;) {
@@ -544,7 +554,7 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
     }
   }
 
-  private takeQueued(): FetchedBatch | null {
+  private takeQueued(): FetchedBatch<R> | null {
     for (let i = 0; i < this.queue.length; i++) {
       const batch = this.queue[i]!
       const owned = this.owned.get(topicPartitionKey(batch.topic, batch.partition))
@@ -553,9 +563,9 @@ export class GroupConsumer implements AsyncIterable<FetchedBatch> {
       i--
       if (owned === undefined || owned.revoking) continue
       let records = batch.records
-      if (owned.expected !== null && records.length > 0 && records[0]!.offset < owned.expected) {
+      if (owned.expected !== null && records.length > 0 && this.offsetOf(records[0]!) < owned.expected) {
         const expected = owned.expected
-        records = records.filter((record) => record.offset >= expected)
+        records = records.filter((record) => this.offsetOf(record) >= expected)
       }
       if (records.length === 0) {
         // Nothing for the application (control records, aborted transactions): just move on,
@@ -956,15 +966,15 @@ function missingTopicError(topic: string, groupId: string, subscribed?: readonly
   return KafkaProtocolError.fromCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, { topic, groupId, errorMessage })
 }
 
-function isBatch(value: FetchedBatch | readonly CommitOffset[]): value is FetchedBatch {
-  return !Array.isArray(value) && typeof (value as FetchedBatch).nextOffset === 'bigint'
+function isBatch<R>(value: FetchedBatch<R> | readonly CommitOffset[]): value is FetchedBatch<R> {
+  return !Array.isArray(value) && typeof (value as FetchedBatch<R>).nextOffset === 'bigint'
 }
 
 /** What `commit` takes: nothing, a batch this consumer handed out, or `[{ topic, partition, offset, leaderEpoch?, metadata? }]`. */
 function checkCommit(what: unknown): void {
   if (what === undefined) return
   if (typeof what === 'object' && what !== null && !Array.isArray(what)) {
-    const batch = what as Partial<FetchedBatch>
+    const batch = what as Partial<FetchedBatch<unknown>>
     if (typeof batch.nextOffset === 'bigint' && typeof batch.topic === 'string' && typeof batch.partition === 'number' && typeof batch.leaderEpoch === 'number') return
   }
   if (!Array.isArray(what)) {
@@ -997,13 +1007,13 @@ const FETCH_OPTION_NAMES = [
 ] as const satisfies ReadonlyArray<keyof FetchOptions>
 
 /** The fetch options among the group consumer's (the planner gets those, not the group's). */
-function pickFetchOptions(options: GroupConsumerOptions): FetchOptions {
+function pickFetchOptions(options: FetchOptions): FetchOptions {
   const picked: Record<string, unknown> = {}
   for (const name of FETCH_OPTION_NAMES) if (options[name] !== undefined) picked[name] = options[name]
   return picked as FetchOptions
 }
 
-function validate(options: GroupConsumerOptions): void {
+function validate<R>(options: GroupConsumerOptions<R>): void {
   if (typeof options.groupId !== 'string' || options.groupId === '') throw new ConfigError('groupId', 'expected a non-empty string')
   if (!Array.isArray(options.topics) || options.topics.length === 0 || options.topics.some((topic) => typeof topic !== 'string' || topic === '')) {
     throw new ConfigError('topics', 'expected a non-empty array of topic names')

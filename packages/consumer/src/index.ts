@@ -2,6 +2,7 @@ export { Offset, type StartOffset } from './offset.js'
 export { DirectConsumer, toStartOffset, type AdminOffset, type Assignment, type DirectConsumerOptions, type PartitionStart } from './direct-consumer.js'
 export { batchLag, headerString, headerValue, keyString, valueString, type ConsumerBatch, type ConsumerRecord } from './consumer-record.js'
 export { DataLossError, OffsetOutOfRangeError, type BrokerCounters, type PartitionFetchMetrics, type FetchedBatch, type FetchedRecord, type OffsetResetEvent } from '@kafkats/fetch-planner'
+export type { RecordShape } from '@kafkats/protocol'
 export {
   GroupConsumer,
   groupConsumerDefaults,

@@ -1,6 +1,6 @@
 import { type BrokerConnection, type ConnectionPool, type ConnectionPurpose, ConnectionError, type Logger, silentLogger } from '@kafkats/connection'
 import type { BrokerInfo, ClusterMetadata, LeaderChangedEvent, ReplicasChangedEvent } from '@kafkats/metadata'
-import { ClosedError, InvalidArgumentError, KafkaError } from '@kafkats/protocol'
+import { ClosedError, InvalidArgumentError, KafkaError, type RecordShape } from '@kafkats/protocol'
 import { type Cursor, createCursor } from './cursor.js'
 import { DataLossError } from './data-loss-error.js'
 import type { FetchPlannerEventMap, FetchPlannerListener } from './events.js'
@@ -10,7 +10,7 @@ import { type FetchPlannerOptions, type ResolvedFetchPlannerOptions, resolveFetc
 import { type FetchedPartition, materialize } from './records.js'
 import { chooseReplica, onBrokerRemoved, onLeaderChange, onReplicasChange } from './rules.js'
 import { FetchSource, type FetchSourceHost } from './source.js'
-import type { BrokerCounters, FetchedBatch, PartitionFetchMetrics, StartOffset, TopicPartition } from './types.js'
+import type { BrokerCounters, FetchedBatch, FetchedRecord, PartitionFetchMetrics, StartOffset, TopicPartition } from './types.js'
 
 /** How long `poll()` waits for data when no `maxWaitMs` is given. */
 export const DEFAULT_POLL_WAIT_MS = 1000
@@ -27,7 +27,7 @@ interface BufferedBatch {
  * replica when `rack` is set, KIP-320 validation of offsets that carry a leader epoch, and a
  * buffer of fetched batches that `poll()` drains. The decisions live in `rules.ts`.
  */
-export class FetchPlanner {
+export class FetchPlanner<R = FetchedRecord> {
   readonly options: ResolvedFetchPlannerOptions
   private readonly metadata: ClusterMetadata
   private readonly pool: ConnectionPool
@@ -44,7 +44,7 @@ export class FetchPlanner {
   private readonly sourceHost: FetchSourceHost
   private readonly offsets: OffsetResolver
 
-  constructor(options: FetchPlannerOptions) {
+  constructor(options: FetchPlannerOptions<R>) {
     this.options = resolveFetchPlannerOptions(options)
     this.metadata = options.metadata
     this.pool = options.pool
@@ -189,7 +189,7 @@ export class FetchPlanner {
    * Polling moves each partition's position past what it returns. Rejects with the signal's
    * reason when aborted; resolves empty once closed.
    */
-  async poll(options: { signal?: AbortSignal; maxWaitMs?: number; maxBatches?: number } = {}): Promise<FetchedBatch[]> {
+  async poll(options: { signal?: AbortSignal; maxWaitMs?: number; maxBatches?: number } = {}): Promise<FetchedBatch<R>[]> {
     const { signal } = options
     const limit = options.maxBatches ?? Infinity
     signal?.throwIfAborted()
@@ -504,9 +504,9 @@ export class FetchPlanner {
   // The buffer
 
   /** Buffered batches of partitions that are not paused; moves their positions. */
-  private drain(limit = Infinity): FetchedBatch[] {
+  private drain(limit = Infinity): FetchedBatch<R>[] {
     if (this.buffer.length === 0) return []
-    const out: FetchedBatch[] = []
+    const out: FetchedBatch<R>[] = []
     const keep: BufferedBatch[] = []
     for (const entry of this.buffer) {
       const cursor = entry.cursor
@@ -515,9 +515,10 @@ export class FetchPlanner {
         keep.push(entry)
         continue
       }
-      let batch: FetchedBatch
+      let batch: FetchedBatch<R>
       try {
-        batch = materialize(entry.fetched, this.options.isolationLevel)
+        // Records of the shape `recordShape` makes: R (FetchedRecord without one).
+        batch = materialize(entry.fetched, this.options.isolationLevel, this.options.recordShape as RecordShape<R> | null)
       } catch (error) {
         // Corrupt data (a CRC mismatch, bytes the decoder rejects): the partition stops at the
         // position before it until `seek`, as when the fetch itself fails; its later buffered

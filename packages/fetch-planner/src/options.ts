@@ -1,6 +1,7 @@
 import type { ConnectionPool, Logger } from '@kafkats/connection'
 import type { ClusterMetadata } from '@kafkats/metadata'
-import { ConfigError } from '@kafkats/protocol'
+import { ConfigError, type RecordShape } from '@kafkats/protocol'
+import type { FetchedRecord } from './types.js'
 
 export type IsolationLevel = 'read_uncommitted' | 'read_committed'
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
@@ -36,7 +37,13 @@ export interface FetchOptions {
   emptyBatches?: boolean
 }
 
-export interface FetchPlannerOptions extends FetchOptions {
+export interface FetchPlannerOptions<R = FetchedRecord> extends FetchOptions {
+  /**
+   * Makes the records handed out in a shape of the caller's instead of `FetchedRecord`, in the
+   * decoder (one object per record: a layer such as `@kafkats/kafkajs` builds its own messages
+   * there instead of copying each `FetchedRecord`). Default none (`FetchedRecord`s).
+   */
+  recordShape?: RecordShape<R>
   /** The client's cluster view; the planner adds the topics it is assigned. */
   metadata: ClusterMetadata
   /** The client's connections: Fetch uses the `fetch` connection of each broker, ListOffsets and OffsetForLeaderEpoch the `metadata` one. */
@@ -61,6 +68,8 @@ export const fetchPlannerDefaults = {
 } as const
 
 export interface ResolvedFetchPlannerOptions {
+  /** null: records are `FetchedRecord`s. */
+  recordShape: RecordShape<unknown> | null
   /** null: no rack (the one spelling inside the packages; the Fetch request carries it as ''). */
   rack: string | null
   isolationLevel: IsolationLevel
@@ -78,7 +87,7 @@ export interface ResolvedFetchPlannerOptions {
 const INT32_MAX = 2 ** 31 - 1
 
 /** Checks every option once, at construction; a bad one is a ConfigError naming it. */
-export function resolveFetchPlannerOptions(options: FetchPlannerOptions): ResolvedFetchPlannerOptions {
+export function resolveFetchPlannerOptions<R>(options: FetchPlannerOptions<R>): ResolvedFetchPlannerOptions {
   const integer = (name: string, value: number, min: number, max = INT32_MAX): number => {
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${String(value)}`)
@@ -95,7 +104,12 @@ export function resolveFetchPlannerOptions(options: FetchPlannerOptions): Resolv
   }
   if (options.rack !== undefined && typeof options.rack !== 'string') throw new ConfigError('rack', 'expected a string')
   if (options.emptyBatches !== undefined && typeof options.emptyBatches !== 'boolean') throw new ConfigError('emptyBatches', 'expected a boolean')
+  const shape: unknown = options.recordShape
+  if (shape !== undefined && !(typeof shape === 'object' && shape !== null && typeof (shape as RecordShape<R>).make === 'function' && typeof (shape as RecordShape<R>).offsetOf === 'function')) {
+    throw new ConfigError('recordShape', 'expected a RecordShape ({ make, offsetOf }) or undefined')
+  }
   return {
+    recordShape: (options.recordShape as RecordShape<unknown> | undefined) ?? null,
     rack: options.rack === undefined || options.rack === '' ? null : options.rack,
     isolationLevel,
     fetchMaxWaitMs: integer('fetchMaxWaitMs', options.fetchMaxWaitMs ?? fetchPlannerDefaults.fetchMaxWaitMs, 0),

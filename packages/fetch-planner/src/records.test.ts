@@ -1,4 +1,4 @@
-import { CorruptRecordError, type RecordBatch, decodePartitionRecordBatchesSync, encodeControlBatch, encodeRecordBatchSync, encodeUtf8 } from '@kafkats/protocol'
+import { CorruptRecordError, type RecordBatch, type RecordShape, decodePartitionRecordBatchesSync, encodeControlBatch, encodeRecordBatchSync, encodeUtf8 } from '@kafkats/protocol'
 import { describe, expect, it } from 'vitest'
 import type { FetchedRecord } from './types.js'
 import { type FetchedPartition, extractRecords, materialize, scanBatches, summarizeBatches } from './records.js'
@@ -165,5 +165,63 @@ describe('materialize (a buffered answer decoded when polled)', () => {
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff
     expect(() => materialize(fetched(bytes, 10n), 'read_uncommitted')).toThrow(CorruptRecordError)
     expect(() => materialize(fetched(bytes, 10n), 'read_uncommitted')).toThrow(/t-3|partition 3/)
+  })
+})
+
+describe('materialize with a recordShape', () => {
+  /** A shape of its own: the offset as a string, the value as text (what a compatibility layer would make). */
+  interface Message {
+    at: string
+    where: string
+    value: string | null
+    headerCount: number
+    epoch: number
+  }
+  const shape: RecordShape<Message> = {
+    make: (topic, partition, offset, _timestamp, _key, value, headers, leaderEpoch) => ({ at: String(offset), where: `${topic}-${partition}`, value: text(value), headerCount: headers.length, epoch: leaderEpoch }),
+    offsetOf: (message) => BigInt(message.at),
+  }
+  const fetched = (bytes: Uint8Array, fetchOffset: bigint): FetchedPartition => ({
+    topic: 't',
+    partition: 3,
+    fetchOffset,
+    bytes,
+    batches: null,
+    abortedTransactions: null,
+    highWatermark: 20n,
+    lastStableOffset: 20n,
+    logStartOffset: 0n,
+    nextOffset: 17n,
+    leaderEpoch: 6,
+    servedBy: 2,
+  })
+
+  it('hands out the objects the shape made, filtered below the fetch offset by offsetOf, control batches hidden', () => {
+    const bytes = concat(
+      batch(10n, ['a', 'b', 'c', 'd'], { epoch: 4, producerId: 7n, transactional: true }),
+      encodeControlBatch({ type: 'COMMIT', producerId: 7n, producerEpoch: 0, baseOffset: 14n }),
+      batch(15n, ['e', 'f'], { epoch: 6 }),
+    )
+    const out = materialize(fetched(bytes, 12n), 'read_committed', shape)
+    expect(out.records).toEqual([
+      { at: '12', where: 't-3', value: 'c', headerCount: 1, epoch: 4 },
+      { at: '13', where: 't-3', value: 'd', headerCount: 1, epoch: 4 },
+      { at: '15', where: 't-3', value: 'e', headerCount: 1, epoch: 6 },
+      { at: '16', where: 't-3', value: 'f', headerCount: 1, epoch: 6 },
+    ])
+    expect(out.nextOffset).toBe(17n)
+  })
+
+  it('a batch wholly at or above the fetch offset asks offsetOf once, not per record', () => {
+    let asked = 0
+    const counting: RecordShape<Message> = { make: shape.make, offsetOf: (message) => (asked++, BigInt(message.at)) }
+    const out = materialize(fetched(batch(10n, ['a', 'b', 'c', 'd', 'e', 'f']), 10n), 'read_uncommitted', counting)
+    expect(out.records.map((m) => m.at)).toEqual(['10', '11', '12', '13', '14', '15'])
+    expect(asked).toBe(1)
+  })
+
+  it('the same records without a shape are FetchedRecords', () => {
+    const out = materialize(fetched(batch(10n, ['a', 'b']), 11n), 'read_uncommitted')
+    expect(out.records.map((r) => [r.topic, r.partition, r.offset, text(r.value)])).toEqual([['t', 3, 11n, 'b']])
   })
 })

@@ -2,6 +2,7 @@ import {
   CompressionError,
   type DecodedRecordBatches,
   type RecordBatch,
+  type RecordShape,
   decodePartitionRecordBatches,
   decodePartitionRecordBatchesSync,
   isCompressionCodecLoaded,
@@ -15,18 +16,20 @@ export interface AbortedTransaction {
   firstOffset: bigint
 }
 
-export interface ExtractInput {
+export interface ExtractInput<R = FetchedRecord> {
   /** The offset the Fetch asked for: records below it (a batch may start earlier) are skipped. */
   fetchOffset: bigint
   isolationLevel: IsolationLevel
   /** From the Fetch response (read_committed only; null or empty otherwise). */
   abortedTransactions: readonly AbortedTransaction[] | null
   /** Complete batches, in log order, their records in the consumer's shape (`decodePartitionRecordBatchesSync`). */
-  batches: readonly RecordBatch<FetchedRecord>[]
+  batches: readonly RecordBatch<R>[]
+  /** A record's offset, for records in a caller's shape (`RecordShape.offsetOf`); default `record.offset`. */
+  offsetOf?: ((record: R) => bigint) | undefined
 }
 
-export interface ExtractedRecords {
-  records: FetchedRecord[]
+export interface ExtractedRecords<R = FetchedRecord> {
+  records: R[]
   /** Where the next Fetch starts: after the last complete batch (control and empty batches included), never below `fetchOffset`. */
   nextOffset: bigint
   /** Leader epoch of the last batch read, or -1 when no batch was read. */
@@ -43,10 +46,11 @@ export interface ExtractedRecords {
  * The records handed out are the decoder's objects (no copy): a batch wholly at or above the fetch
  * offset gives its records array itself when it is the only one with records to give.
  */
-export function extractRecords(input: ExtractInput): ExtractedRecords {
+export function extractRecords<R = FetchedRecord>(input: ExtractInput<R>): ExtractedRecords<R> {
   const { fetchOffset } = input
+  const offsetOf = input.offsetOf ?? offsetOfRecord
   // The first batch's own array until a second batch adds records (then a copy of it, so the batch is not modified).
-  let records: FetchedRecord[] = []
+  let records: R[] = []
   let ownArray = true
   let nextOffset = fetchOffset
   let lastEpoch = -1
@@ -75,13 +79,8 @@ export function extractRecords(input: ExtractInput): ExtractedRecords {
     if (batch.isControl) continue
     const batchRecords = batch.records
     if (batchRecords.length === 0) continue
-    let whole = true
-    for (let i = 0; i < batchRecords.length; i++) {
-      if (batchRecords[i]!.offset < fetchOffset) {
-        whole = false
-        break
-      }
-    }
+    // A batch's records are in offset order: the first one tells whether all are at or above the fetch offset.
+    const whole = offsetOf(batchRecords[0]!) >= fetchOffset
     if (whole && records.length === 0) {
       records = batchRecords
       ownArray = false
@@ -93,10 +92,14 @@ export function extractRecords(input: ExtractInput): ExtractedRecords {
     }
     for (let i = 0; i < batchRecords.length; i++) {
       const record = batchRecords[i]!
-      if (whole || record.offset >= fetchOffset) records.push(record)
+      if (whole || offsetOf(record) >= fetchOffset) records.push(record)
     }
   }
   return { records, nextOffset, lastEpoch }
+}
+
+function offsetOfRecord<R>(record: R): bigint {
+  return (record as unknown as FetchedRecord).offset
 }
 
 /**
@@ -106,13 +109,19 @@ export function extractRecords(input: ExtractInput): ExtractedRecords {
 export function decodeBatches(
   bytes: Uint8Array,
   context: { topic: string; partition: number },
-): DecodedRecordBatches<FetchedRecord> | Promise<DecodedRecordBatches<FetchedRecord>> {
+  shape: RecordShape<unknown> | null,
+): DecodedRecordBatches<unknown> | Promise<DecodedRecordBatches<unknown>> {
   try {
-    return decodePartitionRecordBatchesSync(bytes, context)
+    return decodeRecords(bytes, context, shape)
   } catch (error) {
-    if (CompressionError.isInstance(error) && error.reason === 'not-loaded') return decodePartitionRecordBatches(bytes, context)
-    throw error
+    if (!(CompressionError.isInstance(error) && error.reason === 'not-loaded')) throw error
+    return shape === null ? decodePartitionRecordBatches(bytes, context) : decodePartitionRecordBatches(bytes, { ...context, shape })
   }
+}
+
+/** The records of a partition's bytes, synchronously: `PartitionRecord`s, or the caller's shape. */
+function decodeRecords(bytes: Uint8Array, context: { topic: string; partition: number }, shape: RecordShape<unknown> | null): DecodedRecordBatches<unknown> {
+  return shape === null ? decodePartitionRecordBatchesSync(bytes, context) : decodePartitionRecordBatchesSync(bytes, { topic: context.topic, partition: context.partition, shape })
 }
 
 /**
@@ -130,7 +139,7 @@ export interface FetchedPartition {
   fetchOffset: bigint
   bytes: Uint8Array
   /** Already decoded (legacy message sets, or zstd before its codec was loaded: decoded where an await is possible); null: decode when polled. */
-  batches: RecordBatch<FetchedRecord>[] | null
+  batches: RecordBatch<unknown>[] | null
   abortedTransactions: readonly AbortedTransaction[] | null
   highWatermark: bigint
   lastStableOffset: bigint
@@ -232,10 +241,17 @@ export function summarizeBatches(decoded: readonly RecordBatch<unknown>[], fetch
  * and filters them (`extractRecords`). Throws what the decoder throws (CorruptRecordError,
  * DecodeError, CompressionError).
  */
-export function materialize(fetched: FetchedPartition, isolationLevel: IsolationLevel): FetchedBatch {
+export function materialize<R = FetchedRecord>(fetched: FetchedPartition, isolationLevel: IsolationLevel, shape: RecordShape<R> | null = null): FetchedBatch<R> {
   const { topic, partition } = fetched
-  const batches = fetched.batches ?? decodePartitionRecordBatchesSync(fetched.bytes, { topic, partition }).batches
-  const { records } = extractRecords({ fetchOffset: fetched.fetchOffset, isolationLevel, abortedTransactions: fetched.abortedTransactions, batches })
+  // Without a shape the decoder makes FetchedRecords, which R then is.
+  const batches = (fetched.batches ?? decodeRecords(fetched.bytes, { topic, partition }, shape).batches) as RecordBatch<R>[]
+  const { records } = extractRecords<R>({
+    fetchOffset: fetched.fetchOffset,
+    isolationLevel,
+    abortedTransactions: fetched.abortedTransactions,
+    batches,
+    offsetOf: shape === null ? undefined : (record) => shape.offsetOf(record),
+  })
   return {
     topic,
     partition,

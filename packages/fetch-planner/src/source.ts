@@ -23,7 +23,7 @@ import { FetchSession, type SessionPartition, type SessionRequest } from './fetc
 import type { ResolvedFetchPlannerOptions } from './options.js'
 import { type FetchedPartition, decodeBatches, scanBatches, summarizeBatches } from './records.js'
 import { decideFetchAnswer, formatMoves, onSourceFailure, pinToLeader, rackForRequest } from './rules.js'
-import type { BrokerCounters, FetchedRecord } from './types.js'
+import type { BrokerCounters } from './types.js'
 import { type FetchResponsePartition, type PreferredReplicaMove, fetchResponseChannel } from './diagnostics.js'
 
 /** Fetch v13 replaced topic names with topic ids. */
@@ -494,10 +494,10 @@ export class FetchSource {
     // The batch headers say where the next Fetch starts; the records are decoded (and their CRCs
     // checked) when `poll` hands the batch out (records.ts, FetchedPartition).
     let scan = scanBatches(bytes, entry.fetchOffset)
-    let decoded: RecordBatch<FetchedRecord>[] | null = null
+    let decoded: RecordBatch<unknown>[] | null = null
     if (scan === null) {
       try {
-        const pending = decodeBatches(bytes, { topic, partition: cursor.partition })
+        const pending = decodeBatches(bytes, { topic, partition: cursor.partition }, this.host.options.recordShape)
         const result = pending instanceof Promise ? await pending : pending
         decoded = result.batches
         scan = summarizeBatches(decoded, entry.fetchOffset, result.truncated === null ? 0 : result.truncated.available)

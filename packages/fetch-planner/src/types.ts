@@ -27,11 +27,14 @@ export type StartOffset =
  */
 export type FetchedRecord = PartitionRecord
 
-/** The records of one partition from one Fetch response, in offset order. */
-export interface FetchedBatch {
+/**
+ * The records of one partition from one Fetch response, in offset order. `R` is the record shape:
+ * `FetchedRecord` unless the consumer was given a `recordShape`.
+ */
+export interface FetchedBatch<R = FetchedRecord> {
   topic: string
   partition: number
-  records: FetchedRecord[]
+  records: R[]
   highWatermark: bigint
   lastStableOffset: bigint
   logStartOffset: bigint

@@ -1,6 +1,6 @@
 // Node's global `Buffer` is an accessor on globalThis (a getter call per use); the module binding is not.
 import { Buffer } from 'node:buffer'
-import { subscribeDiagnostics, type FetchedBatch, type FetchedRecord, type GroupConsumer, type GroupConsumerConfig, type Kafka as KafkatsKafka, type StartOffset } from 'kafkats'
+import { subscribeDiagnostics, type FetchedBatch, type GroupConsumer as KafkatsGroupConsumer, type GroupConsumerConfig, type Kafka as KafkatsKafka, type RecordHeader, type RecordShape, type StartOffset } from 'kafkats'
 import { PartitionAssigners, toAssignors } from './assigners.js'
 import type { ClientFactory } from './client.js'
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, kafkaJSErrors, toKafkaJSError } from './errors.js'
@@ -160,7 +160,7 @@ const EmptyHeaders = function EmptyHeaders(): void {} as unknown as new () => IH
 EmptyHeaders.prototype = Object.prototype
 
 /** Headers as KafkaJS decodes them: Buffers, and an array when a key repeats. */
-function toIHeaders(headers: FetchedRecord['headers']): IHeaders {
+function toIHeaders(headers: readonly RecordHeader[]): IHeaders {
   const out: IHeaders = {}
   for (let i = 0; i < headers.length; i++) {
     const { key: name, value } = headers[i]!
@@ -174,43 +174,43 @@ function toIHeaders(headers: FetchedRecord['headers']): IHeaders {
 }
 
 /**
- * One KafkaJS message. `timestamp` is the record's timestamp as a string, converted by the caller
- * (the records of a producer batch usually share one, and the decoder then shares the bigint too);
- * `offsets` converts the offset (cheaply for the consecutive offsets of a batch).
+ * Makes KafkaJS messages in the decoder, in place of kafkats' records (`recordShape` of the group
+ * consumer underneath): one object per record instead of a kafkats record copied into a message
+ * and dropped (the copy was most of what this layer cost per record at 100-byte records;
+ * apps/bench/results/kafkajs-compat.md). One instance per consumer: `make` is called record by
+ * record, synchronously, so the conversions it caches (the batch's shared timestamp as a string,
+ * the thousands of the offsets, see `OffsetStrings`) are only ever used by one decode at a time.
  */
-function toKafkaMessage(record: FetchedRecord, timestamp: string, offsets: OffsetStrings): KafkaMessage {
-  const headers = record.headers
-  // A plain object, as KafkaJS's (with its magicByte and isControlRecord, not in its types), one
-  // literal of one shape: users spread messages, JSON.stringify them and compare them with
-  // toEqual/toStrictEqual, so every field is an own data property, in KafkaJS's order.
-  const message = {
-    magicByte: 2,
-    attributes: 0,
-    timestamp,
-    offset: offsets.of(record.offset),
-    key: record.key === null ? null : toBuffer(record.key),
-    value: record.value === null ? null : toBuffer(record.value),
-    headers: headers.length === 0 ? new EmptyHeaders() : toIHeaders(headers),
-    isControlRecord: false,
-  }
-  return message
-}
+class KafkaMessageShape implements RecordShape<KafkaMessage> {
+  private readonly offsets = new OffsetStrings()
+  private lastTimestamp: bigint | null = null
+  private lastTimestampString = ''
 
-/** The KafkaJS messages of a fetched batch, in one pass, into an array of the final size (no regrowth). */
-function toKafkaMessages(records: readonly FetchedRecord[]): KafkaMessage[] {
-  const messages = new Array<KafkaMessage>(records.length)
-  const offsets = new OffsetStrings()
-  let lastTimestamp: bigint | null = null
-  let lastTimestampString = ''
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!
-    if (record.timestamp !== lastTimestamp) {
-      lastTimestamp = record.timestamp
-      lastTimestampString = String(record.timestamp)
+  make(_topic: string, _partition: number, offset: bigint, timestamp: bigint, key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[]): KafkaMessage {
+    // The records of a producer batch usually share one timestamp, and the decoder then shares the bigint too.
+    if (timestamp !== this.lastTimestamp) {
+      this.lastTimestamp = timestamp
+      this.lastTimestampString = String(timestamp)
     }
-    messages[i] = toKafkaMessage(record, lastTimestampString, offsets)
+    // A plain object, as KafkaJS's (with its magicByte and isControlRecord, not in its types), one
+    // literal of one shape: users spread messages, JSON.stringify them and compare them with
+    // toEqual/toStrictEqual, so every field is an own data property, in KafkaJS's order.
+    const message = {
+      magicByte: 2,
+      attributes: 0,
+      timestamp: this.lastTimestampString,
+      offset: this.offsets.of(offset),
+      key: key === null ? null : toBuffer(key),
+      value: value === null ? null : toBuffer(value),
+      headers: headers.length === 0 ? new EmptyHeaders() : toIHeaders(headers),
+      isControlRecord: false,
+    }
+    return message
   }
-  return messages
+
+  offsetOf(message: KafkaMessage): bigint {
+    return BigInt(message.offset)
+  }
 }
 
 /** KafkaJS's `Batch`: one partition's records from one fetch, offsets as strings. */
@@ -222,12 +222,13 @@ class CompatBatch implements Batch {
   private readonly nextOffset: bigint
   private readonly high: bigint
 
-  constructor(batch: FetchedBatch) {
+  constructor(batch: FetchedBatch<KafkaMessage>) {
     this.topic = batch.topic
     this.partition = batch.partition
     this.high = batch.highWatermark
     this.highWatermark = String(batch.highWatermark)
-    this.messages = toKafkaMessages(batch.records)
+    // The decoder made them as KafkaJS messages (KafkaMessageShape): the batch's own array.
+    this.messages = batch.records
     this.nextOffset = batch.nextOffset
   }
 
@@ -254,11 +255,19 @@ class CompatBatch implements Batch {
   }
 }
 
+/** The kafkats group consumer underneath, handing out KafkaJS messages (KafkaMessageShape). */
+type GroupConsumer = KafkatsGroupConsumer<KafkaMessage>
+
 interface PartitionState {
   topic: string
   partition: number
-  /** The next offset to commit (last resolved + 1), or null. */
+  /** The next offset to commit (last resolved + 1), or null. Read it with `resolvedOf`: `pendingOffset` may be ahead. */
   resolved: bigint | null
+  /**
+   * The offset of the last message eachMessage handled, as the message's string: folded into
+   * `resolved` when that is read (`resolvedOf`), so that handling a message costs no BigInt.
+   */
+  pendingOffset: string | null
   committed: bigint | null
   /** Bumped by every seek: a batch handed out before it is stale. */
   version: number
@@ -267,6 +276,17 @@ interface PartitionState {
   failures: number
   /** Where the next fetched batch starts (the previous batch's end, or a seek), null when unknown. */
   fetchPosition: bigint | null
+}
+
+/** The next offset to commit of a partition, with the message eachMessage handled last folded in (`pendingOffset`). */
+function resolvedOf(state: PartitionState): bigint | null {
+  const pending = state.pendingOffset
+  if (pending !== null) {
+    state.pendingOffset = null
+    const next = BigInt(pending) + 1n
+    if (state.resolved === null || next > state.resolved) state.resolved = next
+  }
+  return state.resolved
 }
 
 export class CompatConsumer implements Consumer {
@@ -407,7 +427,8 @@ export class CompatConsumer implements Consumer {
     let joined: () => void = () => {}
     const firstJoin = new Promise<void>((resolve) => (joined = resolve))
     const joinStarted = Date.now()
-    const options: GroupConsumerConfig = {
+    const options: GroupConsumerConfig<KafkaMessage> = {
+      recordShape: new KafkaMessageShape(),
       groupId: this.config.groupId,
       topics: [...topics.keys()],
       // Commits are made here, of resolved offsets, as KafkaJS makes them.
@@ -623,14 +644,14 @@ export class CompatConsumer implements Consumer {
     const k = key(topic, partition)
     let state = this.partitions.get(k)
     if (state === undefined) {
-      state = { topic, partition, resolved: null, committed: null, version: 0, chain: Promise.resolve(), failures: 0, fetchPosition: null }
+      state = { topic, partition, resolved: null, pendingOffset: null, committed: null, version: 0, chain: Promise.resolve(), failures: 0, fetchPosition: null }
       this.partitions.set(k, state)
     }
     return state
   }
 
   /** Queues a fetched batch behind its partition's earlier ones. */
-  private dispatch(group: GroupConsumer, fetched: FetchedBatch): Promise<void> {
+  private dispatch(group: GroupConsumer, fetched: FetchedBatch<KafkaMessage>): Promise<void> {
     const state = this.partitionState(fetched.topic, fetched.partition)
     const version = state.version
     const task = state.chain.then(() => this.processBatch(group, fetched, state, version))
@@ -651,7 +672,7 @@ export class CompatConsumer implements Consumer {
         const batches = group.batches({ signal })[Symbol.asyncIterator]()
         try {
           for (;;) {
-            let next: IteratorResult<FetchedBatch> | null = await batches.next()
+            let next: IteratorResult<FetchedBatch<KafkaMessage>> | null = await batches.next()
             if (next.done === true || !this.running) break
             const task = this.dispatch(group, next.value)
             next = null
@@ -700,10 +721,10 @@ export class CompatConsumer implements Consumer {
   }
 
   /** START/END_BATCH_PROCESS's payload, from the kafkats batch (the same offsets CompatBatch reports). */
-  private batchEvent(fetched: FetchedBatch, fetchPosition: bigint | null): IBatchProcessEvent {
+  private batchEvent(fetched: FetchedBatch<KafkaMessage>, fetchPosition: bigint | null): IBatchProcessEvent {
     const { records } = fetched
-    const first = records.length > 0 ? records[0]!.offset : null
-    const last = records.length > 0 ? records[records.length - 1]!.offset : fetched.nextOffset - 1n
+    const first = records.length > 0 ? BigInt(records[0]!.offset) : null
+    const last = records.length > 0 ? BigInt(records[records.length - 1]!.offset) : fetched.nextOffset - 1n
     const high = fetched.highWatermark
     return {
       topic: fetched.topic,
@@ -725,11 +746,12 @@ export class CompatConsumer implements Consumer {
 
   private resolve(state: PartitionState, offset: bigint): void {
     const next = offset + 1n
-    if (state.resolved === null || next > state.resolved) state.resolved = next
+    const resolved = resolvedOf(state)
+    if (resolved === null || next > resolved) state.resolved = next
     this.resolvedSinceCommit++
   }
 
-  private async processBatch(group: GroupConsumer, fetched: FetchedBatch, state: PartitionState, version: number): Promise<void> {
+  private async processBatch(group: GroupConsumer, fetched: FetchedBatch<KafkaMessage>, state: PartitionState, version: number): Promise<void> {
     if (!this.running || state.version !== version || !this.partitions.has(key(state.topic, state.partition))) return
     if (!this.topicsSubscribed.includes(state.topic)) return
     const { records } = fetched
@@ -755,27 +777,20 @@ export class CompatConsumer implements Consumer {
     }
     const heartbeat = async (): Promise<void> => this.emitHeartbeat()
     const autoCommit = this.autoCommit()
-    let failedAt: bigint | null = null
+    // The offset (KafkaJS's string) of the message or batch being handled, for handleFailure.
+    let failedAt: string | null = null
     try {
       const { eachMessage, eachBatch } = this.runConfig
       if (eachMessage !== undefined) {
-        // eachMessage never sees the batch: each message is made just before its call and is garbage
-        // right after it (an array of them all would keep the whole batch's messages alive meanwhile).
-        const offsetStrings = new OffsetStrings()
-        let lastTimestamp: bigint | null = null
-        let lastTimestampString = ''
         for (let i = 0; i < records.length; i++) {
           if (stale()) break
-          const record = records[i]!
-          if (record.timestamp !== lastTimestamp) {
-            lastTimestamp = record.timestamp
-            lastTimestampString = String(record.timestamp)
-          }
-          const offset = record.offset
-          failedAt = offset
-          await eachMessage({ topic: state.topic, partition: state.partition, message: toKafkaMessage(record, lastTimestampString, offsetStrings), heartbeat, pause })
+          const message = records[i]!
+          failedAt = message.offset
+          await eachMessage({ topic: state.topic, partition: state.partition, message, heartbeat, pause })
           failedAt = null
-          this.resolve(state, offset)
+          // Resolved: what `resolvedOf` folds in when the offset is next read (no BigInt per message).
+          state.pendingOffset = message.offset
+          this.resolvedSinceCommit++
           if (autoCommit && this.commitDue()) await this.commitResolved()
           if (this.isPaused(state.topic, state.partition)) break
         }
@@ -807,8 +822,8 @@ export class CompatConsumer implements Consumer {
     }
     if (event !== null) this.emitter.emit(consumerEvents.END_BATCH_PROCESS, { ...event, duration: Date.now() - started })
     // Records handed out but not resolved (a pause, a stop, eachBatch without auto-resolve) are read again.
-    const firstOffset = records[0]!.offset
-    const resolvedTo = state.resolved ?? firstOffset
+    const firstOffset = BigInt(records[0]!.offset)
+    const resolvedTo = resolvedOf(state) ?? firstOffset
     const handled = this.runConfig.eachMessage !== undefined || this.runConfig.eachBatch !== undefined
     if (handled && !stale() && resolvedTo < fetched.nextOffset && this.partitions.has(key(state.topic, state.partition))) {
       this.seekOwned(state.topic, state.partition, resolvedTo < firstOffset ? firstOffset : resolvedTo)
@@ -818,17 +833,19 @@ export class CompatConsumer implements Consumer {
   }
 
   /** An error from eachMessage/eachBatch: commit what was resolved, read the failed record again after a back-off, and crash past `retries`. */
-  private async handleFailure(group: GroupConsumer, state: PartitionState, error: unknown, failedAt: bigint | null): Promise<void> {
+  private async handleFailure(group: GroupConsumer, state: PartitionState, error: unknown, failedAtOffset: string | null): Promise<void> {
     const mapped = error instanceof Error ? error : new Error(String(error))
     this.log.error(`Error when calling ${this.runConfig.eachMessage !== undefined ? 'eachMessage' : 'eachBatch'}`, {
       topic: state.topic,
       partition: state.partition,
-      offset: failedAt === null ? null : String(failedAt),
+      offset: failedAtOffset,
       error: mapped.message,
     })
     if (this.autoCommit()) await this.commitResolved().catch(() => undefined)
-    if (failedAt !== null && this.partitions.has(key(state.topic, state.partition))) {
-      this.seekOwned(state.topic, state.partition, state.resolved !== null && state.resolved > failedAt ? state.resolved : failedAt)
+    if (failedAtOffset !== null && this.partitions.has(key(state.topic, state.partition))) {
+      const failedAt = BigInt(failedAtOffset)
+      const resolved = resolvedOf(state)
+      this.seekOwned(state.topic, state.partition, resolved !== null && resolved > failedAt ? resolved : failedAt)
     }
     void group
     if (mapped instanceof KafkaJSError && !mapped.retriable && mapped.name !== 'KafkaJSNumberOfRetriesExceeded') {
@@ -866,7 +883,10 @@ export class CompatConsumer implements Consumer {
     const group = this.group
     if (group === null) return
     const states = only === undefined ? [...this.partitions.values()] : only.map((tp) => this.partitions.get(key(tp.topic, tp.partition))).filter((s) => s !== undefined)
-    const due = states.filter((s) => s.resolved !== null && s.resolved !== s.committed)
+    const due = states.filter((s) => {
+      const resolved = resolvedOf(s)
+      return resolved !== null && resolved !== s.committed
+    })
     this.lastCommitAt = Date.now()
     this.resolvedSinceCommit = 0
     if (due.length === 0) return
@@ -895,10 +915,11 @@ export class CompatConsumer implements Consumer {
   private uncommittedOffsets(): OffsetsByTopicPartition {
     const topics = new Map<string, TopicOffsets>()
     for (const s of this.partitions.values()) {
-      if (s.resolved === null || s.resolved === s.committed) continue
+      const resolved = resolvedOf(s)
+      if (resolved === null || resolved === s.committed) continue
       let entry = topics.get(s.topic)
       if (entry === undefined) topics.set(s.topic, (entry = { topic: s.topic, partitions: [] }))
-      entry.partitions.push({ partition: partitionKey(s.partition), offset: String(s.resolved) })
+      entry.partitions.push({ partition: partitionKey(s.partition), offset: String(resolved) })
     }
     return { topics: [...topics.values()] }
   }
@@ -927,7 +948,8 @@ export class CompatConsumer implements Consumer {
         const state = this.partitions.get(key(o.topic, o.partition))
         if (state !== undefined) {
           state.committed = o.offset
-          if (state.resolved === null || state.resolved < o.offset) state.resolved = o.offset
+          const resolved = resolvedOf(state)
+          if (resolved === null || resolved < o.offset) state.resolved = o.offset
         }
       }
       this.emitCommit(
@@ -964,10 +986,12 @@ export class CompatConsumer implements Consumer {
           .then(() => {
             state.committed = seekOffset
             state.resolved = seekOffset
+            state.pendingOffset = null
           })
           .catch((error: unknown) => this.log.warn('commit of the seek offset failed', { error: String(error) }))
       } else {
         state.resolved = seekOffset
+        state.pendingOffset = null
       }
     }
   }

@@ -81,6 +81,7 @@ export {
   type PartitionStart,
   type FetchedBatch,
   type FetchedRecord,
+  type RecordShape,
   type ConsumerBatch,
   type ConsumerRecord,
   type BrokerCounters,

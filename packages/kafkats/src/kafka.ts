@@ -1,7 +1,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { Admin, type AdminOptions } from '@kafkats/admin'
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, ConnectionPool, type Logger, type LoggerLike, type SaslOptions, toLogger } from '@kafkats/connection'
-import { type Assignment, DirectConsumer, type DirectConsumerOptions, GroupConsumer, type GroupConsumerOptions } from '@kafkats/consumer'
+import { type Assignment, DirectConsumer, type DirectConsumerOptions, type FetchedRecord, GroupConsumer, type GroupConsumerOptions } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerOptions } from '@kafkats/producer-sink'
 import { type ApiDefinition, ClosedError, ConfigError, InvalidArgumentError, KafkaError, ZERO_UUID, checkOptionNames, crc32cImplementation } from '@kafkats/protocol'
@@ -51,9 +51,9 @@ export interface ConnectOptions {
 }
 
 /** Options of `kafka.consumer()` for a direct consumer: the application assigns partitions. */
-export type DirectConsumerConfig = Omit<DirectConsumerOptions, 'metadata' | 'pool' | 'logger' | 'rack'> & { assign: Assignment }
+export type DirectConsumerConfig<R = FetchedRecord> = Omit<DirectConsumerOptions<R>, 'metadata' | 'pool' | 'logger' | 'rack'> & { assign: Assignment }
 /** Options of `kafka.consumer()` for a group consumer: the group coordinator assigns partitions. */
-export type GroupConsumerConfig = Omit<GroupConsumerOptions, 'metadata' | 'pool' | 'logger' | 'rack'>
+export type GroupConsumerConfig<R = FetchedRecord> = Omit<GroupConsumerOptions<R>, 'metadata' | 'pool' | 'logger' | 'rack'>
 
 interface Closable {
   close(): Promise<void> | void
@@ -80,7 +80,7 @@ export class Kafka {
   private readonly children = new Set<Closable>()
   // Held for metrics() only while open: a closed producer or consumer leaves at the next snapshot.
   private readonly producers = new Set<Producer>()
-  private readonly consumers = new Set<DirectConsumer | GroupConsumer>()
+  private readonly consumers = new Set<DirectConsumer<unknown> | GroupConsumer<unknown>>()
   private closed = false
   private readonly clientMetrics = new ClientMetrics()
   private readonly telemetry: ClientTelemetry | null
@@ -187,9 +187,9 @@ export class Kafka {
    * A direct consumer (`{ assign }`: offsets from `Offset` helpers or exactly as `admin.listOffsets`
    * / `admin.fetchOffsets` return them) or a group consumer (`{ groupId, topics }`).
    */
-  consumer(options: DirectConsumerConfig): DirectConsumer
-  consumer(options: GroupConsumerConfig): GroupConsumer
-  consumer(options: DirectConsumerConfig | GroupConsumerConfig): DirectConsumer | GroupConsumer {
+  consumer<R = FetchedRecord>(options: DirectConsumerConfig<R>): DirectConsumer<R>
+  consumer<R = FetchedRecord>(options: GroupConsumerConfig<R>): GroupConsumer<R>
+  consumer(options: DirectConsumerConfig<unknown> | GroupConsumerConfig<unknown>): DirectConsumer<unknown> | GroupConsumer<unknown> {
     this.checkOpen()
     const shared = { metadata: this.metadata, pool: this.pool, logger: this.logger, ...(this.options.rack !== undefined ? { rack: this.options.rack } : {}) }
     if ('groupId' in options) {
@@ -244,7 +244,7 @@ export class Kafka {
     for (const result of results) if (result.status === 'rejected') this.logger.warn({ error: String(result.reason) }, 'a client failed to close cleanly')
   }
 
-  private measured<T extends DirectConsumer | GroupConsumer>(consumer: T): T {
+  private measured<T extends DirectConsumer<unknown> | GroupConsumer<unknown>>(consumer: T): T {
     if (this.telemetry !== null) {
       this.clientMetrics.addConsumer(consumer)
       this.telemetry.start()
@@ -378,7 +378,7 @@ const fetchOptionNames = {
   emptyBatches: true,
 } as const
 
-const directConsumerOptionNames = { ...fetchOptionNames, assign: true } as const satisfies Record<keyof DirectConsumerConfig, true>
+const directConsumerOptionNames = { ...fetchOptionNames, recordShape: true, assign: true } as const satisfies Record<keyof DirectConsumerConfig, true>
 
 const groupConsumerOptionNames = {
   ...fetchOptionNames,
@@ -395,6 +395,7 @@ const groupConsumerOptionNames = {
   autoCommit: true,
   autoCommitIntervalMs: true,
   listeners: true,
+  recordShape: true,
   createFetcher: true,
 } as const satisfies Record<keyof GroupConsumerConfig, true>
 

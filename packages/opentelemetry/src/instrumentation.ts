@@ -84,7 +84,8 @@ export interface KafkaInstrumentationOptions {
   pollSpans?: boolean
 }
 
-type Consumer = DirectConsumer | GroupConsumer
+/** Any consumer, also one handing out records of its own shape (`recordShape`): those get batch metrics, lag and poll spans, without per-record trace context. */
+type Consumer = DirectConsumer<unknown> | GroupConsumer<unknown>
 
 /** What a consumed record is remembered with until the application processes it. */
 interface Delivery {
@@ -432,7 +433,7 @@ export class KafkaInstrumentation {
   }
 
   /** Batches a consumer handed to the application: metrics, lag, deliveries for `process`, and the poll spans. */
-  private delivered(consumer: Consumer, batches: readonly FetchedBatch[], startedMs: number, started: number): void {
+  private delivered(consumer: Consumer, batches: readonly FetchedBatch<unknown>[], startedMs: number, started: number): void {
     if (this.disabled) return
     const durationS = (performance.now() - started) / 1000
     const groupId = groupIdOf(consumer)
@@ -442,6 +443,9 @@ export class KafkaInstrumentation {
       if (batch.records.length === 0) continue
       const links: Link[] = []
       for (const record of batch.records) {
+        // A consumer with a `recordShape` hands out records of its own shape: their headers are
+        // not kafkats' to read, so they get no trace context (the batch still counts).
+        if (!isFetchedRecord(record)) continue
         const messageContext = this.extract(record)
         this.deliveries.set(record, { groupId, messageContext })
         const messageSpan = messageContext === undefined ? undefined : trace.getSpanContext(messageContext)
@@ -522,3 +526,8 @@ function metricAttributesOf(attributes: Attributes): Attributes {
 }
 
 const PER_RECORD_ATTRIBUTES = new Set([ATTR_MESSAGING_KAFKA_MESSAGE_KEY, ATTR_MESSAGING_KAFKA_OFFSET, ATTR_MESSAGING_KAFKA_MESSAGE_TOMBSTONE, ATTR_MESSAGING_BATCH_MESSAGE_COUNT])
+
+/** A record in kafkats' own shape (`FetchedRecord`): its headers are an array (a `recordShape` may make anything). */
+function isFetchedRecord(record: unknown): record is ConsumerRecord {
+  return typeof record === 'object' && record !== null && Array.isArray((record as { headers?: unknown }).headers)
+}

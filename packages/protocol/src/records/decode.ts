@@ -34,6 +34,25 @@ export interface DecodePartitionRecordBatchesOptions extends DecodeRecordBatches
   partition: number
 }
 
+/**
+ * Makes the records of `decodePartitionRecordBatchesSync` in a caller's own shape instead of
+ * `PartitionRecord`: a layer that hands out records of another shape (`@kafkats/kafkajs`'s KafkaJS
+ * messages) makes one object per record in the decoder instead of a `PartitionRecord` it would
+ * copy and drop (issue #15). `make` is called once per record, in offset order, with the fields
+ * `PartitionRecord` has; `offsetOf` gives a made record's offset back (consumers filter records
+ * below the offset they asked for).
+ */
+export interface RecordShape<R> {
+  make(topic: string, partition: number, offset: bigint, timestamp: bigint, key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[], leaderEpoch: number): R
+  offsetOf(record: R): bigint
+}
+
+/** Options of `decodePartitionRecordBatchesSync` with records in the caller's shape. */
+export interface DecodeShapedRecordBatchesOptions<R> extends DecodePartitionRecordBatchesOptions {
+  /** Makes each record (see `RecordShape`); control batches then carry no records (their record is in `control`). */
+  shape: RecordShape<R>
+}
+
 export interface DecodedRecordBatches<R = Record> {
   batches: RecordBatch<R>[]
   /** The partial trailing batch that was ignored, or null when the input ended on a batch boundary. */
@@ -110,20 +129,24 @@ export function decodeRecordBatchesSync(bytes: Uint8Array, options: DecodeRecord
  * per record instead of two; issue #14). Batches, control records, errors and `truncated` are
  * those of `decodeRecordBatches`.
  */
-export async function decodePartitionRecordBatches(bytes: Uint8Array, options: DecodePartitionRecordBatchesOptions): Promise<DecodedRecordBatches<PartitionRecord>> {
+export async function decodePartitionRecordBatches(bytes: Uint8Array, options: DecodePartitionRecordBatchesOptions): Promise<DecodedRecordBatches<PartitionRecord>>
+export async function decodePartitionRecordBatches<R>(bytes: Uint8Array, options: DecodeShapedRecordBatchesOptions<R>): Promise<DecodedRecordBatches<R>>
+export async function decodePartitionRecordBatches<R>(bytes: Uint8Array, options: DecodePartitionRecordBatchesOptions | DecodeShapedRecordBatchesOptions<R>): Promise<DecodedRecordBatches<PartitionRecord | R>> {
   try {
-    return decodePartitionRecordBatchesSync(bytes, options)
+    return decodePartitionRecordBatchesSync(bytes, options as DecodeShapedRecordBatchesOptions<R>)
   } catch (error) {
     if (!(CompressionError.isInstance(error) && error.reason === 'not-loaded')) throw error
     await loadCompressionCodec(error.codec as CompressionCodec)
-    return decodePartitionRecordBatches(bytes, options)
+    return decodePartitionRecordBatches(bytes, options as DecodeShapedRecordBatchesOptions<R>)
   }
 }
 
 /** Synchronous `decodePartitionRecordBatches`; throws CompressionError (`not-loaded`) on a zstd batch before `loadCompressionCodec('zstd')`. */
-export function decodePartitionRecordBatchesSync(bytes: Uint8Array, options: DecodePartitionRecordBatchesOptions): DecodedRecordBatches<PartitionRecord> {
+export function decodePartitionRecordBatchesSync(bytes: Uint8Array, options: DecodePartitionRecordBatchesOptions): DecodedRecordBatches<PartitionRecord>
+export function decodePartitionRecordBatchesSync<R>(bytes: Uint8Array, options: DecodeShapedRecordBatchesOptions<R>): DecodedRecordBatches<R>
+export function decodePartitionRecordBatchesSync<R>(bytes: Uint8Array, options: DecodePartitionRecordBatchesOptions | DecodeShapedRecordBatchesOptions<R>): DecodedRecordBatches<PartitionRecord | R> {
   checkArguments(bytes, options, true)
-  return decodeBatches(bytes, options, options) as DecodedRecordBatches<PartitionRecord>
+  return decodeBatches(bytes, options, options) as DecodedRecordBatches<PartitionRecord | R>
 }
 
 /**
@@ -137,12 +160,15 @@ function checkArguments(bytes: unknown, options: unknown, stamped: boolean): voi
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', options, stamped ? '{ topic, partition } (the records are stamped with them)' : 'an options object or nothing')
   }
-  const { topic, partition, verifyCrc, decompressedMaxBytes } = options as { [key: string]: unknown }
+  const { topic, partition, verifyCrc, decompressedMaxBytes, shape } = options as { [key: string]: unknown }
   if (topic !== undefined || stamped) {
     if (typeof topic !== 'string') throw new InvalidArgumentError('options.topic', topic, 'a topic name (a string)')
   }
   if (partition !== undefined || stamped) {
     if (typeof partition !== 'number' || !Number.isInteger(partition)) throw new InvalidArgumentError('options.partition', partition, 'a partition number (an integer)')
+  }
+  if (shape !== undefined && !(typeof shape === 'object' && shape !== null && typeof (shape as RecordShape<unknown>).make === 'function' && typeof (shape as RecordShape<unknown>).offsetOf === 'function')) {
+    throw new InvalidArgumentError('options.shape', shape, 'a RecordShape ({ make, offsetOf }) or undefined')
   }
   if (verifyCrc !== undefined && typeof verifyCrc !== 'boolean') throw new InvalidArgumentError('options.verifyCrc', verifyCrc, 'true, false or undefined')
   if (decompressedMaxBytes !== undefined && !(typeof decompressedMaxBytes === 'number' && Number.isInteger(decompressedMaxBytes) && decompressedMaxBytes >= 0)) {
@@ -150,13 +176,15 @@ function checkArguments(bytes: unknown, options: unknown, stamped: boolean): voi
   }
 }
 
-/** The records a batch holds inside this module: one shape or the other per call (`stamp` null or not). */
-type AnyRecord = Record | PartitionRecord
+/** The records a batch holds inside this module: one shape or another per call (`stamp` null or not, its `shape`). */
+type AnyRecord = unknown
 
 /** Where stamped records come from (`decodePartitionRecordBatchesSync`), or null for plain `Record`s. */
 interface Stamp {
   topic: string
   partition: number
+  /** The caller's record shape, or undefined for `PartitionRecord`. */
+  shape?: RecordShape<unknown> | undefined
 }
 
 function decodeBatches(bytes: Uint8Array, options: DecodeRecordBatchesOptions, stamp: Stamp | null): DecodedRecordBatches<AnyRecord> {
@@ -196,9 +224,12 @@ function decodeBatches(bytes: Uint8Array, options: DecodeRecordBatchesOptions, s
 /** A legacy message's records stamped when asked (a copy: magic v0/v1 is rare and not a hot path). */
 function legacyBatch(batch: RecordBatch, stamp: Stamp | null): RecordBatch<AnyRecord> {
   if (stamp === null) return batch
-  const { topic, partition } = stamp
+  const { topic, partition, shape } = stamp
   const leaderEpoch = batch.partitionLeaderEpoch
-  const records = batch.records.map(({ offset, timestamp, key, value, headers }): PartitionRecord => ({ topic, partition, offset, timestamp, key, value, headers, leaderEpoch }))
+  const records =
+    shape === undefined
+      ? batch.records.map(({ offset, timestamp, key, value, headers }): PartitionRecord => ({ topic, partition, offset, timestamp, key, value, headers, leaderEpoch }))
+      : batch.records.map(({ offset, timestamp, key, value, headers }) => shape.make(topic, partition, offset, timestamp, key, value, headers, leaderEpoch))
   return { ...batch, records }
 }
 
@@ -231,7 +262,12 @@ function decodeBatchV2(bytes: Uint8Array, view: DataView, p: number, end: number
     throw new DecodeError(`record count ${recordCount} cannot fit in ${stop - start} bytes of records`, p + 57)
   }
   const partitionLeaderEpoch = view.getInt32(p + 12)
-  const records = decodeRecords(data, start, stop, recordCount, baseOffset, baseTimestamp, timestampType === 'LogAppendTime' ? maxTimestamp : null, stamp, partitionLeaderEpoch)
+  // A control batch's record is read as a plain Record (its key and value make `control`); with a
+  // caller's shape the batch then carries no records: nothing hands a control record out.
+  const shaped = stamp !== null && stamp.shape !== undefined
+  let records = decodeRecords(data, start, stop, recordCount, baseOffset, baseTimestamp, timestampType === 'LogAppendTime' ? maxTimestamp : null, isControl && shaped ? null : stamp, partitionLeaderEpoch)
+  const control = isControl && records.length > 0 ? decodeControlRecord(records[0] as Record) : null
+  if (isControl && shaped) records = []
   return {
     baseOffset,
     batchLength: end - p - 12,
@@ -251,7 +287,7 @@ function decodeBatchV2(bytes: Uint8Array, view: DataView, p: number, end: number
     producerEpoch: view.getInt16(p + 51),
     baseSequence: view.getInt32(p + 53),
     records,
-    control: isControl && records.length > 0 ? decodeControlRecord(records[0] as AnyRecord) : null,
+    control,
   }
 }
 
@@ -280,6 +316,7 @@ function decodeRecords(
   const records: AnyRecord[] = new Array<AnyRecord>(count)
   const topic = stamp === null ? '' : stamp.topic
   const partition = stamp === null ? -1 : stamp.partition
+  const shape = stamp === null || stamp.shape === undefined ? null : stamp.shape
   const View = viewConstructorOf(data)
   const buffer = data.buffer
   const base = data.byteOffset
@@ -364,7 +401,12 @@ function decodeRecords(
     const offset = offsetDelta === lastOffsetDelta + 1 ? lastOffset + 1n : baseOffset + toBigInt(offsetDelta)
     lastOffsetDelta = offsetDelta
     lastOffset = offset
-    records[i] = stamp === null ? { offset, timestamp, key, value, headers, attributes } : { topic, partition, offset, timestamp, key, value, headers, leaderEpoch }
+    records[i] =
+      stamp === null
+        ? { offset, timestamp, key, value, headers, attributes }
+        : shape === null
+          ? { topic, partition, offset, timestamp, key, value, headers, leaderEpoch }
+          : shape.make(topic, partition, offset, timestamp, key, value, headers, leaderEpoch)
   }
   if (p !== stop) {
     throw new DecodeError(`${stop - p} bytes remain after the batch's ${count} records`, p)
@@ -387,7 +429,7 @@ function readNullableBytes(data: Uint8Array, end: number, View: ViewConstructor)
 
 const CONTROL_TYPES: readonly ControlRecordType[] = ['ABORT', 'COMMIT', 'LEADER_CHANGE', 'SNAPSHOT_HEADER', 'SNAPSHOT_FOOTER', 'KRAFT_VERSION', 'KRAFT_VOTERS']
 
-function decodeControlRecord(record: AnyRecord): ControlRecord {
+function decodeControlRecord(record: Record | PartitionRecord): ControlRecord {
   const key = record.key
   if (key === null || key.length < 4) throw new DecodeError(`control record key of ${key?.length ?? 'null'} bytes; needs 4`, 0)
   const keyView = new DataView(key.buffer, key.byteOffset, key.byteLength)

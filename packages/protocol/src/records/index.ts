@@ -17,6 +17,8 @@ export {
   type DecodedRecordBatches,
   type TruncatedBatch,
   type DecodePartitionRecordBatchesOptions,
+  type DecodeShapedRecordBatchesOptions,
+  type RecordShape,
   decodeRecordBatches,
   decodeRecordBatchesSync,
   decodePartitionRecordBatches,

@@ -9,6 +9,7 @@ import { crc32Implementation, forcePortableCrc32 } from '../hashing/crc32.js'
 import {
   CorruptRecordError,
   type RecordInput,
+  type RecordShape,
   decodePartitionRecordBatches,
   decodePartitionRecordBatchesSync,
   decodeRecordBatches,
@@ -622,6 +623,59 @@ describe('decodePartitionRecordBatchesSync (records in the consumer\'s shape)', 
     expect(decoded.batches[0]!.records.map((r) => [r.topic, r.offset, text(r.value)])).toEqual(
       decodeRecordBatchesSync(zstd).batches[0]!.records.map((r) => ['t', r.offset, text(r.value)]),
     )
+  })
+})
+
+describe('decodePartitionRecordBatchesSync with a shape (records made by the caller)', () => {
+  const v0Message = (): Uint8Array =>
+    putCrc(hex('0000000000000007 00000014 00000000 00 00 00000001 6b 00000005 76616c7565'), 12, bitwiseCrc(ZLIB, hex('00 00 00000001 6b 00000005 76616c7565')))
+  /** Records as tuples, so that what `make` was given is visible whole. */
+  type Tuple = [string, number, bigint, bigint, string | null, string | null, number, number]
+  const tuples: RecordShape<Tuple> = {
+    make: (topic, partition, offset, timestamp, key, value, headers, leaderEpoch) => [topic, partition, offset, timestamp, text(key), text(value), headers.length, leaderEpoch],
+    offsetOf: (tuple) => tuple[2],
+  }
+
+  it('calls make once per record with the fields the PartitionRecord would have had, and hands out what it returned', () => {
+    const blob = new Uint8Array(
+      Buffer.concat([
+        encodeRecordBatchSync(THREE_RECORDS, { baseOffset: 40n, partitionLeaderEpoch: 9 }),
+        encodeRecordBatchSync([{ key: null, value: utf8('x'), timestamp: 5n }], { baseOffset: 43n, partitionLeaderEpoch: 11 }),
+        encodeControlBatch({ type: 'ABORT', producerId: 7n, producerEpoch: 0, baseOffset: 44n }),
+      ]),
+    )
+    const stamped = decodePartitionRecordBatchesSync(blob, { topic: 'orders', partition: 4 })
+    const shaped = decodePartitionRecordBatchesSync(blob, { topic: 'orders', partition: 4, shape: tuples })
+    expect(shaped.batches.map(({ records: _, ...batch }) => batch)).toEqual(stamped.batches.map(({ records: _, ...batch }) => batch))
+    for (const b of [0, 1]) {
+      expect(shaped.batches[b]!.records).toEqual(
+        stamped.batches[b]!.records.map((r): Tuple => [r.topic, r.partition, r.offset, r.timestamp, text(r.key), text(r.value), r.headers.length, r.leaderEpoch]),
+      )
+    }
+    // The control batch keeps its decoded marker; its record is not handed to the shape.
+    expect(shaped.batches[2]!.control).toMatchObject({ type: 'ABORT', coordinatorEpoch: 0 })
+    expect(shaped.batches[2]!.records).toEqual([])
+  })
+
+  it('shapes legacy messages and zstd batches (decoded after loading the codec) too', async () => {
+    expect(decodePartitionRecordBatchesSync(v0Message(), { topic: 't', partition: 1, shape: tuples }).batches[0]!.records).toEqual([['t', 1, 7n, -1n, 'k', 'value', 0, -1]])
+    const zstd = await encodeRecordBatch(THREE_RECORDS, { baseOffset: 3n, compression: 'zstd' })
+    const decoded = await decodePartitionRecordBatches(zstd, { topic: 't', partition: 1, shape: tuples })
+    expect(decoded.batches[0]!.records.map((t) => [t[2], t[5]])).toEqual(decodeRecordBatchesSync(zstd).batches[0]!.records.map((r) => [r.offset, text(r.value)]))
+  })
+
+  it('a shape that is not { make, offsetOf } is an InvalidArgumentError naming options.shape', () => {
+    const bytes = encodeRecordBatchSync(THREE_RECORDS, { baseOffset: 0n })
+    for (const shape of [null, 42, {}, { make: () => 1 }, (r: unknown) => r]) {
+      let thrown: unknown
+      try {
+        decodePartitionRecordBatchesSync(bytes, { topic: 't', partition: 0, shape: shape as unknown as RecordShape<unknown> })
+      } catch (error) {
+        thrown = error
+      }
+      expect(InvalidArgumentError.isInstance(thrown), String(shape)).toBe(true)
+      expect((thrown as InvalidArgumentError).field).toBe('options.shape')
+    }
   })
 })
 
