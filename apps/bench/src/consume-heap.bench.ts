@@ -18,6 +18,8 @@
  *   counter). Full collections and GC ms are listed too.
  *
  *   npm run bench:consume-heap -w @kafkats/bench
+ *   BENCH_HEAP_SHAPE=offset-value npm run bench:consume-heap -w @kafkats/bench   (records made by a
+ *     `recordShape` as `{ offset, value }`: what an application that needs only those pays)
  *   BENCH_HEAP_LABEL=after npm run bench:consume-heap -w @kafkats/bench -- --append   (appends to results/consume-heap.md)
  */
 import { spawnSync } from 'node:child_process'
@@ -30,7 +32,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Admin } from '@kafkats/admin'
 import { ConnectionPool } from '@kafkats/connection'
-import { DirectConsumer, type FetchedBatch, Offset, type StartOffset } from '@kafkats/consumer'
+import { DirectConsumer, type FetchedBatch, Offset, type RecordShape, type StartOffset } from '@kafkats/consumer'
 import { FakeCluster } from '@kafkats/fake'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerRecord } from '@kafkats/producer-sink'
@@ -40,6 +42,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const PARTITIONS = 6
 const VALUE_BYTES = 100
 const quiet = { child: () => quiet, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+/** `offset-value`: the consumers make `{ offset, value }` records through a `recordShape` instead of `FetchedRecord`s. */
+const SHAPE = process.env.BENCH_HEAP_SHAPE === 'offset-value' ? 'offset-value' : 'fetched-record'
+const offsetValue: RecordShape<{ offset: bigint; value: Uint8Array | null }> = {
+  make: (_topic, _partition, offset, _timestamp, _key, value) => ({ offset, value }),
+  offsetOf: (record) => record.offset,
+}
 
 interface RunResult {
   records: number
@@ -56,10 +64,12 @@ function exposedGc(): () => void {
   return runInNewContext('gc') as () => void
 }
 
-async function consumeAll(metadata: ClusterMetadata, pool: ConnectionPool, topic: string, keep: FetchedBatch[] | null): Promise<number> {
+async function consumeAll(metadata: ClusterMetadata, pool: ConnectionPool, topic: string, keep: FetchedBatch<{ value: Uint8Array | null }>[] | null): Promise<number> {
   const partitions: Record<number, StartOffset> = {}
   for (let p = 0; p < PARTITIONS; p++) partitions[p] = Offset.earliest()
-  const consumer = new DirectConsumer({ metadata, pool, logger: quiet, assign: { [topic]: partitions } })
+  const assign = { [topic]: partitions }
+  const consumer: DirectConsumer<{ value: Uint8Array | null }> =
+    SHAPE === 'offset-value' ? new DirectConsumer({ metadata, pool, logger: quiet, assign, recordShape: offsetValue }) : new DirectConsumer({ metadata, pool, logger: quiet, assign })
   let consumed = 0
   let checksum = 0
   for await (const batch of consumer) {
@@ -98,7 +108,7 @@ async function run(): Promise<RunResult> {
     gc()
     gc()
     const before = process.memoryUsage().heapUsed
-    const kept: FetchedBatch[] = []
+    const kept: FetchedBatch<{ value: Uint8Array | null }>[] = []
     const consumed = await consumeAll(metadata, pool, topic, kept)
     gc()
     gc()
@@ -161,7 +171,7 @@ function main(): void {
   const text = [
     `### ${label}`,
     '',
-    `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average at the end ${loadavg().map((l) => l.toFixed(2)).join(', ')}; ${RECORDS.toLocaleString('en')} records of ${VALUE_BYTES} B with 13-byte keys, no headers, ${PARTITIONS} partitions; median of ${ROUNDS} child processes.`,
+    `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average at the end ${loadavg().map((l) => l.toFixed(2)).join(', ')}; ${RECORDS.toLocaleString('en')} records of ${VALUE_BYTES} B with 13-byte keys, no headers, ${PARTITIONS} partitions; records: ${SHAPE === 'offset-value' ? '`{ offset, value }` made by a `recordShape`' : '`FetchedRecord`'}; median of ${ROUNDS} child processes.`,
     '',
     '| heap bytes retained per record handed out | scavenges per 10k records (1 MiB semi-spaces) | full GCs | GC ms per 100k records | process CPU µs per record (consumer + fake broker thread) |',
     '| ---: | ---: | ---: | ---: | ---: |',
