@@ -135,21 +135,24 @@ describe('scanBatches (the batch headers, read when a Fetch answer arrives)', ()
   })
 })
 
+/** Partition 3 of `t` as the fetch source buffers it: `bytes` fetched from `fetchOffset`, `nextOffset` and `leaderEpoch` as its scan found them. */
+const fetchedPartition = (bytes: Uint8Array, fetchOffset: bigint, nextOffset: bigint, leaderEpoch: number): FetchedPartition => ({
+  topic: 't',
+  partition: 3,
+  fetchOffset,
+  bytes,
+  batches: null,
+  abortedTransactions: null,
+  highWatermark: 20n,
+  lastStableOffset: 20n,
+  logStartOffset: 0n,
+  nextOffset,
+  leaderEpoch,
+  servedBy: 2,
+})
+
 describe('materialize (a buffered answer decoded when polled)', () => {
-  const fetched = (bytes: Uint8Array, fetchOffset: bigint): FetchedPartition => ({
-    topic: 't',
-    partition: 3,
-    fetchOffset,
-    bytes,
-    batches: null,
-    abortedTransactions: null,
-    highWatermark: 20n,
-    lastStableOffset: 20n,
-    logStartOffset: 0n,
-    nextOffset: 14n,
-    leaderEpoch: 4,
-    servedBy: 2,
-  })
+  const fetched = (bytes: Uint8Array, fetchOffset: bigint): FetchedPartition => fetchedPartition(bytes, fetchOffset, 14n, 4)
 
   it('decodes and filters the records, and carries the position the fetch source computed', () => {
     const out = materialize(fetched(batch(10n, ['a', 'b', 'c', 'd'], { epoch: 4 }), 12n), 'read_uncommitted')
@@ -181,20 +184,7 @@ describe('materialize with a recordShape', () => {
     make: (topic, partition, offset, _timestamp, _key, value, headers, leaderEpoch) => ({ at: String(offset), where: `${topic}-${partition}`, value: text(value), headerCount: headers.length, epoch: leaderEpoch }),
     offsetOf: (message) => BigInt(message.at),
   }
-  const fetched = (bytes: Uint8Array, fetchOffset: bigint): FetchedPartition => ({
-    topic: 't',
-    partition: 3,
-    fetchOffset,
-    bytes,
-    batches: null,
-    abortedTransactions: null,
-    highWatermark: 20n,
-    lastStableOffset: 20n,
-    logStartOffset: 0n,
-    nextOffset: 17n,
-    leaderEpoch: 6,
-    servedBy: 2,
-  })
+  const fetched = (bytes: Uint8Array, fetchOffset: bigint): FetchedPartition => fetchedPartition(bytes, fetchOffset, 17n, 6)
 
   it('hands out the objects the shape made, filtered below the fetch offset by offsetOf, control batches hidden', () => {
     const bytes = concat(
