@@ -18,6 +18,7 @@ import { connect } from 'node:net'
 import { createHash, randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { certPaths, ensureCerts } from './certs.js'
+import { describePortHolder, testkitNodeProcesses } from './port-holder.js'
 import { sleep } from './test-helpers.js'
 import { scramSalt, scramSaltedPassword, upsertScramUsers } from './scram-users.js'
 import { CONF_DIR, DIST_DIR, ensureKafkaLibs, kafkaDist, TESTKIT_DIR, type KafkaDist } from './dist.js'
@@ -650,7 +651,8 @@ async function startNodes(ctx: Ctx, ids: readonly number[]): Promise<void> {
     const ports = nodePorts(p.id)
     for (const port of [ports.plaintext, ports.controller]) {
       if (await portOpen(port)) {
-        throw new Error(`port ${port} (node ${p.id}) is in use by a process that is not this testkit's node ${p.id}`)
+        const holder = describePortHolder(testkitNodeProcesses(), p.id, portOffset(), p.dir)
+        throw new Error(`port ${port} (node ${p.id}) is in use by a process that is not this testkit's node ${p.id}; ${holder}`)
       }
     }
   }
