@@ -4,7 +4,7 @@
 // resumes as with its own records.
 import { ConnectionPool } from '@kafkats/connection'
 import { ClusterMetadata } from '@kafkats/metadata'
-import type { RecordHeader, RecordShape } from '@kafkats/protocol'
+import { KafkaError, type RecordHeader, type RecordShape } from '@kafkats/protocol'
 import { clusterInfo, createTopic, produceRecords, text, values } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DirectConsumer } from './direct-consumer.js'
@@ -99,6 +99,32 @@ describe('recordShape', () => {
     }
     expect(resumed.map((line) => line.at)).toEqual(Array.from({ length: 210 - committedTo }, (_, i) => String(committedTo + i)))
     expect(resumed.at(-1)!.value).toBe('late-9')
+  })
+
+  it('a make that throws stops its partition with an error naming the shape, not corrupt data', async () => {
+    const failing: RecordShape<Line> = {
+      make(topic, partition, offset, timestamp, key, value, headers, leaderEpoch) {
+        if (offset === 150n) throw new Error('no line for offset 150')
+        return lines.make(topic, partition, offset, timestamp, key, value, headers, leaderEpoch)
+      },
+      offsetOf: lines.offsetOf,
+    }
+    const group = new GroupConsumer({ metadata, pool, groupId: `record-shape-failing-${Date.now()}`, topics: [TOPIC], autoCommit: false, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100, recordShape: failing })
+    const got: Line[] = []
+    let thrown: unknown
+    try {
+      for await (const batch of group.batches({ signal: AbortSignal.timeout(60_000) })) got.push(...batch.records)
+    } catch (error) {
+      thrown = error
+    } finally {
+      await group.close()
+    }
+    // The partition answer holding offset 150 is not handed out (an answer is decoded whole).
+    expect(got.every((line) => Number(line.at) < 100)).toBe(true)
+    expect(KafkaError.isInstance(thrown)).toBe(true)
+    expect((thrown as KafkaError).message).toBe(`recordShape.make or recordShape.offsetOf threw for ${TOPIC}-0: no line for offset 150`)
+    expect((thrown as KafkaError).errorName).not.toBe('CORRUPT_MESSAGE')
+    expect((thrown as KafkaError).retriable).toBe(false)
   })
 
   it('a recordShape that is not { make, offsetOf } is a ConfigError naming it', () => {

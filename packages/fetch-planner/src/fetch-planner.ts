@@ -7,7 +7,7 @@ import type { FetchPlannerEventMap, FetchPlannerListener } from './events.js'
 import { topicPartitionKey } from '@kafkats/metadata'
 import { OffsetResolver } from './offsets.js'
 import { type FetchPlannerOptions, type ResolvedFetchPlannerOptions, resolveFetchPlannerOptions } from './options.js'
-import { type FetchedPartition, materialize } from './records.js'
+import { type FetchedPartition, materialize, recordsFailure } from './records.js'
 import { chooseReplica, onBrokerRemoved, onLeaderChange, onReplicasChange } from './rules.js'
 import { FetchSource, type FetchSourceHost } from './source.js'
 import type { BrokerCounters, FetchedBatch, FetchedRecord, PartitionFetchMetrics, StartOffset, TopicPartition } from './types.js'
@@ -520,11 +520,11 @@ export class FetchPlanner<R = FetchedRecord> {
         // Records of the shape `recordShape` makes: R (FetchedRecord without one).
         batch = materialize(entry.fetched, this.options.isolationLevel, this.options.recordShape as RecordShape<R> | null)
       } catch (error) {
-        // Corrupt data (a CRC mismatch, bytes the decoder rejects): the partition stops at the
+        // Corrupt data (a CRC mismatch, bytes the decoder rejects) or a recordShape that threw: the partition stops at the
         // position before it until `seek`, as when the fetch itself fails; its later buffered
         // answers belong to the old generation and are skipped.
         cursor.buffered = 0
-        this.fail(cursor, KafkaError.isInstance(error) ? error : new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error }))
+        this.fail(cursor, recordsFailure(error, entry.fetched.topic, entry.fetched.partition, this.options.recordShape !== null))
         continue
       }
       cursor.buffered--

@@ -1,6 +1,7 @@
 import {
   CompressionError,
   type DecodedRecordBatches,
+  KafkaError,
   type RecordBatch,
   type RecordShape,
   decodePartitionRecordBatches,
@@ -263,4 +264,19 @@ export function materialize<R = FetchedRecord>(fetched: FetchedPartition, isolat
     leaderEpoch: fetched.leaderEpoch,
     servedBy: fetched.servedBy,
   }
+}
+
+/**
+ * What a partition whose records could not be made fails with: the decoder's own error (corrupt
+ * bytes: CorruptRecordError, DecodeError, CompressionError) as it is; anything else thrown while a
+ * `recordShape` was making records is the shape's (its `make` or `offsetOf` threw), named so
+ * rather than reported as corrupt data; without a shape, CORRUPT_MESSAGE.
+ */
+export function recordsFailure(error: unknown, topic: string, partition: number, shaped: boolean): KafkaError {
+  if (KafkaError.isInstance(error)) return error
+  if (shaped) {
+    const reason = error instanceof Error ? error.message : String(error)
+    return new KafkaError(`recordShape.make or recordShape.offsetOf threw for ${topic}-${partition}: ${reason}`, { errorName: 'UNKNOWN', retriable: false, cause: error })
+  }
+  return new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error })
 }

@@ -21,7 +21,7 @@ import type { FetchResponseEvent, FetchStartEvent } from './events.js'
 import { topicPartitionKey } from '@kafkats/metadata'
 import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js'
 import type { ResolvedFetchPlannerOptions } from './options.js'
-import { type FetchedPartition, decodeBatches, scanBatches, summarizeBatches } from './records.js'
+import { type FetchedPartition, decodeBatches, recordsFailure, scanBatches, summarizeBatches } from './records.js'
 import { decideFetchAnswer, formatMoves, onSourceFailure, pinToLeader, rackForRequest } from './rules.js'
 import type { BrokerCounters } from './types.js'
 import { type FetchResponsePartition, type PreferredReplicaMove, fetchResponseChannel } from './diagnostics.js'
@@ -503,7 +503,7 @@ export class FetchSource {
         scan = summarizeBatches(decoded, entry.fetchOffset, result.truncated === null ? 0 : result.truncated.available)
       } catch (error) {
         if (!this.isCurrent(entry)) return 0
-        this.host.fail(cursor, KafkaError.isInstance(error) ? error : new KafkaError(String(error), { errorName: 'CORRUPT_MESSAGE', cause: error }))
+        this.host.fail(cursor, recordsFailure(error, topic, cursor.partition, this.host.options.recordShape !== null))
         return 0
       }
       if (!this.isCurrent(entry)) return 0

@@ -568,9 +568,11 @@ describe('legacy message sets (magic v0 / v1)', () => {
   })
 })
 
+/** A legacy v0 message at offset 7: key 'k', value 'value'. */
+const v0Message = (): Uint8Array =>
+  putCrc(hex('0000000000000007 00000014 00000000 00 00 00000001 6b 00000005 76616c7565'), 12, bitwiseCrc(ZLIB, hex('00 00 00000001 6b 00000005 76616c7565')))
+
 describe('decodePartitionRecordBatchesSync (records in the consumer\'s shape)', () => {
-  const v0Message = (): Uint8Array =>
-    putCrc(hex('0000000000000007 00000014 00000000 00 00 00000001 6b 00000005 76616c7565'), 12, bitwiseCrc(ZLIB, hex('00 00 00000001 6b 00000005 76616c7565')))
 
   it('gives the records of decodeRecordBatchesSync stamped with topic, partition and their batch\'s leader epoch, one plain object shape', () => {
     const blob = new Uint8Array(
@@ -627,8 +629,6 @@ describe('decodePartitionRecordBatchesSync (records in the consumer\'s shape)', 
 })
 
 describe('decodePartitionRecordBatchesSync with a shape (records made by the caller)', () => {
-  const v0Message = (): Uint8Array =>
-    putCrc(hex('0000000000000007 00000014 00000000 00 00 00000001 6b 00000005 76616c7565'), 12, bitwiseCrc(ZLIB, hex('00 00 00000001 6b 00000005 76616c7565')))
   /** Records as tuples, so that what `make` was given is visible whole. */
   type Tuple = [string, number, bigint, bigint, string | null, string | null, number, number]
   const tuples: RecordShape<Tuple> = {
