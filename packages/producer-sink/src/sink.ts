@@ -188,9 +188,20 @@ export class Sink {
   /**
    * The batches (at most one per partition) this sink may send now. Encodes (freezes) a batch the
    * first time it is sent; a retry resends the same bytes.
+   *
+   * Readiness is the broker's, not each partition's (Java's `RecordAccumulator.drain`, franz-go's
+   * sink): once one of its partitions has a batch that must go (full, lingered `lingerMs`, behind
+   * another, flushing), the request also takes the still-lingering batches of the broker's other
+   * partitions. They would otherwise each wait out their own linger and go in requests of their
+   * own, so a broker leading several partitions got more, smaller requests, each taking one of its
+   * `inFlightMaxRequestsPerBroker` slots, and a partition's records waited for a timer while a
+   * request to the same broker was leaving anyway.
    */
   private collect(now: number): { entries: InFlightEntry[]; nextWakeAt: number } {
     const entries: InFlightEntry[] = []
+    /** Tail batches still within their linger: sent along when `entries` is not empty. */
+    let lingering: InFlightEntry[] | null = null
+    let lingerEndsAt = Number.POSITIVE_INFINITY
     let nextWakeAt = Number.POSITIVE_INFINITY
     const host = this.host
     if (!host.canSend()) return { entries, nextWakeAt }
@@ -239,17 +250,26 @@ export class Sink {
         continue
       }
       if (!this.isReady(batch, queue, now)) {
-        nextWakeAt = Math.min(nextWakeAt, batch.createdAt + options.lingerMs)
+        lingerEndsAt = Math.min(lingerEndsAt, batch.createdAt + options.lingerMs)
+        ;(lingering ??= []).push({ batch, queue })
         continue
       }
-      if (!batch.isFrozen) {
-        // Classic transactions: the partition must be in the transaction before its first batch is sent.
-        if (host.transactionalId !== null && !host.partitionReady(queue.topic, queue.partition)) continue
-        if (!this.freezeOrFail(batch, queue)) continue
-      }
-      entries.push({ batch, queue })
+      if (this.take(batch, queue)) entries.push({ batch, queue })
+    }
+    if (lingering !== null) {
+      if (entries.length === 0) nextWakeAt = Math.min(nextWakeAt, lingerEndsAt)
+      else for (const entry of lingering) if (this.take(entry.batch, entry.queue)) entries.push(entry)
     }
     return { entries, nextWakeAt }
+  }
+
+  /** Whether `batch` can go in the request being collected (encoded the first time it is sent). */
+  private take(batch: ProducerBatch, queue: PartitionQueue): boolean {
+    if (batch.isFrozen) return true
+    const host = this.host
+    // Classic transactions: the partition must be in the transaction before its first batch is sent.
+    if (host.transactionalId !== null && !host.partitionReady(queue.topic, queue.partition)) return false
+    return this.freezeOrFail(batch, queue)
   }
 
   /**

@@ -1,0 +1,128 @@
+// How a broker's Produce requests are collected (sink.ts): readiness is the broker's, as in Java's
+// RecordAccumulator.drain and franz-go's sink. Two fake brokers: broker 1 leads orders-0 and
+// orders-1, broker 2 leads orders-2; every Produce is recorded with the partitions it carried.
+import { ConnectionPool } from '@kafkats/connection'
+import { ClusterMetadata } from '@kafkats/metadata'
+import {
+  InitProducerIdApi,
+  MetadataApi,
+  ProduceApi,
+  type ProduceRequest,
+  createMetadataResponse,
+  createMetadataResponseBroker,
+  createMetadataResponsePartition,
+  createMetadataResponseTopic,
+  decodeRecordBatchesSync,
+} from '@kafkats/protocol'
+import { FakeBroker } from '@kafkats/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Producer } from './producer.js'
+
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
+/** Far longer than any test here waits: a batch that goes out went because of its broker, not its own timer. */
+const LINGER_MS = 60_000
+/** A batch of one small record stays below this; a 2,000-byte value fills its batch at once. */
+const BATCH_MAX_BYTES = 1024
+const LEADERS: Record<number, number> = { 0: 1, 1: 1, 2: 2 }
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+interface SeenRequest {
+  broker: number
+  /** `partition:value-length` of every batch in the request, in request order. */
+  batches: string[]
+}
+
+async function twoBrokers(): Promise<{ producer: Producer; requests: SeenRequest[] }> {
+  const brokers = [await FakeBroker.start(), await FakeBroker.start()]
+  const requests: SeenRequest[] = []
+  const nextOffset = new Map<number, bigint>()
+  brokers.forEach((broker, i) => {
+    const nodeId = i + 1
+    broker.on(MetadataApi, () =>
+      createMetadataResponse({
+        clusterId: 'fake',
+        controllerId: 1,
+        brokers: brokers.map((b, j) => createMetadataResponseBroker({ nodeId: j + 1, host: b.host, port: b.port })),
+        topics: [
+          createMetadataResponseTopic({
+            name: 'orders',
+            topicId: TOPIC_ID,
+            partitions: Object.entries(LEADERS).map(([partition, leader]) =>
+              createMetadataResponsePartition({ partitionIndex: Number(partition), leaderId: leader, leaderEpoch: 0, replicaNodes: [leader], isrNodes: [leader] }),
+            ),
+          }),
+        ],
+      }),
+    )
+    broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: 0 }))
+    broker.on(ProduceApi, (request: ProduceRequest) => {
+      const seen: SeenRequest = { broker: nodeId, batches: [] }
+      const partitionResponses = request.topicData[0]!.partitionData.map(({ index, records }) => {
+        const [batch] = decodeRecordBatchesSync(records!).batches
+        seen.batches.push(`${index}:${batch!.records.map((record) => record.value!.length).join(',')}`)
+        const baseOffset = nextOffset.get(index) ?? 0n
+        nextOffset.set(index, baseOffset + BigInt(batch!.records.length))
+        return { index, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } }
+      })
+      requests.push(seen)
+      return ProduceApi.createResponse({ responses: [{ name: 'orders', topicId: TOPIC_ID, partitionResponses }] })
+    })
+    cleanups.push(() => broker.close())
+  })
+  const pool = new ConnectionPool({ clientId: 'sink-test' })
+  const metadata = new ClusterMetadata({ bootstrapBrokers: [brokers[0]!.address], pool })
+  const producer = new Producer({ metadata, pool, lingerMs: LINGER_MS, batchMaxBytes: BATCH_MAX_BYTES })
+  cleanups.push(() => {
+    metadata.close()
+    pool.close()
+  })
+  cleanups.push(() => producer.close())
+  await producer.ready()
+  return { producer, requests }
+}
+
+const small = (partition: number) => ({ topic: 'orders', partition, value: 'x'.repeat(10) })
+const full = (partition: number) => ({ topic: 'orders', partition, value: 'y'.repeat(2000) })
+const settleMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('a broker sends when one of its partitions is ready, and takes its lingering batches along', () => {
+  it('a full batch of orders-0 takes the lingering orders-1 batch (same broker) in the same request; orders-2 (other broker) lingers on', async () => {
+    const { producer, requests } = await twoBrokers()
+    const lingering = producer.send(small(1))
+    const other = producer.send(small(2))
+    await settleMs(50)
+    expect(requests).toEqual([])
+    const started = Date.now()
+    const [first, second] = await Promise.all([producer.send(full(0)), lingering])
+    // Acknowledged with the full batch, not after its own 60 s linger.
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect([first.partition, first.offset, second.partition, second.offset]).toEqual([0, 0n, 1, 0n])
+    expect(requests).toEqual([{ broker: 1, batches: ['0:2000', '1:10'] }])
+    // Broker 2 had no request to send: its partition waits for its own linger (or a flush).
+    await settleMs(100)
+    expect(requests).toHaveLength(1)
+    await producer.flush()
+    expect((await other).partition).toBe(2)
+    expect(requests).toEqual([
+      { broker: 1, batches: ['0:2000', '1:10'] },
+      { broker: 2, batches: ['2:10'] },
+    ])
+  })
+
+  it('with nothing ready, lingering batches wait (no request); a flush sends every broker\'s', async () => {
+    const { producer, requests } = await twoBrokers()
+    const sends = [producer.send(small(0)), producer.send(small(1)), producer.send(small(2))]
+    await settleMs(200)
+    expect(requests).toEqual([])
+    await producer.flush()
+    expect((await Promise.all(sends)).map((m) => m.partition)).toEqual([0, 1, 2])
+    expect(requests.sort((a, b) => a.broker - b.broker)).toEqual([
+      { broker: 1, batches: ['0:10', '1:10'] },
+      { broker: 2, batches: ['2:10'] },
+    ])
+  })
+})
