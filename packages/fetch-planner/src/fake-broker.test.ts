@@ -543,6 +543,46 @@ describe('FetchPlanner with a fake leader and follower', () => {
     expect(offsetsOf(await consume(p, 20))).toEqual(range(10, 30))
   })
 
+  it('a corrupt batch behind good ones in the same answer: the good batches are handed out first, the error comes with the next poll, the position stops before the bad batch', async () => {
+    const c = await cluster({ logStart: 0n, highWatermark: 30n, epoch: LEADER_EPOCH }, { logStart: 0n, highWatermark: 30n, epoch: LEADER_EPOCH })
+    let corrupt = true
+    c.leader.hook = (fetchOffset) => {
+      if (!corrupt || fetchOffset !== 10n) return undefined
+      // Two batches in one answer, 10-14 intact, 15-19 with a flipped byte (its CRC no longer matches).
+      const batch = (from: number) =>
+        encodeRecordBatchSync(
+          range(from, from + 5).map((offset) => ({ value: encodeUtf8(`v${offset}`) })),
+          { baseOffset: BigInt(from), partitionLeaderEpoch: LEADER_EPOCH },
+        )
+      const good = batch(10)
+      const bad = batch(15).slice()
+      bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff
+      const records = new Uint8Array(good.length + bad.length)
+      records.set(good)
+      records.set(bad, good.length)
+      return { highWatermark: 30n, lastStableOffset: 30n, logStartOffset: 0n, records }
+    }
+    const errors: KafkaError[] = []
+    const p = planner(c, { rack: '' })
+    p.on('error', (error) => errors.push(error))
+    p.assign([{ topic: TOPIC, partition: 0, offset: { kind: 'offset', offset: 0n } }])
+    expect(offsetsOf(await consume(p, 10))).toEqual(range(0, 10))
+    await waitFor(() => c.leader.fetchOffsets.includes(20n), 5_000, 'the fetch after the two-batch answer')
+    const first = await p.poll({ maxWaitMs: 300 })
+    expect(offsetsOf(first.flatMap((batch) => batch.records))).toEqual(range(10, 15))
+    expect(errors).toEqual([])
+    // Stopped already: nothing after the bad batch is fetched or handed out.
+    expect(p.partitionMetrics()[0]).toMatchObject({ state: 'failed', position: 15n })
+    expect(await p.poll({ maxWaitMs: 300 })).toEqual([])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ errorName: 'CORRUPT_MESSAGE', retriable: false })
+    expect(await p.poll({ maxWaitMs: 300 })).toEqual([])
+    expect(errors).toHaveLength(1)
+    corrupt = false
+    p.seek(TOPIC, 0, { kind: 'offset', offset: 15n })
+    expect(offsetsOf(await consume(p, 15))).toEqual(range(15, 30))
+  })
+
   it('poll() rejects with the abort reason when its signal aborts', async () => {
     const c = await cluster({ logStart: 0n, highWatermark: 0n, epoch: LEADER_EPOCH }, { logStart: 0n, highWatermark: 0n, epoch: LEADER_EPOCH })
     const p = planner(c, { rack: '' })

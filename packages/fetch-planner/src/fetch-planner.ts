@@ -7,7 +7,7 @@ import type { FetchPlannerEventMap, FetchPlannerListener } from './events.js'
 import { topicPartitionKey } from '@kafkats/metadata'
 import { OffsetResolver } from './offsets.js'
 import { type FetchPlannerOptions, type ResolvedFetchPlannerOptions, resolveFetchPlannerOptions } from './options.js'
-import { type FetchedPartition, materialize, recordsFailure } from './records.js'
+import { type FetchedPartition, materialize, materializeBefore, recordsFailure } from './records.js'
 import { chooseReplica, onBrokerRemoved, onLeaderChange, onReplicasChange } from './rules.js'
 import { FetchSource, type FetchSourceHost } from './source.js'
 import type { BrokerCounters, FetchedBatch, FetchedRecord, PartitionFetchMetrics, StartOffset, TopicPartition } from './types.js'
@@ -19,6 +19,8 @@ interface BufferedBatch {
   generation: number
   /** Decoded into a FetchedBatch when polled. */
   fetched: FetchedPartition
+  /** Set when the batches before a bad one were handed out: the failure `poll` reports next (see `drain`). */
+  failure?: KafkaError
 }
 
 /**
@@ -196,6 +198,8 @@ export class FetchPlanner<R = FetchedRecord> {
     if (this.isClosed) return []
     const ready = this.drain(limit)
     if (ready.length > 0) return ready
+    // An 'error' listener may have aborted the signal during the drain: no wait for a wake that already happened.
+    signal?.throwIfAborted()
     const waitMs = options.maxWaitMs ?? DEFAULT_POLL_WAIT_MS
     if (waitMs > 0) {
       await new Promise<void>((resolve) => {
@@ -396,9 +400,18 @@ export class FetchPlanner<R = FetchedRecord> {
   }
 
   private fail(cursor: Cursor, error: KafkaError): void {
+    this.stop(cursor)
+    this.reportFailure(cursor, error)
+  }
+
+  /** The partition fetches nothing more until `seek` (its buffered answers become stale). */
+  private stop(cursor: Cursor): void {
     this.detach(cursor)
     cursor.state = 'failed'
     cursor.generation++
+  }
+
+  private reportFailure(cursor: Cursor, error: KafkaError): void {
     this.logger.error({ topic: cursor.topic, partition: cursor.partition, error: error.message }, 'partition stopped until seek()')
     this.emit('error', error)
   }
@@ -515,6 +528,17 @@ export class FetchPlanner<R = FetchedRecord> {
         keep.push(entry)
         continue
       }
+      if (entry.failure !== undefined) {
+        // Reported by a poll that hands out nothing before it, so the records before the bad batch
+        // reach the application first (a group consumer throws a partition error at once).
+        if (out.length > 0) {
+          keep.push(entry)
+          continue
+        }
+        cursor.buffered = 0
+        this.reportFailure(cursor, entry.failure)
+        continue
+      }
       let batch: FetchedBatch<R>
       try {
         // Records of the shape `recordShape` makes: R (FetchedRecord without one).
@@ -523,26 +547,42 @@ export class FetchPlanner<R = FetchedRecord> {
         // Corrupt data (a CRC mismatch, bytes the decoder rejects) or a recordShape that threw: the partition stops at the
         // position before it until `seek`, as when the fetch itself fails; its later buffered
         // answers belong to the old generation and are skipped.
-        cursor.buffered = 0
-        this.fail(cursor, recordsFailure(error, entry.fetched.topic, entry.fetched.partition, this.options.recordShape !== null))
+        const failure = recordsFailure(error, entry.fetched.topic, entry.fetched.partition, this.options.recordShape !== null)
+        const before = materializeBefore(entry.fetched, this.options.isolationLevel, this.options.recordShape as RecordShape<R> | null)
+        if (before === null) {
+          cursor.buffered = 0
+          this.fail(cursor, failure)
+          continue
+        }
+        // The good batches before the bad one are handed out now, the failure at the next poll
+        // (Java's CompletedFetch); the partition stops fetching at once.
+        this.stop(cursor)
+        cursor.buffered = 1
+        keep.push({ cursor, generation: cursor.generation, fetched: entry.fetched, failure })
+        this.handOut(cursor, before, out)
         continue
       }
       cursor.buffered--
-      cursor.position = batch.nextOffset
-      cursor.positionEpoch = batch.leaderEpoch
-      if (batch.records.length > 0) {
-        const counters = this.countersFor(batch.servedBy)
-        counters.partitionsServed++
-        counters.records += batch.records.length
-        out.push(batch)
-      } else if (this.options.emptyBatches) {
-        out.push(batch)
-      }
+      this.handOut(cursor, batch, out)
     }
     const changed = keep.length !== this.buffer.length
     this.buffer = keep
     if (changed) this.wakeSpace()
     return out
+  }
+
+  /** `batch` goes to the application: the partition's position moves past it. */
+  private handOut(cursor: Cursor, batch: FetchedBatch<R>, out: FetchedBatch<R>[]): void {
+    cursor.position = batch.nextOffset
+    cursor.positionEpoch = batch.leaderEpoch
+    if (batch.records.length > 0) {
+      const counters = this.countersFor(batch.servedBy)
+      counters.partitionsServed++
+      counters.records += batch.records.length
+      out.push(batch)
+    } else if (this.options.emptyBatches) {
+      out.push(batch)
+    }
   }
 
   private dropBuffered(cursor: Cursor): void {

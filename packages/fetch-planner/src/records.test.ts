@@ -1,7 +1,7 @@
 import { CorruptRecordError, type RecordBatch, type RecordShape, decodePartitionRecordBatchesSync, encodeControlBatch, encodeRecordBatchSync, encodeUtf8 } from '@kafkats/protocol'
 import { describe, expect, it } from 'vitest'
 import type { FetchedRecord } from './types.js'
-import { type FetchedPartition, extractRecords, materialize, scanBatches, summarizeBatches } from './records.js'
+import { type FetchedPartition, extractRecords, materialize, materializeBefore, scanBatches, summarizeBatches } from './records.js'
 
 const text = (value: Uint8Array | null): string | null => (value === null ? null : new TextDecoder().decode(value))
 
@@ -213,5 +213,54 @@ describe('materialize with a recordShape', () => {
   it('the same records without a shape are FetchedRecords', () => {
     const out = materialize(fetched(batch(10n, ['a', 'b']), 11n), 'read_uncommitted')
     expect(out.records.map((r) => [r.topic, r.partition, r.offset, text(r.value)])).toEqual([['t', 3, 11n, 'b']])
+  })
+})
+
+describe('materializeBefore (the batches before the one that failed, handed out before the failure)', () => {
+  const corrupt = (bytes: Uint8Array): Uint8Array => {
+    const copy = bytes.slice()
+    copy[copy.length - 1] = copy[copy.length - 1]! ^ 0xff
+    return copy
+  }
+  const fetched = (bytes: Uint8Array, fetchOffset: bigint): FetchedPartition => fetchedPartition(bytes, fetchOffset, 20n, 6)
+  const offsets = (out: { records: FetchedRecord[] } | null) => (out === null ? null : out.records.map((r) => r.offset))
+  const cases: Array<[string, Uint8Array, bigint, bigint[] | null, bigint | null]> = [
+    ['bad third batch: the first two, position after the second', concat(batch(10n, ['a', 'b']), batch(12n, ['c', 'd'], { epoch: 5 }), corrupt(batch(14n, ['e', 'f']))), 10n, [10n, 11n, 12n, 13n], 14n],
+    ['fetched from inside the first batch: its records from there', concat(batch(10n, ['a', 'b', 'c']), corrupt(batch(13n, ['d']))), 11n, [11n, 12n], 13n],
+    ['a control batch before the bad one moves the position, hands out nothing itself', concat(batch(10n, ['a'], { producerId: 7n, transactional: true }), encodeControlBatch({ type: 'COMMIT', producerId: 7n, producerEpoch: 0, baseOffset: 11n }), corrupt(batch(12n, ['c']))), 10n, [10n], 12n],
+    ['the first batch is the bad one: nothing', concat(corrupt(batch(10n, ['a'])), batch(11n, ['b'])), 10n, null, null],
+    ['all good batches before the fetch offset: nothing', concat(batch(10n, ['a']), corrupt(batch(11n, ['b']))), 11n, null, null],
+  ]
+  it.each(cases)('%s', (_name, bytes, fetchOffset, expected, position) => {
+    expect(() => materialize(fetched(bytes, fetchOffset), 'read_committed')).toThrow(CorruptRecordError)
+    const out = materializeBefore(fetched(bytes, fetchOffset), 'read_committed')
+    expect(offsets(out)).toEqual(expected)
+    expect(out?.nextOffset ?? null).toBe(position)
+    if (out !== null) expect(out).toMatchObject({ topic: 't', partition: 3, highWatermark: 20n, servedBy: 2 })
+  })
+
+  it('the epoch handed out is the last good batch\'s', () => {
+    const out = materializeBefore(fetched(concat(batch(10n, ['a'], { epoch: 4 }), batch(11n, ['b'], { epoch: 5 }), corrupt(batch(12n, ['c'], { epoch: 6 }))), 10n), 'read_uncommitted')
+    expect(out?.leaderEpoch).toBe(5)
+  })
+
+  it('a recordShape whose make throws in the second batch: the first batch\'s objects', () => {
+    const shape: RecordShape<string> = {
+      make: (_topic, _partition, offset) => {
+        if (offset === 13n) throw new Error('no line for 13')
+        return String(offset)
+      },
+      offsetOf: (line) => BigInt(line),
+    }
+    const bytes = concat(batch(10n, ['a', 'b']), batch(12n, ['c', 'd']))
+    expect(() => materialize(fetched(bytes, 10n), 'read_uncommitted', shape)).toThrow('no line for 13')
+    const out = materializeBefore(fetched(bytes, 10n), 'read_uncommitted', shape)
+    expect(out?.records).toEqual(['10', '11'])
+    expect(out?.nextOffset).toBe(12n)
+  })
+
+  it('an answer decoded whole when it arrived (legacy message sets, zstd before its codec loaded) is all or nothing', () => {
+    const bytes = concat(batch(10n, ['a']), corrupt(batch(11n, ['b'])))
+    expect(materializeBefore({ ...fetched(bytes, 10n), batches: [] }, 'read_uncommitted')).toBeNull()
   })
 })

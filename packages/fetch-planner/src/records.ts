@@ -267,6 +267,56 @@ export function materialize<R = FetchedRecord>(fetched: FetchedPartition, isolat
 }
 
 /**
+ * After `materialize` threw: the records of the batches before the one that failed, for `poll` to
+ * hand out before it reports the failure, as the Java client's CompletedFetch returns the records
+ * before a corrupt batch and throws at the next poll. One bad batch (a CRC mismatch, a codec error,
+ * a `recordShape.make` that threw) costs only itself and what follows it, not the good batches the
+ * broker sent with it. Decodes batch by batch over the v2 headers (only this rare path pays for it);
+ * `nextOffset` is after the last good batch, where the partition's position stops. Null when
+ * nothing before the failure can be handed out: the first batch failed, or the answer was decoded
+ * whole when it arrived (legacy message sets; zstd before its codec was loaded).
+ */
+export function materializeBefore<R = FetchedRecord>(fetched: FetchedPartition, isolationLevel: IsolationLevel, shape: RecordShape<R> | null = null): FetchedBatch<R> | null {
+  if (fetched.batches !== null) return null
+  const { topic, partition, bytes, fetchOffset } = fetched
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const good: RecordBatch<R>[] = []
+  let position = 0
+  while (bytes.length - position >= 17) {
+    const batchLength = view.getInt32(position + 8)
+    const end = position + 12 + batchLength
+    if (view.getInt8(position + 16) !== 2 || batchLength < MINIMUM_V2_BATCH_LENGTH || end > bytes.length) break
+    let decoded: RecordBatch<R>[]
+    try {
+      decoded = decodeRecords(bytes.subarray(position, end), { topic, partition }, shape).batches as RecordBatch<R>[]
+    } catch {
+      break
+    }
+    good.push(...decoded)
+    position = end
+  }
+  const { records, nextOffset, lastEpoch } = extractRecords<R>({
+    fetchOffset,
+    isolationLevel,
+    abortedTransactions: fetched.abortedTransactions,
+    batches: good,
+    offsetOf: shape === null ? undefined : (record) => shape.offsetOf(record),
+  })
+  if (records.length === 0) return null
+  return {
+    topic,
+    partition,
+    records,
+    highWatermark: fetched.highWatermark,
+    lastStableOffset: fetched.lastStableOffset,
+    logStartOffset: fetched.logStartOffset,
+    nextOffset,
+    leaderEpoch: lastEpoch,
+    servedBy: fetched.servedBy,
+  }
+}
+
+/**
  * What a partition whose records could not be made fails with: the decoder's own error (corrupt
  * bytes: CorruptRecordError, DecodeError, CompressionError) as it is; anything else thrown while a
  * `recordShape` was making records is the shape's (its `make` or `offsetOf` threw), named so
