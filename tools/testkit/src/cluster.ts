@@ -18,6 +18,7 @@ import { connect } from 'node:net'
 import { createHash, randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { certPaths, ensureCerts } from './certs.js'
+import { keepFailedStartLogs } from './failed-start.js'
 import { describePortHolder, testkitNodeProcesses } from './port-holder.js'
 import { sleep } from './test-helpers.js'
 import { scramSalt, scramSaltedPassword, upsertScramUsers } from './scram-users.js'
@@ -679,7 +680,16 @@ async function startNodes(ctx: Ctx, ids: readonly number[]): Promise<void> {
   } catch (err) {
     // leave no half-started JVMs behind (their logs stay for diagnosis)
     await Promise.all(started.map((p) => stopNodeProcess(ctx, p, 'SIGKILL', 5000)))
-    throw err
+    // ... and a copy of them where kafka:down, which deletes the run dir, does not reach.
+    const label = `${ctx.dist.version}-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    let kept: { dir: string; summary: string }
+    try {
+      kept = keepFailedStartLogs(join(ctx.runRoot, '.failed-starts'), label, paths)
+    } catch {
+      throw err
+    }
+    const message = err instanceof Error ? err.message : String(err)
+    throw new Error(`${message}\n\nWhat each node's log says went wrong:\n${kept.summary}\nThe nodes' logs are kept in ${kept.dir} (kafka:down deletes the run dir, not these).`, { cause: err })
   }
 }
 
