@@ -7,6 +7,7 @@ import type { FetchedRecord } from '@kafkats/fetch-planner'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { clusterInfo, createTopic, produceRecords, recordingLogger, text, values, waitForFullIsr } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OffsetOutOfRangeError } from '@kafkats/fetch-planner'
 import { type Assignment, DirectConsumer } from './direct-consumer.js'
 import { LEADERS_1_AND_3, commitOffsets, fetchOffsets, listOffsets } from './direct-testing.test-data.js'
 import { Offset } from './offset.js'
@@ -155,6 +156,34 @@ describe('DirectConsumer with rack-2 on a topic led by nodes 1 and 3', () => {
       consumer.removePartitions({ [TOPIC]: [0] })
       expect(consumer.assignment()).toEqual([{ topic: TOPIC, partition: 1 }])
       expect(consumer.position(TOPIC, 0)).toBeUndefined()
+    } finally {
+      await consumer.close()
+    }
+  })
+  it("a partition stopped for good (here: out of range with autoOffsetReset 'none') rejects the loop, not a silent wait; the other partition keeps its position, a new loop after seek goes on", async () => {
+    const consumer = new DirectConsumer({ metadata, pool, fetchMaxWaitMs: 100, autoOffsetReset: 'none', assign: { [TOPIC]: { 0: Offset.at(5_000), 1: Offset.at(195) } } })
+    const errors: unknown[] = []
+    consumer.on('error', (error) => errors.push(error))
+    const got: bigint[] = []
+    let thrown: unknown
+    try {
+      try {
+        for await (const batch of consumer.batches({ signal: AbortSignal.timeout(30_000) })) got.push(...batch.records.map((r) => r.offset))
+      } catch (error) {
+        thrown = error
+      }
+      expect(OffsetOutOfRangeError.isInstance(thrown), String(thrown)).toBe(true)
+      expect(String(thrown)).toContain(`${TOPIC}`)
+      expect(errors).toContain(thrown)
+      // Partition 1's records already handed out are not handed out again; the rest come in the next loop.
+      consumer.seek(TOPIC, 0, Offset.at(198))
+      for await (const batch of consumer.batches({ signal: AbortSignal.timeout(30_000) })) {
+        got.push(...batch.records.map((r) => r.offset))
+        if (got.length >= 7) break
+      }
+      expect([...got].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual([195n, 196n, 197n, 198n, 198n, 199n, 199n])
+      expect(consumer.position(TOPIC, 0)?.offset).toBe(200n)
+      expect(consumer.position(TOPIC, 1)?.offset).toBe(200n)
     } finally {
       await consumer.close()
     }

@@ -12,7 +12,7 @@ import {
   type StartOffset,
   type TopicPartition,
 } from '@kafkats/fetch-planner'
-import { ConfigError, ErrorCode, InvalidArgumentError, InvalidStateError, KafkaProtocolError } from '@kafkats/protocol'
+import { ConfigError, ErrorCode, InvalidArgumentError, InvalidStateError, type KafkaError, KafkaProtocolError } from '@kafkats/protocol'
 
 /**
  * An offset exactly as the admin API returns it: ListOffsets results
@@ -90,17 +90,21 @@ export class DirectConsumer<R = FetchedRecord> implements AsyncIterable<FetchedB
   private readonly planner: FetchPlanner<R>
   private iterating = false
 
-  /** A partition found missing (UNKNOWN_TOPIC_OR_PARTITION), not yet reported to an iteration. */
-  private missingPartition: KafkaProtocolError | undefined
+  /** A partition the planner stopped (or another error it cannot retry), not yet reported to an iteration. */
+  private partitionFailure: KafkaError | undefined
   private abortIteration: AbortController | undefined
 
   constructor(options: DirectConsumerOptions<R>) {
     const { assign, ...plannerOptions } = options
     this.planner = new FetchPlanner(plannerOptions)
+    // A partition the planner cannot go on with (it does not exist, corrupt data, no offset with
+    // autoOffsetReset 'none', not authorized) fails the iteration, as Java's poll() throws and as the
+    // group consumer's iteration does: the 'error' event alone left a loop waiting, with a silent
+    // default logger, for records that would never come.
     this.planner.on('error', (error) => {
-      if (!KafkaProtocolError.isInstance(error) || error.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return
+      if (error.retriable && !(KafkaProtocolError.isInstance(error) && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) return
       if (this.abortIteration !== undefined) this.abortIteration.abort(error)
-      else this.missingPartition = error
+      else this.partitionFailure ??= error
     })
     try {
       if (assign !== undefined) this.planner.assign(flatten(assign))
@@ -176,7 +180,7 @@ export class DirectConsumer<R = FetchedRecord> implements AsyncIterable<FetchedB
         if (this.iterating) throw new InvalidStateError('a DirectConsumer can be iterated by one loop at a time')
         this.iterating = true
         let done = false
-        // A partition that does not exist fails the waiting next() (the error names it), not a silent wait.
+        // A partition the planner stopped fails the waiting next() (the error names it), not a silent wait.
         const missing = new AbortController()
         this.abortIteration = missing
         const stopWatching = (): void => {
@@ -195,9 +199,9 @@ export class DirectConsumer<R = FetchedRecord> implements AsyncIterable<FetchedB
             try {
               for (;;) {
                 if (this.planner.closed) return finish()
-                const failure = this.missingPartition
+                const failure = this.partitionFailure
                 if (failure !== undefined) {
-                  this.missingPartition = undefined
+                  this.partitionFailure = undefined
                   throw failure
                 }
                 // One batch at a time, so positions move only past what the loop has received.
