@@ -343,6 +343,7 @@ const producerOptionNames = {
   inFlightMaxRequestsPerBroker: true,
   lingerMs: true,
   batchMaxBytes: true,
+  requestMaxBytes: true,
   compression: true,
   bufferMaxBytes: true,
   bufferMaxRecords: true,

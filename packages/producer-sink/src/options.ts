@@ -16,6 +16,13 @@ export interface ProducerOptions {
   lingerMs?: number
   /** Largest batch (bytes of records) per partition. Default 1 MiB. Java: batch.size */
   batchMaxBytes?: number
+  /**
+   * Largest Produce request: a request to a broker takes batches until the next one would pass
+   * this (one batch always goes). At least `batchMaxBytes`. Default 100 MiB, the broker's
+   * `socket.request.max.bytes` default (franz-go: BrokerMaxWriteBytes). Java: max.request.size
+   * (1 MiB there, where batches are 16 KiB)
+   */
+  requestMaxBytes?: number
   /** Default 'none'. Java: compression.type */
   compression?: CompressionCodec
   /** Bytes of records accepted but not yet acknowledged before `send` waits. Default 32 MiB. Java: buffer.memory */
@@ -58,6 +65,7 @@ export const producerDefaults = {
   inFlightMaxRequestsPerBroker: 5,
   lingerMs: 5,
   batchMaxBytes: 1024 * 1024,
+  requestMaxBytes: 100 * 1024 * 1024,
   compression: 'none',
   bufferMaxBytes: 32 * 1024 * 1024,
   bufferMaxRecords: 1_000_000,
@@ -81,6 +89,7 @@ export interface ResolvedProducerOptions {
   inFlightMaxRequestsPerBroker: number
   lingerMs: number
   batchMaxBytes: number
+  requestMaxBytes: number
   compression: CompressionCodec
   bufferMaxBytes: number
   bufferMaxRecords: number
@@ -136,6 +145,11 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
       throw new ConfigError('idempotent', 'a transactional producer is idempotent (sequence numbers keep a transaction free of duplicates); remove idempotent: false or the transactionalId')
     }
   }
+  const batchMaxBytes = integer('batchMaxBytes', options.batchMaxBytes ?? producerDefaults.batchMaxBytes, 1, 2 ** 31 - 1)
+  const requestMaxBytes = integer('requestMaxBytes', options.requestMaxBytes ?? producerDefaults.requestMaxBytes, 1, 2 ** 31 - 1)
+  if (requestMaxBytes < batchMaxBytes) {
+    throw new ConfigError('requestMaxBytes', `a request must fit a full batch: requestMaxBytes (${requestMaxBytes}) is below batchMaxBytes (${batchMaxBytes}); raise it or lower batchMaxBytes`)
+  }
   return {
     transactionalId,
     transactionTimeoutMs: integer('transactionTimeoutMs', options.transactionTimeoutMs ?? producerDefaults.transactionTimeoutMs, 1, 2 ** 31 - 1),
@@ -143,7 +157,8 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     acks,
     inFlightMaxRequestsPerBroker: integer('inFlightMaxRequestsPerBroker', inFlightMaxRequestsPerBroker, 1, 1000),
     lingerMs: integer('lingerMs', options.lingerMs ?? producerDefaults.lingerMs, 0),
-    batchMaxBytes: integer('batchMaxBytes', options.batchMaxBytes ?? producerDefaults.batchMaxBytes, 1),
+    batchMaxBytes,
+    requestMaxBytes,
     compression,
     bufferMaxBytes: integer('bufferMaxBytes', options.bufferMaxBytes ?? producerDefaults.bufferMaxBytes, 1),
     bufferMaxRecords: integer('bufferMaxRecords', options.bufferMaxRecords ?? producerDefaults.bufferMaxRecords, 1),

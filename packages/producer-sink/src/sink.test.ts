@@ -15,6 +15,7 @@ import {
   decodeRecordBatchesSync,
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
+import { ConfigError } from '@kafkats/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Producer } from './producer.js'
 
@@ -36,7 +37,7 @@ interface SeenRequest {
   batches: string[]
 }
 
-async function twoBrokers(): Promise<{ producer: Producer; requests: SeenRequest[] }> {
+async function twoBrokers(options: { requestMaxBytes?: number; lingerMs?: number } = {}): Promise<{ producer: Producer; requests: SeenRequest[] }> {
   const brokers = [await FakeBroker.start(), await FakeBroker.start()]
   const requests: SeenRequest[] = []
   const nextOffset = new Map<number, bigint>()
@@ -75,7 +76,7 @@ async function twoBrokers(): Promise<{ producer: Producer; requests: SeenRequest
   })
   const pool = new ConnectionPool({ clientId: 'sink-test' })
   const metadata = new ClusterMetadata({ bootstrapBrokers: [brokers[0]!.address], pool })
-  const producer = new Producer({ metadata, pool, lingerMs: LINGER_MS, batchMaxBytes: BATCH_MAX_BYTES })
+  const producer = new Producer({ metadata, pool, lingerMs: LINGER_MS, batchMaxBytes: BATCH_MAX_BYTES, ...options })
   cleanups.push(() => {
     metadata.close()
     pool.close()
@@ -124,5 +125,31 @@ describe('a broker sends when one of its partitions is ready, and takes its ling
       { broker: 1, batches: ['0:10', '1:10'] },
       { broker: 2, batches: ['2:10'] },
     ])
+  })
+})
+
+describe('a request stops taking batches before requestMaxBytes', () => {
+  it('two full batches for broker 1 that do not fit in one request go in two, in partition order; together they fit in one', async () => {
+    for (const [requestMaxBytes, expected] of [
+      // A 2,000-byte record's batch is ~2,080 bytes; with the request's own overhead one fits in 8 KiB, two do not.
+      [8 * 1024, [{ broker: 1, batches: ['0:2000'] }, { broker: 1, batches: ['1:2000'] }]],
+      [16 * 1024, [{ broker: 1, batches: ['0:2000', '1:2000'] }]],
+    ] as const) {
+      const { producer, requests } = await twoBrokers({ requestMaxBytes, lingerMs: 50 })
+      // Both appended before the sink drains (a microtask later): one collect sees both full batches.
+      const acks = await Promise.all([producer.send(full(0)), producer.send(full(1))])
+      expect(acks.map((m) => [m.partition, m.offset])).toEqual([
+        [0, 0n],
+        [1, 0n],
+      ])
+      expect(requests).toEqual(expected)
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+    }
+  })
+
+  it('is validated: an integer no smaller than batchMaxBytes', () => {
+    expect(() => new Producer({ metadata: {} as never, pool: {} as never, batchMaxBytes: 4096, requestMaxBytes: 4095 })).toThrow(ConfigError)
+    expect(() => new Producer({ metadata: {} as never, pool: {} as never, batchMaxBytes: 4096, requestMaxBytes: 4095 })).toThrow(/requestMaxBytes \(4095\) is below batchMaxBytes \(4096\)/)
+    expect(() => new Producer({ metadata: {} as never, pool: {} as never, requestMaxBytes: 1.5 })).toThrow(/requestMaxBytes/)
   })
 })

@@ -14,6 +14,14 @@ import { MAX_IN_FLIGHT_IDEMPOTENT, type ResolvedProducerOptions } from './option
  */
 const REFERENCE_MIN_BYTES = 8 * 1024
 
+/**
+ * What a Produce request carries besides its batches, counted against `requestMaxBytes`: the
+ * header, transactional id, acks and timeout once (generously), and per batch its topic name,
+ * partition index and length fields, plus what a codec may add to a batch not yet encoded.
+ */
+const REQUEST_OVERHEAD_BYTES = 4096
+const PER_BATCH_OVERHEAD_BYTES = 64
+
 /** Errors that mean the partition's leader moved: refresh metadata before the retry. */
 const LEADER_ERRORS = new Set<number>([
   ErrorCode.NOT_LEADER_OR_FOLLOWER,
@@ -196,9 +204,14 @@ export class Sink {
    * own, so a broker leading several partitions got more, smaller requests, each taking one of its
    * `inFlightMaxRequestsPerBroker` slots, and a partition's records waited for a timer while a
    * request to the same broker was leaving anyway.
+   *
+   * A request stops taking batches before it would pass `requestMaxBytes` (the broker closes the
+   * connection on a request above its `socket.request.max.bytes`); it always takes one. The batches
+   * left over stay pending for the next request (the drain loop sends it when a slot is free).
    */
   private collect(now: number): { entries: InFlightEntry[]; nextWakeAt: number } {
     const entries: InFlightEntry[] = []
+    let requestBytes = REQUEST_OVERHEAD_BYTES
     /** Tail batches still within their linger: sent along when `entries` is not empty. */
     let lingering: InFlightEntry[] | null = null
     let lingerEndsAt = Number.POSITIVE_INFINITY
@@ -254,11 +267,25 @@ export class Sink {
         ;(lingering ??= []).push({ batch, queue })
         continue
       }
-      if (this.take(batch, queue)) entries.push({ batch, queue })
+      const size = requestBytesOf(batch)
+      if (entries.length > 0 && requestBytes + size > options.requestMaxBytes) continue
+      if (this.take(batch, queue)) {
+        entries.push({ batch, queue })
+        requestBytes += size
+      }
     }
     if (lingering !== null) {
       if (entries.length === 0) nextWakeAt = Math.min(nextWakeAt, lingerEndsAt)
-      else for (const entry of lingering) if (this.take(entry.batch, entry.queue)) entries.push(entry)
+      else {
+        for (const entry of lingering) {
+          const size = requestBytesOf(entry.batch)
+          if (requestBytes + size > options.requestMaxBytes) continue
+          if (this.take(entry.batch, entry.queue)) {
+            entries.push(entry)
+            requestBytes += size
+          }
+        }
+      }
     }
     return { entries, nextWakeAt }
   }
@@ -518,4 +545,9 @@ export class Sink {
     }
     if (queue.batches.length > 0) this.host.scheduleQueue(queue)
   }
+}
+
+/** A batch's share of a Produce request: its bytes (exact once encoded, an estimate before) and its fields around them. */
+function requestBytesOf(batch: ProducerBatch): number {
+  return (batch.encoded?.length ?? batch.sizeBytes) + batch.topic.length + PER_BATCH_OVERHEAD_BYTES
 }
