@@ -458,6 +458,16 @@ export class Producer {
       return target.failed(slot, error as Error)
     }
     const size = ProducerBatch.recordSize(input)
+    if (size > this.options.requestMaxBytes) {
+      // No request may carry it (Java: RecordTooLargeException at send): it fails alone, now.
+      return target.failed(
+        slot,
+        KafkaProtocolError.fromCode(ErrorCode.MESSAGE_TOO_LARGE, {
+          topic: record.topic,
+          errorMessage: `the record is ${size} bytes encoded, more than requestMaxBytes (${this.options.requestMaxBytes}); no Produce request may carry it`,
+        }),
+      )
+    }
     const topic = this.isReady && this.pendingHead === this.pending.length ? this.metadata.topic(record.topic) : undefined
     if (topic !== undefined && !this.bufferFull(size)) {
       let partition: number

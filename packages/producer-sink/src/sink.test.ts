@@ -15,7 +15,7 @@ import {
   decodeRecordBatchesSync,
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
-import { ConfigError } from '@kafkats/protocol'
+import { ConfigError, KafkaProtocolError } from '@kafkats/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Producer } from './producer.js'
 
@@ -145,6 +145,19 @@ describe('a request stops taking batches before requestMaxBytes', () => {
       expect(requests).toEqual(expected)
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
     }
+  })
+
+  it('a record that no request may carry fails alone at send with MESSAGE_TOO_LARGE; its neighbours are sent', async () => {
+    const { producer, requests } = await twoBrokers({ requestMaxBytes: 8 * 1024, lingerMs: 0 })
+    const sends = [producer.send(small(0)), producer.send({ topic: 'orders', partition: 0, value: 'z'.repeat(9000) }), producer.send(small(0))]
+    const settled = await Promise.allSettled(sends)
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    const reason = (settled[1] as PromiseRejectedResult).reason as KafkaProtocolError
+    expect(KafkaProtocolError.isInstance(reason)).toBe(true)
+    expect(reason.errorName).toBe('MESSAGE_TOO_LARGE')
+    expect(reason.retriable).toBe(false)
+    expect(reason.message).toMatch(/more than requestMaxBytes \(8192\)/)
+    expect(requests.flatMap((r) => r.batches).join(' ')).not.toContain('9000')
   })
 
   it('is validated: an integer no smaller than batchMaxBytes', () => {
