@@ -246,7 +246,22 @@ export function materialize<R = FetchedRecord>(fetched: FetchedPartition, isolat
   const { topic, partition } = fetched
   // Without a shape the decoder makes FetchedRecords, which R then is.
   const batches = (fetched.batches ?? decodeRecords(fetched.bytes, { topic, partition }, shape).batches) as RecordBatch<R>[]
-  const { records } = extractRecords<R>({
+  return handedOut(fetched, batches, isolationLevel, shape, fetched)
+}
+
+/**
+ * The batch `poll` hands out: the records of `batches` (decoded from `fetched`'s bytes) as the
+ * application sees them, ending at `position` (the fetch source's, from the batch headers) or, when
+ * null, after the last of `batches`.
+ */
+function handedOut<R>(
+  fetched: FetchedPartition,
+  batches: readonly RecordBatch<R>[],
+  isolationLevel: IsolationLevel,
+  shape: RecordShape<R> | null,
+  position: { nextOffset: bigint; leaderEpoch: number } | null,
+): FetchedBatch<R> {
+  const { records, nextOffset, lastEpoch } = extractRecords<R>({
     fetchOffset: fetched.fetchOffset,
     isolationLevel,
     abortedTransactions: fetched.abortedTransactions,
@@ -254,14 +269,14 @@ export function materialize<R = FetchedRecord>(fetched: FetchedPartition, isolat
     offsetOf: shape === null ? undefined : (record) => shape.offsetOf(record),
   })
   return {
-    topic,
-    partition,
+    topic: fetched.topic,
+    partition: fetched.partition,
     records,
     highWatermark: fetched.highWatermark,
     lastStableOffset: fetched.lastStableOffset,
     logStartOffset: fetched.logStartOffset,
-    nextOffset: fetched.nextOffset,
-    leaderEpoch: fetched.leaderEpoch,
+    nextOffset: position?.nextOffset ?? nextOffset,
+    leaderEpoch: position?.leaderEpoch ?? lastEpoch,
     servedBy: fetched.servedBy,
   }
 }
@@ -278,7 +293,7 @@ export function materialize<R = FetchedRecord>(fetched: FetchedPartition, isolat
  */
 export function materializeBefore<R = FetchedRecord>(fetched: FetchedPartition, isolationLevel: IsolationLevel, shape: RecordShape<R> | null = null): FetchedBatch<R> | null {
   if (fetched.batches !== null) return null
-  const { topic, partition, bytes, fetchOffset } = fetched
+  const { topic, partition, bytes } = fetched
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const good: RecordBatch<R>[] = []
   let position = 0
@@ -295,25 +310,8 @@ export function materializeBefore<R = FetchedRecord>(fetched: FetchedPartition, 
     good.push(...decoded)
     position = end
   }
-  const { records, nextOffset, lastEpoch } = extractRecords<R>({
-    fetchOffset,
-    isolationLevel,
-    abortedTransactions: fetched.abortedTransactions,
-    batches: good,
-    offsetOf: shape === null ? undefined : (record) => shape.offsetOf(record),
-  })
-  if (records.length === 0) return null
-  return {
-    topic,
-    partition,
-    records,
-    highWatermark: fetched.highWatermark,
-    lastStableOffset: fetched.lastStableOffset,
-    logStartOffset: fetched.logStartOffset,
-    nextOffset,
-    leaderEpoch: lastEpoch,
-    servedBy: fetched.servedBy,
-  }
+  const batch = handedOut(fetched, good, isolationLevel, shape, null)
+  return batch.records.length === 0 ? null : batch
 }
 
 /**
