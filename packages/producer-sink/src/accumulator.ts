@@ -75,11 +75,6 @@ export class ProducerBatch {
   recordBytes = 0
   encoded: Uint8Array | null = null
   baseSequence = -1
-  /**
-   * Sendable without waiting out `lingerMs`: an awaited `sendBatch` appended to it and has no more
-   * records to add (franz-go's ProduceSync does the same).
-   */
-  lingerEnded = false
   /** Set when the batch went to a broker at least once: from then on it may be in the log. */
   sentOnce = false
   inFlight = false
@@ -326,8 +321,6 @@ export class PartitionQueue {
   brokerHasProducerState = false
   /** Earliest time the next send may happen (retry back-off). */
   retryAt = 0
-  /** The `sendBatch` call that last listed this queue to end its linger (`Producer.sendBatch`): each call lists a queue once. */
-  lingerCall = 0
 
   constructor(topic: string, partition: number) {
     this.topic = topic

@@ -181,10 +181,6 @@ export class Producer {
   /** Wakes `drainPending` when buffer space is released (or the producer closes). */
   private wakeForRoom: (() => void) | null = null
   private flushing = 0
-  /** While a `sendBatch` call appends: the partition queues it appended to, each once (see `sendBatch`). */
-  private lingerCall: PartitionQueue[] | null = null
-  /** Numbers the `sendBatch` calls that collect `lingerCall`, so a queue is listed once per call. */
-  private lingerCalls = 0
   private readonly flushWaiters: Array<() => void> = []
   private closed = false
   private started: Promise<void> | null = null
@@ -606,32 +602,8 @@ export class Producer {
       const target = new BatchDelivery(count, options.metadata !== false, resolve, reject)
       // Records without a timestamp get the time of the call: one clock read, not one per record.
       const now = Date.now()
-      // The partitions this call appends to (`append` lists each once): their batches need not
-      // wait out lingerMs once the call has nothing more to add, which the caller of one promise
-      // for the whole array usually awaits (franz-go's ProduceSync ends the linger the same way).
-      // Records appended later (an unknown topic, a full buffer) wait for their linger as usual.
-      const outer = this.lingerCall
-      const queues: PartitionQueue[] | null = this.options.lingerMs > 0 ? [] : null
-      this.lingerCall = queues
-      this.lingerCalls++
-      try {
-        for (let i = 0; i < count; i++) this.accept(records[i]!, true, target, i, now)
-      } finally {
-        // (`outer`: a sendBatch from inside a partitioner, which nothing forbids.)
-        this.lingerCall = outer
-        if (queues !== null) this.endLinger(queues)
-      }
+      for (let i = 0; i < count; i++) this.accept(records[i]!, true, target, i, now)
     })
-  }
-
-  /** Makes the open batches of `queues` sendable now and asks their sinks to drain. */
-  private endLinger(queues: readonly PartitionQueue[]): void {
-    for (const queue of queues) {
-      const open = queue.openBatch
-      if (open === undefined || open.lingerEnded) continue
-      open.lingerEnded = true
-      this.scheduleQueue(queue)
-    }
   }
 
   /** Sends every buffered record now (ignoring lingerMs) and resolves when all are settled. */
@@ -803,11 +775,6 @@ export class Producer {
     slot: number,
   ): void {
     const queue = this.queueFor(topic.name, partition)
-    const lingerCall = this.lingerCall
-    if (lingerCall !== null && queue.lingerCall !== this.lingerCalls) {
-      queue.lingerCall = this.lingerCalls
-      lingerCall.push(queue)
-    }
     const open = queue.openBatch
     const full = open !== undefined && open.sizeBytes + size > this.options.batchMaxBytes
     // Full: it is ready now; a new open batch takes this record.

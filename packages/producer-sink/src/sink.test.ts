@@ -128,35 +128,6 @@ describe('a broker sends when one of its partitions is ready, and takes its ling
   })
 })
 
-describe('an awaited sendBatch does not wait out lingerMs (franz-go ProduceSync)', () => {
-  it('its partitions\' batches go as soon as the call has appended them: one request per broker, acknowledged long before the linger', async () => {
-    const { producer, requests } = await twoBrokers()
-    const started = Date.now()
-    const acks = await producer.sendBatch([small(0), small(1), small(2), small(0)])
-    expect(Date.now() - started).toBeLessThan(5_000)
-    expect(acks.map((m) => [m.partition, m.offset])).toEqual([
-      [0, 0n],
-      [1, 0n],
-      [2, 0n],
-      [0, 1n],
-    ])
-    expect(requests.sort((a, b) => a.broker - b.broker)).toEqual([
-      { broker: 1, batches: ['0:10,10', '1:10'] },
-      { broker: 2, batches: ['2:10'] },
-    ])
-  })
-
-  it('a send() beside it still lingers when it has a partition of its own', async () => {
-    const { producer, requests } = await twoBrokers()
-    const single = producer.send(small(2))
-    await producer.sendBatch([small(0)])
-    await settleMs(100)
-    expect(requests).toEqual([{ broker: 1, batches: ['0:10'] }])
-    await producer.flush()
-    expect((await single).partition).toBe(2)
-  })
-})
-
 describe('a request stops taking batches before requestMaxBytes', () => {
   it('two full batches for broker 1 that do not fit in one request go in two, in partition order; together they fit in one', async () => {
     for (const [requestMaxBytes, expected] of [
