@@ -37,7 +37,7 @@ interface SeenRequest {
   batches: string[]
 }
 
-async function twoBrokers(options: { requestMaxBytes?: number; lingerMs?: number } = {}): Promise<{ producer: Producer; requests: SeenRequest[] }> {
+async function twoBrokers(options: { requestMaxBytes?: number; lingerMs?: number; inFlightMaxRequestsPerBroker?: number } = {}): Promise<{ producer: Producer; requests: SeenRequest[] }> {
   const brokers = [await FakeBroker.start(), await FakeBroker.start()]
   const requests: SeenRequest[] = []
   const nextOffset = new Map<number, bigint>()
@@ -145,6 +145,15 @@ describe('a request stops taking batches before requestMaxBytes', () => {
       expect(requests).toEqual(expected)
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
     }
+  })
+
+  it('partitions that keep filling batches do not starve the ones after them: a partition taken goes behind those left out', async () => {
+    // One full batch per request (8 KiB), one request at a time; orders-0 has four batches waiting, orders-1 one.
+    const { producer, requests } = await twoBrokers({ requestMaxBytes: 8 * 1024, lingerMs: 50, inFlightMaxRequestsPerBroker: 1 })
+    const acks = await Promise.all([producer.send(full(0)), producer.send(full(0)), producer.send(full(0)), producer.send(full(0)), producer.send(full(1))])
+    expect(acks.map((m) => `${m.partition}@${m.offset}`)).toEqual(['0@0', '0@1', '0@2', '0@3', '1@0'])
+    // Without the rotation orders-1 went last, after every batch of orders-0.
+    expect(requests.map((r) => r.batches.join(' '))).toEqual(['0:2000', '1:2000', '0:2000', '0:2000', '0:2000'])
   })
 
   it('a record that no request may carry fails alone at send with MESSAGE_TOO_LARGE; its neighbours are sent', async () => {

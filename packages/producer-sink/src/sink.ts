@@ -207,7 +207,10 @@ export class Sink {
    *
    * A request stops taking batches before it would pass `requestMaxBytes` (the broker closes the
    * connection on a request above its `socket.request.max.bytes`); it always takes one. The batches
-   * left over stay pending for the next request (the drain loop sends it when a slot is free).
+   * left over stay pending for the next request (the drain loop sends it when a slot is free), and
+   * the partitions that got into this one move behind them: without that, a drain that always
+   * starts from the same partitions would let partitions that keep filling batches starve the ones
+   * after them (Java rotates its `drainIndex` per broker, franz-go its start in the sink for this).
    */
   private collect(now: number): { entries: InFlightEntry[]; nextWakeAt: number } {
     const entries: InFlightEntry[] = []
@@ -216,6 +219,8 @@ export class Sink {
     let lingering: InFlightEntry[] | null = null
     let lingerEndsAt = Number.POSITIVE_INFINITY
     let nextWakeAt = Number.POSITIVE_INFINITY
+    /** Whether a ready batch was left out for `requestMaxBytes`. */
+    let capped = false
     const host = this.host
     if (!host.canSend()) return { entries, nextWakeAt }
     const options = host.options
@@ -268,7 +273,10 @@ export class Sink {
         continue
       }
       const size = requestBytesOf(batch)
-      if (entries.length > 0 && requestBytes + size > options.requestMaxBytes) continue
+      if (entries.length > 0 && requestBytes + size > options.requestMaxBytes) {
+        capped = true
+        continue
+      }
       if (this.take(batch, queue)) {
         entries.push({ batch, queue })
         requestBytes += size
@@ -279,12 +287,22 @@ export class Sink {
       else {
         for (const entry of lingering) {
           const size = requestBytesOf(entry.batch)
-          if (requestBytes + size > options.requestMaxBytes) continue
+          if (requestBytes + size > options.requestMaxBytes) {
+            capped = true
+            continue
+          }
           if (this.take(entry.batch, entry.queue)) {
             entries.push(entry)
             requestBytes += size
           }
         }
+      }
+    }
+    if (capped) {
+      // Fairness: the partitions taken go to the back of the set (a Set iterates in insertion order).
+      for (const { queue } of entries) {
+        pending.delete(queue)
+        pending.add(queue)
       }
     }
     return { entries, nextWakeAt }
