@@ -85,6 +85,8 @@ export class ProducerBatch {
   logStartOffset = -1n
   /** A permanent failure, applied once the batch is the partition's head. */
   failure: Error | null = null
+  /** Sent without waiting out `lingerMs` (an awaited `sendBatch` that had the producer to itself). */
+  lingerEnded = false
   /** Times the batch was put in a Produce request (diagnostics: the attempt number). */
   sends = 0
   /** The producer epoch it was encoded with, and the one it carries now (they differ after an epoch bump). */

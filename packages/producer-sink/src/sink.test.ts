@@ -175,3 +175,34 @@ describe('a request stops taking batches before requestMaxBytes', () => {
     expect(() => new Producer({ metadata: {} as never, pool: {} as never, requestMaxBytes: 1.5 })).toThrow(/requestMaxBytes/)
   })
 })
+
+describe('an awaited sendBatch that has the producer to itself does not wait out lingerMs (franz-go ProduceSync)', () => {
+  it('alone: its batches go at once, one request per broker', async () => {
+    const { producer, requests } = await twoBrokers()
+    const started = Date.now()
+    const acks = await producer.sendBatch([small(0), small(1), small(2)])
+    // Not after the 60 s linger.
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(acks.map((m) => m.partition)).toEqual([0, 1, 2])
+    expect(requests.sort((a, b) => a.broker - b.broker)).toEqual([
+      { broker: 1, batches: ['0:10', '1:10'] },
+      { broker: 2, batches: ['2:10'] },
+    ])
+  })
+
+  it('beside records of another call still buffered: its batches linger with theirs, so they can batch together', async () => {
+    const { producer, requests } = await twoBrokers()
+    const earlier = producer.send(small(2))
+    const batch = producer.sendBatch([small(0), small(2)])
+    await settleMs(200)
+    expect(requests).toEqual([])
+    await producer.flush()
+    expect((await earlier).offset).toBe(0n)
+    expect((await batch).map((m) => `${m.partition}@${m.offset}`)).toEqual(['0@0', '2@1'])
+    // orders-2's two records, from two calls, in one batch.
+    expect(requests.sort((a, b) => a.broker - b.broker)).toEqual([
+      { broker: 1, batches: ['0:10'] },
+      { broker: 2, batches: ['2:10,10'] },
+    ])
+  })
+})

@@ -186,7 +186,7 @@ export class Sink {
 
   /** Whether a batch at the tail may still wait for more records. */
   private isReady(batch: ProducerBatch, queue: PartitionQueue, now: number): boolean {
-    if (batch.isFrozen) return true
+    if (batch.isFrozen || batch.lingerEnded) return true
     if (this.host.sendImmediately()) return true
     if (queue.batches[queue.batches.length - 1] !== batch) return true
     if (batch.sizeBytes >= this.host.options.batchMaxBytes) return true
