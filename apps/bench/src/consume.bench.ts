@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     for (const size of SIZES) {
       if (children !== undefined) {
         try {
-          emptyRuns.push({ size, result: (await children.run<EmptyChildResult>('empty-child', { size })).result })
+          emptyRuns.push({ size, result: (await children.run<EmptyChildResult>('empty-child', { size, payloads: false })).result })
         } catch (error) {
           loud(`the empty reference child failed: ${String(error)}`)
         }
