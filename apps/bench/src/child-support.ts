@@ -4,6 +4,7 @@
  * packages, so a child's resident set is Node, this module and the client it loads (see
  * node-children.ts); live-support.ts re-exports it for the parents and the other benches.
  */
+import { readFileSync } from 'node:fs'
 
 export const KEY_COUNT = 5000
 export const VALUE_COUNT = 1000
@@ -34,6 +35,23 @@ export function makePayloads(size: number): { keys: Buffer[]; values: Buffer[]; 
   return { keys, values, bytesPerRecord: keys[0]!.length + size }
 }
 
+/**
+ * The process's peak resident set, MiB: `VmHWM` of /proc/self/status where it exists (Linux, as
+ * the Go and Java peers report it), else `process.resourceUsage().maxRSS`. Not maxRSS on Linux:
+ * the kernel carries a process's peak over fork and exec into `ru_maxrss`, so a child spawned by
+ * a bench parent holding ~100 MiB reported at least that much whatever it used itself (an empty
+ * Node child: maxRSS 96 MiB, VmHWM 41).
+ */
+export function peakRssMiB(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    if (match !== null) return Number(match[1]) / 1024
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024
+}
+
 /** What every child measures over its timed window. */
 export interface Measured {
   records: number
@@ -43,7 +61,7 @@ export interface Measured {
   cpuSeconds: number
   cpuUserSeconds: number
   cpuSystemSeconds: number
-  /** process.resourceUsage().maxRSS: the child's peak resident set over its whole life, MiB. */
+  /** `peakRssMiB()`: the child's peak resident set over its whole life, MiB. */
   peakRssMiB: number
   /** Resident set when the timed window started (libraries loaded, connected, warmed up), MiB. */
   rssAtStartMiB: number
@@ -74,7 +92,7 @@ export class Stopwatch {
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       cpuUserSeconds: cpu.user / 1e6,
       cpuSystemSeconds: cpu.system / 1e6,
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      peakRssMiB: peakRssMiB(),
       rssAtStartMiB: this.rssAtStart / 1024 / 1024,
     }
   }
