@@ -39,6 +39,7 @@ import {
   makePayloads,
   only,
   packageVersion,
+  rounds,
   sleep,
   spawnMeasured,
 } from './live-support.js'
@@ -138,13 +139,7 @@ function median(runs: Run[]): Run {
 const SIZES = (only('sizes') ?? ['1024', '100']).map(Number)
 const CLIENTS = (only('clients') ?? ALL_CLIENTS).map((name) => CLIENT_ALIASES[name] ?? name) as Client[]
 for (const client of CLIENTS) if (!KNOWN_CLIENTS.includes(client)) throw new Error(`unknown client ${client}; expected ${KNOWN_CLIENTS.join(', ')} (or ${Object.keys(CLIENT_ALIASES).join(', ')})`)
-/**
- * Rounds: by default one per client, at least 3, so that the rotation puts every client at every
- * position of a round once. A client runs slower late in a round on the real cluster (the round's
- * deleted segments and dirty pages are still being written out), and 3 rounds of 7 clients gave one
- * client positions 1, 7 and 6 and a median from a late one (results/produce.md, 2026-12-05).
- */
-const ROUNDS = Number(only('rounds')?.[0] ?? Math.max(3, CLIENTS.length))
+const ROUNDS = rounds(CLIENTS.length)
 const PROFILE = flag('profile')
 /** --trace-fetch: kafkats and franz-go record their Fetch requests per broker; the summary is printed after each run. */
 const TRACE_FETCH = flag('trace-fetch')

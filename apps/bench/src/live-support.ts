@@ -21,6 +21,17 @@ export const RECORDS = process.env.BENCH_RECORDS !== undefined ? Number(process.
 if (!Number.isSafeInteger(RECORDS) || RECORDS < 1) throw new Error(`BENCH_RECORDS must be a positive integer, got ${process.env.BENCH_RECORDS}`)
 
 export const only = (name: string): string[] | undefined => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3).split(',')
+
+/**
+ * Rounds of the produce and consume benches: `--rounds=N`, by default one per client and at least
+ * 3, so that the rotation puts every client at every position of a round once. A client runs
+ * slower late in a round on the real cluster (the round's deleted segments and dirty pages are
+ * still being written out), and 3 rounds of 7 clients gave one client positions 1, 7 and 6 and a
+ * median from a late one (results/produce.md, 2026-12-05).
+ */
+export function rounds(clientCount: number): number {
+  return Number(only('rounds')?.[0] ?? Math.max(3, clientCount))
+}
 export const flag = (name: string): boolean => process.argv.includes(`--${name}`)
 
 export function bootstrapBrokers(): string[] {

@@ -33,6 +33,7 @@ import {
   fmt,
   only,
   packageVersion,
+  rounds,
   sleep,
   spawnMeasured,
 } from './live-support.js'
@@ -115,13 +116,7 @@ const CLIENTS = (only('clients') ?? ALL_CLIENTS).map((name) => CLIENT_ALIASES[na
 for (const client of CLIENTS) if (!KNOWN_CLIENTS.includes(client)) throw new Error(`unknown client ${client}; expected ${KNOWN_CLIENTS.join(', ')} (or ${Object.keys(CLIENT_ALIASES).join(', ')})`)
 /** kafkats with 5 requests in flight per broker (the default) unless --in-flight asks for more variants (e.g. --in-flight=5,2,1). */
 const IN_FLIGHT = (only('in-flight') ?? ['5']).map(Number)
-/**
- * Rounds: by default one per client, at least 3, so that the rotation puts every client at every
- * position of a round once. A client runs slower late in a round on the real cluster (the round's
- * deleted segments and dirty pages are still being written out), and 3 rounds of 7 clients gave one
- * client positions 1, 7 and 6 and a median from a late one (results/produce.md, 2026-12-05).
- */
-const ROUNDS = Number(only('rounds')?.[0] ?? Math.max(3, CLIENTS.length))
+const ROUNDS = rounds(CLIENTS.length)
 const PROFILE = flag('profile')
 /** --trace-produce: kafkats and franz-go record their Produce requests and batches per broker; the summary is printed after each run (produce-trace.ts). */
 const TRACE_PRODUCE = flag('trace-produce')
