@@ -927,15 +927,14 @@ function readPartition(
   }
   const maxBytes = Math.min(want.partitionMaxBytes, budget.remaining)
   // read_committed reads stop at the last stable offset (before the oldest open transaction).
-  const chunks = log.read(offset, readCommitted ? lastStableOffset : highWatermark, Math.max(0, maxBytes), budget.minOneBatch)
-  if (chunks.length > 0) {
+  const { parts, lastOffset } = log.read(offset, readCommitted ? lastStableOffset : highWatermark, Math.max(0, maxBytes), budget.minOneBatch)
+  if (parts.length > 0) {
     if (readCommitted) {
       // The aborted transactions the returned batches may hold, so the consumer drops their records.
-      const last = chunks[chunks.length - 1]!
-      const upperBound = Number(new DataView(last.buffer, last.byteOffset, last.byteLength).getBigInt64(0)) + new DataView(last.buffer, last.byteOffset, last.byteLength).getInt32(23) + 1
-      data.abortedTransactions = log.abortedBetween(offset, upperBound).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }))
+      data.abortedTransactions = log.abortedBetween(offset, lastOffset + 1).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }))
     }
-    const records = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    // Usually one part: the batches lie one after another in the log's segment (PartitionLog.read).
+    const records = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
     data.records = records
     read.bytes = records.length
     budget.remaining -= records.length

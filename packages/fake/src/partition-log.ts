@@ -132,6 +132,23 @@ export interface PartitionLogSnapshot {
 const NUM_BATCHES_TO_RETAIN = 5
 const INT32_MAX = 2147483647
 
+/**
+ * Batches are copied one after another into segments (as Kafka lays them out in a segment file),
+ * so that the batches a fetch returns are usually one contiguous range handed to the response as
+ * it is, instead of a list joined into a new buffer for every fetch. Segments grow from the first
+ * (a partition with a few records keeps a few KiB) to `SEGMENT_MAX_BYTES`, doubling, so a busy
+ * partition makes few of them; a batch larger than that gets a segment of its own size.
+ */
+const SEGMENT_MIN_BYTES = 4 * 1024
+const SEGMENT_MAX_BYTES = 8 * 1024 * 1024
+
+/** What `PartitionLog.read` returns: the batches' bytes (contiguous ranges) and the last offset of the last batch. */
+export interface LogRead {
+  parts: Uint8Array[]
+  /** Last offset of the last batch read; -1 when none. */
+  lastOffset: number
+}
+
 export type AppendResult =
   | { ok: true; baseOffset: number; duplicate: boolean }
   | { ok: false; error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' | 'INVALID_PRODUCER_EPOCH'; message: string }
@@ -144,6 +161,9 @@ export class PartitionLog {
   /** Leader epoch cache: (epoch, first offset written in it), ascending. */
   readonly epochs: Array<{ epoch: number; startOffset: number }> = []
   private readonly producers = new Map<bigint, ProducerState>()
+  /** The segment batches are copied into, and how much of it is used. */
+  private segment: Uint8Array = new Uint8Array(0)
+  private segmentUsed = 0
   /** Aborted transactions in offset order (Kafka's transaction index), for read_committed fetches. */
   readonly aborted: AbortedTransaction[] = []
   bytes = 0
@@ -199,7 +219,7 @@ export class PartitionLog {
       metadata = { firstSeq, lastSeq, firstOffset: 0, lastOffset: 0 }
     }
     const baseOffset = this.endOffset
-    const bytes = records.slice(header.position, header.position + header.size)
+    const bytes = this.store(records, header.position, header.position + header.size)
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     view.setBigInt64(BASE_OFFSET, BigInt(baseOffset))
     view.setInt32(PARTITION_LEADER_EPOCH, leaderEpoch)
@@ -237,7 +257,8 @@ export class PartitionLog {
       return { ok: false, error: 'TRANSACTION_COORDINATOR_FENCED', message: `Coordinator epoch ${coordinatorEpoch} is older than the last one seen for producer ${producerId} (${state.coordinatorEpoch})` }
     }
     const offset = this.endOffset
-    const bytes = encodeControlBatch({ type: commit ? 'COMMIT' : 'ABORT', producerId, producerEpoch, coordinatorEpoch, baseOffset: BigInt(offset), partitionLeaderEpoch: leaderEpoch, timestamp: Date.now() })
+    const control = encodeControlBatch({ type: commit ? 'COMMIT' : 'ABORT', producerId, producerEpoch, coordinatorEpoch, baseOffset: BigInt(offset), partitionLeaderEpoch: leaderEpoch, timestamp: Date.now() })
+    const bytes = this.store(control, 0, control.length)
     this.batches.push({ baseOffset: offset, lastOffset: offset, bytes, leaderEpoch, maxTimestamp: Date.now() })
     this.endOffset = offset + 1
     this.bytes += bytes.length
@@ -293,18 +314,43 @@ export class PartitionLog {
    * Whole batches from the one holding `offset` up to (not including) `endOffset`, at most
    * `maxBytes` — but always the first batch, however large (KIP-74), when `minOneBatch`.
    */
-  read(offset: number, endOffset: number, maxBytes: number, minOneBatch: boolean): Uint8Array[] {
-    const out: Uint8Array[] = []
+  read(offset: number, endOffset: number, maxBytes: number, minOneBatch: boolean): LogRead {
+    const parts: Uint8Array[] = []
+    let lastOffset = -1
     let size = 0
+    let run: Uint8Array | null = null
     for (let i = this.batchIndexFor(offset); i < this.batches.length; i++) {
       const batch = this.batches[i]!
       if (batch.lastOffset >= endOffset) break
-      if (size + batch.bytes.length > maxBytes && !(minOneBatch && out.length === 0)) break
-      out.push(batch.bytes)
-      size += batch.bytes.length
+      if (size + batch.bytes.length > maxBytes && !(minOneBatch && lastOffset < 0)) break
+      const bytes = batch.bytes
+      if (run !== null && run.buffer === bytes.buffer && run.byteOffset + run.byteLength === bytes.byteOffset) {
+        // The next batch in the same segment: widen the range instead of adding a part.
+        run = new Uint8Array(run.buffer, run.byteOffset, run.byteLength + bytes.byteLength)
+        parts[parts.length - 1] = run
+      } else {
+        run = bytes
+        parts.push(bytes)
+      }
+      lastOffset = batch.lastOffset
+      size += bytes.length
     }
-    return out
+    return { parts, lastOffset }
   }
+
+  /** Copies `source[start, end)` into the current segment (a new one when it does not fit) and returns the copy. */
+  private store(source: Uint8Array, start: number, end: number): Uint8Array {
+    const size = end - start
+    if (this.segmentUsed + size > this.segment.length) {
+      this.segment = new Uint8Array(Math.max(size, Math.min(SEGMENT_MAX_BYTES, Math.max(SEGMENT_MIN_BYTES, this.segment.length * 2))))
+      this.segmentUsed = 0
+    }
+    const bytes = this.segment.subarray(this.segmentUsed, this.segmentUsed + size)
+    bytes.set(source.subarray(start, end))
+    this.segmentUsed += size
+    return bytes
+  }
+
 
   /** End offset of the last whole batch at or below `offset` (replicas copy whole batches). */
   batchAlignedEnd(offset: number): number {
@@ -364,7 +410,8 @@ export class PartitionLog {
     for (let position = 0; position + BATCH_HEADER_SIZE <= segment.length; ) {
       const size = view.getInt32(position + BATCH_LENGTH) + 12
       if (size < BATCH_HEADER_SIZE || position + size > segment.length) throw new Error(`a batch at byte ${position} runs past the end of the segment (${segment.length} bytes)`)
-      const bytes = segment.slice(position, position + size)
+      // The file's bytes are the log's own: batches are ranges of it, contiguous as they were stored.
+      const bytes = segment.subarray(position, position + size)
       const baseOffset = Number(view.getBigInt64(position + BASE_OFFSET))
       log.batches.push({
         baseOffset,
