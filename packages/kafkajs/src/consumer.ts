@@ -187,6 +187,15 @@ class KafkaMessageShape implements RecordShape<KafkaMessage> {
   private lastTimestampString = ''
 
   make(_topic: string, _partition: number, offset: bigint, timestamp: bigint, key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[]): KafkaMessage {
+    return this.message(this.offsets.of(offset), timestamp, key, value, headers)
+  }
+
+  /** What the decoder calls for every batch of offsets below 2^53: no offset bigint made per message. */
+  makeWithNumberOffset(_topic: string, _partition: number, offset: number, timestamp: bigint, key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[]): KafkaMessage {
+    return this.message(this.offsets.ofNumber(offset), timestamp, key, value, headers)
+  }
+
+  private message(offset: string, timestamp: bigint, key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[]): KafkaMessage {
     // The records of a producer batch usually share one timestamp, and the decoder then shares the bigint too.
     if (timestamp !== this.lastTimestamp) {
       this.lastTimestamp = timestamp
@@ -199,7 +208,7 @@ class KafkaMessageShape implements RecordShape<KafkaMessage> {
       magicByte: 2,
       attributes: 0,
       timestamp: this.lastTimestampString,
-      offset: this.offsets.of(offset),
+      offset,
       key: key === null ? null : toBuffer(key),
       value: value === null ? null : toBuffer(value),
       headers: headers.length === 0 ? new EmptyHeaders() : toIHeaders(headers),

@@ -26,6 +26,11 @@ export class OffsetStrings {
     // No bigint comparison (each is a call): offsets above 2^53 convert to a double that is too,
     // and negative ones to a negative one.
     const n = Number(offset)
+    return n >= 0 && n <= Number.MAX_SAFE_INTEGER ? this.ofNumber(n) : String(offset)
+  }
+
+  /** `of` for an offset given as a number (an integer from 0 to 2^53 - 1). */
+  ofNumber(n: number): string {
     if (n >= 1000 && n < SPLIT_BELOW) {
       // Exact: n / 1000 is far below 2^53, so the division cannot round up across an integer.
       const thousands = Math.floor(n / 1000)
@@ -35,6 +40,6 @@ export class OffsetStrings {
       }
       return this.thousandsString + LAST_THREE_DIGITS[n - thousands * 1000]!
     }
-    return n >= 0 && n <= Number.MAX_SAFE_INTEGER ? String(n) : String(offset)
+    return String(n)
   }
 }

@@ -44,6 +44,14 @@ export interface DecodePartitionRecordBatchesOptions extends DecodeRecordBatches
  */
 export interface RecordShape<R> {
   make(topic: string, partition: number, offset: bigint, timestamp: bigint, key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[], leaderEpoch: number): R
+  /**
+   * Optional: `make` with the offset as a number. When present, the decoder calls it instead of
+   * `make` for the records of every magic v2 batch whose offsets are all below 2^53 (every offset
+   * a real log reaches), and never makes an offset bigint for them: a layer that hands out offsets
+   * as something else (`@kafkats/kafkajs`'s decimal strings) would otherwise convert a bigint made
+   * only to be dropped, at every record. `make` still gets the records of any other batch.
+   */
+  makeWithNumberOffset?(topic: string, partition: number, offset: number, timestamp: bigint, key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[], leaderEpoch: number): R
   offsetOf(record: R): bigint
 }
 
@@ -80,6 +88,12 @@ function toBigInt(value: number): bigint {
  * adding a header to every record at once. Nothing in kafkats writes to a consumed record's headers.
  */
 const NO_HEADERS: RecordHeader[] = /* @__PURE__ */ Object.freeze([] as RecordHeader[]) as RecordHeader[]
+
+/**
+ * Batches whose base offset is at most this have every offset below 2^53 (a record's offset delta
+ * is an int32), so `RecordShape.makeWithNumberOffset` gets exact numbers.
+ */
+const NUMBER_OFFSETS_MAX_BASE = /* @__PURE__ */ BigInt(Number.MAX_SAFE_INTEGER - 0x7fffffff)
 
 /** What `subarray` constructs views with: `new View(buffer, byteOffset, length)`. */
 type ViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Uint8Array
@@ -167,8 +181,17 @@ function checkArguments(bytes: unknown, options: unknown, stamped: boolean): voi
   if (partition !== undefined || stamped) {
     if (typeof partition !== 'number' || !Number.isInteger(partition)) throw new InvalidArgumentError('options.partition', partition, 'a partition number (an integer)')
   }
-  if (shape !== undefined && !(typeof shape === 'object' && shape !== null && typeof (shape as RecordShape<unknown>).make === 'function' && typeof (shape as RecordShape<unknown>).offsetOf === 'function')) {
-    throw new InvalidArgumentError('options.shape', shape, 'a RecordShape ({ make, offsetOf }) or undefined')
+  if (
+    shape !== undefined &&
+    !(
+      typeof shape === 'object' &&
+      shape !== null &&
+      typeof (shape as RecordShape<unknown>).make === 'function' &&
+      typeof (shape as RecordShape<unknown>).offsetOf === 'function' &&
+      ['undefined', 'function'].includes(typeof (shape as RecordShape<unknown>).makeWithNumberOffset)
+    )
+  ) {
+    throw new InvalidArgumentError('options.shape', shape, 'a RecordShape ({ make, offsetOf, and optionally makeWithNumberOffset }) or undefined')
   }
   if (verifyCrc !== undefined && typeof verifyCrc !== 'boolean') throw new InvalidArgumentError('options.verifyCrc', verifyCrc, 'true, false or undefined')
   if (decompressedMaxBytes !== undefined && !(typeof decompressedMaxBytes === 'number' && Number.isInteger(decompressedMaxBytes) && decompressedMaxBytes >= 0)) {
@@ -317,6 +340,9 @@ function decodeRecords(
   const topic = stamp === null ? '' : stamp.topic
   const partition = stamp === null ? -1 : stamp.partition
   const shape = stamp === null || stamp.shape === undefined ? null : stamp.shape
+  // Offsets as numbers for a shape that takes them (see RecordShape.makeWithNumberOffset): no bigint per record.
+  const numberShape = shape !== null && shape.makeWithNumberOffset !== undefined && baseOffset >= 0n && baseOffset <= NUMBER_OFFSETS_MAX_BASE ? shape : null
+  const baseOffsetNumber = numberShape === null ? 0 : Number(baseOffset)
   const View = viewConstructorOf(data)
   const buffer = data.buffer
   const base = data.byteOffset
@@ -397,6 +423,10 @@ function decodeRecords(
       timestamp = baseTimestamp + toBigInt(timestampDelta)
       lastDelta = timestampDelta
       lastTimestamp = timestamp
+    }
+    if (numberShape !== null) {
+      records[i] = numberShape.makeWithNumberOffset!(topic, partition, baseOffsetNumber + offsetDelta, timestamp, key, value, headers, leaderEpoch)
+      continue
     }
     const offset = offsetDelta === lastOffsetDelta + 1 ? lastOffset + 1n : baseOffset + toBigInt(offsetDelta)
     lastOffsetDelta = offsetDelta

@@ -664,9 +664,29 @@ describe('decodePartitionRecordBatchesSync with a shape (records made by the cal
     expect(decoded.batches[0]!.records.map((t) => [t[2], t[5]])).toEqual(decodeRecordBatchesSync(zstd).batches[0]!.records.map((r) => [r.offset, text(r.value)]))
   })
 
+  it('gives a shape with makeWithNumberOffset every offset below 2^53 as a number, and the batches past that limit to make', () => {
+    const made: Array<['make', bigint] | ['number', number]> = []
+    const numbered: RecordShape<string> = {
+      make: (_t, _p, offset) => (made.push(['make', offset]), `big ${offset}`),
+      makeWithNumberOffset: (_t, _p, offset) => (made.push(['number', offset]), `num ${offset}`),
+      offsetOf: (s) => BigInt(s.slice(4)),
+    }
+    // The last base offset whose every int32 delta stays below 2^53, the first past it, and one near 2^63.
+    const limit = BigInt(Number.MAX_SAFE_INTEGER - 0x7fffffff)
+    const bases = [40n, limit, limit + 1n, 2n ** 63n - 10n]
+    const blob = new Uint8Array(Buffer.concat(bases.map((baseOffset) => encodeRecordBatchSync(THREE_RECORDS, { baseOffset }))))
+    const decoded = decodePartitionRecordBatchesSync(blob, { topic: 't', partition: 0, shape: numbered })
+    const expected = (kind: string, base: bigint) => [0n, 1n, 2n].map((d) => `${kind} ${base + d}`)
+    expect(decoded.batches.map((b) => b.records)).toEqual([expected('num', 40n), expected('num', limit), expected('big', limit + 1n), expected('big', 2n ** 63n - 10n)])
+    // Exact numbers: what make would have been given, as numbers.
+    expect(made.filter(([kind]) => kind === 'number').map(([, offset]) => BigInt(offset))).toEqual([40n, 41n, 42n, limit, limit + 1n, limit + 2n])
+    // A consumer's filtering (offsetOf) sees the same offsets either way.
+    expect(decoded.batches.flatMap((b) => b.records.map((r) => numbered.offsetOf(r)))).toEqual(bases.flatMap((base) => [base, base + 1n, base + 2n]))
+  })
+
   it('a shape that is not { make, offsetOf } is an InvalidArgumentError naming options.shape', () => {
     const bytes = encodeRecordBatchSync(THREE_RECORDS, { baseOffset: 0n })
-    for (const shape of [null, 42, {}, { make: () => 1 }, (r: unknown) => r]) {
+    for (const shape of [null, 42, {}, { make: () => 1 }, (r: unknown) => r, { make: () => 1, offsetOf: () => 0n, makeWithNumberOffset: 'yes' }]) {
       let thrown: unknown
       try {
         decodePartitionRecordBatchesSync(bytes, { topic: 't', partition: 0, shape: shape as unknown as RecordShape<unknown> })
