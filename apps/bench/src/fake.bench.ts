@@ -6,7 +6,10 @@
  *    consumer reads from the earliest offsets to the end, then the topic is deleted. Timed from
  *    CreateTopics to the last record consumed. Each round runs every backend once, in rotated
  *    order (so no backend always runs first), and records the load average before each run and
- *    the CPU this process used.
+ *    the CPU this process used. With the real cluster up, every run (fake or real) starts once the
+ *    JVMs are idle again (`settle`): after a real round the brokers go on working for a while
+ *    (deleting the topic, flushing, replicating), and on 2 cores a fake run started then measured
+ *    that work more than the fake. The JVMs' CPU during each fake run is recorded beside it.
  *
  * Backends: `fake` (the fake brokers in this process, sharing the client's event loop and heap),
  * `fake-thread` (`FakeCluster.start({ thread: true })`: the brokers in a worker thread) and `real`
@@ -44,6 +47,9 @@ const quiet = { child: () => quiet, debug: () => {}, info: () => {}, warn: () =>
 
 type Backend = 'fake' | 'fake-thread' | 'real'
 
+/** Whether the real cluster is up (set once in main): the real backend runs, and every run waits for its JVMs to be idle. */
+let realReady = false
+
 interface Run {
   backend: Backend
   round: number
@@ -57,6 +63,28 @@ interface Run {
   cpuMs: number
   /** CPU of the real cluster's three JVMs during the run (0 for the fake: its brokers are in cpuMs). */
   brokerCpuMs: number
+  /** For the fake backends with the real cluster up: what its idle JVMs used meanwhile (competing for the same cores). */
+  idleJvmCpuMs: number
+  /** How long the run waited, before it started, for the JVMs to be idle (`settle`). */
+  settleMs: number
+}
+
+/** JVMs below this share of one core are idle (three idle Kafka 4.3.1 JVMs measured 2–10% together). */
+const IDLE_JVM_SHARE = 0.2
+const SETTLE_WINDOW_MS = 250
+const SETTLE_MAX_MS = 15_000
+
+/** Waits until the real cluster's JVMs use less than IDLE_JVM_SHARE of a core over a window (at most SETTLE_MAX_MS); returns the wait. */
+async function settle(): Promise<number> {
+  const t0 = performance.now()
+  let last = brokerCpuSeconds()
+  while (performance.now() - t0 < SETTLE_MAX_MS) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS))
+    const now = brokerCpuSeconds()
+    if ((now - last) * 1000 < IDLE_JVM_SHARE * SETTLE_WINDOW_MS) break
+    last = now
+  }
+  return performance.now() - t0
 }
 
 const median = (values: number[]): number => {
@@ -75,10 +103,10 @@ async function startTimes(thread: boolean, count: number): Promise<number[]> {
   return times
 }
 
-async function roundTrip(backend: Backend, round: number, brokers: string[]): Promise<Run> {
+async function roundTrip(backend: Backend, round: number, brokers: string[], settleMs: number): Promise<Run> {
   const load1 = loadavg()[0]!
   const cpu0 = process.cpuUsage()
-  const broker0 = backend === 'real' ? brokerCpuSeconds() : 0
+  const broker0 = realReady ? brokerCpuSeconds() : 0
   const pool = new ConnectionPool({ clientId: 'bench-fake' })
   const metadata = new ClusterMetadata({ bootstrapBrokers: brokers, pool, logger: quiet })
   const admin = new Admin({ metadata, pool, logger: quiet })
@@ -107,8 +135,20 @@ async function roundTrip(backend: Backend, round: number, brokers: string[]): Pr
     const t3 = performance.now()
     if (consumed !== RECORDS) throw new Error(`consumed ${consumed} of ${RECORDS}`)
     const cpu = process.cpuUsage(cpu0)
-    const brokerCpuMs = backend === 'real' ? (brokerCpuSeconds() - broker0) * 1000 : 0
-    return { backend, round, load1, createMs: t1 - t0, produceMs: t2 - t1, consumeMs: t3 - t2, totalMs: t3 - t0, cpuMs: (cpu.user + cpu.system) / 1000, brokerCpuMs }
+    const jvmCpuMs = realReady ? (brokerCpuSeconds() - broker0) * 1000 : 0
+    return {
+      backend,
+      round,
+      load1,
+      createMs: t1 - t0,
+      produceMs: t2 - t1,
+      consumeMs: t3 - t2,
+      totalMs: t3 - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      brokerCpuMs: backend === 'real' ? jvmCpuMs : 0,
+      idleJvmCpuMs: backend === 'real' ? 0 : jvmCpuMs,
+      settleMs,
+    }
   } finally {
     await admin.deleteTopics([topic]).catch(() => undefined)
     metadata.close()
@@ -117,11 +157,12 @@ async function roundTrip(backend: Backend, round: number, brokers: string[]): Pr
 }
 
 async function run(backend: Backend, round: number): Promise<Run> {
-  if (backend === 'real') return roundTrip(backend, round, clusterInfo().bootstrap.plaintext)
+  const settleMs = realReady ? await settle() : 0
+  if (backend === 'real') return roundTrip(backend, round, clusterInfo().bootstrap.plaintext, settleMs)
   // What a test does: a fresh cluster per test file (its start is part of neither timing: see the start times).
   const fake = await FakeCluster.start({ brokers: 3, racks: ['rack-1', 'rack-2', 'rack-3'], thread: backend === 'fake-thread' })
   try {
-    return await roundTrip(backend, round, fake.bootstrap)
+    return await roundTrip(backend, round, fake.bootstrap, settleMs)
   } finally {
     await fake.close()
   }
@@ -132,7 +173,7 @@ async function main(): Promise<void> {
   // From sources (as this bench runs) the worker compiles the fake's TypeScript first: seconds, not the published build's start.
   const threadStarts = await startTimes(true, 3)
   process.stdout.write(`fake 3-broker start: median ${median(starts).toFixed(1)} ms, max ${Math.max(...starts).toFixed(1)} ms (${STARTS} starts); in a worker thread from sources: median ${median(threadStarts).toFixed(1)} ms\n`)
-  const realReady = !fakeOnly && (await clusterStatus()).ready
+  realReady = !fakeOnly && (await clusterStatus()).ready
   // A profile sees only this thread: the worker's brokers would show up as idle time.
   const all: Backend[] = realReady ? ['fake', 'fake-thread', 'real'] : ['fake', 'fake-thread']
   const backends = all.filter((b) => !profile || b !== 'fake-thread')
@@ -167,7 +208,8 @@ async function main(): Promise<void> {
   const row = (backend: Backend, label: string): string => {
     const rs = of(backend)
     const m = (f: (r: Run) => number) => median(rs.map(f)).toFixed(0)
-    return `| ${label} | ${m((r) => r.createMs)} | ${m((r) => r.produceMs)} | ${m((r) => r.consumeMs)} | **${m((r) => r.totalMs)}** | ${Math.min(...rs.map((r) => r.totalMs)).toFixed(0)}–${Math.max(...rs.map((r) => r.totalMs)).toFixed(0)} | ${m((r) => r.cpuMs)} | ${m((r) => r.brokerCpuMs)} | ${m((r) => r.cpuMs + r.brokerCpuMs)} | ${Math.min(...rs.map((r) => r.load1)).toFixed(1)}–${Math.max(...rs.map((r) => r.load1)).toFixed(1)} |`
+    const idleJvm = backend === 'real' || !realReady ? '' : m((r) => r.idleJvmCpuMs)
+    return `| ${label} | ${m((r) => r.createMs)} | ${m((r) => r.produceMs)} | ${m((r) => r.consumeMs)} | **${m((r) => r.totalMs)}** | ${Math.min(...rs.map((r) => r.totalMs)).toFixed(0)}–${Math.max(...rs.map((r) => r.totalMs)).toFixed(0)} | ${m((r) => r.cpuMs)} | ${m((r) => r.brokerCpuMs)} | ${m((r) => r.cpuMs + r.brokerCpuMs)} | ${idleJvm} | ${m((r) => r.settleMs)} | ${Math.min(...rs.map((r) => r.load1)).toFixed(1)}–${Math.max(...rs.map((r) => r.load1)).toFixed(1)} |`
   }
   const lines = [
     '# @kafkats/fake vs the real 3-node cluster',
@@ -183,10 +225,10 @@ async function main(): Promise<void> {
     '',
     `## Round trip of ${RECORDS.toLocaleString('en')} records`,
     '',
-    `What a test does: create a topic (3 partitions, replication factor 3), \`sendBatch\` ${RECORDS.toLocaleString('en')} records (100-byte values, keys \`key-0\`..\`key-999\`) in chunks of ${CHUNK.toLocaleString('en')}, each awaited, with kafkats's default producer (idempotent, acks=all, lingerMs 5), then a direct consumer reads from the earliest offsets until it has them all; timed from CreateTopics to the last record. ${ROUNDS} rounds, each running every backend once in rotated order; medians, the range of the totals, CPU of this process (client, plus the brokers when they run in-process) and the 1-minute load average before the runs.`,
+    `What a test does: create a topic (3 partitions, replication factor 3), \`sendBatch\` ${RECORDS.toLocaleString('en')} records (100-byte values, keys \`key-0\`..\`key-999\`) in chunks of ${CHUNK.toLocaleString('en')}, each awaited, with kafkats's default producer (idempotent, acks=all, lingerMs 5), then a direct consumer reads from the earliest offsets until it has them all; timed from CreateTopics to the last record. ${ROUNDS} rounds, each running every backend once in rotated order; medians, the range of the totals, CPU of this process (client, plus the brokers when they run in-process) and the 1-minute load average before the runs. ${realReady ? `Every run starts once the real cluster's JVMs are idle (below ${IDLE_JVM_SHARE * 100}% of a core over ${SETTLE_WINDOW_MS} ms, waiting at most ${SETTLE_MAX_MS / 1000} s): after a real round they go on working (deleting the topic, flushing, replicating) on the same cores; "idle JVMs meanwhile" is the CPU they still used during each fake run.` : ''}`,
     '',
-    '| backend | create ms | produce ms | consume ms | total ms | total range | process CPU ms | JVM CPU ms | all CPU ms | load before |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| backend | create ms | produce ms | consume ms | total ms | total range | process CPU ms | JVM CPU ms | all CPU ms | idle JVMs meanwhile, CPU ms | wait for idle JVMs before, ms | load before |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     row('fake', '@kafkats/fake, in-process'),
   ]
   if (!profile) lines.push(row('fake-thread', '@kafkats/fake, `thread: true`'))
@@ -204,7 +246,7 @@ async function main(): Promise<void> {
   } else {
     lines.push('', 'The real cluster was not running: no comparison in this run.')
   }
-  lines.push('', 'Every run: ' + JSON.stringify(runs.map((r) => ({ ...r, createMs: Math.round(r.createMs), produceMs: Math.round(r.produceMs), consumeMs: Math.round(r.consumeMs), totalMs: Math.round(r.totalMs), cpuMs: Math.round(r.cpuMs), brokerCpuMs: Math.round(r.brokerCpuMs), load1: Number(r.load1.toFixed(2)) }))))
+  lines.push('', 'Every run: ' + JSON.stringify(runs.map((r) => ({ ...r, createMs: Math.round(r.createMs), produceMs: Math.round(r.produceMs), consumeMs: Math.round(r.consumeMs), totalMs: Math.round(r.totalMs), cpuMs: Math.round(r.cpuMs), brokerCpuMs: Math.round(r.brokerCpuMs), idleJvmCpuMs: Math.round(r.idleJvmCpuMs), settleMs: Math.round(r.settleMs), load1: Number(r.load1.toFixed(2)) }))))
   const text = `${lines.join('\n')}\n`
   process.stdout.write(text)
   if (!noWrite) writeFileSync(join(import.meta.dirname, '..', 'results', 'fake.md'), text)
