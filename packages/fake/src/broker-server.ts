@@ -2,8 +2,9 @@
 // generated codecs, in-order answers per connection (as a real broker: one request at a time per
 // connection), the request log and the fault rules (injected errors, dropped or delayed answers).
 import { createServer, type Server, type Socket } from 'node:net'
-import { ApiVersionsApi, ErrorCode, Reader, Writer, apiByKey, decodeRequestHeader, encodeResponseHeader, type ApiDefinition } from '@kafkats/protocol'
+import { ApiVersionsApi, ErrorCode, Reader, apiByKey, decodeRequestHeader, encodeResponseHeader, type ApiDefinition } from '@kafkats/protocol'
 import { errorResponse } from './error-response.js'
+import { ResponseWriter } from './fetch-records.js'
 import { HANDLERS, NO_RESPONSE, type FetchSession, type Services } from './handlers.js'
 import type { BrokerState } from './model.js'
 
@@ -199,7 +200,7 @@ export class BrokerServer {
     // Fetch responses carry the stored batches: written from their own arrays (one corked writev),
     // not copied into a response buffer that doubles its way up to the response's size. Stored
     // batches are never changed after they are appended, so the references stay valid.
-    const writer = new Writer(256, { referenceMinBytes: REFERENCE_MIN_BYTES })
+    const writer = new ResponseWriter(256, { referenceMinBytes: REFERENCE_MIN_BYTES })
     const sizePosition = writer.reserveInt32()
     encodeResponseHeader(writer, api.responseHeaderVersion(version), { correlationId })
     api.encodeResponse(writer, version, response)

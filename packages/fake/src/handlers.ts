@@ -47,7 +47,8 @@ import {
 } from '@kafkats/protocol'
 import type { GroupCoordinator } from './groups.js'
 import { wake, type BrokerState, type ClusterModel, type PartitionState, type TopicState } from './model.js'
-import { parseBatches } from './partition-log.js'
+import { fetchedRecords } from './fetch-records.js'
+import { parseBatches, withLogOffsets } from './partition-log.js'
 import { TRANSACTION_STATE_NAMES, type TransactionCoordinator } from './transactions.js'
 import { TOPIC_CONFIG_DEFAULTS, invalidTopicConfigValue } from './topic-configs.js'
 
@@ -743,7 +744,7 @@ function exactOffsetForTimestamp(partition: PartitionState, timestamp: number, m
     if (!maxTimestamp && best !== null) break
     if (maxTimestamp && best !== null && batch.maxTimestamp < best.timestamp) continue
     try {
-      for (const b of decodeRecordBatchesSync(batch.bytes).batches) {
+      for (const b of decodeRecordBatchesSync(withLogOffsets(batch)).batches) {
         for (const r of b.records) {
           const ts = Number(r.timestamp)
           if (maxTimestamp ? best === null || ts > best.timestamp : ts >= timestamp && best === null) best = { offset: Number(r.offset), timestamp: ts }
@@ -927,17 +928,15 @@ function readPartition(
   }
   const maxBytes = Math.min(want.partitionMaxBytes, budget.remaining)
   // read_committed reads stop at the last stable offset (before the oldest open transaction).
-  const { parts, lastOffset } = log.read(offset, readCommitted ? lastStableOffset : highWatermark, Math.max(0, maxBytes), budget.minOneBatch)
-  if (parts.length > 0) {
+  const { batches, bytes, lastOffset } = log.read(offset, readCommitted ? lastStableOffset : highWatermark, Math.max(0, maxBytes), budget.minOneBatch)
+  if (batches.length > 0) {
     if (readCommitted) {
       // The aborted transactions the returned batches may hold, so the consumer drops their records.
       data.abortedTransactions = log.abortedBetween(offset, lastOffset + 1).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }))
     }
-    // Usually one part: the batches lie one after another in the log's segment (PartitionLog.read).
-    const records = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
-    data.records = records
-    read.bytes = records.length
-    budget.remaining -= records.length
+    data.records = fetchedRecords(batches, bytes)
+    read.bytes = bytes
+    budget.remaining -= bytes
     budget.minOneBatch = false
   }
   return read

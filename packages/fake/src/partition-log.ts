@@ -1,6 +1,7 @@
-// One partition's log, kept in memory as the record batches producers sent (magic v2), with
-// their offsets and leader epoch written in. Records are never decoded on the produce or fetch
-// path: a fetch returns the stored batch bytes, which is what makes the fake fast.
+// One partition's log, kept in memory as the record batches producers sent (magic v2): views of
+// their Produce requests, beside the offsets and leader epoch the log gave them. Records are never
+// decoded on the produce or fetch path: a fetch writes the stored batch bytes behind the log's
+// offset and epoch (fetch-records.ts), which is what makes the fake fast.
 import { crc32c, encodeControlBatch } from '@kafkats/protocol'
 
 /** Byte positions in a magic v2 record batch header. */
@@ -36,10 +37,26 @@ export interface BatchHeader {
 export interface StoredBatch {
   baseOffset: number
   lastOffset: number
-  /** The batch as stored, baseOffset and partitionLeaderEpoch rewritten (both outside the CRC). */
+  /**
+   * The batch's bytes as the producer sent them: a view of the Produce request (not a copy), whose
+   * baseOffset and partitionLeaderEpoch are the producer's, not the log's (`withLogOffsets` and
+   * `writeLogHeader` put in `baseOffset` and `leaderEpoch`; both fields lie outside the CRC).
+   */
   bytes: Uint8Array
   leaderEpoch: number
   maxTimestamp: number
+}
+
+/** Bytes of a batch header up to the magic byte: baseOffset, batchLength, partitionLeaderEpoch. */
+export const LOG_HEADER_SIZE = MAGIC
+
+/** The batch as a fetch returns it: a copy of its bytes with the base offset and leader epoch the log gave it. */
+export function withLogOffsets(batch: StoredBatch): Uint8Array {
+  const bytes = batch.bytes.slice()
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  view.setBigInt64(BASE_OFFSET, BigInt(batch.baseOffset))
+  view.setInt32(PARTITION_LEADER_EPOCH, batch.leaderEpoch)
+  return bytes
 }
 
 /** Why a produced records field was rejected (Kafka's error name). */
@@ -132,20 +149,10 @@ export interface PartitionLogSnapshot {
 const NUM_BATCHES_TO_RETAIN = 5
 const INT32_MAX = 2147483647
 
-/**
- * Batches are copied one after another into segments (as Kafka lays them out in a segment file),
- * so that the batches a fetch returns are usually one contiguous range handed to the response as
- * it is, instead of a list joined into a new buffer for every fetch. Segments grow from the first
- * (a partition with a few records keeps a few KiB) to `SEGMENT_MAX_BYTES`, doubling, so a busy
- * partition makes few of them; a batch larger than that gets a segment of its own size.
- */
-const SEGMENT_MIN_BYTES = 4 * 1024
-const SEGMENT_MAX_BYTES = 8 * 1024 * 1024
-
-/** What `PartitionLog.read` returns: the batches' bytes (contiguous ranges) and the last offset of the last batch. */
+/** What `PartitionLog.read` returns: whole batches, their size in bytes, the last offset of the last one (-1 when none). */
 export interface LogRead {
-  parts: Uint8Array[]
-  /** Last offset of the last batch read; -1 when none. */
+  batches: StoredBatch[]
+  bytes: number
   lastOffset: number
 }
 
@@ -161,9 +168,6 @@ export class PartitionLog {
   /** Leader epoch cache: (epoch, first offset written in it), ascending. */
   readonly epochs: Array<{ epoch: number; startOffset: number }> = []
   private readonly producers = new Map<bigint, ProducerState>()
-  /** The segment batches are copied into, and how much of it is used. */
-  private segment: Uint8Array = new Uint8Array(0)
-  private segmentUsed = 0
   /** Aborted transactions in offset order (Kafka's transaction index), for read_committed fetches. */
   readonly aborted: AbortedTransaction[] = []
   bytes = 0
@@ -219,10 +223,10 @@ export class PartitionLog {
       metadata = { firstSeq, lastSeq, firstOffset: 0, lastOffset: 0 }
     }
     const baseOffset = this.endOffset
-    const bytes = this.store(records, header.position, header.position + header.size)
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    view.setBigInt64(BASE_OFFSET, BigInt(baseOffset))
-    view.setInt32(PARTITION_LEADER_EPOCH, leaderEpoch)
+    // Kept as the producer sent it, not copied: the request stays in the cluster's request log
+    // anyway, and a fetch writes the log's offset and epoch in front of the rest (writeLogHeader).
+    // A copy was a second pass over every produced byte, into memory the process had never touched.
+    const bytes = records.subarray(header.position, header.position + header.size)
     const lastOffset = baseOffset + header.lastOffsetDelta
     this.batches.push({ baseOffset, lastOffset, bytes, leaderEpoch, maxTimestamp: header.maxTimestamp })
     this.endOffset = lastOffset + 1
@@ -257,8 +261,7 @@ export class PartitionLog {
       return { ok: false, error: 'TRANSACTION_COORDINATOR_FENCED', message: `Coordinator epoch ${coordinatorEpoch} is older than the last one seen for producer ${producerId} (${state.coordinatorEpoch})` }
     }
     const offset = this.endOffset
-    const control = encodeControlBatch({ type: commit ? 'COMMIT' : 'ABORT', producerId, producerEpoch, coordinatorEpoch, baseOffset: BigInt(offset), partitionLeaderEpoch: leaderEpoch, timestamp: Date.now() })
-    const bytes = this.store(control, 0, control.length)
+    const bytes = encodeControlBatch({ type: commit ? 'COMMIT' : 'ABORT', producerId, producerEpoch, coordinatorEpoch, baseOffset: BigInt(offset), partitionLeaderEpoch: leaderEpoch, timestamp: Date.now() })
     this.batches.push({ baseOffset: offset, lastOffset: offset, bytes, leaderEpoch, maxTimestamp: Date.now() })
     this.endOffset = offset + 1
     this.bytes += bytes.length
@@ -315,42 +318,17 @@ export class PartitionLog {
    * `maxBytes` — but always the first batch, however large (KIP-74), when `minOneBatch`.
    */
   read(offset: number, endOffset: number, maxBytes: number, minOneBatch: boolean): LogRead {
-    const parts: Uint8Array[] = []
-    let lastOffset = -1
-    let size = 0
-    let run: Uint8Array | null = null
+    const batches: StoredBatch[] = []
+    let bytes = 0
     for (let i = this.batchIndexFor(offset); i < this.batches.length; i++) {
       const batch = this.batches[i]!
       if (batch.lastOffset >= endOffset) break
-      if (size + batch.bytes.length > maxBytes && !(minOneBatch && lastOffset < 0)) break
-      const bytes = batch.bytes
-      if (run !== null && run.buffer === bytes.buffer && run.byteOffset + run.byteLength === bytes.byteOffset) {
-        // The next batch in the same segment: widen the range instead of adding a part.
-        run = new Uint8Array(run.buffer, run.byteOffset, run.byteLength + bytes.byteLength)
-        parts[parts.length - 1] = run
-      } else {
-        run = bytes
-        parts.push(bytes)
-      }
-      lastOffset = batch.lastOffset
-      size += bytes.length
+      if (bytes + batch.bytes.length > maxBytes && !(minOneBatch && batches.length === 0)) break
+      batches.push(batch)
+      bytes += batch.bytes.length
     }
-    return { parts, lastOffset }
+    return { batches, bytes, lastOffset: batches.length === 0 ? -1 : batches[batches.length - 1]!.lastOffset }
   }
-
-  /** Copies `source[start, end)` into the current segment (a new one when it does not fit) and returns the copy. */
-  private store(source: Uint8Array, start: number, end: number): Uint8Array {
-    const size = end - start
-    if (this.segmentUsed + size > this.segment.length) {
-      this.segment = new Uint8Array(Math.max(size, Math.min(SEGMENT_MAX_BYTES, Math.max(SEGMENT_MIN_BYTES, this.segment.length * 2))))
-      this.segmentUsed = 0
-    }
-    const bytes = this.segment.subarray(this.segmentUsed, this.segmentUsed + size)
-    bytes.set(source.subarray(start, end))
-    this.segmentUsed += size
-    return bytes
-  }
-
 
   /** End offset of the last whole batch at or below `offset` (replicas copy whole batches). */
   batchAlignedEnd(offset: number): number {
@@ -410,7 +388,7 @@ export class PartitionLog {
     for (let position = 0; position + BATCH_HEADER_SIZE <= segment.length; ) {
       const size = view.getInt32(position + BATCH_LENGTH) + 12
       if (size < BATCH_HEADER_SIZE || position + size > segment.length) throw new Error(`a batch at byte ${position} runs past the end of the segment (${segment.length} bytes)`)
-      // The file's bytes are the log's own: batches are ranges of it, contiguous as they were stored.
+      // Views of the file's bytes (written with the log's offsets in: withLogOffsets).
       const bytes = segment.subarray(position, position + size)
       const baseOffset = Number(view.getBigInt64(position + BASE_OFFSET))
       log.batches.push({

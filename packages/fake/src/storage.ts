@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { join } from 'node:path'
 import type { GroupCoordinator } from './groups.js'
 import type { ProducerIdManager } from './handlers.js'
-import { PartitionLog, type PartitionLogSnapshot } from './partition-log.js'
+import { PartitionLog, type PartitionLogSnapshot, withLogOffsets } from './partition-log.js'
 import type { ClusterModel } from './model.js'
 import type { TransactionCoordinator, TransactionSnapshot } from './transactions.js'
 
@@ -68,7 +68,7 @@ export function saveCluster(dataDir: string, parts: StoredParts): void {
     for (const p of topic.partitions) {
       const name = segmentName(topic.id, p.index)
       segments.add(name)
-      writeFileSync(join(dataDir, `${name}.tmp`), Buffer.concat(p.log.batches.map((b) => b.bytes)))
+      writeFileSync(join(dataDir, `${name}.tmp`), Buffer.concat(p.log.batches.map(withLogOffsets)))
       renameSync(join(dataDir, `${name}.tmp`), join(dataDir, name))
     }
   }
