@@ -157,6 +157,21 @@ describe('FakeCluster', () => {
     expect((await produce(follower, 't', 0, batch(['x']))).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER)
   })
 
+  it('corruptBatch: the batch holding the offset is served with a CRC that no longer matches, its neighbours and the request log intact', async () => {
+    const cluster = await start()
+    cluster.createTopic('t', { partitions: 1, replicationFactor: 3 })
+    const c = await client(cluster, 1)
+    for (const values of [['a0', 'a1'], ['b0', 'b1', 'b2'], ['c0']]) expect((await produce(c, 't', 0, batch(values))).errorCode).toBe(ErrorCode.NONE)
+    expect(cluster.corruptBatch({ topic: 't', partition: 0 }, 3)).toEqual({ baseOffset: 2, lastOffset: 4 })
+    const records = (await c.send(FetchApi, 12, fetchRequest('t', 0, 0n))).responses[0]!.partitions[0]!.records!
+    expect(() => decodeRecordBatchesSync(records)).toThrow(/at base offset 2 is corrupt/)
+    expect(values(await c.send(FetchApi, 12, fetchRequest('t', 0, 5n)))).toEqual(['c0'])
+    // What the producer sent is unchanged in the request log.
+    const sent = cluster.requestsOf('Produce').map((e) => (e.request as { topicData: Array<{ partitionData: Array<{ records: Uint8Array }> }> }).topicData[0]!.partitionData[0]!.records)
+    expect(sent.flatMap((r) => decodeRecordBatchesSync(r).batches.flatMap((b) => b.records.map((x) => new TextDecoder().decode(x.value!))))).toEqual(['a0', 'a1', 'b0', 'b1', 'b2', 'c0'])
+    expect(() => cluster.corruptBatch({ topic: 't', partition: 0 }, 6)).toThrow(FakeClusterError)
+  })
+
   it('deduplicates retries of the last 5 batches with their original offsets, rejects gaps and fences old epochs', async () => {
     const cluster = await start()
     cluster.createTopic('idem', { partitions: 1, replicationFactor: 1 })

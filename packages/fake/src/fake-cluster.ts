@@ -310,6 +310,26 @@ export class FakeCluster {
     wake(p)
   }
 
+  /**
+   * Flips one byte of the stored record batch that holds `offset`, so that its CRC-32C no longer
+   * matches, as a bad disk or a bit flip in transit would: consumers that verify checksums
+   * (kafkats, the Java client with `check.crcs`) refuse the batch with CORRUPT_MESSAGE. As a
+   * Kafka broker does, the fake serves it as it is. The request log keeps what the producer sent
+   * (the log gets a corrupted copy of the batch). Returns the batch's first and last offset.
+   */
+  corruptBatch(tp: TopicPartitionRef, offset: number): { baseOffset: number; lastOffset: number } {
+    if (this.remote !== null) return this.remote.callSync('corruptBatch', [tp, offset]) as { baseOffset: number; lastOffset: number }
+    const log = this.partitionState(tp.topic, tp.partition).log
+    const batch = log.batches[log.batchIndexFor(offset)]
+    if (batch === undefined || batch.baseOffset > offset) throw new FakeClusterError(`no stored batch of ${tp.topic}-${tp.partition} holds offset ${offset} (log ${log.logStartOffset}..${log.endOffset})`)
+    // A copy (`slice` of a Buffer, which the request's bytes are, would be a view of them).
+    const bytes = new Uint8Array(batch.bytes)
+    // The last byte belongs to the last record, which the CRC covers (attributes to the end).
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff
+    batch.bytes = bytes
+    return { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset }
+  }
+
   /** Answers the next matching request(s) with `error` instead of handling them. */
   injectError(options: InjectErrorOptions): void {
     if (this.remote !== null) return void this.remote.callSync('injectError', [this.portable(options)])

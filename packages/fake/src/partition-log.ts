@@ -52,7 +52,8 @@ export const LOG_HEADER_SIZE = MAGIC
 
 /** The batch as a fetch returns it: a copy of its bytes with the base offset and leader epoch the log gave it. */
 export function withLogOffsets(batch: StoredBatch): Uint8Array {
-  const bytes = batch.bytes.slice()
+  // A copy: `new Uint8Array(view)` copies, where a Buffer's `slice` (the request's bytes are a Buffer) would not.
+  const bytes = new Uint8Array(batch.bytes)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   view.setBigInt64(BASE_OFFSET, BigInt(batch.baseOffset))
   view.setInt32(PARTITION_LEADER_EPOCH, batch.leaderEpoch)
