@@ -1,6 +1,7 @@
 import {
   AuthenticationError,
   ConnectionError,
+  CorruptRecordError,
   errorByCode,
   InvalidArgumentError,
   KafkaError,
@@ -308,6 +309,8 @@ export class KafkaJSNoBrokerAvailableError extends KafkaJSError {
 
 /** Kafka's error code for an illegal topic name. */
 const INVALID_TOPIC_EXCEPTION = 17
+/** Kafka's error code for a record batch whose checksum does not match (CORRUPT_MESSAGE). */
+const CORRUPT_MESSAGE_CODE = 2
 
 /** A kafkats protocol error as the `{ message, type, code, retriable }` KafkaJS builds its errors from. */
 function protocolFields(error: KafkaProtocolError): { message: string; type: string; code: number; retriable: boolean } {
@@ -344,6 +347,12 @@ export function toKafkaJSError(error: unknown): Error {
     })
   }
   if (KafkaProtocolError.isInstance(error)) return new KafkaJSProtocolError(protocolFields(error), { cause: error })
+  if (CorruptRecordError.isInstance(error)) {
+    // A batch whose checksum does not match, found by the client (KafkaJS does not check them):
+    // Kafka's CORRUPT_MESSAGE, not retriable here as in the Java consumer (reading the same bytes
+    // again fails again; the application seeks past the batch or stops).
+    return new KafkaJSProtocolError({ message: error.message, type: 'CORRUPT_MESSAGE', code: CORRUPT_MESSAGE_CODE, retriable: false }, { cause: error })
+  }
   if (InvalidArgumentError.isInstance(error) && error.field === 'record.topic') {
     // kafkats refuses an illegal topic name before asking the cluster; KafkaJS relays the broker's
     // INVALID_TOPIC_EXCEPTION, and code migrated from it checks that type. kafkats's reason follows.
