@@ -203,8 +203,8 @@ async function main(): Promise<void> {
   const lines = [
     `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${RECORDS.toLocaleString('en')} records of ${VALUE_BYTES} B, window ${WINDOW.toLocaleString('en')}, send: ${SEND}, ${ROUNDS} rounds, medians:`,
     '',
-    '| | partitions | client CPU µs/record | records per batch | wall s | load (1 min) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| | partitions | client CPU µs/record | records per batch | wall s | client peak RSS MiB (VmHWM; the child runs under tsx) | load (1 min) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const role of ['produce', 'consume'] as const) {
     for (const partitions of PARTITION_COUNTS) {
@@ -212,8 +212,10 @@ async function main(): Promise<void> {
       const perRecord = median(mine.map((row) => (row.result.cpuSeconds * 1e6) / row.result.records))
       const perBatch = median(mine.map((row) => row.result.records / Math.max(1, row.result.batches)))
       const wall = median(mine.map((row) => row.result.seconds))
+      // The child's own peak (VmHWM): the producer's or consumer's memory at this partition count.
+      const peakRss = median(mine.map((row) => row.result.peakRssMiB))
       const loads = mine.map((row) => row.load1)
-      lines.push(`| ${role} | ${partitions} | ${perRecord.toFixed(2)} | ${perBatch.toFixed(0)} | ${wall.toFixed(2)} | ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} |`)
+      lines.push(`| ${role} | ${partitions} | ${perRecord.toFixed(2)} | ${perBatch.toFixed(0)} | ${wall.toFixed(2)} | ${peakRss.toFixed(0)} | ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} |`)
     }
   }
   process.stdout.write(`\n${lines.join('\n')}\n`)
