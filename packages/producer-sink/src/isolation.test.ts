@@ -12,15 +12,12 @@ import {
   ProduceApi,
   type ProduceRequest,
   type RecordInput,
-  createMetadataResponse,
-  createMetadataResponseBroker,
-  createMetadataResponsePartition,
-  createMetadataResponseTopic,
   decodeRecordBatchesSync,
   encodeUtf8,
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ordersMetadata, ordersProduceAnswer } from './fake-brokers.test-data.js'
 import { ProducerBatch } from './accumulator.js'
 import { Producer, type ProducerRecord } from './producer.js'
 
@@ -38,7 +35,6 @@ vi.mock('./record-input.js', async (importOriginal) => {
   }
 })
 
-const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
@@ -49,20 +45,7 @@ async function ordersBroker(clientId: string): Promise<{ metadata: ClusterMetada
   const broker = await FakeBroker.start()
   const written: string[][] = []
   let nextOffset = 0n
-  broker.on(MetadataApi, () =>
-    createMetadataResponse({
-      clusterId: 'fake',
-      controllerId: 1,
-      brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
-      topics: [
-        createMetadataResponseTopic({
-          name: 'orders',
-          topicId: TOPIC_ID,
-          partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
-        }),
-      ],
-    }),
-  )
+  broker.on(MetadataApi, () => ordersMetadata([broker]))
   broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: 0 }))
   broker.on(ProduceApi, (request: ProduceRequest) => {
     const [decoded] = decodeRecordBatchesSync(request.topicData[0]!.partitionData[0]!.records!).batches
@@ -70,17 +53,7 @@ async function ordersBroker(clientId: string): Promise<{ metadata: ClusterMetada
     written.push(values)
     const baseOffset = nextOffset
     nextOffset += BigInt(values.length)
-    return ProduceApi.createResponse({
-      responses: [
-        {
-          name: 'orders',
-          topicId: TOPIC_ID,
-          partitionResponses: [
-            { index: 0, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } },
-          ],
-        },
-      ],
-    })
+    return ordersProduceAnswer([{ index: 0, baseOffset }])
   })
   const pool = new ConnectionPool({ clientId })
   const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool })

@@ -9,19 +9,16 @@ import {
   MetadataApi,
   ProduceApi,
   type ProduceRequest,
-  createMetadataResponse,
-  createMetadataResponseBroker,
-  createMetadataResponsePartition,
   createMetadataResponseTopic,
   decodeRecordBatchesSync,
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
+import { ordersMetadata, ordersProduceAnswer } from './fake-brokers.test-data.js'
 import { BufferFullError } from './buffer-full-error.js'
 import { DeliveryTimeoutError } from './delivery-timeout-error.js'
 import { Producer, type ProducerEvents } from './producer.js'
 
-const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
@@ -41,20 +38,7 @@ async function fakeCluster(answer: (batch: SeenBatch, count: number) => { errorC
   const initRequests: Array<{ producerId: bigint; producerEpoch: number }> = []
   let epoch = 0
   let nextOffset = 0n
-  broker.on(MetadataApi, () =>
-    createMetadataResponse({
-      clusterId: 'fake',
-      controllerId: 1,
-      brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
-      topics: [
-        createMetadataResponseTopic({
-          name: 'orders',
-          topicId: TOPIC_ID,
-          partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
-        }),
-      ],
-    }),
-  )
+  broker.on(MetadataApi, () => ordersMetadata([broker]))
   broker.on(InitProducerIdApi, (request) => {
     initRequests.push({ producerId: request.producerId, producerEpoch: request.producerEpoch })
     if (request.producerId >= 0n) epoch = request.producerEpoch + 1
@@ -79,9 +63,7 @@ async function fakeCluster(answer: (batch: SeenBatch, count: number) => { errorC
       offset = nextOffset
       nextOffset += BigInt(batch.values.length)
     }
-    return ProduceApi.createResponse({
-      responses: [{ name: 'orders', topicId: TOPIC_ID, partitionResponses: [{ index: 0, errorCode, baseOffset: offset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } }] }],
-    })
+    return ordersProduceAnswer([{ index: 0, errorCode, baseOffset: offset }])
   })
   const pool = new ConnectionPool({ clientId: 'producer-fake' })
   const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool })
@@ -198,22 +180,8 @@ describe('Producer leader hints, delivery timeout and back-pressure (fake broker
     const second = await FakeBroker.start()
     cleanups.push(() => first.close())
     cleanups.push(() => second.close())
-    const metadataAnswer = () =>
-      createMetadataResponse({
-        clusterId: 'fake',
-        controllerId: 1,
-        brokers: [
-          createMetadataResponseBroker({ nodeId: 1, host: first.host, port: first.port }),
-          // broker 2 is not in this (stale) metadata: only the KIP-951 hint names it
-        ],
-        topics: [
-          createMetadataResponseTopic({
-            name: 'orders',
-            topicId: TOPIC_ID,
-            partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1, 2], isrNodes: [1, 2] })],
-          }),
-        ],
-      })
+    // Broker 2 is not in this (stale) metadata: only the KIP-951 hint names it.
+    const metadataAnswer = () => ordersMetadata([first], [{ partition: 0, leader: 1, replicas: [1, 2] }])
     for (const broker of [first, second]) {
       broker.on(MetadataApi, metadataAnswer)
       broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 7n, producerEpoch: 0 }))
@@ -228,10 +196,7 @@ describe('Producer leader hints, delivery timeout and back-pressure (fake broker
   }
 
   const produceAnswer = (errorCode: number, offset: bigint, currentLeader = { leaderId: -1, leaderEpoch: -1 }, nodeEndpoints: Array<{ nodeId: number; host: string; port: number; rack: string | null }> = []) =>
-    ProduceApi.createResponse({
-      responses: [{ name: 'orders', topicId: TOPIC_ID, partitionResponses: [{ index: 0, errorCode, baseOffset: offset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader }] }],
-      nodeEndpoints,
-    })
+    ordersProduceAnswer([{ index: 0, errorCode, baseOffset: offset, currentLeader }], nodeEndpoints)
 
   it('follows the KIP-951 leader hint of a NOT_LEADER_OR_FOLLOWER answer without waiting for metadata', async () => {
     const { first, second, pool, metadata } = await twoBrokers()
@@ -304,22 +269,11 @@ describe('Producer leader hints, delivery timeout and back-pressure (fake broker
     const broker = await FakeBroker.start()
     cleanups.push(() => broker.close())
     let metadataCalls = 0
-    broker.on(MetadataApi, () =>
-      createMetadataResponse({
-        clusterId: 'fake',
-        controllerId: 1,
-        brokers: [createMetadataResponseBroker({ nodeId: 1, host: broker.host, port: broker.port })],
-        topics: [
-          ++metadataCalls === 2
-            ? createMetadataResponseTopic({ name: 'orders', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })
-            : createMetadataResponseTopic({
-                name: 'orders',
-                topicId: TOPIC_ID,
-                partitions: [createMetadataResponsePartition({ partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] })],
-              }),
-        ],
-      }),
-    )
+    broker.on(MetadataApi, () => {
+      const answer = ordersMetadata([broker])
+      if (++metadataCalls === 2) answer.topics = [createMetadataResponseTopic({ name: 'orders', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })]
+      return answer
+    })
     broker.on(ProduceApi, (_request, context) => produceAnswer(context.count === 1 ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : 0, 0n))
     const pool = new ConnectionPool({ clientId: 'producer-fake' })
     const metadata = new ClusterMetadata({ bootstrapBrokers: [broker.address], pool, refreshMinIntervalMs: 0 })

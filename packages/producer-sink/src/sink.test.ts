@@ -8,18 +8,14 @@ import {
   MetadataApi,
   ProduceApi,
   type ProduceRequest,
-  createMetadataResponse,
-  createMetadataResponseBroker,
-  createMetadataResponsePartition,
-  createMetadataResponseTopic,
   decodeRecordBatchesSync,
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
 import { ConfigError, KafkaProtocolError } from '@kafkats/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
+import { ordersMetadata, ordersProduceAnswer } from './fake-brokers.test-data.js'
 import { Producer } from './producer.js'
 
-const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
 /** Far longer than any test here waits: a batch that goes out went because of its broker, not its own timer. */
 const LINGER_MS = 60_000
 /** A batch of one small record stays below this; a 2,000-byte value fills its batch at once. */
@@ -43,34 +39,19 @@ async function twoBrokers(options: { requestMaxBytes?: number; lingerMs?: number
   const nextOffset = new Map<number, bigint>()
   brokers.forEach((broker, i) => {
     const nodeId = i + 1
-    broker.on(MetadataApi, () =>
-      createMetadataResponse({
-        clusterId: 'fake',
-        controllerId: 1,
-        brokers: brokers.map((b, j) => createMetadataResponseBroker({ nodeId: j + 1, host: b.host, port: b.port })),
-        topics: [
-          createMetadataResponseTopic({
-            name: 'orders',
-            topicId: TOPIC_ID,
-            partitions: Object.entries(LEADERS).map(([partition, leader]) =>
-              createMetadataResponsePartition({ partitionIndex: Number(partition), leaderId: leader, leaderEpoch: 0, replicaNodes: [leader], isrNodes: [leader] }),
-            ),
-          }),
-        ],
-      }),
-    )
+    broker.on(MetadataApi, () => ordersMetadata(brokers, Object.entries(LEADERS).map(([partition, leader]) => ({ partition: Number(partition), leader }))))
     broker.on(InitProducerIdApi, () => InitProducerIdApi.createResponse({ producerId: 1000n, producerEpoch: 0 }))
     broker.on(ProduceApi, (request: ProduceRequest) => {
       const seen: SeenRequest = { broker: nodeId, batches: [] }
-      const partitionResponses = request.topicData[0]!.partitionData.map(({ index, records }) => {
+      const acks = request.topicData[0]!.partitionData.map(({ index, records }) => {
         const [batch] = decodeRecordBatchesSync(records!).batches
         seen.batches.push(`${index}:${batch!.records.map((record) => record.value!.length).join(',')}`)
         const baseOffset = nextOffset.get(index) ?? 0n
         nextOffset.set(index, baseOffset + BigInt(batch!.records.length))
-        return { index, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } }
+        return { index, baseOffset }
       })
       requests.push(seen)
-      return ProduceApi.createResponse({ responses: [{ name: 'orders', topicId: TOPIC_ID, partitionResponses }] })
+      return ordersProduceAnswer(acks)
     })
     cleanups.push(() => broker.close())
   })
