@@ -14,7 +14,7 @@ afterEach(async () => {
 })
 
 describe('FakeCluster in a worker thread', () => {
-  it('serves produce requests from another thread, with the controls (createTopic, partition, injectError, requests, kill, restart) working across it', async () => {
+  it('serves produce requests from another thread, with the controls (createTopic, partition, injectError, requests, corruptBatch, kill, restart) working across it', async () => {
     const cluster = await FakeCluster.start({ brokers: 3, racks: ['a', 'b', 'c'], thread: true, topics: [{ name: 'pre', partitions: 2 }] })
     clusters.push(cluster)
     expect(cluster.topics()).toEqual(['pre'])
@@ -31,6 +31,8 @@ describe('FakeCluster in a worker thread', () => {
     expect((await produce()).errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS)
     expect((await produce()).baseOffset).toBe(2n)
     expect(cluster.requestsOf('Produce', 1).map((r) => r.clientId)).toEqual(['threaded', 'threaded', 'threaded'])
+    expect(cluster.corruptBatch({ topic: 'orders', partition: 0 }, 3)).toEqual({ baseOffset: 2, lastOffset: 3 })
+    expect(() => cluster.corruptBatch({ topic: 'orders', partition: 0 }, 4)).toThrow(FakeClusterError)
     cluster.clearRequests()
     expect(cluster.requests).toEqual([])
     // Errors of a control come back as the typed error.
