@@ -40,7 +40,8 @@ export interface StoredBatch {
   /**
    * The batch's bytes as the producer sent them: a view of the Produce request (not a copy), whose
    * baseOffset and partitionLeaderEpoch are the producer's, not the log's (`withLogOffsets` and
-   * `writeLogHeader` put in `baseOffset` and `leaderEpoch`; both fields lie outside the CRC).
+   * fetch-records.ts's `ResponseWriter` put in `baseOffset` and `leaderEpoch`; both fields lie
+   * outside the CRC).
    */
   bytes: Uint8Array
   leaderEpoch: number
@@ -224,9 +225,10 @@ export class PartitionLog {
       metadata = { firstSeq, lastSeq, firstOffset: 0, lastOffset: 0 }
     }
     const baseOffset = this.endOffset
-    // Kept as the producer sent it, not copied: the request stays in the cluster's request log
-    // anyway, and a fetch writes the log's offset and epoch in front of the rest (writeLogHeader).
-    // A copy was a second pass over every produced byte, into memory the process had never touched.
+    // Kept as the producer sent it, neither copied nor changed: the request stays in the cluster's
+    // request log anyway (which must show what the client sent), and a fetch writes the log's
+    // offset and epoch in front of the rest (fetch-records.ts). A copy would be a second pass over
+    // every produced byte, into memory the process had never touched (DESIGN.md).
     const bytes = records.subarray(header.position, header.position + header.size)
     const lastOffset = baseOffset + header.lastOffsetDelta
     this.batches.push({ baseOffset, lastOffset, bytes, leaderEpoch, maxTimestamp: header.maxTimestamp })

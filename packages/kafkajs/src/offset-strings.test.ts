@@ -23,6 +23,14 @@ describe('OffsetStrings', () => {
     }
   })
 
+  it('ofNumber gives String(offset) too, for the same offsets as numbers (as the decoder passes them)', () => {
+    const strings = new OffsetStrings()
+    for (const start of [0, 990, 999_990, 1_234_567, 999_999_999_990, 9_007_199_254_738_000]) {
+      for (let offset = start; offset < start + 2_020; offset++) expect(strings.ofNumber(offset)).toBe(String(offset))
+    }
+    for (const offset of [5_000, 4_001, 0, 1_000, -1, -1_001]) expect(strings.ofNumber(offset)).toBe(String(offset))
+  })
+
   it('converts offsets beyond 2^53 and negative ones exactly', () => {
     const strings = new OffsetStrings()
     for (const offset of [2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n, -1n, -2n, -1_001n, -(2n ** 63n)]) {

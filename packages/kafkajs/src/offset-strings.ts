@@ -29,7 +29,7 @@ export class OffsetStrings {
     return n >= 0 && n <= Number.MAX_SAFE_INTEGER ? this.ofNumber(n) : String(offset)
   }
 
-  /** `of` for an offset given as a number (an integer from 0 to 2^53 - 1). */
+  /** `of` for an offset given as a number (a safe integer; the decoder's `makeWithNumberOffset` gives one). */
   ofNumber(n: number): string {
     if (n >= 1000 && n < SPLIT_BELOW) {
       // Exact: n / 1000 is far below 2^53, so the division cannot round up across an integer.
