@@ -170,6 +170,11 @@ describe('FakeCluster', () => {
     const sent = cluster.requestsOf('Produce').map((e) => (e.request as { topicData: Array<{ partitionData: Array<{ records: Uint8Array }> }> }).topicData[0]!.partitionData[0]!.records)
     expect(sent.flatMap((r) => decodeRecordBatchesSync(r).batches.flatMap((b) => b.records.map((x) => new TextDecoder().decode(x.value!))))).toEqual(['a0', 'a1', 'b0', 'b1', 'b2', 'c0'])
     expect(() => cluster.corruptBatch({ topic: 't', partition: 0 }, 6)).toThrow(FakeClusterError)
+    // Wrong values from plain JavaScript: the typed error, and no batch touched.
+    expect(() => cluster.corruptBatch({ topic: 't', partition: 0 }, '3' as unknown as number)).toThrow(new FakeClusterError('offset must be a non-negative integer, got 3'))
+    expect(() => cluster.corruptBatch({ topic: 't', partition: 0 }, -1)).toThrow(FakeClusterError)
+    expect(() => cluster.corruptBatch({ topic: 'nope', partition: 0 }, 0)).toThrow(FakeClusterError)
+    expect(values(await c.send(FetchApi, 12, fetchRequest('t', 0, 5n)))).toEqual(['c0'])
   })
 
   it('deduplicates retries of the last 5 batches with their original offsets, rejects gaps and fences old epochs', async () => {

@@ -319,6 +319,7 @@ export class FakeCluster {
    */
   corruptBatch(tp: TopicPartitionRef, offset: number): { baseOffset: number; lastOffset: number } {
     if (this.remote !== null) return this.remote.callSync('corruptBatch', [tp, offset]) as { baseOffset: number; lastOffset: number }
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new FakeClusterError(`offset must be a non-negative integer, got ${String(offset)}`)
     const log = this.partitionState(tp.topic, tp.partition).log
     const batch = log.batches[log.batchIndexFor(offset)]
     if (batch === undefined || batch.baseOffset > offset) throw new FakeClusterError(`no stored batch of ${tp.topic}-${tp.partition} holds offset ${offset} (log ${log.logStartOffset}..${log.endOffset})`)
