@@ -156,8 +156,26 @@ async function roundTrip(backend: Backend, round: number, brokers: string[], set
   }
 }
 
+/**
+ * After `settle` this process has been idle for at least SETTLE_WINDOW_MS, and on this VM a core
+ * that has idled runs the next tens of milliseconds measurably slower (fake-only runs, 9 rounds,
+ * medians: back to back 84–93 ms; after a 500 ms sleep 100–119 ms, process CPU up by ~25%; after a
+ * 500 ms busy wait 94–98 ms; after a 500 ms sleep and a 50 ms busy wait 100–101 ms). A user's test
+ * suite runs its tests back to back, so every run (every backend alike) starts after a busy wait
+ * of WARM_UP_MS instead of straight out of the idle wait.
+ */
+const WARM_UP_MS = 50
+
+function warmUp(): void {
+  const t0 = performance.now()
+  while (performance.now() - t0 < WARM_UP_MS) {
+    // busy: keep the core running
+  }
+}
+
 async function run(backend: Backend, round: number): Promise<Run> {
   const settleMs = realReady ? await settle() : 0
+  if (realReady) warmUp()
   if (backend === 'real') return roundTrip(backend, round, clusterInfo().bootstrap.plaintext, settleMs)
   // What a test does: a fresh cluster per test file (its start is part of neither timing: see the start times).
   const fake = await FakeCluster.start({ brokers: 3, racks: ['rack-1', 'rack-2', 'rack-3'], thread: backend === 'fake-thread' })
@@ -225,7 +243,7 @@ async function main(): Promise<void> {
     '',
     `## Round trip of ${RECORDS.toLocaleString('en')} records`,
     '',
-    `What a test does: create a topic (3 partitions, replication factor 3), \`sendBatch\` ${RECORDS.toLocaleString('en')} records (100-byte values, keys \`key-0\`..\`key-999\`) in chunks of ${CHUNK.toLocaleString('en')}, each awaited, with kafkats's default producer (idempotent, acks=all, lingerMs 5), then a direct consumer reads from the earliest offsets until it has them all; timed from CreateTopics to the last record. ${ROUNDS} rounds, each running every backend once in rotated order; medians, the range of the totals, CPU of this process (client, plus the brokers when they run in-process) and the 1-minute load average before the runs. ${realReady ? `Every run starts once the real cluster's JVMs are idle (below ${IDLE_JVM_SHARE * 100}% of a core over ${SETTLE_WINDOW_MS} ms, waiting at most ${SETTLE_MAX_MS / 1000} s): after a real round they go on working (deleting the topic, flushing, replicating) on the same cores; "idle JVMs meanwhile" is the CPU they still used during each fake run.` : ''}`,
+    `What a test does: create a topic (3 partitions, replication factor 3), \`sendBatch\` ${RECORDS.toLocaleString('en')} records (100-byte values, keys \`key-0\`..\`key-999\`) in chunks of ${CHUNK.toLocaleString('en')}, each awaited, with kafkats's default producer (idempotent, acks=all, lingerMs 5), then a direct consumer reads from the earliest offsets until it has them all; timed from CreateTopics to the last record. ${ROUNDS} rounds, each running every backend once in rotated order; medians, the range of the totals, CPU of this process (client, plus the brokers when they run in-process) and the 1-minute load average before the runs. ${realReady ? `Every run starts once the real cluster's JVMs are idle (below ${IDLE_JVM_SHARE * 100}% of a core over ${SETTLE_WINDOW_MS} ms, waiting at most ${SETTLE_MAX_MS / 1000} s): after a real round they go on working (deleting the topic, flushing, replicating) on the same cores; "idle JVMs meanwhile" is the CPU they still used during each fake run. After that wait, and before every run, this process busy-waits ${WARM_UP_MS} ms: on this VM a core that has just idled runs the next tens of milliseconds slower, which a test suite running its tests back to back does not see (fake.bench.ts, \`WARM_UP_MS\`).` : ''}`,
     '',
     '| backend | create ms | produce ms | consume ms | total ms | total range | process CPU ms | JVM CPU ms | all CPU ms | idle JVMs meanwhile, CPU ms | wait for idle JVMs before, ms | load before |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
