@@ -317,9 +317,9 @@ function decodeBatchV2(bytes: Uint8Array, view: DataView, p: number, end: number
 /**
  * Records of a v2 batch from `data[start, stop)`; the region must hold exactly `count` records.
  *
- * The hot loop of consuming: it keeps the read position in a local variable and reads every
- * varint with `readZigzagAt` (one- and two-byte values, nearly all of them, decoded inline; the
- * shared readers in cursor.ts take the rest), makes key/value views with `viewConstructorOf`, and gives records
+ * The hot loop of consuming: it keeps the read position in a local variable, decodes one- and
+ * two-byte varints (nearly all of them) itself and longer ones with `readZigzagAt` (the shared
+ * readers in cursor.ts take the rest), makes key/value views with `viewConstructorOf`, and gives records
  * without headers the shared `NO_HEADERS`. The per-record allocations left are the record object,
  * its key and value views and its offset bigint. With a `stamp` the record object is a
  * `PartitionRecord` (the consumer's shape), without one a `Record`: two object literals, each site
@@ -354,25 +354,80 @@ function decodeRecords(
   // one bigint per record instead of two past delta 4,095 (`BigInt(delta)`, then the addition)
   let lastOffsetDelta = -2
   let lastOffset = baseOffset
+  // The record's five varints are decoded here, one- and two-byte values (nearly all of them) by
+  // hand, longer ones by readZigzagAt. Not through readZigzagAt for all: V8 inlines calls only up
+  // to a budget of bytecode per function, and a RecordShape's make (inlined first, being the last
+  // call in the loop) used it up, leaving three of the five readZigzagAt calls as real calls
+  // (apps/bench/results/kafkajs-compat.md, reading of 2026-12-05 ~11:40).
+  let b0 = 0
+  let b1 = 0
   for (let i = 0; i < count; i++) {
     // length (zigzag varint): two bytes for records of 64 to 8,191 bytes
-    const length = readZigzagAt(data, p, stop, false)
-    p = cursor.position
+    let length: number
+    b0 = p < stop ? (data[p] as number) : 0x80
+    b1 = p + 1 < stop ? (data[p + 1] as number) : 0x80
+    if (b0 < 0x80) {
+      length = (b0 >>> 1) ^ -(b0 & 1)
+      p += 1
+    } else if (b1 < 0x80) {
+      b0 = (b0 & 0x7f) | (b1 << 7)
+      length = (b0 >>> 1) ^ -(b0 & 1)
+      p += 2
+    } else {
+      length = readZigzagAt(data, p, stop, false)
+      p = cursor.position
+    }
     const bodyStart = p
     if (length < 0 || length > stop - bodyStart) throw new DecodeError(`record length ${length} exceeds the ${stop - bodyStart} bytes left`, bodyStart)
     const recordEnd = bodyStart + length
     if (length === 0) throw new DecodeError('empty record', bodyStart)
     const attributes = data[p++] as number
     // timestampDelta (zigzag varlong): one byte within ±63 ms of the batch's first record, two within ±8 s
-    const timestampDelta = readZigzagAt(data, p, recordEnd, true)
-    p = cursor.position
+    let timestampDelta: number
+    b0 = p < recordEnd ? (data[p] as number) : 0x80
+    b1 = p + 1 < recordEnd ? (data[p + 1] as number) : 0x80
+    if (b0 < 0x80) {
+      timestampDelta = (b0 >>> 1) ^ -(b0 & 1)
+      p += 1
+    } else if (b1 < 0x80) {
+      b0 = (b0 & 0x7f) | (b1 << 7)
+      timestampDelta = (b0 >>> 1) ^ -(b0 & 1)
+      p += 2
+    } else {
+      timestampDelta = readZigzagAt(data, p, recordEnd, true)
+      p = cursor.position
+    }
     // offsetDelta (zigzag varint): one byte for the first 64 records of a batch, two up to 8,191
-    const offsetDelta = readZigzagAt(data, p, recordEnd, false)
-    p = cursor.position
+    let offsetDelta: number
+    b0 = p < recordEnd ? (data[p] as number) : 0x80
+    b1 = p + 1 < recordEnd ? (data[p + 1] as number) : 0x80
+    if (b0 < 0x80) {
+      offsetDelta = (b0 >>> 1) ^ -(b0 & 1)
+      p += 1
+    } else if (b1 < 0x80) {
+      b0 = (b0 & 0x7f) | (b1 << 7)
+      offsetDelta = (b0 >>> 1) ^ -(b0 & 1)
+      p += 2
+    } else {
+      offsetDelta = readZigzagAt(data, p, recordEnd, false)
+      p = cursor.position
+    }
     // key and value (nullable bytes: a zigzag varint length, -1 for null)
     let key: Uint8Array | null = null
-    const keyLength = readZigzagAt(data, p, recordEnd, false)
-    p = cursor.position
+    let keyLength: number
+    b0 = p < recordEnd ? (data[p] as number) : 0x80
+    b1 = p + 1 < recordEnd ? (data[p + 1] as number) : 0x80
+    if (b0 < 0x80) {
+      keyLength = (b0 >>> 1) ^ -(b0 & 1)
+      p += 1
+    } else if (b1 < 0x80) {
+      b0 = (b0 & 0x7f) | (b1 << 7)
+      keyLength = (b0 >>> 1) ^ -(b0 & 1)
+      p += 2
+    } else {
+      keyLength = readZigzagAt(data, p, recordEnd, false)
+      p = cursor.position
+    }
     if (keyLength >= 0) {
       if (keyLength > recordEnd - p) throw new DecodeError(`length ${keyLength} exceeds the ${recordEnd - p} bytes left in the record`, p)
       key = new View(buffer, base + p, keyLength)
@@ -381,8 +436,20 @@ function decodeRecords(
       throw new DecodeError(`invalid length ${keyLength}`, p)
     }
     let value: Uint8Array | null = null
-    const valueLength = readZigzagAt(data, p, recordEnd, false)
-    p = cursor.position
+    let valueLength: number
+    b0 = p < recordEnd ? (data[p] as number) : 0x80
+    b1 = p + 1 < recordEnd ? (data[p + 1] as number) : 0x80
+    if (b0 < 0x80) {
+      valueLength = (b0 >>> 1) ^ -(b0 & 1)
+      p += 1
+    } else if (b1 < 0x80) {
+      b0 = (b0 & 0x7f) | (b1 << 7)
+      valueLength = (b0 >>> 1) ^ -(b0 & 1)
+      p += 2
+    } else {
+      valueLength = readZigzagAt(data, p, recordEnd, false)
+      p = cursor.position
+    }
     if (valueLength >= 0) {
       if (valueLength > recordEnd - p) throw new DecodeError(`length ${valueLength} exceeds the ${recordEnd - p} bytes left in the record`, p)
       value = new View(buffer, base + p, valueLength)

@@ -320,6 +320,66 @@ describe('record views and headers (the hot loop of consuming)', () => {
     expect(decodePartitionRecordBatchesSync(bytes, { topic: 't', partition: 0 }).batches[0]!.records.map((r) => r.offset)).toEqual(expected)
   })
 
+  it('refuses a record that ends inside a one- or two-byte varint of any field as truncated, with or without a shape', () => {
+    // The hot loop decodes one- and two-byte varints itself: cut each field's varint after its
+    // first byte (a record length that stops there) and the bytes after the cut must not be read
+    // as the rest of it.
+    const zigzag = (n: number): number[] => {
+      let v = (n << 1) ^ (n >> 31)
+      const out: number[] = []
+      for (; v > 0x7f; v >>>= 7) out.push((v & 0x7f) | 0x80)
+      return [...out, v]
+    }
+    const batchOf = (records: number[]): Uint8Array => {
+      const bytes = new Uint8Array(61 + records.length)
+      bytes.set(encodeRecordBatchSync([{ value: null }], { baseOffset: 0n }).subarray(0, 61))
+      bytes.set(records, 61)
+      const view = new DataView(bytes.buffer)
+      view.setInt32(8, bytes.length - 12)
+      view.setInt32(23, 0)
+      view.setInt32(57, 1)
+      putCrc(bytes, 17, bitwiseCrc(CASTAGNOLI, bytes.subarray(21)))
+      return bytes
+    }
+    const shape: RecordShape<{ offset: number }> = {
+      make: (_t, _p, offset) => ({ offset: Number(offset) }),
+      makeWithNumberOffset: (_t, _p, offset) => ({ offset }),
+      offsetOf: (record) => BigInt(record.offset),
+    }
+    const decodeBoth = (bytes: Uint8Array): string[] =>
+      [() => decodeRecordBatchesSync(bytes), () => decodePartitionRecordBatchesSync(bytes, { topic: 't', partition: 0, shape })].map((decode) => {
+        try {
+          decode()
+          return 'decoded'
+        } catch (error) {
+          return DecodeError.isInstance(error) ? `DecodeError: ${error.message.replace(/ \(at byte \d+\)$/, '')}` : `other: ${String(error)}`
+        }
+      })
+    // fields: timestampDelta, offsetDelta, key length, value length (each 100: a two-byte varint), then 100 key and 100 value bytes
+    const fields = [zigzag(100), zigzag(100), zigzag(100), zigzag(100)]
+    const body = (cutField: number, keep: number): number[] => {
+      const out = [0]
+      for (let f = 0; f < fields.length; f++) {
+        if (f === cutField) return [...out, ...fields[f]!.slice(0, keep)]
+        out.push(...fields[f]!)
+        if (f === 2 || f === 3) out.push(...new Array<number>(100).fill(0x11))
+      }
+      return [...out, 0]
+    }
+    const whole = body(-1, 0)
+    expect(decodeBoth(batchOf([...zigzag(whole.length), ...whole]))).toEqual(['decoded', 'decoded'])
+    // after the cut record: bytes a varint could continue into (and enough of them for the batch's minimum record size)
+    const PAD = new Array<number>(8).fill(0x05)
+    const truncated = (field: string): string[] => [`DecodeError: truncated ${field}`, `DecodeError: truncated ${field}`]
+    for (let field = 0; field < fields.length; field++) {
+      const cut = body(field, 1)
+      // the record's declared length stops after the first byte of the field; the batch goes on with bytes a varint could continue into
+      expect(decodeBoth(batchOf([...zigzag(cut.length), ...cut, ...PAD])), `field ${field}`).toEqual(truncated(field === 0 ? 'varlong' : 'varint'))
+    }
+    // a record of one byte (its attributes): the timestamp delta, a one-byte varint, is past its end
+    expect(decodeBoth(batchOf([...zigzag(1), 0, ...PAD]))).toEqual(truncated('varlong'))
+  })
+
   it('makes key, value and header views of the class `subarray` would (Buffer for a Buffer, Uint8Array otherwise) over the same memory, without copies', () => {
     const bytes = encodeRecordBatchSync([{ key: utf8('k'), value: utf8('value'), headers: [{ key: 'h', value: utf8('hv') }] }])
     for (const blob of [Buffer.from(bytes), Uint8Array.from(bytes)]) {
