@@ -59,10 +59,9 @@ export function readVarlongNumber(data: Uint8Array, end: number): number {
 
 /**
  * Zigzag varint (or, with `long`, varlong as a number) at `p`, before `end`; leaves the position
- * after it in `cursor.position`. The hot loop of record decoding reads five of these per record,
- * nearly all one or two bytes long (lengths below 8 KiB, deltas within a batch), so those two
- * cases are decoded here without touching the shared cursor's generic readers; small enough for
- * V8 to inline at each call site, where the constant `long` folds away.
+ * after it in `cursor.position`. Any width; one- and two-byte values are decoded here without the
+ * shared cursor's generic readers. The record loop of decode.ts decodes those two widths itself
+ * (V8 does not always inline this function there) and calls it for longer ones.
  */
 export function readZigzagAt(data: Uint8Array, p: number, end: number, long: boolean): number {
   const b0 = p < end ? (data[p] as number) : 0x80
