@@ -1,4 +1,4 @@
-import type { Kafka as KafkatsKafka, Producer as KafkatsProducer, ProducerOptions, ProducerRecord as KafkatsRecord, RecordMetadata as KafkatsMetadata } from 'kafkats'
+import type { Kafka as KafkatsKafka, Producer as KafkatsProducer, PartitionProduceResult, ProducerOptions, ProducerRecord as KafkatsRecord } from 'kafkats'
 import type { ClientFactory, CommittedOffset, CommittedOffsets } from './client.js'
 import { toCompressionCodec } from './compression.js'
 import { KafkaJSError, KafkaJSNonRetriableError, kafkaJSErrors, toKafkaJSError } from './errors.js'
@@ -90,41 +90,17 @@ function toPartitionMetadata(partitions: ReadonlyArray<{ partition: number; lead
 /**
  * KafkaJS answers a send with one entry per partition written: its first offset in `baseOffset`,
  * and the partition's log start offset from the Produce response (the newest one heard when
- * kafkats split the call's records over several requests), as decimal strings.
+ * kafkats split the call's records over several requests), as decimal strings. kafkats' sendBatch
+ * sums them up per partition itself (`metadata: 'partitions'`), once per acknowledged batch: no
+ * metadata object per record to make and fold here.
  */
-function toRecordMetadata(acks: readonly KafkatsMetadata[]): RecordMetadata[] {
-  // Topic, then partition: no key string made per acknowledged record.
-  const byTopic = new Map<string, Map<number, RecordMetadata & { first: bigint; logStart: bigint }>>()
-  const order: Array<RecordMetadata & { first: bigint; logStart: bigint }> = []
-  for (const ack of acks) {
-    let partitions = byTopic.get(ack.topic)
-    if (partitions === undefined) byTopic.set(ack.topic, (partitions = new Map()))
-    const entry = partitions.get(ack.partition)
-    if (entry === undefined) {
-      const created = {
-        topicName: ack.topic,
-        partition: ack.partition,
-        errorCode: 0,
-        baseOffset: String(ack.offset),
-        logAppendTime: '-1',
-        logStartOffset: String(ack.logStartOffset),
-        first: ack.offset,
-        logStart: ack.logStartOffset,
-      }
-      partitions.set(ack.partition, created)
-      order.push(created)
-      continue
-    }
-    if (ack.offset < entry.first) {
-      entry.first = ack.offset
-      entry.baseOffset = String(ack.offset)
-    }
-    if (ack.logStartOffset > entry.logStart) {
-      entry.logStart = ack.logStartOffset
-      entry.logStartOffset = String(ack.logStartOffset)
-    }
+function toRecordMetadata(partitions: readonly PartitionProduceResult[]): RecordMetadata[] {
+  const answer = new Array<RecordMetadata>(partitions.length)
+  for (let i = 0; i < partitions.length; i++) {
+    const { topic, partition, baseOffset, logStartOffset } = partitions[i]!
+    answer[i] = { topicName: topic, partition, errorCode: 0, baseOffset: String(baseOffset), logAppendTime: '-1', logStartOffset: String(logStartOffset) }
   }
-  return order.map(({ first: _first, logStart: _logStart, ...entry }) => entry)
+  return answer
 }
 
 const noRecordMetadata = (): RecordMetadata[] => []
@@ -139,7 +115,7 @@ const rejectAsKafkaJS = (error: unknown): never => {
  */
 function sendThrough(producer: KafkatsProducer, records: KafkatsRecord[], acks: number): Promise<RecordMetadata[]> {
   if (acks === 0) return producer.sendBatch(records, { metadata: false }).then(noRecordMetadata, rejectAsKafkaJS)
-  return producer.sendBatch(records).then(toRecordMetadata, rejectAsKafkaJS)
+  return producer.sendBatch(records, { metadata: 'partitions' }).then(toRecordMetadata, rejectAsKafkaJS)
 }
 
 /** Checks a KafkaJS batch the way KafkaJS does, with its messages, before anything is sent. */

@@ -55,6 +55,8 @@ export {
   type ProducerOptions,
   type ProducerRecord,
   type RecordMetadata,
+  type PartitionProduceResult,
+  type SendBatchOptions,
   type DeliveryCallback,
   type Partitioner,
   type PartitionerRecord,

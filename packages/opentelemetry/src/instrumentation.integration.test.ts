@@ -260,4 +260,21 @@ describe('@kafkats/opentelemetry against the real cluster', () => {
     await Promise.all(lingering)
     expect(total(await metric('kafkats.producer.buffer.usage'), { 'messaging.client.id': 'otel-test' })).toBe(0)
   })
+  it("sendBatch with metadata: 'partitions' traces every record and sums them up per partition as the producer does", async () => {
+    const topic = `otel-partitions-${Date.now()}`
+    await createTopic(topic, 3)
+    const producer = kafka.producer()
+    await producer.sendBatch([{ topic, partition: 1, value: 'before' }])
+    const summary = await producer.sendBatch(Array.from({ length: 6 }, (_, i) => ({ topic, partition: i % 3, value: `p${i}` })), { metadata: 'partitions' })
+    const wrong = await producer.sendBatch([{ topic, value: 'x' }], { metadata: 'yes' } as never).catch((caught: unknown) => caught)
+    await producer.close()
+    expect(summary).toEqual([
+      { topic, partition: 0, baseOffset: 0n, lastOffset: 1n, recordCount: 2, logStartOffset: 0n },
+      { topic, partition: 1, baseOffset: 1n, lastOffset: 2n, recordCount: 2, logStartOffset: 0n },
+      { topic, partition: 2, baseOffset: 0n, lastOffset: 1n, recordCount: 2, logStartOffset: 0n },
+    ])
+    expect(spansNamed(`send ${topic}`)).toHaveLength(7)
+    // The producer's own typed error, and no span for a call it refused.
+    expect(String(wrong)).toMatch(/options\.metadata/)
+  })
 })

@@ -31,8 +31,10 @@ import {
   type Kafka,
   type Producer,
   type ProducerRecord,
+  type PartitionProduceResult,
   type RecordMetadata,
   type RequestStartMessage,
+  type SendBatchOptions,
   subscribeDiagnostics,
 } from 'kafkats'
 import { keyAttribute, recordHeaderGetter, withTraceHeaders } from './record-headers.js'
@@ -183,7 +185,7 @@ export class KafkaInstrumentation {
     this.checkEnabled()
     const send = producer.send as (record: ProducerRecord, callback?: unknown) => Promise<RecordMetadata> | void
     const trySend = producer.trySend
-    const sendBatch = producer.sendBatch as (records: readonly ProducerRecord[], options?: { metadata?: boolean }) => Promise<RecordMetadata[] | void>
+    const sendBatch = producer.sendBatch as (records: readonly ProducerRecord[], options?: SendBatchOptions) => Promise<RecordMetadata[] | PartitionProduceResult[] | void>
     const tracedSend = (record: ProducerRecord): Promise<RecordMetadata> => this.traceSend(record, (traced) => send.call(producer, traced) as Promise<RecordMetadata>)
     // The callback form (fire-and-forget) is traced through a promise: the span must end when the record settles.
     producer.send = ((record: ProducerRecord, callback?: (error: Error | null, metadata?: RecordMetadata) => void) => {
@@ -198,10 +200,13 @@ export class KafkaInstrumentation {
     }) as Producer['send']
     producer.trySend = (record) => this.traceSend(record, (traced) => trySend.call(producer, traced))
     // One span per record: each record is sent through `send`, so each carries its own context.
-    producer.sendBatch = ((records: readonly ProducerRecord[], options: { metadata?: boolean } = {}) => {
-      if (!Array.isArray(records)) return sendBatch.call(producer, records, options)
+    producer.sendBatch = ((records: readonly ProducerRecord[], options: SendBatchOptions = {}) => {
+      // Not an array, or options the producer refuses: its own typed error.
+      const metadata = typeof options === 'object' && options !== null ? (options.metadata ?? true) : undefined
+      if (!Array.isArray(records) || (metadata !== true && metadata !== false && metadata !== 'partitions')) return sendBatch.call(producer, records, options)
       const all = Promise.all(records.map(tracedSend))
-      return options.metadata === false ? all.then(() => undefined) : all
+      if (metadata === false) return all.then(() => undefined)
+      return metadata === 'partitions' ? all.then(partitionResultsOf) : all
     }) as Producer['sendBatch']
     this.restore.push(() => {
       for (const name of ['send', 'trySend', 'sendBatch']) Reflect.deleteProperty(producer, name)
@@ -530,4 +535,26 @@ const PER_RECORD_ATTRIBUTES = new Set([ATTR_MESSAGING_KAFKA_MESSAGE_KEY, ATTR_ME
 /** A record in kafkats' own shape (`FetchedRecord`): its headers are an array (a `recordShape` may make anything). */
 function isFetchedRecord(record: unknown): record is ConsumerRecord {
   return typeof record === 'object' && record !== null && Array.isArray((record as { headers?: unknown }).headers)
+}
+
+/**
+ * `sendBatch(records, { metadata: 'partitions' })` of an instrumented producer: its records go one
+ * by one through the traced `send`, so their summary per partition is made from their metadata,
+ * as the producer makes it (sorted by topic, then partition).
+ */
+function partitionResultsOf(metadata: readonly RecordMetadata[]): PartitionProduceResult[] {
+  const byKey = new Map<string, PartitionProduceResult>()
+  for (const { topic, partition, offset, logStartOffset } of metadata) {
+    const key = `${partition}:${topic}`
+    const entry = byKey.get(key)
+    if (entry === undefined) {
+      byKey.set(key, { topic, partition, baseOffset: offset, lastOffset: offset, recordCount: 1, logStartOffset })
+      continue
+    }
+    if (offset < entry.baseOffset) entry.baseOffset = offset
+    if (offset > entry.lastOffset) entry.lastOffset = offset
+    if (logStartOffset > entry.logStartOffset) entry.logStartOffset = logStartOffset
+    entry.recordCount++
+  }
+  return [...byKey.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
 }

@@ -26,6 +26,33 @@ export interface RecordMetadata {
 export interface DeliveryTarget {
   acknowledged(slot: number, batch: ProducerBatch, index: number): void
   failed(slot: number, error: Error): void
+  /**
+   * Optional: told once that the `count` records of `batch` from `index` on, all of them this
+   * target's, were acknowledged, instead of once per record. For targets that want a summary per
+   * partition, not per record (`sendBatch` with `metadata: 'partitions'`).
+   */
+  acknowledgedRun?(batch: ProducerBatch, index: number, count: number): void
+}
+
+/**
+ * What `sendBatch(records, { metadata: 'partitions' })` resolves with: one per partition the call
+ * wrote to. Everything in it follows from the records' own metadata (their timestamps aside, which
+ * `metadata: true` gives), so it is the same whether a batch held only this call's records or not.
+ */
+export interface PartitionProduceResult {
+  topic: string
+  partition: number
+  /** The offset of the call's first record in this partition; -1 with acks=0 (no response carries it). */
+  baseOffset: bigint
+  /**
+   * The offset of the call's last record in this partition (-1 with acks=0). Records of other
+   * sends may lie between the two: they are not a range of this call's records only.
+   */
+  lastOffset: bigint
+  /** How many of the call's records this partition got. */
+  recordCount: number
+  /** The partition's log start offset in the latest acknowledging response; -1 when not known. */
+  logStartOffset: bigint
 }
 
 /** Fixed part of a batch (61) plus a generous per-record overhead, for size accounting. */
@@ -229,14 +256,34 @@ export class ProducerBatch {
   /** Tells every record's target that the batch was acknowledged (`acknowledgedOffset` is set). */
   complete(): void {
     const count = this.count
-    if (this.targets === null && this.slots === null) {
+    const targets = this.targets
+    if (targets === null) {
       const target = this.target!
-      const firstSlot = this.firstSlot
-      const step = this.slotStep
-      for (let i = 0; i < count; i++) target.acknowledged(firstSlot + step * i, this, i)
+      if (target.acknowledgedRun !== undefined) return target.acknowledgedRun(this, 0, count)
+      if (this.slots === null) {
+        const firstSlot = this.firstSlot
+        const step = this.slotStep
+        for (let i = 0; i < count; i++) target.acknowledged(firstSlot + step * i, this, i)
+        return
+      }
+      for (let i = 0; i < count; i++) target.acknowledged(this.slotAt(i), this, i)
       return
     }
-    for (let i = 0; i < count; i++) this.targetAt(i).acknowledged(this.slotAt(i), this, i)
+    // Several sends share the batch (concurrent sendBatch calls join each other's open batches):
+    // a target that sums up runs hears once per run of its records.
+    let i = 0
+    while (i < count) {
+      const target = targets[i]!
+      if (target.acknowledgedRun === undefined) {
+        target.acknowledged(this.slotAt(i), this, i)
+        i++
+        continue
+      }
+      let end = i + 1
+      while (end < count && targets[end] === target) end++
+      target.acknowledgedRun(this, i, end - i)
+      i = end
+    }
   }
 
   /** The metadata of the record at `index` of this acknowledged batch (built on request only). */
@@ -276,7 +323,7 @@ function unencodable(record: RecordInput, topic: string, partition: number, caus
 const SMALL_BIGINTS: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i))
 
 /** `BigInt(i)` without an allocation for the record indexes of ordinary batches. */
-function smallBigInt(i: number): bigint {
+export function smallBigInt(i: number): bigint {
   return i < SMALL_BIGINTS.length ? SMALL_BIGINTS[i]! : BigInt(i)
 }
 

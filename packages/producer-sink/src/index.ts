@@ -1,5 +1,5 @@
-export { Producer, type ProducerMetrics, type ProducerRecord, type ProducerEvents, type ProducerInit, type Transaction, type DeliveryCallback } from './producer.js'
-export type { RecordMetadata } from './accumulator.js'
+export { Producer, type ProducerMetrics, type ProducerRecord, type ProducerEvents, type ProducerInit, type Transaction, type DeliveryCallback, type SendBatchOptions } from './producer.js'
+export type { PartitionProduceResult, RecordMetadata } from './accumulator.js'
 export { incrementSequence } from './accumulator.js'
 export {
   producerDefaults,

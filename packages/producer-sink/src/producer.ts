@@ -11,7 +11,8 @@ import {
   type RecordInput,
   loadCompressionCodec,
 } from '@kafkats/protocol'
-import { type DeliveryTarget, PartitionQueue, ProducerBatch, type RecordMetadata } from './accumulator.js'
+import { type DeliveryTarget, type PartitionProduceResult, PartitionQueue, ProducerBatch, type RecordMetadata } from './accumulator.js'
+import { PartitionsDelivery } from './partitions-delivery.js'
 import { BatchBufferPool } from './batch-buffer-pool.js'
 import { BufferFullError } from './buffer-full-error.js'
 import { DeliveryTimeoutError } from './delivery-timeout-error.js'
@@ -49,12 +50,21 @@ const MAX_FREE_SMALL_BATCH_BYTES = 4 * 1024 * 1024
 export interface Transaction {
   send(record: ProducerRecord): Promise<RecordMetadata>
   sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]>
+  sendBatch(records: readonly ProducerRecord[], options: { metadata: true }): Promise<RecordMetadata[]>
+  sendBatch(records: readonly ProducerRecord[], options: { metadata: 'partitions' }): Promise<PartitionProduceResult[]>
+  sendBatch(records: readonly ProducerRecord[], options: { metadata: false }): Promise<void>
+  sendBatch(records: readonly ProducerRecord[], options?: SendBatchOptions): Promise<RecordMetadata[] | PartitionProduceResult[] | void>
   /** Commits these consumed offsets to the group if and only if the transaction commits (KIP-447). */
   sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void>
 }
 
 
 /** A record to send. Strings are encoded as UTF-8. */
+/** What `sendBatch` resolves with: each record's metadata (default), a summary per partition, or nothing. */
+export interface SendBatchOptions {
+  metadata?: boolean | 'partitions'
+}
+
 export interface ProducerRecord {
   topic: string
   key?: Uint8Array | string | null
@@ -283,11 +293,11 @@ export class Producer {
         sent.catch(() => {})
         return sent
       },
-      sendBatch: (records) => {
-        const sent = this.sendBatch(records)
+      sendBatch: ((records: readonly ProducerRecord[], options?: SendBatchOptions) => {
+        const sent = this.sendBatch(records, options)
         sent.catch(() => {})
         return sent
-      },
+      }) as Transaction['sendBatch'],
       sendOffsets: (offsets, group) => txn.sendOffsets(offsets, group),
     }
     let result: T
@@ -584,25 +594,37 @@ export class Producer {
   }
 
   /**
-   * Sends several records with one promise for the call (not one per record): resolves with their
-   * metadata in the same order once all are acknowledged, or rejects with the first failure (the
-   * other records are still sent, as with `send`). With `{ metadata: false }` it resolves with
-   * nothing and builds no metadata object at all. Records without a timestamp all get the time of
-   * the call.
+   * Sends several records with one promise for the call (not one per record): resolves once all
+   * are acknowledged, or rejects with the first failure (the other records are still sent, as with
+   * `send`). What it resolves with is `options.metadata`:
+   * - `true` (default): each record's metadata, in the order of `records`;
+   * - `'partitions'`: one summary per partition written to (first and last offset, record count),
+   *   sorted by topic and partition, built per acknowledged batch: no object per record;
+   * - `false`: nothing, and no metadata is built at all.
+   * Records without a timestamp all get the time of the call.
    */
   sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]>
   sendBatch(records: readonly ProducerRecord[], options: { metadata: true }): Promise<RecordMetadata[]>
+  sendBatch(records: readonly ProducerRecord[], options: { metadata: 'partitions' }): Promise<PartitionProduceResult[]>
   sendBatch(records: readonly ProducerRecord[], options: { metadata: false }): Promise<void>
-  sendBatch(records: readonly ProducerRecord[], options?: { metadata?: boolean }): Promise<RecordMetadata[] | void>
-  sendBatch(records: readonly ProducerRecord[], options: { metadata?: boolean } = {}): Promise<RecordMetadata[] | void> {
+  sendBatch(records: readonly ProducerRecord[], options?: SendBatchOptions): Promise<RecordMetadata[] | PartitionProduceResult[] | void>
+  sendBatch(records: readonly ProducerRecord[], options: SendBatchOptions = {}): Promise<RecordMetadata[] | PartitionProduceResult[] | void> {
     if (!Array.isArray(records)) return Promise.reject(new InvalidArgumentError('records', records, 'an array of records'))
+    if (options === null || typeof options !== 'object') return Promise.reject(new InvalidArgumentError('options', options, "an object { metadata?: true | false | 'partitions' }"))
+    const metadata = options.metadata ?? true
+    if (metadata !== true && metadata !== false && metadata !== 'partitions') {
+      return Promise.reject(new InvalidArgumentError('options.metadata', metadata, "true (each record's metadata), 'partitions' (one summary per partition) or false (none)"))
+    }
     const count = records.length
-    if (count === 0) return Promise.resolve(options.metadata === false ? undefined : [])
-    return new Promise<RecordMetadata[] | void>((resolve, reject) => {
-      const target = new BatchDelivery(count, options.metadata !== false, resolve, reject)
+    if (count === 0) return Promise.resolve(metadata === false ? undefined : [])
+    return new Promise<RecordMetadata[] | PartitionProduceResult[] | void>((resolve, reject) => {
+      const target: DeliveryTarget = metadata === 'partitions' ? new PartitionsDelivery(count, resolve, reject) : new BatchDelivery(count, metadata, resolve, reject)
+      // Only per-record metadata needs each record's place in the call. Without it every record
+      // gets slot 0, so a batch of a keyed call (every few records of it) keeps no slot array.
+      const slotted = metadata === true
       // Records without a timestamp get the time of the call: one clock read, not one per record.
       const now = Date.now()
-      for (let i = 0; i < count; i++) this.accept(records[i]!, true, target, i, now)
+      for (let i = 0; i < count; i++) this.accept(records[i]!, true, target, slotted ? i : 0, now)
       if (this.bufferedRecords === count && this.pendingHead === this.pending.length) this.endLinger()
     })
   }

@@ -11,7 +11,7 @@ import {
   decodeRecordBatchesSync,
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
-import { ConfigError, KafkaProtocolError } from '@kafkats/protocol'
+import { ConfigError, InvalidArgumentError, KafkaProtocolError } from '@kafkats/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ordersMetadata, ordersProduceAnswer } from './fake-brokers.test-data.js'
 import { Producer } from './producer.js'
@@ -185,5 +185,45 @@ describe('an awaited sendBatch that has the producer to itself does not wait out
       { broker: 1, batches: ['0:10'] },
       { broker: 2, batches: ['2:10,10'] },
     ])
+  })
+})
+
+describe("sendBatch with metadata: 'partitions' sums up each partition once per batch", () => {
+  it('first and last offset and record count per partition, sorted; a batch shared with another send counts only this call', async () => {
+    const { producer, requests } = await twoBrokers()
+    // orders-2's batch will hold this record first, then two of the call's: the per-record path.
+    const earlier = producer.send(small(2))
+    const call = producer.sendBatch([small(2), small(0), small(1), small(0), small(2)], { metadata: 'partitions' })
+    await producer.flush()
+    expect((await earlier).offset).toBe(0n)
+    expect(await call).toEqual([
+      { topic: 'orders', partition: 0, baseOffset: 0n, lastOffset: 1n, recordCount: 2, logStartOffset: 0n },
+      { topic: 'orders', partition: 1, baseOffset: 0n, lastOffset: 0n, recordCount: 1, logStartOffset: 0n },
+      { topic: 'orders', partition: 2, baseOffset: 1n, lastOffset: 2n, recordCount: 2, logStartOffset: 0n },
+    ])
+    expect(requests.flatMap((r) => r.batches).sort()).toEqual(['0:10,10', '1:10', '2:10,10,10'])
+  })
+
+  it('a partition whose records of the call filled several batches: one entry over all of them', async () => {
+    const { producer, requests } = await twoBrokers()
+    await producer.sendBatch([small(1)], { metadata: 'partitions' })
+    // Each 2,000-byte value fills a 1 KiB batch by itself: three batches of orders-1.
+    const summary = await producer.sendBatch([full(1), full(1), full(1)], { metadata: 'partitions' })
+    expect(summary).toEqual([{ topic: 'orders', partition: 1, baseOffset: 1n, lastOffset: 3n, recordCount: 3, logStartOffset: 0n }])
+    expect(requests.flatMap((r) => r.batches)).toEqual(['1:10', '1:2000', '1:2000', '1:2000'])
+    // The same as summing up the records' own metadata.
+    const perRecord = await producer.sendBatch([full(1), small(0), full(1)])
+    expect(perRecord.map((m) => `${m.partition}@${m.offset}`)).toEqual(['1@4', '0@0', '1@5'])
+  })
+
+  it('a wrong metadata option from plain JavaScript is a typed error naming it, and sends nothing', async () => {
+    const { producer, requests } = await twoBrokers()
+    const wrong = await producer.sendBatch([small(0)], { metadata: 'partition' } as never).catch((caught: unknown) => caught)
+    expect(wrong).toBeInstanceOf(InvalidArgumentError)
+    expect(String(wrong)).toMatch(/options\.metadata.*'partitions'/)
+    const notAnObject = await producer.sendBatch([small(0)], 'partitions' as never).catch((caught: unknown) => caught)
+    expect(String(notAnObject)).toMatch(/options/)
+    await producer.flush()
+    expect(requests).toEqual([])
   })
 })
