@@ -12,7 +12,7 @@
  * Method: one topic per value size (6 partitions, replication factor 3) is filled once by the
  * kafkats producer with exactly RECORDS records and kept (a later run reuses it when ListOffsets
  * still shows exactly RECORDS records). Each client then runs in its own child process, one after
- * another, in a different order each round (the list rotated by one): it starts reading the whole topic from the beginning; the timed window runs from the
+ * another, in a different order each round (balanced: each at each position and after each other client once, roundOrder): it starts reading the whole topic from the beginning; the timed window runs from the
  * first batch or record the application receives to the moment the last of RECORDS records has
  * been handed to it (so connecting, metadata and the group join of the group consumers are not
  * timed; they are reported as "setup").
@@ -44,7 +44,7 @@ import {
   spawnMeasured,
 } from './live-support.js'
 import { type EmptyChildResult, childRuntimeFromArgs, emptyChildMedian, nodeChildRssNote, prepareNodeChildren } from './node-children.js'
-import { type Peer, buildFranzGo, buildJava, FRANZ_GO_VERSION, loud, rotate, toolVersions } from './peers.js'
+import { type Peer, buildFranzGo, buildJava, FRANZ_GO_VERSION, loud, roundOrder, toolVersions } from './peers.js'
 import { type Summary, compatSection, targetsSection, writeCompatSection } from './targets.js'
 
 const PARTITIONS = 6
@@ -204,8 +204,8 @@ async function main(): Promise<void> {
 
   const runs: Run[] = []
   for (let round = 1; round <= ROUNDS; round++) {
-    // a different order each round (rotated by one): no client always reads first, right after the fill, or after the same client
-    const order = rotate(CLIENTS, round - 1)
+    // a different order each round, balanced: no client always reads first, right after the fill, or after the same client (roundOrder)
+    const order = roundOrder(CLIENTS, round)
     for (const size of SIZES) {
       if (children !== undefined) {
         try {
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
   for (const [client, peer] of Object.entries(peers)) if (peer.unavailable !== undefined) lines.push(`- **${client} DID NOT RUN** (cannot be built): ${peer.unavailable.split('\n')[0]}`)
   lines.push(`- Topics: ${prepared.join('; ')}`)
   lines.push(
-    `- Method: one topic per value size (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}), filled once by the kafkats producer with exactly ${fmt.int(RECORDS)} records (13-byte keys, record-like JSON values, uncompressed, batches of up to 1 MiB; ListOffsets — high watermark − log start — must show exactly that many) and read by every client, after one untimed read of the whole topic (${warmed.length === 0 ? 'skipped' : warmed.join('; ')}) so that no client pays for the brokers reading the log back into memory. Each client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel) and reads the whole topic from the beginning; the timed window runs from the first batch (kafkats, KafkaJS, @kafkats/kafkajs), poll (franz-go, Java) or message (@platformatic/kafka) handed to the application to the moment the ${fmt.int(RECORDS)}th record is, so connecting, metadata and the group join are not timed ("setup": from creating the consumer to the first record). "records read" must equal the high watermark count. The application only adds up key and value lengths. Every round runs every client once, **in a different order each round** (the client list rotated by one; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
+    `- Method: one topic per value size (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}), filled once by the kafkats producer with exactly ${fmt.int(RECORDS)} records (13-byte keys, record-like JSON values, uncompressed, batches of up to 1 MiB; ListOffsets — high watermark − log start — must show exactly that many) and read by every client, after one untimed read of the whole topic (${warmed.length === 0 ? 'skipped' : warmed.join('; ')}) so that no client pays for the brokers reading the log back into memory. Each client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel) and reads the whole topic from the beginning; the timed window runs from the first batch (kafkats, KafkaJS, @kafkats/kafkajs), poll (franz-go, Java) or message (@platformatic/kafka) handed to the application to the moment the ${fmt.int(RECORDS)}th record is, so connecting, metadata and the group join are not timed ("setup": from creating the consumer to the first record). "records read" must equal the high watermark count. The application only adds up key and value lengths. Every round runs every client once, **in a different order each round** (balanced: over as many rounds as clients, each client runs at each position once and right after each other client once, \`roundOrder\` in peers.ts; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
     `- records/s and MB/s: records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node \`process.cpuUsage()\`, Go \`getrusage(RUSAGE_SELF)\`, Java utime + stime of \`/proc/self/stat\` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ records. RSS: resident set when the first record arrived → the process's peak resident set over its whole life (\`VmHWM\` of \`/proc/self/status\` for every client, Node, Go and Java alike; not Node's \`process.resourceUsage().maxRSS\`, which on Linux carries the spawning parent's resident set into the child).${nodeChildRssNote(children)} Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.`,

@@ -8,8 +8,8 @@
  *   BENCH_RECORDS=100000 npm run bench:produce -w @kafkats/bench  (quick run, prints only)
  *   npm run bench:produce -w @kafkats/bench -- --sizes=100 --clients=kafkats,franz-go --in-flight=5 --profile
  *
- * Method: for each round, size and client (in a different order each round: the list rotated by
- * one), a fresh topic with 6 partitions and replication factor 3 is created; the client runs in its
+ * Method: for each round, size and client (in a different order each round, balanced for position
+ * and predecessor: roundOrder in peers.ts), a fresh topic with 6 partitions and replication factor 3 is created; the client runs in its
  * own process (a Node child, a Go binary or a JVM; one at a time, never in parallel), connects,
  * sends WARMUP records and waits for them (connections, metadata, producer id, JIT), then the timed
  * window sends RECORDS records and ends when the last one is acknowledged. Afterwards the parent
@@ -38,7 +38,7 @@ import {
   spawnMeasured,
 } from './live-support.js'
 import { type EmptyChildResult, childRuntimeFromArgs, emptyChildMedian, nodeChildRssNote, prepareNodeChildren } from './node-children.js'
-import { type Peer, buildFranzGo, buildJava, FRANZ_GO_VERSION, loud, rotate, toolVersions, writePayloadFiles } from './peers.js'
+import { type Peer, buildFranzGo, buildJava, FRANZ_GO_VERSION, loud, roundOrder, toolVersions, writePayloadFiles } from './peers.js'
 import {
   type ChildResult,
   type Client,
@@ -163,8 +163,8 @@ async function main(): Promise<void> {
   const runs: Run[] = []
   const startedAt = performance.now()
   for (let round = 1; round <= ROUNDS; round++) {
-    // a different order each round (rotated by one), so no client always runs first or right after the same one
-    const order = rotate(variants, round - 1)
+    // a different order each round, balanced: every client at every position, and right after every other client (roundOrder)
+    const order = roundOrder(variants, round)
     for (const size of SIZES) {
       if (children !== undefined) {
         try {
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
   )
   for (const [client, peer] of Object.entries(peers)) if (peer.unavailable !== undefined) lines.push(`- **${client} DID NOT RUN** (cannot be built): ${peer.unavailable.split('\n')[0]}`)
   lines.push(
-    `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}, leaders spread over the 3 brokers); the client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel), connects, sends ${fmt.int(WARMUP)} warm-up records and waits for them (connections, metadata, producer id, JIT), then sends ${fmt.int(RECORDS)} records, timed until the last acknowledgement. acks=all and idempotent for every client, no compression. Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct, so every client's default key partitioner spreads them over all partitions); values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct values, the same bytes for every client: files for the Go and Java peers), no headers. After each run, ListOffsets (high watermark − log start, summed over partitions) must show exactly ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} records; then the topic is deleted and the page cache's dirty pages are written to disk (\`sync\`, waited for), so no client's run pays for the previous one's disk write-back. Every round runs every client once, **in a different order each round** (the client list rotated by one; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
+    `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}, leaders spread over the 3 brokers); the client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel), connects, sends ${fmt.int(WARMUP)} warm-up records and waits for them (connections, metadata, producer id, JIT), then sends ${fmt.int(RECORDS)} records, timed until the last acknowledgement. acks=all and idempotent for every client, no compression. Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct, so every client's default key partitioner spreads them over all partitions); values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct values, the same bytes for every client: files for the Go and Java peers), no headers. After each run, ListOffsets (high watermark − log start, summed over partitions) must show exactly ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} records; then the topic is deleted and the page cache's dirty pages are written to disk (\`sync\`, waited for), so no client's run pays for the previous one's disk write-back. Every round runs every client once, **in a different order each round** (balanced: over as many rounds as clients, each client runs at each position once and right after each other client once, \`roundOrder\` in peers.ts; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
     `- records/s and MB/s: timed records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node \`process.cpuUsage()\`, Go \`getrusage(RUSAGE_SELF)\`, Java utime + stime of \`/proc/self/stat\` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ timed records. RSS: resident set when the timed window starts (libraries loaded, connected, warmed up) → the process's peak resident set over its whole life (\`VmHWM\` of \`/proc/self/status\` for every client, Node, Go and Java alike; not Node's \`process.resourceUsage().maxRSS\`, which on Linux carries the spawning parent's resident set into the child).${nodeChildRssNote(children)} Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.`,

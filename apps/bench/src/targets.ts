@@ -116,7 +116,7 @@ const COMPAT_HEADER = `# @kafkats/kafkajs: the cost of the KafkaJS API on kafkat
 Written by the produce and consume benches (apps/bench/src/produce.bench.ts, consume.bench.ts): each
 replaces its own section below with the @kafkats/kafkajs rows of its latest full run (or of a run
 of just the clients compared here, with \`--write-compat\`), next to
-kafkats (its own API) and KafkaJS 2.2.4 **from the same run** (same cluster, same rotated rounds;
+kafkats (its own API) and KafkaJS 2.2.4 **from the same run** (same cluster, same rounds in balanced orders;
 the machine is shared, so only numbers of one run compare). @kafkats/kafkajs and KafkaJS run the
 very same benchmark code (\`producer.send({ topic, acks, messages })\` in chunks of 5,000, 4 calls in
 flight; \`consumer.run({ eachBatch })\`); only the import line differs. When a run includes them, the
