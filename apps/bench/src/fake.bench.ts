@@ -34,7 +34,7 @@ import { FakeCluster } from '@kafkats/fake'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerRecord } from '@kafkats/producer-sink'
 import { clusterInfo, clusterStatus } from '@kafkats/testkit'
-import { brokerCpuSeconds } from './live-support.js'
+import { IDLE_JVM_SHARE, SETTLE_MAX_MS, SETTLE_WINDOW_MS, brokerCpuSeconds, settleBrokers as settle } from './live-support.js'
 
 const RECORDS = process.env.BENCH_RECORDS !== undefined ? Number(process.env.BENCH_RECORDS) : 100_000
 /**
@@ -72,24 +72,6 @@ interface Run {
   idleJvmCpuMs: number
   /** How long the run waited, before it started, for the JVMs to be idle (`settle`). */
   settleMs: number
-}
-
-/** JVMs below this share of one core are idle (three idle Kafka 4.3.1 JVMs measured 2–10% together). */
-const IDLE_JVM_SHARE = 0.2
-const SETTLE_WINDOW_MS = 250
-const SETTLE_MAX_MS = 15_000
-
-/** Waits until the real cluster's JVMs use less than IDLE_JVM_SHARE of a core over a window (at most SETTLE_MAX_MS); returns the wait. */
-async function settle(): Promise<number> {
-  const t0 = performance.now()
-  let last = brokerCpuSeconds()
-  while (performance.now() - t0 < SETTLE_MAX_MS) {
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS))
-    const now = brokerCpuSeconds()
-    if ((now - last) * 1000 < IDLE_JVM_SHARE * SETTLE_WINDOW_MS) break
-    last = now
-  }
-  return performance.now() - t0
 }
 
 const median = (values: number[]): number => {
@@ -162,7 +144,7 @@ async function roundTrip(backend: Backend, round: number, brokers: string[], set
 }
 
 /**
- * After `settle` this process has been idle for at least SETTLE_WINDOW_MS, and on this VM a core
+ * After `settle` (live-support.ts) this process has been idle for at least SETTLE_WINDOW_MS, and on this VM a core
  * that has idled runs the next tens of milliseconds measurably slower (fake-only runs, 9 rounds,
  * medians: back to back 84–93 ms; after a 500 ms sleep 100–119 ms, process CPU up by ~25%; after a
  * 500 ms busy wait 94–98 ms; after a 500 ms sleep and a 50 ms busy wait 100–101 ms). A user's test

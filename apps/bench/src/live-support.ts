@@ -42,6 +42,29 @@ export { KEY_COUNT, VALUE_COUNT, makePayloads, type Measured, Stopwatch, scenari
 
 let clusterNodeMarker: string | undefined
 
+/** The cluster's JVMs below this share of one core are idle (three idle Kafka 4.3.1 JVMs measured 2–10% together). */
+export const IDLE_JVM_SHARE = 0.2
+export const SETTLE_WINDOW_MS = 250
+export const SETTLE_MAX_MS = 15_000
+
+/**
+ * Waits until this cluster's Kafka JVMs use less than IDLE_JVM_SHARE of a core over a window (at
+ * most SETTLE_MAX_MS); returns the wait in ms. After a heavy run the brokers go on working
+ * (replication, deleting the topic, GC) on the cores the next client runs on.
+ */
+export async function settleBrokers(): Promise<number> {
+  const t0 = performance.now()
+  let last = brokerCpuSeconds()
+  while (performance.now() - t0 < SETTLE_MAX_MS) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS))
+    const now = brokerCpuSeconds()
+    if ((now - last) * 1000 < IDLE_JVM_SHARE * SETTLE_WINDOW_MS) break
+    last = now
+  }
+  return performance.now() - t0
+}
+
+
 /** CPU seconds (user + system) of this test cluster's Kafka JVMs (not other clusters' on the machine), to show what the brokers used during a run. */
 export function brokerCpuSeconds(): number {
   clusterNodeMarker ??= `kafkats.testkit.node=${clusterInfo().runDir}/`

@@ -27,6 +27,10 @@ import {
   RECORDS,
   VALUE_COUNT,
   bootstrapBrokers,
+  settleBrokers,
+  IDLE_JVM_SHARE,
+  SETTLE_MAX_MS,
+  SETTLE_WINDOW_MS,
   environmentLines,
   flag,
   flushWriteBack,
@@ -211,7 +215,13 @@ async function main(): Promise<void> {
         // The brokers' writes of this run go to disk now, not during the next client's run.
         const flushed = await flushWriteBack()
         process.stdout.write(`  write-back flushed: ${flushed.dirtyMiB === null ? '?' : fmt.int(flushed.dirtyMiB)} MiB dirty, sync ${fmt.s(flushed.seconds)} s\n`)
-        await sleep(3000) // let the brokers settle (replication, topic deletion) before the next client
+        // Let the brokers settle (replication, topic deletion, GC) before the next client: at least
+        // 3 s, then until their JVMs are idle. A fixed 3 s left the client after a heavy one
+        // slower (1 KiB, 8 balanced rounds: @kafkats/kafkajs 164k-187k records/s after kafkats'
+        // own row, 248k-264k after KafkaJS's light one).
+        await sleep(3000)
+        const settledMs = await settleBrokers()
+        process.stdout.write(`  brokers idle after 3 s + ${fmt.int(settledMs)} ms\n`)
       }
     }
   }
@@ -235,7 +245,7 @@ async function main(): Promise<void> {
   )
   for (const [client, peer] of Object.entries(peers)) if (peer.unavailable !== undefined) lines.push(`- **${client} DID NOT RUN** (cannot be built): ${peer.unavailable.split('\n')[0]}`)
   lines.push(
-    `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}, leaders spread over the 3 brokers); the client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel), connects, sends ${fmt.int(WARMUP)} warm-up records and waits for them (connections, metadata, producer id, JIT), then sends ${fmt.int(RECORDS)} records, timed until the last acknowledgement. acks=all and idempotent for every client, no compression. Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct, so every client's default key partitioner spreads them over all partitions); values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct values, the same bytes for every client: files for the Go and Java peers), no headers. After each run, ListOffsets (high watermark − log start, summed over partitions) must show exactly ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} records; then the topic is deleted and the page cache's dirty pages are written to disk (\`sync\`, waited for), so no client's run pays for the previous one's disk write-back. Every round runs every client once, **in a different order each round** (balanced: over as many rounds as clients, each client runs at each position once and right after each other client once, \`roundOrder\` in peers.ts; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
+    `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}, leaders spread over the 3 brokers); the client runs alone in its own process (a Node child, the franz-go binary or a JVM; one after another, never in parallel), connects, sends ${fmt.int(WARMUP)} warm-up records and waits for them (connections, metadata, producer id, JIT), then sends ${fmt.int(RECORDS)} records, timed until the last acknowledgement. acks=all and idempotent for every client, no compression. Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct, so every client's default key partitioner spreads them over all partitions); values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct values, the same bytes for every client: files for the Go and Java peers), no headers. After each run, ListOffsets (high watermark − log start, summed over partitions) must show exactly ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} records; then the topic is deleted, the page cache's dirty pages are written to disk (\`sync\`, waited for) and, after 3 s, the bench waits until the brokers' JVMs are idle (below ${IDLE_JVM_SHARE * 100}% of a core over ${SETTLE_WINDOW_MS} ms, at most ${SETTLE_MAX_MS / 1000} s), so no client's run pays for the previous one's disk write-back or broker work. Every round runs every client once, **in a different order each round** (balanced: over as many rounds as clients, each client runs at each position once and right after each other client once, \`roundOrder\` in peers.ts; "order" in the per-run table); the table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
     `- records/s and MB/s: timed records ÷ seconds; MB = 10^6 bytes of payload (key + value). Client CPU: user + system CPU time of the client's process over the timed window, measured inside that process — Node \`process.cpuUsage()\`, Go \`getrusage(RUSAGE_SELF)\`, Java utime + stime of \`/proc/self/stat\` (all threads: Go's runtime and GC, the JVM's JIT and GC). CPU µs/record: client CPU ÷ timed records. RSS: resident set when the timed window starts (libraries loaded, connected, warmed up) → the process's peak resident set over its whole life (\`VmHWM\` of \`/proc/self/status\` for every client, Node, Go and Java alike; not Node's \`process.resourceUsage().maxRSS\`, which on Linux carries the spawning parent's resident set into the child).${nodeChildRssNote(children)} Broker CPU: CPU seconds the three Kafka JVMs used while the client ran (setup included). Load: mean 1-minute load average sampled every second while the client ran.`,
