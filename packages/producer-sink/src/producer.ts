@@ -59,12 +59,12 @@ export interface Transaction {
 }
 
 
-/** A record to send. Strings are encoded as UTF-8. */
 /** What `sendBatch` resolves with: each record's metadata (default), a summary per partition, or nothing. */
 export interface SendBatchOptions {
   metadata?: boolean | 'partitions'
 }
 
+/** A record to send. Strings are encoded as UTF-8. */
 export interface ProducerRecord {
   topic: string
   key?: Uint8Array | string | null
