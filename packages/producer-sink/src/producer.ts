@@ -49,11 +49,8 @@ const MAX_FREE_SMALL_BATCH_BYTES = 4 * 1024 * 1024
 /** What `producer.transaction(fn)` hands to `fn`: sends and offsets that belong to the transaction. */
 export interface Transaction {
   send(record: ProducerRecord): Promise<RecordMetadata>
-  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]>
-  sendBatch(records: readonly ProducerRecord[], options: { metadata: true }): Promise<RecordMetadata[]>
-  sendBatch(records: readonly ProducerRecord[], options: { metadata: 'partitions' }): Promise<PartitionProduceResult[]>
-  sendBatch(records: readonly ProducerRecord[], options: { metadata: false }): Promise<void>
-  sendBatch(records: readonly ProducerRecord[], options?: SendBatchOptions): Promise<RecordMetadata[] | PartitionProduceResult[] | void>
+  /** As the producer's `sendBatch`, with the same `metadata` options. */
+  sendBatch: Producer['sendBatch']
   /** Commits these consumed offsets to the group if and only if the transaction commits (KIP-447). */
   sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void>
 }
