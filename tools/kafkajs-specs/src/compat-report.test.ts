@@ -59,6 +59,50 @@ describe('classify', () => {
   })
 })
 
+describe('classify: retried tests', () => {
+  const retriedBaseline: BaselineTest[] = [
+    { file: 'src/r.spec.js', fullName: 'R races its check', kafkajs: 'passed' },
+    { file: 'src/r.spec.js', fullName: 'R flaky neighbour', kafkajs: 'passed' },
+    { file: 'src/r.spec.js', fullName: 'R steady', kafkajs: 'passed' },
+  ]
+  const retriedReport: JestReport = {
+    success: true,
+    startTime: 1,
+    testResults: [
+      {
+        name: '/specs/src/r.spec.js',
+        assertionResults: [
+          { ancestorTitles: ['R'], title: 'races its check', status: 'passed', invocations: 2, retryReasons: ['Error: expected "2", received "-1"'] },
+          { ancestorTitles: ['R'], title: 'flaky neighbour', status: 'passed', invocations: 2, retryReasons: ['Error: timed out'] },
+          { ancestorTitles: ['R'], title: 'steady', status: 'passed', invocations: 1 },
+        ],
+      },
+    ],
+  }
+  const listed = [{ file: 'src/r.spec.js', fullName: 'R races its check', reason: 'reads the commit one poll after the throw' }]
+  const outcomes = classify(retriedBaseline, retriedReport, root, [], [], listed)
+  const byName = new Map(outcomes.map((test) => [test.fullName, test]))
+
+  it('a listed test that passed on its retry passed, and says so', () => {
+    expect(byName.get('R races its check')).toMatchObject({ outcome: { status: 'passed' }, retries: 1 })
+    expect(byName.get('R steady')).toMatchObject({ outcome: { status: 'passed' }, retries: 0 })
+  })
+
+  it('a test that is not listed and needed the retry failed, with the failure of its first run', () => {
+    expect(byName.get('R flaky neighbour')?.outcome).toEqual({
+      status: 'failed',
+      known: false,
+      why: 'passed only on a retry (not listed in retried-tests.json); first run: Error: timed out',
+    })
+  })
+
+  it('COMPAT.md marks the pass on a retry and lists the retried tests with why', () => {
+    const text = renderCompat(outcomes, { kafkaVersion: '4.3.1', date: '2026-12-05', retried: listed })
+    expect(text).toContain('| R races its check | passed on a retry | passed |  |')
+    expect(text).toContain('| src/r.spec.js > R races its check | 1 | reads the commit one poll after the throw |')
+  })
+})
+
 describe('passPercent', () => {
   it('rounds down, so 89.9% does not read as 90%', () => {
     expect(passPercent({ passed: 899, failed: 101, notApplicable: 0 })).toBe(89)

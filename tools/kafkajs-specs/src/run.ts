@@ -29,6 +29,7 @@ import {
   type BaselineTest,
   type JestReport,
   type KnownFailure,
+  type RetriedTest,
 } from './compat-report.js'
 import { NOT_APPLICABLE } from './not-applicable.js'
 
@@ -37,6 +38,7 @@ const require = createRequire(import.meta.url)
 const { specsDir, repoRoot } = require('../paths.cjs') as { specsDir: string; repoRoot: string }
 const baselineFile = join(toolDir, 'kafkajs-baseline.json')
 const knownFailuresFile = join(toolDir, 'known-failures.json')
+const retriedTestsFile = join(toolDir, 'retried-tests.json')
 const compatFile = join(repoRoot, 'packages', 'kafkajs', 'COMPAT.md')
 
 const { values, positionals } = parseArgs({
@@ -59,6 +61,7 @@ if (!existsSync(join(specsDir, 'src'))) {
 }
 
 const knownFailures = JSON.parse(readFileSync(knownFailuresFile, 'utf8')) as KnownFailure[]
+const retriedTests = JSON.parse(readFileSync(retriedTestsFile, 'utf8')) as RetriedTest[]
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
@@ -135,13 +138,15 @@ const unmatched = NOT_APPLICABLE.filter(
         (rule.fullName !== undefined ? test.fullName === rule.fullName : rule.prefix === undefined || test.fullName.startsWith(rule.prefix)),
     ),
 )
-if (unmatched.length > 0) {
+const unlisted = retriedTests.filter((entry) => !baseline.some((test) => test.file === entry.file && test.fullName === entry.fullName))
+for (const entry of unlisted) console.error(`kafkajs-specs: retried-tests.json names no baseline test: ${entry.file} > ${entry.fullName}`)
+if (unmatched.length > 0 || unlisted.length > 0) {
   for (const rule of unmatched) console.error(`kafkajs-specs: not-applicable rule matches no baseline test: ${rule.file} > ${rule.fullName ?? rule.prefix ?? '(file)'}`)
   process.exit(2)
 }
 // With path patterns only some files ran: judge only those.
 const selected = positionals.length === 0 ? baseline : baseline.filter((test) => positionals.some((pattern) => new RegExp(pattern).test(test.file)))
-const outcomes = classify(selected, report, specsDir, target === 'kafkats' ? NOT_APPLICABLE : [], target === 'kafkats' ? knownFailures : [])
+const outcomes = classify(selected, report, specsDir, target === 'kafkats' ? NOT_APPLICABLE : [], target === 'kafkats' ? knownFailures : [], retriedTests)
 const totals = totalsOf(outcomes)
 
 for (const test of outcomes) {
@@ -149,14 +154,18 @@ for (const test of outcomes) {
 }
 const stale = knownFailures.filter((entry) => outcomes.some((test) => test.file === entry.file && test.fullName === entry.fullName && test.outcome.status === 'passed'))
 for (const entry of stale) console.log(`  note: known failure now passes (remove it from known-failures.json if it keeps passing): ${entry.file} > ${entry.fullName}`)
+for (const test of outcomes) {
+  if (test.outcome.status === 'passed' && test.retries > 0) console.log(`  passed on a retry (retried-tests.json): ${test.file} > ${test.fullName}`)
+}
 const unknownFailures = outcomes.filter((test) => test.outcome.status === 'failed' && !test.outcome.known).length
+const passedOnRetry = outcomes.filter((test) => test.outcome.status === 'passed' && test.retries > 0).length
 console.log(
-  `kafkajs-specs (${target}): ${totals.passed} passed, ${totals.failed} failed (${totals.failed - unknownFailures} known), ${totals.notApplicable} not applicable; ${passPercent(totals)}% of applicable tests pass`,
+  `kafkajs-specs (${target}): ${totals.passed} passed${passedOnRetry > 0 ? ` (${passedOnRetry} on a retry)` : ''}, ${totals.failed} failed (${totals.failed - unknownFailures} known), ${totals.notApplicable} not applicable; ${passPercent(totals)}% of applicable tests pass`,
 )
 
 if (values.compat) {
   if (positionals.length > 0 || target !== 'kafkats') throw new Error('--compat needs a full run with --target=kafkats')
-  writeFileSync(compatFile, renderCompat(outcomes, { kafkaVersion: clusterInfo().kafkaVersion, date: new Date().toISOString().slice(0, 10) }))
+  writeFileSync(compatFile, renderCompat(outcomes, { kafkaVersion: clusterInfo().kafkaVersion, date: new Date().toISOString().slice(0, 10), retried: retriedTests }))
   console.log(`kafkajs-specs: wrote ${compatFile}`)
 }
 if (values.report !== undefined) {
