@@ -4,8 +4,8 @@
  * 2. a round trip of 100,000 records (100-byte values): create a topic (3 partitions, RF 3),
  *    `sendBatch` the records in chunks of 10,000 (each awaited, as a test would), then a direct
  *    consumer reads from the earliest offsets to the end, then the topic is deleted. Timed from
- *    CreateTopics to the last record consumed. Each round runs every backend once, in rotated
- *    order (so no backend always runs first), and records the load average before each run and
+ *    CreateTopics to the last record consumed. Each round runs every backend once, in a balanced
+ *    order (roundOrder: no backend always runs first or after the same one), and records the load average before each run and
  *    the CPU this process used. With the real cluster up, every run (fake or real) starts once the
  *    JVMs are idle again (`settle`): after a real round the brokers go on working for a while
  *    (deleting the topic, flushing, replicating), and on 2 cores a fake run started then measured
@@ -35,6 +35,7 @@ import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerRecord } from '@kafkats/producer-sink'
 import { clusterInfo, clusterStatus } from '@kafkats/testkit'
 import { IDLE_JVM_SHARE, SETTLE_MAX_MS, SETTLE_WINDOW_MS, brokerCpuSeconds, settleBrokers as settle } from './live-support.js'
+import { roundOrder } from './peers.js'
 
 const RECORDS = process.env.BENCH_RECORDS !== undefined ? Number(process.env.BENCH_RECORDS) : 100_000
 /**
@@ -192,8 +193,9 @@ async function main(): Promise<void> {
   const startedAt = Date.now()
   const loadAtStart = loadavg()
   for (let round = 0; round < ROUNDS; round++) {
-    // Rotated: round r starts with backend r mod n, so warm-up, GC state and machine load do not always favour the same one.
-    const order = backends.map((_, i) => backends[(round + i) % backends.length]!)
+    // Balanced (roundOrder): every backend at every position and right after every other one, so
+    // warm-up, GC state and what the previous run left behind do not always favour the same one.
+    const order = roundOrder(backends, round + 1)
     for (const backend of order) {
       const r = await run(backend, round + 1)
       runs.push(r)
@@ -230,7 +232,7 @@ async function main(): Promise<void> {
     '',
     `## Round trip of ${RECORDS.toLocaleString('en')} records`,
     '',
-    `What a test does: create a topic (3 partitions, replication factor 3), \`sendBatch\` ${RECORDS.toLocaleString('en')} records (100-byte values, keys \`key-0\`..\`key-999\`) in chunks of ${CHUNK.toLocaleString('en')}, each awaited, with kafkats's default producer (idempotent, acks=all, lingerMs 5), then a direct consumer reads from the earliest offsets until it has them all; timed from CreateTopics to the last record. ${ROUNDS} rounds, each running every backend once in rotated order; medians, the range of the totals, CPU of this process (client, plus the brokers when they run in-process) and the 1-minute load average before the runs. ${realReady ? `Every run starts once the real cluster's JVMs are idle (below ${IDLE_JVM_SHARE * 100}% of a core over ${SETTLE_WINDOW_MS} ms, waiting at most ${SETTLE_MAX_MS / 1000} s): after a real round they go on working (deleting the topic, flushing, replicating) on the same cores; "idle JVMs meanwhile" is the CPU they still used during each fake run. After that wait, and before every run, this process busy-waits ${WARM_UP_MS} ms: on this VM a core that has just idled runs the next tens of milliseconds slower, which a test suite running its tests back to back does not see (fake.bench.ts, \`WARM_UP_MS\`).` : ''}`,
+    `What a test does: create a topic (3 partitions, replication factor 3), \`sendBatch\` ${RECORDS.toLocaleString('en')} records (100-byte values, keys \`key-0\`..\`key-999\`) in chunks of ${CHUNK.toLocaleString('en')}, each awaited, with kafkats's default producer (idempotent, acks=all, lingerMs 5), then a direct consumer reads from the earliest offsets until it has them all; timed from CreateTopics to the last record. ${ROUNDS} rounds, each running every backend once, in a different order each round (balanced: every backend at every position and right after every other one equally often, \`roundOrder\` in peers.ts); medians, the range of the totals, CPU of this process (client, plus the brokers when they run in-process) and the 1-minute load average before the runs. ${realReady ? `Every run starts once the real cluster's JVMs are idle (below ${IDLE_JVM_SHARE * 100}% of a core over ${SETTLE_WINDOW_MS} ms, waiting at most ${SETTLE_MAX_MS / 1000} s): after a real round they go on working (deleting the topic, flushing, replicating) on the same cores; "idle JVMs meanwhile" is the CPU they still used during each fake run. After that wait, and before every run, this process busy-waits ${WARM_UP_MS} ms: on this VM a core that has just idled runs the next tens of milliseconds slower, which a test suite running its tests back to back does not see (fake.bench.ts, \`WARM_UP_MS\`).` : ''}`,
     '',
     '| backend | create ms | produce ms | consume ms | total ms | total range | process CPU ms | JVM CPU ms | all CPU ms | idle JVMs meanwhile, CPU ms | wait for idle JVMs before, ms | load before |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -40,6 +40,7 @@ import {
   sleep,
   spawnMeasured,
 } from './live-support.js'
+import { roundOrder } from './peers.js'
 
 const RECORDS_PER_TRANSACTION = 1000
 const PARTITIONS = 6
@@ -400,8 +401,8 @@ async function main(): Promise<void> {
   const runs: Run[] = []
   const startedAt = performance.now()
   for (let round = 1; round <= ROUNDS; round++) {
-    // a different order each round: rotate the client list by one
-    const order = CLIENTS.map((_, i) => CLIENTS[(i + round - 1) % CLIENTS.length]!)
+    // a different order each round, balanced: every client at every position and right after every other one (roundOrder)
+    const order = roundOrder(CLIENTS, round)
     for (const size of SIZES) {
       for (const [position, client] of order.entries()) {
         const peer = peers[client]
@@ -465,7 +466,7 @@ async function main(): Promise<void> {
   }
   if (java.unavailable !== undefined) lines.push('- **No run was verified**: the Java read_committed counter could not be built.')
   lines.push(
-    `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}); the client runs alone in its own process (Node, JVM or Go binary; one after another, never in parallel), initialises transactions, commits one warm-up transaction of ${fmt.int(WARMUP)} records (connections, metadata, producer id, JIT), then runs ${fmt.int(TRANSACTIONS)} transactions of ${fmt.int(RECORDS_PER_TRANSACTION)} records (${fmt.int(RECORDS)} records): begin, ${fmt.int(RECORDS_PER_TRANSACTION)} sends not awaited one by one, commit; timed until the last commit returns. The clients run in a different order each round (the list rotated by one). Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct), values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct), the same bytes for every client (files for the Java and Go peers); no compression, no headers. The table shows each client's median run (by records/s) and the range over the rounds.`,
+    `- Method: for each round, value size and client, a fresh topic (${PARTITIONS} partitions, replication factor ${REPLICATION_FACTOR}); the client runs alone in its own process (Node, JVM or Go binary; one after another, never in parallel), initialises transactions, commits one warm-up transaction of ${fmt.int(WARMUP)} records (connections, metadata, producer id, JIT), then runs ${fmt.int(TRANSACTIONS)} transactions of ${fmt.int(RECORDS_PER_TRANSACTION)} records (${fmt.int(RECORDS)} records): begin, ${fmt.int(RECORDS_PER_TRANSACTION)} sends not awaited one by one, commit; timed until the last commit returns. The clients run in a different order each round (balanced: every client at every position and right after every other client equally often, \`roundOrder\` in peers.ts). Keys: 13 bytes (\`user-00000042\`, ${fmt.int(KEY_COUNT)} distinct), values: record-like JSON (${fmt.int(VALUE_COUNT)} distinct), the same bytes for every client (files for the Java and Go peers); no compression, no headers. The table shows each client's median run (by records/s) and the range over the rounds.`,
   )
   lines.push(
     `- Verification after every run (exact): first the parent waits until no partition has an open transaction (ListOffsets: last stable offset = high watermark; EndTxn returns once the coordinator logged the commit, the markers follow), then Kafka's Java consumer with \`isolation.level=read_committed\` reads each partition from the beginning to its last stable offset and counts the records it is given; per partition this must equal the records expected there (murmur2 of the keys, as all three clients partition) — ${fmt.int(WARMUP)} + ${fmt.int(RECORDS)} in total. Then ListOffsets (high watermark − log start) per partition minus that count must equal the commit markers expected there (one control record per transaction that touched the partition; every transaction touches all ${PARTITIONS}: ${fmt.int(TRANSACTIONS + 1)} per partition). An aborted or duplicated batch, an extra or missing transaction would show as a difference.`,
