@@ -94,25 +94,3 @@ export function toolVersions(): string {
 export function loud(message: string): void {
   process.stderr.write(`\n!!!!!!!!!!\n!!! ${message.split('\n').join('\n!!! ')}\n!!!!!!!!!!\n\n`)
 }
-
-/**
- * The clients' order in round `round` (1-based): the rows of a Williams design (a Latin square
- * balanced for the client run just before). Over n rounds (2n for an odd number of clients) each
- * client runs at each position once and right after each other client once; then the rows repeat.
- * A rotation of the list kept every client's predecessor (bar the first of a round): with the
- * compat clients, @kafkats/kafkajs always ran right after KafkaJS, whose light load leaves the
- * brokers rested, and kafkats' `sendBatch` row always right after kafkats' busiest one.
- */
-export function roundOrder<T>(list: readonly T[], round: number): T[] {
-  const n = list.length
-  // First row 0, 1, n-1, 2, n-2, ...; row r adds r to each (mod n).
-  const first = [0]
-  for (let low = 1, high = n - 1; first.length < n; ) {
-    first.push(low++)
-    if (first.length < n) first.push(high--)
-  }
-  const rows = n % 2 === 0 ? n : 2 * n
-  const row = (round - 1) % rows
-  const order = first.map((i) => list[(i + row) % n]!)
-  return row >= n ? order.reverse() : order
-}
