@@ -52,5 +52,7 @@ expect.extend(
 // A spec that races its own check (retried-tests.json says which test and why) gets one retry for
 // its file: Jest's retryTimes works per file. src/run.ts then accepts a pass on the retry only for
 // the listed tests; any other test of the file that needed it counts as failed.
-const retriedFiles = new Set(require('./retried-tests.json').map((entry) => require('node:path').join(require('./paths.cjs').specsDir, entry.file)))
+const { join } = require('node:path')
+const { specsDir } = require('./paths.cjs')
+const retriedFiles = new Set(require('./retried-tests.json').map((entry) => join(specsDir, entry.file)))
 if (retriedFiles.has(expect.getState().testPath)) jest.retryTimes(1, { logErrorsBeforeRetry: true })
