@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { connect as tlsConnect } from 'node:tls'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clusterInfo, clusterStatus, nodePorts, portOpen, startCluster, startNode, stopNode } from './cluster.js'
+import { clusterInfo, clusterStatus, killNode, nodePorts, portOpen, startCluster, startNode, stopNode } from './cluster.js'
 
 const inCI = !!process.env['CI'] && process.env['CI'] !== 'false' && process.env['CI'] !== '0'
 const log = (m: string) => process.stderr.write(`[testkit] ${m}\n`)
@@ -33,6 +33,20 @@ afterAll(async () => {
   // leave the shared cluster complete even if the restart test failed half-way
   if (stoppedANode && !(await clusterStatus()).ready) await startCluster({ log })
 }, 180_000)
+
+/** What a TCP connect to 127.0.0.1:port meets: a listener, a refusal, or silence (a full accept queue of a dead listener). */
+function connectOutcome(port: number): Promise<'open' | 'refused' | 'no answer'> {
+  return new Promise((done) => {
+    const sock = connect({ port, host: '127.0.0.1' })
+    const finish = (outcome: 'open' | 'refused' | 'no answer') => {
+      sock.destroy()
+      done(outcome)
+    }
+    sock.setTimeout(1000, () => finish('no answer'))
+    sock.once('connect', () => finish('open'))
+    sock.once('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'no answer'))
+  })
+}
 
 /** ApiVersions v0 round-trip over a raw socket: returns the number of APIs the broker lists. */
 function apiVersionsCount(port: number): Promise<number> {
@@ -117,5 +131,17 @@ describe('test cluster', () => {
     expect(st.nodes.find((n) => n.id === 3)).toMatchObject({ alive: true, running: true, ready: true })
     expect(st.ready).toBe(true)
     expect(await apiVersionsCount(nodePorts(3).plaintext)).toBeGreaterThan(40)
+  }, 180_000)
+
+  // A SIGKILLed JVM keeps its listeners open until its last thread has exited, well after its
+  // main thread is a zombie; a restart in that window found the port taken (CI, Dec 2026).
+  it('kills node 3: when killNode returns its listeners refuse connections, and it restarts at once', async () => {
+    requireCluster()
+    stoppedANode = true
+    await killNode(3)
+    const ports = nodePorts(3)
+    expect([await connectOutcome(ports.plaintext), await connectOutcome(ports.controller)]).toEqual(['refused', 'refused'])
+    await startNode(3)
+    expect((await clusterStatus()).ready).toBe(true)
   }, 180_000)
 })

@@ -354,13 +354,31 @@ export function portOpen(port: number, host = HOST, timeoutMs = 1000): Promise<b
   })
 }
 
+/**
+ * A killed JVM whose main thread is already a zombie while its other threads are still exiting.
+ * Its sockets are still open: the threads share one file table, which the kernel closes only when
+ * the last of them has exited (after freeing the heap), so the node's listeners keep accepting for
+ * up to a second after SIGKILL, longer on a loaded machine. `isNodeProcess` already says no here.
+ */
+function stillExiting(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') return false
+    return readdirSync(`/proc/${pid}/task`).length > 1
+  } catch {
+    return false // gone, or no procfs
+  }
+}
+
+/** Waits until the JVM has exited completely: not running, and no thread left holding its sockets. */
 async function waitExit(pid: number, nodeDir: string, ms: number): Promise<boolean> {
+  const exited = () => !isNodeProcess(pid, nodeDir) && !stillExiting(pid)
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
-    if (!isNodeProcess(pid, nodeDir)) return true
-    await sleep(100)
+    if (exited()) return true
+    await sleep(20)
   }
-  return !isNodeProcess(pid, nodeDir)
+  return exited()
 }
 
 function logTail(file: string, lines = 40): string {
@@ -733,8 +751,7 @@ async function stopNodeProcess(ctx: Ctx, p: NodePaths, signal: 'SIGTERM' | 'SIGK
         await sleep(100)
       }
     }
-    await waitExit(pid, p.dir, 10_000)
-    if (isNodeProcess(pid, p.dir)) throw new Error(`node ${p.id} (pid ${pid}) did not exit`)
+    if (!(await waitExit(pid, p.dir, 10_000))) throw new Error(`node ${p.id} (pid ${pid}) did not exit`)
   }
   rmSync(p.pidFile, { force: true })
   rmSync(p.readyFile, { force: true })
