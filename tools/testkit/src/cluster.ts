@@ -862,7 +862,7 @@ export async function stopNode(id: number, options: StopOptions = {}): Promise<v
   ctx.log(`node ${id}: stopped`)
 }
 
-/** Crash one node: SIGKILL, wait until the process is gone. */
+/** Crash one node: SIGKILL, wait until the process is gone (every thread, so its ports refuse connections). */
 export async function killNode(id: number, options: ClusterOptions = {}): Promise<void> {
   checkNodeId(id)
   if (fakeBackendSelected()) return controlFakeNode('kill', id)
