@@ -355,30 +355,35 @@ export function portOpen(port: number, host = HOST, timeoutMs = 1000): Promise<b
 }
 
 /**
- * A killed JVM whose main thread is already a zombie while its other threads are still exiting.
- * Its sockets are still open: the threads share one file table, which the kernel closes only when
- * the last of them has exited (after freeing the heap), so the node's listeners keep accepting for
- * up to a second after SIGKILL, longer on a loaded machine. `isNodeProcess` already says no here.
+ * Whether the JVM that had `pid` has exited completely, every thread of it. A SIGKILLed JVM's
+ * sockets stay open until its last thread has exited: the threads share one file table, which the
+ * kernel closes only then (after freeing the heap). Meanwhile its main thread may still be running
+ * with its memory (and so its /proc cmdline) already gone, or be a zombie waiting for the others,
+ * and `isNodeProcess` says no to both; the node's listeners kept accepting for up to a second
+ * after SIGKILL here, longer under CI's load. So this asks the kernel about the pid itself: gone,
+ * or a zombie with no other thread left. (A pid reused by another process within the wait would
+ * count as not exited; `waitExit`'s deadline bounds that.)
  */
-function stillExiting(pid: number): boolean {
+function exitedCompletely(pid: number, nodeDir: string): boolean {
+  if (!existsSync('/proc/self/stat')) return !isNodeProcess(pid, nodeDir) // no procfs: the pid is all there is
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') return false
-    return readdirSync(`/proc/${pid}/task`).length > 1
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    if (state !== 'Z' && state !== 'X') return false
+    return readdirSync(`/proc/${pid}/task`).length <= 1
   } catch {
-    return false // gone, or no procfs
+    return true // gone (and reaped)
   }
 }
 
-/** Waits until the JVM has exited completely: not running, and no thread left holding its sockets. */
+/** Waits until the JVM has exited completely (`exitedCompletely`): no thread left holding its sockets. */
 async function waitExit(pid: number, nodeDir: string, ms: number): Promise<boolean> {
-  const exited = () => !isNodeProcess(pid, nodeDir) && !stillExiting(pid)
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
-    if (exited()) return true
+    if (exitedCompletely(pid, nodeDir)) return true
     await sleep(20)
   }
-  return exited()
+  return exitedCompletely(pid, nodeDir)
 }
 
 function logTail(file: string, lines = 40): string {
