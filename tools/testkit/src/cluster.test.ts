@@ -34,7 +34,7 @@ afterAll(async () => {
   if (stoppedANode && !(await clusterStatus()).ready) await startCluster({ log })
 }, 180_000)
 
-/** What a TCP connect to 127.0.0.1:port meets: a listener, a refusal, or silence (a full accept queue of a dead listener). */
+/** What a TCP connect to 127.0.0.1:port meets: a listener, a refusal, or anything else (no answer: e.g. the full accept queue of a listener nobody serves). */
 function connectOutcome(port: number): Promise<'open' | 'refused' | 'no answer'> {
   return new Promise((done) => {
     const sock = connect({ port, host: '127.0.0.1' })

@@ -359,9 +359,10 @@ export function portOpen(port: number, host = HOST, timeoutMs = 1000): Promise<b
  * sockets stay open until its last thread has exited: the threads share one file table, which the
  * kernel closes only then (after freeing the heap). Meanwhile its main thread may still be running
  * with its memory (and so its /proc cmdline) already gone, or be a zombie waiting for the others,
- * and `isNodeProcess` says no to both; the node's listeners kept accepting for up to a second
- * after SIGKILL here, longer under CI's load. So this asks the kernel about the pid itself: gone,
- * or a zombie with no other thread left. (A pid reused by another process within the wait would
+ * and `isNodeProcess` says no to both. Here the controller port still accepted 1.5-5 ms after
+ * SIGKILL with the main thread in either state; in CI a restart that came within that window found
+ * the port taken. So this asks the kernel about the pid itself: gone, or a zombie with no other
+ * thread left. (A pid reused by another process within the wait would
  * count as not exited; `waitExit`'s deadline bounds that.)
  */
 function exitedCompletely(pid: number, nodeDir: string): boolean {
