@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { connect as tlsConnect } from 'node:tls'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clusterInfo, clusterStatus, killNode, nodePorts, portOpen, startCluster, startNode, stopNode } from './cluster.js'
+import { clusterInfo, clusterStatus, killNode, nodePorts, portOpen, portOutcome, startCluster, startNode, stopNode } from './cluster.js'
 
 const inCI = !!process.env['CI'] && process.env['CI'] !== 'false' && process.env['CI'] !== '0'
 const log = (m: string) => process.stderr.write(`[testkit] ${m}\n`)
@@ -33,20 +33,6 @@ afterAll(async () => {
   // leave the shared cluster complete even if the restart test failed half-way
   if (stoppedANode && !(await clusterStatus()).ready) await startCluster({ log })
 }, 180_000)
-
-/** What a TCP connect to 127.0.0.1:port meets: a listener, a refusal, or anything else (no answer: e.g. the full accept queue of a listener nobody serves). */
-function connectOutcome(port: number): Promise<'open' | 'refused' | 'no answer'> {
-  return new Promise((done) => {
-    const sock = connect({ port, host: '127.0.0.1' })
-    const finish = (outcome: 'open' | 'refused' | 'no answer') => {
-      sock.destroy()
-      done(outcome)
-    }
-    sock.setTimeout(1000, () => finish('no answer'))
-    sock.once('connect', () => finish('open'))
-    sock.once('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'no answer'))
-  })
-}
 
 /** ApiVersions v0 round-trip over a raw socket: returns the number of APIs the broker lists. */
 function apiVersionsCount(port: number): Promise<number> {
@@ -140,7 +126,7 @@ describe('test cluster', () => {
     stoppedANode = true
     await killNode(3)
     const ports = nodePorts(3)
-    expect([await connectOutcome(ports.plaintext), await connectOutcome(ports.controller)]).toEqual(['refused', 'refused'])
+    expect([await portOutcome(ports.plaintext), await portOutcome(ports.controller)]).toEqual(['refused', 'refused'])
     await startNode(3)
     expect((await clusterStatus()).ready).toBe(true)
   }, 180_000)

@@ -316,13 +316,24 @@ function isNodeProcess(pid: number, nodeDir: string): boolean {
   if (!pidAlive(pid)) return false
   if (!existsSync('/proc/self/cmdline')) return true // no procfs: trust the pid file
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    if (state === 'Z' || state === 'X') return false
+    const state = processState(pid)
+    if (state === null || state === 'Z' || state === 'X') return false
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
     return cmdline.includes(`-Dkafkats.testkit.node=${nodeDir}`)
   } catch {
     return false
+  }
+}
+
+/** The pid's state letter in /proc/<pid>/stat (`R`, `S`, `Z`, ...), or null when it cannot be read (gone, or no procfs). */
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name in parentheses may hold spaces and parentheses: the state follows the last ')'.
+    const end = stat.lastIndexOf(')')
+    return stat.slice(end + 2, end + 3)
+  } catch {
+    return null
   }
 }
 
@@ -340,18 +351,26 @@ function livePid(p: NodePaths): number | null {
   return pid !== null && isNodeProcess(pid, p.dir) ? pid : null
 }
 
-/** True if something accepts TCP connections on 127.0.0.1:port. */
-export function portOpen(port: number, host = HOST, timeoutMs = 1000): Promise<boolean> {
+/** What a TCP connect meets: a listener, a refusal, or anything else (`no answer`: a timeout, e.g. the full accept queue of a listener nobody serves, or another error). */
+export type PortOutcome = 'open' | 'refused' | 'no answer'
+
+/** What a TCP connect to host:port (127.0.0.1 by default) meets within `timeoutMs`. */
+export function portOutcome(port: number, host = HOST, timeoutMs = 1000): Promise<PortOutcome> {
   return new Promise((done) => {
     const sock = connect({ port, host })
-    const finish = (ok: boolean) => {
+    const finish = (outcome: PortOutcome) => {
       sock.destroy()
-      done(ok)
+      done(outcome)
     }
-    sock.setTimeout(timeoutMs, () => finish(false))
-    sock.once('connect', () => finish(true))
-    sock.once('error', () => finish(false))
+    sock.setTimeout(timeoutMs, () => finish('no answer'))
+    sock.once('connect', () => finish('open'))
+    sock.once('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'no answer'))
   })
+}
+
+/** True if something accepts TCP connections on 127.0.0.1:port. */
+export async function portOpen(port: number, host = HOST, timeoutMs = 1000): Promise<boolean> {
+  return (await portOutcome(port, host, timeoutMs)) === 'open'
 }
 
 /**
@@ -367,13 +386,13 @@ export function portOpen(port: number, host = HOST, timeoutMs = 1000): Promise<b
  */
 function exitedCompletely(pid: number, nodeDir: string): boolean {
   if (!existsSync('/proc/self/stat')) return !isNodeProcess(pid, nodeDir) // no procfs: the pid is all there is
+  const state = processState(pid)
+  if (state === null) return true // gone (and reaped)
+  if (state !== 'Z' && state !== 'X') return false
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    if (state !== 'Z' && state !== 'X') return false
     return readdirSync(`/proc/${pid}/task`).length <= 1
   } catch {
-    return true // gone (and reaped)
+    return true // reaped meanwhile
   }
 }
 

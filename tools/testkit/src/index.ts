@@ -5,6 +5,8 @@ export {
   nodePorts,
   portOffset,
   portOpen,
+  portOutcome,
+  type PortOutcome,
   startCluster,
   startNode,
   stopCluster,
