@@ -165,14 +165,27 @@ export function portOffset(): number {
   return offset
 }
 
+/**
+ * Each node's first port (PLAINTEXT; the other listeners follow it) before the port offset. Node 3
+ * is not at 39092, as 19092 and 29092 would suggest: that lies inside Linux's ephemeral port range
+ * (32768-60999 by default), from which the kernel gives every outgoing connection its local port.
+ * While node 3 is down, any client connection (a test's, another broker's) may get one of its ports,
+ * and if that client closes first its socket stays in TIME_WAIT for 60 s, during which the node
+ * cannot bind the port again: a restart failed that way ("Socket server failed to bind to
+ * 127.0.0.1:39744: Address already in use"). Below 32768 no connection gets them.
+ */
+const NODE_BASE_PORTS: Readonly<Record<number, number>> = { 1: 19092, 2: 29092, 3: 30092 }
+
 export function nodePorts(id: number): NodePorts {
-  const base = id * 10000 + portOffset()
+  const first = NODE_BASE_PORTS[id]
+  if (first === undefined) throw new Error(`no node ${id}: the testkit cluster has nodes 1, 2 and 3`)
+  const base = first + portOffset()
   return {
-    plaintext: base + 9092,
-    controller: base + 9093,
-    saslPlaintext: base + 9094,
-    ssl: base + 9095,
-    saslSsl: base + 9096,
+    plaintext: base,
+    controller: base + 1,
+    saslPlaintext: base + 2,
+    ssl: base + 3,
+    saslSsl: base + 4,
   }
 }
 
@@ -470,10 +483,31 @@ function renderServerProperties(ctx: Ctx, p: NodePaths): void {
     .replaceAll('@ID@', String(p.id))
     .replaceAll('@DIR@', p.dir)
     .replaceAll('@CERTS@', join(ctx.runDir, 'certs'))
-    .replace(/127\.0\.0\.1:([1-3]909[2-6])\b/g, (_match, port: string) => `127.0.0.1:${Number(port) + portOffset()}`)
   mkdirSync(p.dataDir, { recursive: true })
   mkdirSync(join(p.dir, 'logs'), { recursive: true })
-  writeFileSync(p.props, text)
+  writeFileSync(p.props, fillPorts(text, p.id))
+}
+
+/** Fills the port placeholders of server.template.properties for node `id` from `nodePorts` (offset included). */
+export function fillPorts(text: string, id: number): string {
+  return text
+    .replace(/@(\d)_(PLAINTEXT|CONTROLLER|SASL_PLAINTEXT|SSL|SASL_SSL)_PORT@/g, (_match, node: string, listener: string) => String(listenerPort(Number(node), listener)))
+    .replace(/@(PLAINTEXT|CONTROLLER|SASL_PLAINTEXT|SSL|SASL_SSL)_PORT@/g, (_match, listener: string) => String(listenerPort(id, listener)))
+}
+
+/** The port of a listener (its name in server.template.properties) of node `id`, offset included. */
+function listenerPort(id: number, listener: string): number {
+  const ports = nodePorts(id)
+  const byListener: Record<string, number> = {
+    PLAINTEXT: ports.plaintext,
+    CONTROLLER: ports.controller,
+    SASL_PLAINTEXT: ports.saslPlaintext,
+    SSL: ports.ssl,
+    SASL_SSL: ports.saslSsl,
+  }
+  const port = byListener[listener]
+  if (port === undefined) throw new Error(`unknown listener ${listener} in server.template.properties`)
+  return port
 }
 
 function loggingArg(ctx: Ctx, tool: boolean): string {
