@@ -1,5 +1,5 @@
 import { batchFailedChannel } from './diagnostics.js'
-import { type CompressionCodec, InvalidArgumentError, RecordBatchBuilder, type RecordBatchBuilderOptions, type RecordInput, crc32c } from '@kafkats/protocol'
+import { type CompressionCodec, InvalidArgumentError, RecordBatchBuilder, type RecordBatchBuilderOptions, type RecordInput, crc32c, utf8Length } from '@kafkats/protocol'
 
 /** What `send` resolves with once the record is acknowledged. */
 export interface RecordMetadata {
@@ -153,7 +153,7 @@ export class ProducerBatch {
 
   /** Bytes a record adds to a batch (an estimate that errs on the large side). */
   static recordSize(record: RecordInput): number {
-    let size = RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+    let size = RECORD_OVERHEAD + fieldBytes(record.key ?? null) + fieldBytes(record.value)
     if (record.headers !== undefined) for (const header of record.headers) size += header.key.length * 3 + (header.value?.length ?? 0) + 10
     return size
   }
@@ -309,6 +309,11 @@ export class ProducerBatch {
     const count = this.count
     for (let i = 0; i < count; i++) this.targetAt(i).failed(this.slotAt(i), error)
   }
+}
+
+/** Bytes of a key or value in the batch: a string (short, see record-input.ts) counts its UTF-8 bytes. */
+function fieldBytes(field: Uint8Array | string | null): number {
+  return field === null ? 0 : typeof field === 'string' ? utf8Length(field) : field.length
 }
 
 /** The typed error for a record the batch encoder refused, naming the field when it can tell which. */

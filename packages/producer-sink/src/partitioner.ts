@@ -36,8 +36,12 @@ export class DefaultPartitioner {
     return this.partitionOf(record.topic, record.key, record.value, partitionCount, availablePartitions)
   }
 
-  /** `partition` with the record's fields as arguments: the producer's per-record path builds no record object for it. */
-  partitionOf(topic: string, key: Uint8Array | null, value: Uint8Array | null, partitionCount: number, availablePartitions: readonly number[]): number {
+  /**
+   * `partition` with the record's fields as arguments: the producer's per-record path builds no
+   * record object for it, and passes a short string key or value as the string (a key is hashed as
+   * its UTF-8 bytes, the same partition as for those bytes).
+   */
+  partitionOf(topic: string, key: Uint8Array | string | null, value: Uint8Array | string | null, partitionCount: number, availablePartitions: readonly number[]): number {
     if (key !== null) return murmur2Partition(key, partitionCount)
     let state = this.sticky.get(topic)
     if (state === undefined || state.bytes >= this.batchMaxBytes || state.partition >= partitionCount) {

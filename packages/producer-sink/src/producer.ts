@@ -20,7 +20,7 @@ import { producerIdChannel } from './diagnostics.js'
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js'
 import { DefaultPartitioner, type Partitioner } from './partitioner.js'
 import { ProducerClosedError } from './producer-closed-error.js'
-import { checkTopicName, toRecordInput } from './record-input.js'
+import { bytesOf, checkTopicName, toRecordInput } from './record-input.js'
 import { Sink, type SinkHost } from './sink.js'
 import { TransactionStateError } from './transaction-state-error.js'
 import type { TransactionState } from './transaction-state.js'
@@ -185,6 +185,13 @@ export class Producer {
    */
   private pendingUnreserved = 0
   private draining = false
+  /**
+   * The record count of a `sendBatch` call that held everything buffered when it returned but
+   * whose records still waited in `pending` (the producer's start, its topic's metadata): once
+   * `drainPending` has appended them, their linger ends as `endLinger` says, if the buffer still
+   * holds exactly that many records. -1: none.
+   */
+  private lingerEndsAfterDrain = -1
   /** Wakes `drainPending` when buffer space is released (or the producer closes). */
   private wakeForRoom: (() => void) | null = null
   private flushing = 0
@@ -550,6 +557,10 @@ export class Producer {
       this.pending.length = 0
       this.pendingHead = 0
       this.draining = false
+      // Another call's records arriving meanwhile (or acknowledged ones) change the count: then
+      // they linger, as on the fast path.
+      if (this.lingerEndsAfterDrain >= 0 && this.bufferedRecords === this.lingerEndsAfterDrain) this.endLinger()
+      this.lingerEndsAfterDrain = -1
       this.wakeFlushWaiters()
     }
   }
@@ -622,7 +633,12 @@ export class Producer {
       // Records without a timestamp get the time of the call: one clock read, not one per record.
       const now = Date.now()
       for (let i = 0; i < count; i++) this.accept(records[i]!, true, target, slotted ? i : 0, now)
-      if (this.bufferedRecords === count && this.pendingHead === this.pending.length) this.endLinger()
+      if (this.bufferedRecords === count && this.pendingUnreserved === 0) {
+        // Every record of the call has its space and nothing else is buffered. Appended already
+        // (the fast path): the linger ends now; still pending: once drainPending appended them.
+        if (this.pendingHead === this.pending.length) this.endLinger()
+        else this.lingerEndsAfterDrain = count
+      }
     })
   }
 
@@ -765,7 +781,7 @@ export class Producer {
     const chosen =
       this.defaultPartitioner !== null
         ? this.defaultPartitioner.partitionOf(topic.name, key, input.value, count, this.availablePartitions(topic))
-        : this.partitioner({ topic: topic.name, key, value: input.value }, count, this.availablePartitions(topic))
+        : this.partitioner({ topic: topic.name, key: bytesOf(key), value: bytesOf(input.value) }, count, this.availablePartitions(topic))
     if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
       throw new KafkaError(`the partitioner returned ${chosen} for a topic with ${count} partitions`, { errorName: 'INVALID_PARTITION' })
     }

@@ -21,8 +21,8 @@ export function toRecordInput(record: ProducerRecord, now?: number): RecordInput
   const topic = record.topic
   if (typeof topic !== 'string' || topic.length === 0) throw new InvalidArgumentError('record.topic', topic, 'a non-empty topic name')
   const value = record.value
-  let valueBytes: Uint8Array | null
-  if (typeof value === 'string') valueBytes = stringBytes(value)
+  let valueBytes: Uint8Array | string | null
+  if (typeof value === 'string') valueBytes = stringField(value)
   else if (value === null || value instanceof Uint8Array) valueBytes = value
   else if (value === undefined && 'messages' in record) {
     throw new InvalidArgumentError(
@@ -32,9 +32,9 @@ export function toRecordInput(record: ProducerRecord, now?: number): RecordInput
     )
   } else throw new InvalidArgumentError('record.value', value, `${BYTES} (encode objects and numbers yourself, e.g. JSON.stringify)`)
   const key = record.key
-  let keyBytes: Uint8Array | null
+  let keyBytes: Uint8Array | string | null
   if (key === undefined || key === null) keyBytes = null
-  else if (typeof key === 'string') keyBytes = stringBytes(key)
+  else if (typeof key === 'string') keyBytes = stringField(key)
   else if (key instanceof Uint8Array) keyBytes = key
   else throw new InvalidArgumentError('record.key', key, `${BYTES} (or undefined)`)
   const partition = record.partition
@@ -47,10 +47,30 @@ export function toRecordInput(record: ProducerRecord, now?: number): RecordInput
 }
 
 /**
- * Short strings (keys, small values) are encoded into a shared slab, as Node's Buffer pool does:
- * `TextEncoder.encode` gives every key its own ArrayBuffer with a separately allocated backing
- * store, which at 100-byte records was 10% of the producer's CPU plus the GC work of freeing them
- * (the fake round trip's profile). A slab stays alive while any record encoded into it does, so
+ * A string key or value up to this many UTF-16 units goes to the batch encoder as the string: it
+ * is written as UTF-8 straight into the batch, with no array of its own, no view and no copy. A
+ * longer one is written into the shared slab below (or, past 682 units, into an array of its own)
+ * and handed over as bytes: the encoder counts a string's UTF-8 bytes in JavaScript, and past 48
+ * units that count plus the write cost more than the slab's native `encodeInto` and the copy
+ * (apps/bench/results/string-fields.md: per record the string is 1.13-1.36x as fast up to 48
+ * ASCII units and 1.25-1.39x up to 32 Cyrillic ones, 0.81x at 64 ASCII units, 0.39x at 682).
+ */
+const STRING_FIELD_MAX_UNITS = 48
+
+function stringField(value: string): Uint8Array | string {
+  return value.length <= STRING_FIELD_MAX_UNITS ? value : stringBytes(value)
+}
+
+/** A key or value as bytes, for code that must see bytes (a custom partitioner): a string passed through is encoded now. */
+export function bytesOf(field: Uint8Array | string | null): Uint8Array | null {
+  return typeof field === 'string' ? encodeUtf8(field) : field
+}
+
+/**
+ * Header values, and keys and values past STRING_FIELD_MAX_UNITS, that are short strings are
+ * encoded into a shared slab, as Node's Buffer pool does: `TextEncoder.encode` gives every string
+ * its own ArrayBuffer with a separately allocated backing store, which at 100-byte records was 10%
+ * of the producer's CPU plus the GC work of freeing them (the fake round trip's profile). A slab stays alive while any record encoded into it does, so
  * only strings of at most `SLAB_STRING_MAX_UNITS` UTF-16 units use it: one retained record pins at
  * most `SLAB_BYTES`.
  */

@@ -9,11 +9,13 @@ import {
   ProduceApi,
   type ProduceRequest,
   decodeRecordBatchesSync,
+  murmur2Partition,
 } from '@kafkats/protocol'
 import { FakeBroker } from '@kafkats/testkit'
 import { ConfigError, InvalidArgumentError, KafkaProtocolError } from '@kafkats/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ordersMetadata, ordersProduceAnswer } from './fake-brokers.test-data.js'
+import type { Partitioner } from './partitioner.js'
 import { Producer } from './producer.js'
 
 /** Far longer than any test here waits: a batch that goes out went because of its broker, not its own timer. */
@@ -33,7 +35,11 @@ interface SeenRequest {
   batches: string[]
 }
 
-async function twoBrokers(options: { requestMaxBytes?: number; lingerMs?: number; inFlightMaxRequestsPerBroker?: number } = {}): Promise<{ producer: Producer; requests: SeenRequest[] }> {
+/** `started: false`: the producer is not started first, so the first records wait in its pending queue for the producer id. */
+async function twoBrokers(
+  options: { requestMaxBytes?: number; lingerMs?: number; inFlightMaxRequestsPerBroker?: number; partitioner?: Partitioner } = {},
+  { started = true }: { started?: boolean } = {},
+): Promise<{ producer: Producer; requests: SeenRequest[] }> {
   const brokers = [await FakeBroker.start(), await FakeBroker.start()]
   const requests: SeenRequest[] = []
   const nextOffset = new Map<number, bigint>()
@@ -63,7 +69,7 @@ async function twoBrokers(options: { requestMaxBytes?: number; lingerMs?: number
     pool.close()
   })
   cleanups.push(() => producer.close())
-  await producer.ready()
+  if (started) await producer.ready()
   return { producer, requests }
 }
 
@@ -171,6 +177,33 @@ describe('an awaited sendBatch that has the producer to itself does not wait out
     ])
   })
 
+  it('the first call, made before the producer started (its records wait for the producer id): its batches go once appended', async () => {
+    const { producer, requests } = await twoBrokers({}, { started: false })
+    const started = Date.now()
+    const acks = await producer.sendBatch([small(0), small(1), small(2)])
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(acks.map((m) => `${m.partition}@${m.offset}`)).toEqual(['0@0', '1@0', '2@0'])
+    expect(requests.sort((a, b) => a.broker - b.broker)).toEqual([
+      { broker: 1, batches: ['0:10', '1:10'] },
+      { broker: 2, batches: ['2:10'] },
+    ])
+  })
+
+  it('two calls made before the producer started: their records linger together, as on the fast path', async () => {
+    const { producer, requests } = await twoBrokers({}, { started: false })
+    const first = producer.sendBatch([small(0), small(2)])
+    const second = producer.sendBatch([small(2)])
+    await settleMs(200)
+    expect(requests).toEqual([])
+    await producer.flush()
+    expect((await first).map((m) => `${m.partition}@${m.offset}`)).toEqual(['0@0', '2@0'])
+    expect((await second).map((m) => `${m.partition}@${m.offset}`)).toEqual(['2@1'])
+    expect(requests.sort((a, b) => a.broker - b.broker)).toEqual([
+      { broker: 1, batches: ['0:10'] },
+      { broker: 2, batches: ['2:10,10'] },
+    ])
+  })
+
   it('beside records of another call still buffered: its batches linger with theirs, so they can batch together', async () => {
     const { producer, requests } = await twoBrokers()
     const earlier = producer.send(small(2))
@@ -185,6 +218,31 @@ describe('an awaited sendBatch that has the producer to itself does not wait out
       { broker: 1, batches: ['0:10'] },
       { broker: 2, batches: ['2:10,10'] },
     ])
+  })
+})
+
+describe('partitioning a string key: the partition of its UTF-8 bytes', () => {
+  it('the default partitioner puts a string key where the same key as bytes goes (murmur2, as Java)', async () => {
+    const { producer } = await twoBrokers({ lingerMs: 0 })
+    const keys = ['abc', 'kafka', 'ключ-7', '鍵🔑', 'k'.repeat(700)]
+    const asStrings = await producer.sendBatch(keys.map((key) => ({ topic: 'orders', key, value: 'v' })))
+    const asBytes = await producer.sendBatch(keys.map((key) => ({ topic: 'orders', key: new TextEncoder().encode(key), value: 'v' })))
+    expect(asStrings.map((m) => m.partition)).toEqual(asBytes.map((m) => m.partition))
+    expect(asStrings.map((m) => m.partition)).toEqual(keys.map((key) => murmur2Partition(new TextEncoder().encode(key), 3)))
+  })
+
+  it('a custom partitioner sees a string key and value as their bytes', async () => {
+    const seen: Array<[Uint8Array | null, Uint8Array | null]> = []
+    const { producer } = await twoBrokers({
+      lingerMs: 0,
+      partitioner: (record) => {
+        seen.push([record.key, record.value])
+        return 1
+      },
+    })
+    const [ack] = await producer.sendBatch([{ topic: 'orders', key: 'ключ', value: 'значение' }])
+    expect(ack!.partition).toBe(1)
+    expect(seen).toEqual([[new TextEncoder().encode('ключ'), new TextEncoder().encode('значение')]])
   })
 })
 

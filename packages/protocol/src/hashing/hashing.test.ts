@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crc32, crc32Implementation, forcePortableCrc32 } from './crc32.js'
 import { crc32c, crc32cImplementation, forcePortableCrc32c } from './crc32c.js'
-import { murmur2, murmur2Partition, toPositive } from './murmur2.js'
+import { murmur2, murmur2Partition, murmur2Utf8, toPositive } from './murmur2.js'
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text)
 
@@ -174,5 +174,20 @@ describe('murmur2 (Java client compatible)', () => {
     // toPositive is not Math.abs: -1 -> 0x7fffffff
     expect(toPositive(-1)).toBe(0x7fffffff)
     expect(() => murmur2Partition(ascii('k'), 0)).toThrow()
+  })
+
+  it('hashes a range of an array, and a string key as its UTF-8 bytes (what Java\'s StringSerializer sends)', () => {
+    for (const [key, expected] of [...javaUtilsTest, ...librdkafka]) {
+      expect(murmur2Utf8(key)).toBe(expected | 0)
+      expect(murmur2Partition(key, 7)).toBe(toPositive(expected) % 7)
+      const padded = ascii(`xy${key}z`)
+      expect(murmur2(padded, 2, 2 + key.length)).toBe(expected | 0)
+    }
+    // Beyond ASCII, beyond the hand-written short-string path (> 48 units), and past the first scratch size.
+    const utf8 = new TextEncoder()
+    for (const key of ['ключ-1', 'κλειδί', '鍵🔑', 'a\ud800b', 'é'.repeat(49), '🔑'.repeat(300), 'x'.repeat(1000)]) {
+      expect(murmur2Utf8(key)).toBe(murmur2(utf8.encode(key)))
+      expect(murmur2Partition(key, 12)).toBe(murmur2Partition(utf8.encode(key), 12))
+    }
   })
 })

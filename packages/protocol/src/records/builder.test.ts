@@ -27,6 +27,21 @@ function build(records: readonly RecordInput[], options: ConstructorParameters<t
 }
 
 describe('RecordBatchBuilder', () => {
+  it('writes a string key or value as its UTF-8 bytes: the same batch as with the bytes (both encoders)', () => {
+    // ASCII, multi-byte, a surrogate pair, a lone surrogate (U+FFFD, as TextEncoder), empty, and past the 48-unit hand-written path.
+    const texts = ['k-1', 'ключ', '鍵🔑', 'a\ud800b', '', 'é'.repeat(49), 'v'.repeat(700)]
+    const asStrings: RecordInput[] = texts.map((text, i) => ({ key: text, value: i % 2 === 0 ? texts[(i + 1) % texts.length]! : null }))
+    const asBytes: RecordInput[] = asStrings.map((record) => ({ key: utf8(record.key as string), value: record.value === null ? null : utf8(record.value as string) }))
+    const expected = Buffer.from(encodeRecordBatchSync(asBytes, { ...HEADER, now: NOW })).toString('hex')
+    expect(Buffer.from(encodeRecordBatchSync(asStrings, { ...HEADER, now: NOW })).toString('hex')).toBe(expected)
+    expect(Buffer.from(build(asStrings).finish(HEADER)).toString('hex')).toBe(expected)
+    // mixed in one batch: strings, bytes and null side by side
+    const mixed = asStrings.map((record, i) => (i % 3 === 0 ? asBytes[i]! : record))
+    expect(Buffer.from(build(mixed).finish(HEADER)).toString('hex')).toBe(expected)
+    const decoded = decodeRecordBatchesSync(build(asStrings).finish(HEADER)).batches[0]!.records
+    expect(decoded.map((record) => new TextDecoder().decode(record.key!))).toEqual(texts.map((text) => new TextDecoder().decode(utf8(text))))
+  })
+
   it.each<[CompressionCodec, number]>([
     ['none', 1],
     ['none', 300],
@@ -153,10 +168,10 @@ describe('RecordBatchBuilder', () => {
     it.each<[string, unknown, RegExp]>([
       ['a number', 42, /record must be a record object.*42 \(number\)/],
       ['null', null, /record must be a record object.*null/],
-      ['a number value', { value: 42 }, /record\.value must be a Uint8Array or null, got 42 \(number\)/],
-      ['a string value', { value: 'text' }, /record\.value must be a Uint8Array or null, got "text" \(string\)/],
-      ['no value', { key: utf8('k') }, /record\.value must be a Uint8Array or null, got undefined/],
-      ['a string key', { key: 'k', value: null }, /record\.key must be a Uint8Array or null \(or undefined\), got "k" \(string\)/],
+      ['a number value', { value: 42 }, /record\.value must be a Uint8Array, a string or null, got 42 \(number\)/],
+      ['an object value', { value: { text: 'x' } }, /record\.value must be a Uint8Array, a string or null, got/],
+      ['no value', { key: utf8('k') }, /record\.value must be a Uint8Array, a string or null, got undefined/],
+      ['a number key', { key: 7, value: null }, /record\.key must be a Uint8Array, a string or null \(or undefined\), got 7 \(number\)/],
       ['headers as an object', { value: null, headers: { a: utf8('1') } }, /record\.headers must be an array/],
       ['a header without a string key', { value: null, headers: [{ key: 1, value: null }] }, /record\.headers\[0\]\.key must be a string, got 1 \(number\)/],
       ['a header with a string value', { value: null, headers: [{ key: 'a', value: 'x' }] }, /record\.headers\[0\]\.value must be a Uint8Array or null/],
@@ -189,7 +204,7 @@ describe('RecordBatchBuilder', () => {
     it('encodeRecordBatchSync names the record by its index', () => {
       const records = [...mixedRecords(3), loose({ value: 42 })]
       expect(() => encodeRecordBatchSync(records, { now: NOW })).toThrow(EncodeError)
-      expect(() => encodeRecordBatchSync(records, { now: NOW })).toThrow(/records\[3\]\.value must be a Uint8Array or null, got 42 \(number\)/)
+      expect(() => encodeRecordBatchSync(records, { now: NOW })).toThrow(/records\[3\]\.value must be a Uint8Array, a string or null, got 42 \(number\)/)
       expect(() => encodeRecordBatchSync([loose(undefined)], { now: NOW })).toThrow(/records\[0\] must be a record object/)
       expect(() => encodeRecordBatchSync([{ value: null }], { now: loose('now') })).toThrow(/options\.now must be milliseconds/)
     })

@@ -14,9 +14,10 @@ const INT64_MAX = (1n << 63n) - 1n
 
 /** A record to write. `timestamp` defaults to the time of the `encodeRecordBatch` call. */
 export interface RecordInput {
-  key?: Uint8Array | null
-  /** `null` writes a tombstone. */
-  value: Uint8Array | null
+  /** A string is written as its UTF-8 bytes (lone surrogates as U+FFFD, as `TextEncoder` writes them). */
+  key?: Uint8Array | string | null
+  /** `null` writes a tombstone; a string is written as its UTF-8 bytes. */
+  value: Uint8Array | string | null
   headers?: readonly RecordHeader[]
   /** Milliseconds since the epoch. */
   timestamp?: bigint | number
@@ -96,21 +97,26 @@ export function encodeRecordBatchSync(records: readonly RecordInput[], options: 
     const headers = record.headers
     if (headers !== undefined && !Array.isArray(headers)) throw badRecord(record, `records[${i}]`)
     const headerCount = headers === undefined ? 0 : headers.length
-    if (scratch.length < slot + 2 + headerCount) scratch = growScratch(slot + 2 + headerCount)
+    if (scratch.length < slot + 3 + headerCount) scratch = growScratch(slot + 3 + headerCount)
     const key = record.key ?? null
     const value = record.value
-    if ((value !== null && !(value instanceof Uint8Array)) || (key !== null && !(key instanceof Uint8Array))) throw badRecord(record, `records[${i}]`)
+    if (!isField(value) || !isField(key)) throw badRecord(record, `records[${i}]`)
+    const keyLength = fieldLength(key)
+    const valueLength = fieldLength(value)
     let size = 1 + varlongSize(timestamp - baseTimestamp) + varintSize(i)
-    size += key === null ? 1 : varintSize(key.length) + key.length
-    size += value === null ? 1 : varintSize(value.length) + value.length
+    size += keyLength < 0 ? 1 : varintSize(keyLength) + keyLength
+    size += valueLength < 0 ? 1 : varintSize(valueLength) + valueLength
     size += varintSize(headerCount)
-    const recordSlot = slot++
+    const recordSlot = slot
+    scratch[slot + 1] = keyLength
+    scratch[slot + 2] = valueLength
+    slot += 3
     for (let h = 0; h < headerCount; h++) {
       const header = (headers as readonly RecordHeader[])[h] as RecordHeader
       if (!isHeader(header)) throw badRecord(record, `records[${i}]`)
-      const keyLength = utf8Length(header.key)
-      scratch[slot++] = keyLength
-      size += varintSize(keyLength) + keyLength
+      const headerKeyLength = utf8Length(header.key)
+      scratch[slot++] = headerKeyLength
+      size += varintSize(headerKeyLength) + headerKeyLength
       size += header.value === null ? 1 : varintSize(header.value.length) + header.value.length
     }
     scratch[recordSlot] = size
@@ -125,13 +131,13 @@ export function encodeRecordBatchSync(records: readonly RecordInput[], options: 
   for (let i = 0; i < count; i++) {
     const record = records[i] as RecordInput
     const timestamp = record.timestamp === undefined ? now : timestampOf(record.timestamp, now)
-    position = putUvarint(recordsBuffer, position, zigzag32(scratch[slot++] as number))
+    position = putUvarint(recordsBuffer, position, zigzag32(scratch[slot] as number))
     recordsBuffer[position++] = 0 // attributes
     position = putVarlong(recordsBuffer, position, timestamp - baseTimestamp)
     position = putUvarint(recordsBuffer, position, zigzag32(i))
-    const key = record.key ?? null
-    position = putBytes(recordsBuffer, position, key)
-    position = putBytes(recordsBuffer, position, record.value)
+    position = putField(recordsBuffer, position, record.key ?? null, scratch[slot + 1] as number)
+    position = putField(recordsBuffer, position, record.value, scratch[slot + 2] as number)
+    slot += 3
     const headers = record.headers
     const headerCount = headers === undefined ? 0 : headers.length
     position = putUvarint(recordsBuffer, position, zigzag32(headerCount))
@@ -339,10 +345,11 @@ function isHeader(header: unknown): header is RecordHeader {
  */
 function badRecord(record: unknown, where: string): EncodeError {
   const expected = 'a Uint8Array or null'
+  const field = 'a Uint8Array, a string or null'
   if (typeof record !== 'object' || record === null) return new EncodeError(`${where} must be a record object { value, key?, headers?, timestamp? }, got ${describeValue(record)}`)
   const { key, value, headers } = record as { key?: unknown; value?: unknown; headers?: unknown }
-  if (value !== null && !(value instanceof Uint8Array)) return new EncodeError(`${where}.value must be ${expected}, got ${describeValue(value)}`)
-  if (key !== undefined && key !== null && !(key instanceof Uint8Array)) return new EncodeError(`${where}.key must be ${expected} (or undefined), got ${describeValue(key)}`)
+  if (!isField(value)) return new EncodeError(`${where}.value must be ${field}, got ${describeValue(value)}`)
+  if (key !== undefined && !isField(key)) return new EncodeError(`${where}.key must be ${field} (or undefined), got ${describeValue(key)}`)
   if (headers !== undefined && !Array.isArray(headers)) return new EncodeError(`${where}.headers must be an array of { key: string, value: Uint8Array | null }, got ${describeValue(headers)}`)
   const list = (headers ?? []) as unknown[]
   for (let h = 0; h < list.length; h++) {
@@ -424,6 +431,26 @@ function putVarlong(out: Uint8Array, position: number, value: number): number {
   }
   out[position++] = zigzag
   return position
+}
+
+/** A record's key or value as RecordInput takes it: bytes, a string (written as UTF-8) or null. */
+function isField(field: unknown): field is Uint8Array | string | null {
+  return field === null || typeof field === 'string' || field instanceof Uint8Array
+}
+
+/** Bytes a key or value takes on the wire (a string's UTF-8 length); -1 for null. */
+function fieldLength(field: Uint8Array | string | null): number {
+  return field === null ? -1 : typeof field === 'string' ? utf8Length(field) : field.length
+}
+
+/**
+ * Writes a key or value of `length` bytes (its `fieldLength`). A string is written straight into
+ * the batch: no array of its own first, no copy of one.
+ */
+function putField(out: Uint8Array, position: number, field: Uint8Array | string | null, length: number): number {
+  if (typeof field !== 'string') return putBytes(out, position, field)
+  position = putUvarint(out, position, zigzag32(length))
+  return position + writeUtf8(out, position, field)
 }
 
 function putBytes(out: Uint8Array, position: number, value: Uint8Array | null): number {
@@ -534,22 +561,24 @@ export class RecordBatchBuilder {
     const key = record.key ?? null
     const value = record.value
     const headers = record.headers
-    if ((value !== null && !(value instanceof Uint8Array)) || (key !== null && !(key instanceof Uint8Array)) || (headers !== undefined && !Array.isArray(headers))) {
+    if (!isField(value) || !isField(key) || (headers !== undefined && !Array.isArray(headers))) {
       throw badRecord(record, 'record')
     }
     const headerCount = headers === undefined ? 0 : headers.length
     let scratch = sizeScratch
     if (scratch.length < headerCount) scratch = growScratch(headerCount)
+    const keyLength = fieldLength(key)
+    const valueLength = fieldLength(value)
     let size = 1 + varlongSize(timestamp - baseTimestamp) + varintSize(index)
-    size += key === null ? 1 : varintSize(key.length) + key.length
-    size += value === null ? 1 : varintSize(value.length) + value.length
+    size += keyLength < 0 ? 1 : varintSize(keyLength) + keyLength
+    size += valueLength < 0 ? 1 : varintSize(valueLength) + valueLength
     size += varintSize(headerCount)
     for (let h = 0; h < headerCount; h++) {
       const header = (headers as readonly RecordHeader[])[h] as RecordHeader
       if (!isHeader(header)) throw badRecord(record, 'record')
-      const keyLength = utf8Length(header.key)
-      scratch[h] = keyLength
-      size += varintSize(keyLength) + keyLength
+      const headerKeyLength = utf8Length(header.key)
+      scratch[h] = headerKeyLength
+      size += varintSize(headerKeyLength) + headerKeyLength
       size += header.value === null ? 1 : varintSize(header.value.length) + header.value.length
     }
     let position = this.position
@@ -560,8 +589,8 @@ export class RecordBatchBuilder {
     out[position++] = 0 // attributes
     position = putVarlong(out, position, timestamp - baseTimestamp)
     position = putUvarint(out, position, zigzag32(index))
-    position = putBytes(out, position, key)
-    position = putBytes(out, position, value)
+    position = putField(out, position, key, keyLength)
+    position = putField(out, position, value, valueLength)
     position = putUvarint(out, position, zigzag32(headerCount))
     for (let h = 0; h < headerCount; h++) {
       const header = (headers as readonly RecordHeader[])[h] as RecordHeader

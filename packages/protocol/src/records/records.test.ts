@@ -22,7 +22,8 @@ import {
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+|\/\/[^\n]*/g, ''), 'hex'))
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-const text = (bytes: Uint8Array | null): string | null => (bytes === null ? null : new TextDecoder().decode(bytes))
+/** Bytes (or a RecordInput's string key or value) as text. */
+const text = (bytes: Uint8Array | string | null): string | null => (bytes === null || typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes))
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
 /** Independent bit-by-bit CRC (no tables) for hand-written fixtures: CRC-32C or zlib CRC-32. */
@@ -265,7 +266,10 @@ describe('encode / decode round trips', () => {
 })
 
 describe('record views and headers (the hot loop of consuming)', () => {
-  const same = (a: Uint8Array | null, b: Uint8Array | null): boolean => (a === null || b === null ? a === b : Buffer.compare(a, b) === 0)
+  const same = (a: Uint8Array | null, input: Uint8Array | string | null): boolean => {
+    const b = typeof input === 'string' ? new TextEncoder().encode(input) : input
+    return a === null || b === null ? a === b : Buffer.compare(a, b) === 0
+  }
 
   it('reads every varint width of the record fields: lengths, offset and timestamp deltas of 1, 2, 3 and more bytes', () => {
     // zigzag varint widths change at 64 (1 → 2 bytes), 8,192 (2 → 3) and 1,048,576 (3 → 4)
