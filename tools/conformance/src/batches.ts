@@ -41,7 +41,11 @@ interface BatchCase {
   expected: Canonical
 }
 
-const b64 = (bytes: Uint8Array | null): string | null => (bytes === null ? null : Buffer.from(bytes).toString('base64'))
+/** Base64 of a key or value; a string (RecordInput takes strings) as its UTF-8 bytes, which is what Java gets to build its batch from. */
+const b64 = (bytes: Uint8Array | string | null): string | null => (bytes === null ? null : (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes)).toString('base64'))
+
+/** Keys and values given as strings: ASCII, multi-byte, a surrogate pair, a lone surrogate (U+FFFD), empty, past 48 units. */
+const STRINGS = ['key-1', 'é-ü', '漢字', '😀 pair', 'lone \ud800', '', 'x'.repeat(60), 'ж'.repeat(700)]
 
 async function dataCase(random: Random, codec: CompressionCodec, headers: boolean, transactional: boolean, logAppendTime: boolean, index: number): Promise<BatchCase> {
   const many = random.chance(0.1)
@@ -51,9 +55,15 @@ async function dataCase(random: Random, codec: CompressionCodec, headers: boolea
   for (let i = 0; i < count; i++) {
     const valueLength = !many && random.chance(0.1) ? random.int(1000, 20000) : random.int(0, 60)
     // compressible values sometimes (repeated text), random bytes otherwise
-    const value = random.chance(0.1) ? null : random.chance(0.5) ? new Uint8Array(Buffer.from('kafkats '.repeat(valueLength / 8 + 1).slice(0, valueLength))) : random.bytes(valueLength)
+    const value = random.chance(0.1)
+      ? null
+      : random.chance(0.1)
+        ? random.pick(STRINGS)
+        : random.chance(0.5)
+          ? new Uint8Array(Buffer.from('kafkats '.repeat(valueLength / 8 + 1).slice(0, valueLength)))
+          : random.bytes(valueLength)
     records.push({
-      key: random.chance(0.3) ? null : random.bytes(random.int(0, 16)),
+      key: random.chance(0.3) ? null : random.chance(0.3) ? random.pick(STRINGS) : random.bytes(random.int(0, 16)),
       value,
       headers: headers
         ? Array.from({ length: random.int(1, 3) }, (_, h) => ({ key: random.pick(['trace', 'é-ü', '漢字', '😀', '']) + h, value: random.chance(0.2) ? null : random.bytes(random.int(0, 12)) }))
