@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crc32, crc32Implementation, forcePortableCrc32 } from './crc32.js'
 import { crc32c, crc32cImplementation, forcePortableCrc32c } from './crc32c.js'
@@ -189,5 +190,18 @@ describe('murmur2 (Java client compatible)', () => {
       expect(murmur2Utf8(key)).toBe(murmur2(utf8.encode(key)))
       expect(murmur2Partition(key, 12)).toBe(murmur2Partition(utf8.encode(key), 12))
     }
+  })
+
+  it.each<[string, () => number, RegExp]>([
+    ['a number as the data', () => murmur2(42 as never), /invalid data: expected a Uint8Array, got 42 \(number\)/],
+    ['a range past the end', () => murmur2(ascii('abc'), 1, 4), /invalid start, end: expected integers with 0 <= start <= end <= 3/],
+    ['a reversed range', () => murmur2(ascii('abc'), 2, 1), /start <= end/],
+    ['a fractional start', () => murmur2(ascii('abc'), 0.5), /integers/],
+    ['a number as the string key', () => murmur2Utf8(7 as never), /invalid key: expected a string, got 7 \(number\)/],
+    ['an object as the partition key', () => murmur2Partition({} as never, 3), /invalid key: expected a Uint8Array or a string/],
+    ['a missing partition key', () => murmur2Partition(undefined as never, 3), /invalid key: .*undefined/],
+  ])('refuses %s with an InvalidArgumentError naming it', (_, call, message) => {
+    expect(call).toThrow(InvalidArgumentError)
+    expect(call).toThrow(message)
   })
 })

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js'
 import { writeUtf8 } from '../primitives/utf8.js'
 
 /**
@@ -5,7 +6,12 @@ import { writeUtf8 } from '../primitives/utf8.js'
  * keyed records land on the same partition as with the Java client and librdkafka's
  * `murmur2_random` partitioner. Returns the signed 32-bit hash, as Java's `int`, of `data[start, end)`.
  */
-export function murmur2(data: Uint8Array, start = 0, end = data.length): number {
+export function murmur2(data: Uint8Array, start = 0, end = data?.length): number {
+  // typeof/instanceof and integer checks only: a wrong value from plain JavaScript is a typed error, not a hash of garbage.
+  if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data', data, 'a Uint8Array')
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > data.length) {
+    throw new InvalidArgumentError('start, end', [start, end], `integers with 0 <= start <= end <= ${data.length} (the array's length)`)
+  }
   const m = 0x5bd1e995
   const length = end - start
   let h = 0x9747b28c ^ length
@@ -43,6 +49,7 @@ let utf8Scratch = new Uint8Array(256)
 
 /** `murmur2` of a string's UTF-8 bytes (as `TextEncoder` writes them: lone surrogates as U+FFFD). */
 export function murmur2Utf8(key: string): number {
+  if (typeof key !== 'string') throw new InvalidArgumentError('key', key, 'a string')
   if (key.length * 3 > utf8Scratch.length) utf8Scratch = new Uint8Array(Math.max(key.length * 3, utf8Scratch.length * 2))
   return murmur2(utf8Scratch, 0, writeUtf8(utf8Scratch, 0, key))
 }
@@ -56,5 +63,6 @@ export function murmur2Partition(key: Uint8Array | string, numPartitions: number
   if (!Number.isInteger(numPartitions) || numPartitions <= 0) {
     throw new RangeError(`numPartitions must be a positive integer, got ${numPartitions}`)
   }
+  if (typeof key !== 'string' && !(key instanceof Uint8Array)) throw new InvalidArgumentError('key', key, 'a Uint8Array or a string')
   return toPositive(typeof key === 'string' ? murmur2Utf8(key) : murmur2(key)) % numPartitions
 }
