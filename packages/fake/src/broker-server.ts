@@ -46,7 +46,8 @@ export interface FaultRule {
 }
 
 export interface ServerHooks {
-  log: (entry: RequestLogEntry) => void
+  /** `sizeBytes`: the request's size on the wire. */
+  log: (entry: RequestLogEntry, sizeBytes: number) => void
   faults: FaultRule[]
 }
 
@@ -164,7 +165,7 @@ export class BrokerServer {
       request,
       receivedAtMs: Date.now(),
     }
-    this.hooks.log(entry)
+    this.hooks.log(entry, frame.length + 4)
     const fault = this.takeFault(entry)
     if (fault?.kind === 'close') {
       socket.destroy()

@@ -6,6 +6,7 @@ import { GroupCoordinator } from './groups.js'
 import { HANDLERS, ProducerIdManager, coordinatorFor, type Services } from './handlers.js'
 import { ClusterModel, wake, type PartitionState } from './model.js'
 import { TransactionCoordinator } from './transactions.js'
+import { REQUEST_LOG_MAX_BYTES, REQUEST_LOG_MAX_ENTRIES, RequestLog } from './request-log.js'
 import { loadCluster, saveCluster, storedClusterId } from './storage.js'
 import { WorkerLink } from './worker-link.js'
 
@@ -62,6 +63,17 @@ export interface FakeClusterOptions {
    * Default: memory only.
    */
   dataDir?: string
+  /**
+   * How many requests `requests` keeps; past it the oldest are dropped (counted in
+   * `requestsDropped`). 0 keeps none. Default 100,000.
+   */
+  requestLogMaxEntries?: number
+  /**
+   * How many bytes of requests (their size on the wire) `requests` keeps; past it the oldest are
+   * dropped. A logged Produce request keeps its record batches in memory, deleted topics or not, so
+   * an unbounded log grows by every byte a test suite produces. Default 64 MiB.
+   */
+  requestLogMaxBytes?: number
   /** Topics to create before start() resolves (those already in `dataDir` are kept as they are). */
   topics?: ReadonlyArray<{ name: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }>
 }
@@ -115,7 +127,7 @@ export interface PartitionInfo {
  * `dropResponse`, `delay`) and `requests` let a test steer and observe it.
  */
 export class FakeCluster {
-  private readonly log: RequestLogEntry[] = []
+  private readonly log: RequestLog
   private readonly model: ClusterModel
   private readonly servers: BrokerServer[]
   private readonly coordinator: GroupCoordinator
@@ -127,17 +139,27 @@ export class FakeCluster {
   /** Set when the brokers run in a worker thread (`thread: true`): every control is forwarded there. */
   private readonly remote: WorkerLink | null
 
-  private constructor(model: ClusterModel, services: Services | null, brokers: number[], coordinator: GroupCoordinator, remote: WorkerLink | null = null) {
+  private constructor(model: ClusterModel, services: Services | null, brokers: number[], coordinator: GroupCoordinator, log: RequestLog, remote: WorkerLink | null = null) {
     this.model = model
+    this.log = log
     this.coordinator = coordinator
     this.remote = remote
-    this.servers = services === null ? [] : brokers.map((id) => new BrokerServer(model.broker(id)!, services, { log: (entry) => this.log.push(entry), faults: this.faults }))
+    this.servers = services === null ? [] : brokers.map((id) => new BrokerServer(model.broker(id)!, services, { log: (entry, sizeBytes) => this.log.push(entry, sizeBytes), faults: this.faults }))
   }
 
-  /** Every request received, oldest first (see `clearRequests`); with `thread: true` a snapshot. */
+  /**
+   * Every request received, oldest first, within `requestLogMaxEntries` and `requestLogMaxBytes`
+   * (see `clearRequests`): a snapshot, which later requests do not change.
+   */
   get requests(): RequestLogEntry[] {
     if (this.remote !== null) return this.remote.callSync('get:requests') as RequestLogEntry[]
-    return this.log
+    return this.log.entries()
+  }
+
+  /** Requests dropped from `requests` to keep within its bounds (since the start or `clearRequests`). */
+  get requestsDropped(): number {
+    if (this.remote !== null) return this.remote.callSync('get:requestsDropped') as number
+    return this.log.dropped
   }
 
   static async start(options: FakeClusterOptions = {}): Promise<FakeCluster> {
@@ -146,7 +168,8 @@ export class FakeCluster {
     if (options.racks !== undefined && options.racks.length > count) throw new FakeClusterError(`racks names ${options.racks.length} racks for ${count} brokers`)
     if (options.ports !== undefined && options.ports.length !== count) throw new FakeClusterError(`ports must name one port per broker (${count}), got ${options.ports.length}`)
     // Checked here too so that bad options fail before a worker thread is started for them.
-    if (options.thread === true) return FakeCluster.startThread(options)
+    const log = new RequestLog(options.requestLogMaxEntries ?? REQUEST_LOG_MAX_ENTRIES, options.requestLogMaxBytes ?? REQUEST_LOG_MAX_BYTES)
+    if (options.thread === true) return FakeCluster.startThread(options, log)
     const stored = options.dataDir === undefined ? null : storedClusterId(options.dataDir)
     const model = new ClusterModel(stored ?? options.clusterId ?? randomUuid())
     const host = options.host ?? '127.0.0.1'
@@ -173,7 +196,7 @@ export class FakeCluster {
       },
     }
     if (options.dataDir !== undefined) loadCluster(options.dataDir, services)
-    const cluster = new FakeCluster(model, services, model.brokers.map((b) => b.id), coordinator)
+    const cluster = new FakeCluster(model, services, model.brokers.map((b) => b.id), coordinator, log)
     cluster.transactions = services.transactions
     cluster.services = services
     cluster.dataDir = options.dataDir ?? null
@@ -187,7 +210,8 @@ export class FakeCluster {
     return cluster
   }
 
-  private static async startThread(options: FakeClusterOptions): Promise<FakeCluster> {
+  /** `log`: unused on this side (the worker keeps the real one), made by `start` to check the options. */
+  private static async startThread(options: FakeClusterOptions, log: RequestLog): Promise<FakeCluster> {
     const { link, ports } = await WorkerLink.start({ ...options, thread: false })
     // The main thread keeps only the addresses (they never change, restart reuses the port).
     const model = new ClusterModel(options.clusterId ?? '')
@@ -196,7 +220,7 @@ export class FakeCluster {
     // Unused on this side (the worker runs the real one); closed at once so its tick timer never runs.
     const coordinator = new GroupCoordinator(model, { initialRebalanceDelayMs: 0, consumerHeartbeatIntervalMs: 500, consumerSessionTimeoutMs: 45_000 })
     coordinator.close()
-    return new FakeCluster(model, null, [], coordinator, link)
+    return new FakeCluster(model, null, [], coordinator, log, link)
   }
 
   /** `host:port` of every broker, broker 1 first (alive or not: a client's bootstrap list). */
@@ -367,7 +391,7 @@ export class FakeCluster {
 
   clearRequests(): void {
     if (this.remote !== null) return void this.remote.callSync('clearRequests')
-    this.requests.length = 0
+    this.log.clear()
   }
 
   /** Requests of one API (by Kafka name, e.g. 'Fetch'), optionally to one broker. */

@@ -35,6 +35,7 @@ describe('FakeCluster in a worker thread', () => {
     expect(() => cluster.corruptBatch({ topic: 'orders', partition: 0 }, 4)).toThrow(FakeClusterError)
     cluster.clearRequests()
     expect(cluster.requests).toEqual([])
+    expect(cluster.requestsDropped).toBe(0)
     // Errors of a control come back as the typed error.
     expect(() => cluster.partition('nope', 0)).toThrow(FakeClusterError)
     expect(() => cluster.injectError({ api: 'Produce', error: 'NOT_ENOUGH_REPLICAS', match: () => true })).toThrow(FakeClusterError)
