@@ -27,14 +27,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { Admin } from '@kafkats/admin'
-import { ConnectionPool } from '@kafkats/connection'
-import { DirectConsumer } from '@kafkats/consumer'
 import { FakeCluster } from '@kafkats/fake'
-import { ClusterMetadata } from '@kafkats/metadata'
-import { Producer, type ProducerRecord } from '@kafkats/producer-sink'
 import { clusterInfo, clusterStatus } from '@kafkats/testkit'
 import { IDLE_JVM_SHARE, SETTLE_MAX_MS, SETTLE_WINDOW_MS, brokerCpuSeconds, settleBrokers as settle } from './live-support.js'
+import { CHUNK, roundTripRecords } from './fake-round-trip.js'
 import { roundOrder } from './round-order.js'
 
 const RECORDS = process.env.BENCH_RECORDS !== undefined ? Number(process.env.BENCH_RECORDS) : 100_000
@@ -44,14 +40,12 @@ const RECORDS = process.env.BENCH_RECORDS !== undefined ? Number(process.env.BEN
  * of fewer rounds lands in either (results/fake.md, reading of 2026-12-05 ~11:10).
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30)
-const CHUNK = 10_000
 /** A real round trip above this is in the cluster's slow mode (a follower backing off for `replica.fetch.backoff.ms`, fake.md). */
 const SLOW_REAL_MS = 1000
 const STARTS = 20
 const noWrite = process.argv.includes('--no-write')
 const fakeOnly = process.argv.includes('--fake-only')
 const profile = process.argv.includes('--profile')
-const quiet = { child: () => quiet, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 
 type Backend = 'fake' | 'fake-thread' | 'real'
 
@@ -97,52 +91,19 @@ async function roundTrip(backend: Backend, round: number, brokers: string[], set
   const load1 = loadavg()[0]!
   const cpu0 = process.cpuUsage()
   const broker0 = realReady ? brokerCpuSeconds() : 0
-  const pool = new ConnectionPool({ clientId: 'bench-fake' })
-  const metadata = new ClusterMetadata({ bootstrapBrokers: brokers, pool, logger: quiet })
-  const admin = new Admin({ metadata, pool, logger: quiet })
-  const topic = `bench-fake-${Date.now()}-${Math.floor(Math.random() * 1e6)}`
-  const value = Buffer.alloc(100, 'x')
-  try {
-    const t0 = performance.now()
-    const [created] = await admin.createTopics([{ topic, partitions: 3, replicationFactor: 3 }])
-    if (created?.error) throw created.error
-    const t1 = performance.now()
-    const producer = new Producer({ metadata, pool, logger: quiet })
-    for (let sent = 0; sent < RECORDS; sent += CHUNK) {
-      const chunk: ProducerRecord[] = []
-      for (let i = sent; i < Math.min(RECORDS, sent + CHUNK); i++) chunk.push({ topic, key: `key-${i % 1000}`, value })
-      await producer.sendBatch(chunk)
-    }
-    await producer.close()
-    const t2 = performance.now()
-    const consumer = new DirectConsumer({ metadata, pool, logger: quiet, assign: await admin.listOffsets({ [topic]: 'earliest' }) })
-    let consumed = 0
-    for await (const batch of consumer) {
-      consumed += batch.records.length
-      if (consumed >= RECORDS) break
-    }
-    await consumer.close()
-    const t3 = performance.now()
-    if (consumed !== RECORDS) throw new Error(`consumed ${consumed} of ${RECORDS}`)
-    const cpu = process.cpuUsage(cpu0)
-    const jvmCpuMs = realReady ? (brokerCpuSeconds() - broker0) * 1000 : 0
-    return {
-      backend,
-      round,
-      load1,
-      createMs: t1 - t0,
-      produceMs: t2 - t1,
-      consumeMs: t3 - t2,
-      totalMs: t3 - t0,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      brokerCpuMs: backend === 'real' ? jvmCpuMs : 0,
-      idleJvmCpuMs: backend === 'real' ? 0 : jvmCpuMs,
-      settleMs,
-    }
-  } finally {
-    await admin.deleteTopics([topic]).catch(() => undefined)
-    metadata.close()
-    pool.close()
+  const times = await roundTripRecords(brokers, RECORDS)
+  const cpu = process.cpuUsage(cpu0)
+  const jvmCpuMs = realReady ? (brokerCpuSeconds() - broker0) * 1000 : 0
+  return {
+    backend,
+    round,
+    load1,
+    ...times,
+    totalMs: times.createMs + times.produceMs + times.consumeMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    brokerCpuMs: backend === 'real' ? jvmCpuMs : 0,
+    idleJvmCpuMs: backend === 'real' ? 0 : jvmCpuMs,
+    settleMs,
   }
 }
 

@@ -4,8 +4,9 @@ import { FakeClusterError } from './fake-cluster-error.js'
 /**
  * Defaults of the request log's bounds. An entry holds the decoded request, and a decoded Produce
  * request holds views of the frame it arrived in, so an unbounded log keeps every byte ever
- * produced alive, deleted topics included: a suite producing 100,000 records per test grew the
- * process by ~12 MB per test (apps/bench results/fake.md). The oldest entries go first.
+ * produced alive, deleted topics included: one cluster shared by 100,000-record round trips held
+ * ~11 MB more array buffers after each (apps/bench/results/fake-memory.md: 226 MB after 20
+ * unbounded, 64-80 MB bounded). The oldest entries go first.
  */
 export const REQUEST_LOG_MAX_ENTRIES = 100_000
 export const REQUEST_LOG_MAX_BYTES = 64 * 1024 * 1024
