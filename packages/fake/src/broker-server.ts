@@ -21,7 +21,10 @@ export interface RequestLogEntry {
   version: number
   clientId: string | null
   correlationId: number
-  /** The decoded request (the generated codec's shape). */
+  /**
+   * The decoded request (the generated codec's shape); undefined once the log released it
+   * (older than the newest `requestLogMaxBytes` of requests).
+   */
   request: unknown
   /** Date.now() when it arrived. */
   receivedAtMs: number

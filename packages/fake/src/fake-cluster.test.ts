@@ -184,20 +184,19 @@ describe('FakeCluster', () => {
     setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as () => void
     const payload = 'x'.repeat(256 * 1024)
+    // (in a function of its own: a suspended async function keeps its dead locals alive)
     const weakRefToFirstProduce = (cluster: FakeCluster): WeakRef<ArrayBufferLike> | undefined => {
-      const [entry] = cluster.requestsOf('Produce')
-      if (entry === undefined) return undefined
-      return new WeakRef((entry!.request as { topicData: Array<{ partitionData: Array<{ records: Uint8Array }> }> }).topicData[0]!.partitionData[0]!.records.buffer)
+      const request = cluster.requestsOf('Produce')[0]?.request as { topicData: Array<{ partitionData: Array<{ records: Uint8Array }> }> } | undefined
+      return request === undefined ? undefined : new WeakRef(request.topicData[0]!.partitionData[0]!.records.buffer)
     }
     /** Produces three 256 KiB batches, deletes the topic, and says whether the first Produce request's bytes are still in memory. */
-    async function firstProduceKept(options: Parameters<typeof FakeCluster.start>[0]): Promise<{ kept: boolean; logged: number; dropped: number }> {
+    async function firstProduceKept(options: Parameters<typeof FakeCluster.start>[0]) {
       const cluster = await start(options)
       cluster.createTopic('big', { partitions: 1, replicationFactor: 1 })
       const c = await client(cluster, cluster.partition('big', 0).leader)
       let first: WeakRef<ArrayBufferLike> | undefined
       for (let i = 0; i < 3; i++) {
         expect((await produce(c, 'big', 0, batch([payload]))).errorCode).toBe(ErrorCode.NONE)
-        // (in a function of its own: a suspended async function keeps its dead locals alive)
         if (i === 0) first = weakRefToFirstProduce(cluster)
       }
       const deleted = await c.send(DeleteTopicsApi, 6, { topics: [{ name: 'big', topicId: ZERO_UUID }], topicNames: [], timeoutMs: 5000 })
@@ -207,18 +206,26 @@ describe('FakeCluster', () => {
         await new Promise((resolve) => setTimeout(resolve, 0))
         gc()
       }
-      return { kept: first?.deref() !== undefined, logged: cluster.requestsOf('Produce').length, dropped: cluster.requestsDropped }
+      const produced = cluster.requestsOf('Produce')
+      return {
+        kept: first?.deref() !== undefined,
+        produceRequests: produced.length,
+        withRequest: produced.filter((e) => e.request !== undefined).length,
+        clientIds: produced.map((e) => e.clientId),
+        dropped: cluster.requestsDropped,
+      }
     }
-    // 600 KiB: the newest two of the three Produce requests (~256 KiB each) stay, the first goes.
-    const bounded = await firstProduceKept({ requestLogMaxBytes: 600 * 1024 })
-    expect(bounded).toMatchObject({ kept: false, logged: 2 })
-    expect(bounded.dropped).toBeGreaterThanOrEqual(1)
-    // Without a bound the log holds the first request's bytes after its topic is gone.
-    expect(await firstProduceKept({ requestLogMaxBytes: Infinity })).toMatchObject({ kept: true, logged: 3, dropped: 0 })
-    // A bound on entries does the same; 0 keeps none.
-    expect(await firstProduceKept({ requestLogMaxEntries: 2 })).toMatchObject({ kept: false, logged: 1 }) // the last Produce and the DeleteTopics
+    // Default: every request stays in the log; past 64 MiB the oldest lose their decoded request.
+    expect(await firstProduceKept({})).toMatchObject({ kept: true, produceRequests: 3, withRequest: 3, dropped: 0 })
+    // 600 KiB: the newest two of the three Produce requests (~256 KiB each) keep theirs, the first
+    // entry stays without it, and its bytes are collected once its topic is gone.
+    expect(await firstProduceKept({ requestLogMaxBytes: 600 * 1024 })).toMatchObject({ kept: false, produceRequests: 3, withRequest: 2, dropped: 0 })
+    // Without the byte bound the log holds the first request's bytes after its topic is gone.
+    expect(await firstProduceKept({ requestLogMaxBytes: Infinity })).toMatchObject({ kept: true, produceRequests: 3, withRequest: 3, dropped: 0 })
+    // A bound on entries drops the oldest entries altogether; 0 keeps none.
+    expect(await firstProduceKept({ requestLogMaxEntries: 2 })).toMatchObject({ kept: false, produceRequests: 1, dropped: 2 }) // the last Produce and the DeleteTopics
     const none = await firstProduceKept({ requestLogMaxEntries: 0 })
-    expect(none.logged).toBe(0)
+    expect(none).toMatchObject({ produceRequests: 0 })
     expect(none.dropped).toBeGreaterThanOrEqual(4) // three Produce requests and the DeleteTopics at least
     await expect(FakeCluster.start({ requestLogMaxBytes: -1 })).rejects.toThrow(new FakeClusterError('requestLogMaxBytes must be an integer >= 0 or Infinity, got -1'))
     await expect(FakeCluster.start({ requestLogMaxEntries: '5' as unknown as number, thread: true })).rejects.toThrow(FakeClusterError)

@@ -6,7 +6,7 @@ import { GroupCoordinator } from './groups.js'
 import { HANDLERS, ProducerIdManager, coordinatorFor, type Services } from './handlers.js'
 import { ClusterModel, wake, type PartitionState } from './model.js'
 import { TransactionCoordinator } from './transactions.js'
-import { REQUEST_LOG_MAX_BYTES, REQUEST_LOG_MAX_ENTRIES, RequestLog } from './request-log.js'
+import { REQUEST_LOG_MAX_BYTES, RequestLog } from './request-log.js'
 import { loadCluster, saveCluster, storedClusterId } from './storage.js'
 import { WorkerLink } from './worker-link.js'
 
@@ -65,13 +65,14 @@ export interface FakeClusterOptions {
   dataDir?: string
   /**
    * How many requests `requests` keeps; past it the oldest are dropped (counted in
-   * `requestsDropped`). 0 keeps none. Default 100,000.
+   * `requestsDropped`). 0 keeps none. Default: every request (Infinity).
    */
   requestLogMaxEntries?: number
   /**
-   * How many bytes of requests (their size on the wire) `requests` keeps; past it the oldest are
-   * dropped. A logged Produce request keeps its record batches in memory, deleted topics or not, so
-   * an unbounded log grows by every byte a test suite produces. Default 64 MiB.
+   * How many bytes of decoded requests (their size on the wire) `requests` keeps: past it the
+   * oldest entries stay, with `request: undefined`. A decoded Produce request holds its record
+   * batches, deleted topics or not, so keeping every one would hold every byte a test suite
+   * produced. Default 64 MiB; Infinity keeps every decoded request.
    */
   requestLogMaxBytes?: number
   /** Topics to create before start() resolves (those already in `dataDir` are kept as they are). */
@@ -148,8 +149,9 @@ export class FakeCluster {
   }
 
   /**
-   * Every request received, oldest first, within `requestLogMaxEntries` and `requestLogMaxBytes`
-   * (see `clearRequests`): a snapshot, which later requests do not change.
+   * Every request received, oldest first (see `clearRequests`; past `requestLogMaxEntries` the
+   * oldest are dropped), the newest within `requestLogMaxBytes` with their decoded `request`, older
+   * ones with `request: undefined`. A snapshot, which later requests do not change.
    */
   get requests(): RequestLogEntry[] {
     if (this.remote !== null) return this.remote.callSync('get:requests') as RequestLogEntry[]
@@ -168,7 +170,7 @@ export class FakeCluster {
     if (options.racks !== undefined && options.racks.length > count) throw new FakeClusterError(`racks names ${options.racks.length} racks for ${count} brokers`)
     if (options.ports !== undefined && options.ports.length !== count) throw new FakeClusterError(`ports must name one port per broker (${count}), got ${options.ports.length}`)
     // Checked here too so that bad options fail before a worker thread is started for them.
-    const log = new RequestLog(options.requestLogMaxEntries ?? REQUEST_LOG_MAX_ENTRIES, options.requestLogMaxBytes ?? REQUEST_LOG_MAX_BYTES)
+    const log = new RequestLog(options.requestLogMaxEntries ?? Infinity, options.requestLogMaxBytes ?? REQUEST_LOG_MAX_BYTES)
     if (options.thread === true) return FakeCluster.startThread(options, log)
     const stored = options.dataDir === undefined ? null : storedClusterId(options.dataDir)
     const model = new ClusterModel(stored ?? options.clusterId ?? randomUuid())
