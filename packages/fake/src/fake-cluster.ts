@@ -158,7 +158,7 @@ export class FakeCluster {
     return this.log.entries()
   }
 
-  /** Requests dropped from `requests` to keep within its bounds (since the start or `clearRequests`). */
+  /** Entries dropped from `requests` past `requestLogMaxEntries` (since the start or `clearRequests`). */
   get requestsDropped(): number {
     if (this.remote !== null) return this.remote.callSync('get:requestsDropped') as number
     return this.log.dropped
