@@ -4,6 +4,12 @@ import {
   ConsumerGroupHeartbeatApi,
   CreateTopicsApi,
   DeleteTopicsApi,
+  AlterPartitionReassignmentsApi,
+  ElectLeadersApi,
+  ListGroupsApi,
+  ListPartitionReassignmentsApi,
+  OffsetDeleteApi,
+  encodeConsumerProtocolSubscription,
   DescribeConfigsApi,
   ErrorCode,
   FetchApi,
@@ -385,6 +391,97 @@ describe('FakeCluster', () => {
     expect(order).toEqual(['other connection', 'delayed'])
     expect(() => cluster.injectError({ api: 'NoSuchApi', error: 'NONE' })).toThrow(FakeClusterError)
     expect(() => cluster.moveLeader({ topic: 'f', partition: 0 }, 3)).toThrow(/not a replica/)
+  })
+
+  it('answers OffsetDelete, ListGroups, ElectLeaders and partition reassignments as Kafka 4.3.1 does (each answer here was probed on the real cluster)', async () => {
+    const cluster = await start()
+    cluster.createTopic('o', { partitions: 3, replicationFactor: 1 })
+    cluster.createTopic('e', { replicas: [[1, 2, 3], [2, 3, 1]] })
+    const coordinator = cluster.coordinatorOf('og')
+    const c = await client(cluster, coordinator)
+    const commit = await c.send(OffsetCommitApi, 8, {
+      groupId: 'og',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [{ name: 'o', topicId: ZERO_UUID, partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, committedOffset: BigInt(partitionIndex + 1), committedLeaderEpoch: -1, committedMetadata: '' })) }],
+    })
+    expect(commit.topics[0]!.partitions.map((p) => p.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE])
+
+    // ListGroups: only the coordinator lists the group (a client learns coordinators that way).
+    for (const broker of [1, 2, 3]) {
+      const listed = await (await client(cluster, broker)).send(ListGroupsApi, 5, { statesFilter: [], typesFilter: [] })
+      expect(listed.groups.map((g) => g.groupId)).toEqual(broker === coordinator ? ['og'] : [])
+    }
+
+    // OffsetDelete
+    // Each group's requests go to its own coordinator.
+    const deleteOffsets = async (groupId: string, topics: Array<[string, number[]]>) => {
+      const response = await (await client(cluster, cluster.coordinatorOf(groupId))).send(OffsetDeleteApi, 0, { groupId, topics: topics.map(([name, partitions]) => ({ name, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) })) })
+      return [response.errorCode, response.topics.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.errorCode])])]
+    }
+    expect(await deleteOffsets('og', [['o', [0, 2, 9]], ['nope', [0]]])).toEqual([
+      ErrorCode.NONE,
+      [
+        ['o', [[0, ErrorCode.NONE], [2, ErrorCode.NONE], [9, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+        ['nope', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+      ],
+    ])
+    const fetched = await c.send(OffsetFetchApi, 8, { groups: [{ groupId: 'og', memberId: null, memberEpoch: -1, topics: [{ name: 'o', topicId: ZERO_UUID, partitionIndexes: [0, 1] }] }], requireStable: false })
+    expect(fetched.groups[0]!.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset])).toEqual([[0, -1n], [1, 2n]])
+    expect(await deleteOffsets('no-such-group', [['o', [0]]])).toEqual([ErrorCode.GROUP_ID_NOT_FOUND, []])
+    // A consumer group member subscribed to 'o' keeps its offsets; a non-consumer group with members is refused whole.
+    const join = async (groupId: string, protocolType: string, metadata: Uint8Array) => {
+      const request = { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, groupInstanceId: null, protocolType, protocols: [{ name: 'range', metadata }], reason: null }
+      const coordinatorClient = await client(cluster, cluster.coordinatorOf(groupId))
+      const { memberId } = await coordinatorClient.send(JoinGroupApi, 9, { ...request, memberId: '' })
+      expect((await coordinatorClient.send(JoinGroupApi, 9, { ...request, memberId })).errorCode).toBe(ErrorCode.NONE)
+    }
+    await join('sg', 'consumer', encodeConsumerProtocolSubscription({ topics: ['o'], userData: null, ownedPartitions: [], generationId: -1, rackId: null }))
+    expect(await deleteOffsets('sg', [['o', [0]], ['e', [0]]])).toEqual([ErrorCode.NONE, [['o', [[0, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]]], ['e', [[0, ErrorCode.NONE]]]]])
+    await join('connect', 'connect', text('worker'))
+    expect(await deleteOffsets('connect', [['e', [0]]])).toEqual([ErrorCode.NON_EMPTY_GROUP, []])
+
+    // ElectLeaders (any broker answers for the controller; broker 1 stays up below)
+    const one = await client(cluster, 1)
+    const elect = async (electionType: number, topicPartitions: Array<[string, number[]]> | null) => {
+      const response = await one.send(ElectLeadersApi, 2, { electionType, topicPartitions: topicPartitions?.map(([topic, partitions]) => ({ topic, partitions })) ?? null, timeoutMs: 5000 })
+      expect(response.errorCode).toBe(ErrorCode.NONE)
+      return response.replicaElectionResults.map((t) => [t.topic, t.partitionResult.map((p) => [p.partitionId, p.errorCode])])
+    }
+    expect(await elect(0, [['e', [0, 1]]])).toEqual([['e', [[0, ErrorCode.ELECTION_NOT_NEEDED], [1, ErrorCode.ELECTION_NOT_NEEDED]]]])
+    expect(await elect(0, [['nope', [0]], ['e', [7]]])).toEqual([['nope', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]], ['e', [[7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]]])
+    expect(await elect(1, [['e', [0]]])).toEqual([['e', [[0, ErrorCode.ELECTION_NOT_NEEDED]]]])
+    expect(await elect(0, null)).toEqual([]) // every partition, and only elections that were needed are listed
+
+    // AlterPartitionReassignments / ListPartitionReassignments
+    const reassign = async (topic: string, partitionIndex: number, replicas: number[] | null, allowReplicationFactorChange = true) => {
+      const response = await one.send(AlterPartitionReassignmentsApi, 1, { timeoutMs: 5000, allowReplicationFactorChange, topics: [{ name: topic, partitions: [{ partitionIndex, replicas }] }] })
+      return response.responses[0]!.partitions[0]!.errorCode
+    }
+    expect(await reassign('e', 0, null)).toBe(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS)
+    for (const bad of [[9], [1, 1], []]) expect(await reassign('e', 0, bad)).toBe(ErrorCode.INVALID_REPLICA_ASSIGNMENT)
+    expect(await reassign('nope', 0, [1])).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+    expect(await reassign('e', 0, [1], false)).toBe(ErrorCode.INVALID_REPLICATION_FACTOR)
+    // A reorder changes the preferred replica only; the preferred election then moves the leader, with a new epoch.
+    expect(await reassign('e', 0, [2, 1, 3])).toBe(ErrorCode.NONE)
+    expect(cluster.partition('e', 0)).toMatchObject({ replicas: [2, 1, 3], leader: 1, leaderEpoch: 0 })
+    expect((await one.send(ListPartitionReassignmentsApi, 0, { timeoutMs: 5000, topics: null })).topics).toEqual([])
+    expect(await elect(0, null)).toEqual([['e', [[0, ErrorCode.NONE]]]])
+    expect(cluster.partition('e', 0)).toMatchObject({ leader: 2, leaderEpoch: 1 })
+    // Moving an RF=1 partition: its records stay, the new replica leads with a new epoch.
+    expect(cluster.partition('o', 0).leader).toBe(1)
+    expect((await produce(one, 'o', 0, batch(['kept']))).errorCode).toBe(ErrorCode.NONE)
+    expect(await reassign('o', 0, [2])).toBe(ErrorCode.NONE)
+    expect(cluster.partition('o', 0)).toMatchObject({ replicas: [2], isr: [2], leader: 2, leaderEpoch: 1, logEndOffset: 1n })
+    // The preferred replica down: PREFERRED_LEADER_NOT_AVAILABLE; a partition without a leader: unclean election.
+    expect(await reassign('e', 1, [3, 2, 1])).toBe(ErrorCode.NONE)
+    await cluster.kill(3)
+    expect(await elect(0, [['e', [1]]])).toEqual([['e', [[1, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE]]]])
+    expect(cluster.partition('o', 2).leader).toBe(-1)
+    expect(await elect(1, [['o', [2]]])).toEqual([['o', [[2, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE]]]])
+    expect(await reassign('o', 2, [1, 3])).toBe(ErrorCode.NONE)
+    expect(cluster.partition('o', 2)).toMatchObject({ replicas: [1, 3], leader: 1 })
   })
 
   it('runs a classic group: MEMBER_ID_REQUIRED, join, sync, heartbeat, rebalance on a second member, offsets', async () => {

@@ -2,7 +2,7 @@
 // membership) and KIP-848 consumer groups (ConsumerGroupHeartbeat with a server-side uniform
 // assignor and revoke-before-assign reconciliation), plus committed offsets. One coordinator
 // serves the whole fake cluster; FindCoordinator names the broker that hosts a group.
-import { ErrorCode, randomUuid } from '@kafkats/protocol'
+import { ErrorCode, decodeConsumerProtocolSubscription, randomUuid } from '@kafkats/protocol'
 import type { ClusterModel } from './model.js'
 
 export interface CommittedOffset {
@@ -138,6 +138,28 @@ export class GroupCoordinator {
 
   isEmpty(group: GroupState): boolean {
     return group.type === 'classic' ? group.members.size === 0 : group.consumerMembers.size === 0
+  }
+
+  /**
+   * Whether a member of the group is subscribed to `topic` (OffsetDelete refuses to delete its
+   * offsets then). A classic group's subscriptions are read from its members' consumer protocol
+   * metadata; when one cannot be read the answer is yes, as Kafka's ClassicGroup answers.
+   */
+  isSubscribedToTopic(group: GroupState, topic: string): boolean {
+    if (group.type === 'consumer') {
+      for (const member of group.consumerMembers.values()) if (this.subscribedTopics(member).includes(topic)) return true
+      return false
+    }
+    for (const member of group.members.values()) {
+      const protocol = member.protocols.find((p) => p.name === group.protocolName) ?? member.protocols[0]
+      if (protocol === undefined) return true
+      try {
+        if (decodeConsumerProtocolSubscription(protocol.metadata).topics.includes(topic)) return true
+      } catch {
+        return true
+      }
+    }
+    return false
   }
 
   groupStateName(group: GroupState): string {

@@ -5,6 +5,7 @@ import {
   AddOffsetsToTxnApi,
   AddPartitionsToTxnApi,
   AlterConfigsApi,
+  AlterPartitionReassignmentsApi,
   ApiVersionsApi,
   ConsumerGroupDescribeApi,
   ConsumerGroupHeartbeatApi,
@@ -18,6 +19,7 @@ import {
   DescribeGroupsApi,
   DescribeProducersApi,
   DescribeTransactionsApi,
+  ElectLeadersApi,
   EndTxnApi,
   ErrorCode,
   FetchApi,
@@ -29,9 +31,11 @@ import {
   LeaveGroupApi,
   ListGroupsApi,
   ListOffsetsApi,
+  ListPartitionReassignmentsApi,
   ListTransactionsApi,
   MetadataApi,
   OffsetCommitApi,
+  OffsetDeleteApi,
   OffsetFetchApi,
   OffsetForLeaderEpochApi,
   ProduceApi,
@@ -824,6 +828,88 @@ handle(DeleteRecordsApi, (request, ctx, { model }) =>
 )
 
 // ---------------------------------------------------------------------------------------------
+// partition reassignments and leader elections (the controller's, answered by any broker)
+
+/**
+ * AlterPartitionReassignments. The fake's replicas share one log, so a new replica is caught up
+ * at once and a reassignment completes within the request: ListPartitionReassignments never
+ * shows one ongoing, and cancelling answers NO_REASSIGNMENT_IN_PROGRESS, as Kafka does once a
+ * reassignment finished. The leader stays if it is among the new replicas (a reorder changes
+ * only the preferred leader, as on Kafka); otherwise the first alive new replica leads, with a
+ * new leader epoch. Refused, per partition: a replica list that is empty, repeats a broker or
+ * names one the cluster does not have (INVALID_REPLICA_ASSIGNMENT), a replication factor change
+ * when the request forbids it (INVALID_REPLICATION_FACTOR), an unknown topic or partition.
+ */
+handle(AlterPartitionReassignmentsApi, (request, _ctx, { model }) =>
+  AlterPartitionReassignmentsApi.createResponse({
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    allowReplicationFactorChange: request.allowReplicationFactorChange,
+    responses: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map(({ partitionIndex, replicas }) => {
+        const result = (errorCode: number, errorMessage: string | null = null) => ({ partitionIndex, errorCode, errorMessage })
+        const partition = model.topics.get(t.name)?.partitions[partitionIndex]
+        if (partition === undefined) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}-${partitionIndex} does not exist`)
+        if (replicas === null) return result(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `no reassignment of ${t.name}-${partitionIndex} is in progress`)
+        if (replicas.length === 0 || new Set(replicas).size !== replicas.length || replicas.some((id) => model.broker(id) === undefined)) {
+          return result(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replicas [${replicas.join(', ')}]: empty, repeated or unknown brokers`)
+        }
+        if (!request.allowReplicationFactorChange && replicas.length !== partition.replicas.length) {
+          return result(ErrorCode.INVALID_REPLICATION_FACTOR, `the reassignment changes the replication factor of ${t.name}-${partitionIndex} from ${partition.replicas.length} to ${replicas.length}`)
+        }
+        partition.replicas = [...replicas]
+        for (const id of partition.followerLag.keys()) if (!replicas.includes(id)) partition.followerLag.delete(id)
+        if (replicas.includes(partition.leader)) {
+          model.metadataVersion++
+          wake(partition)
+        } else {
+          model.electLeader(partition, replicas.find((id) => model.broker(id)?.alive === true) ?? -1)
+        }
+        return result(ErrorCode.NONE)
+      }),
+    })),
+  }),
+)
+
+/** Nothing is ever ongoing (see AlterPartitionReassignments): an empty list, whatever was asked. */
+handle(ListPartitionReassignmentsApi, () => ListPartitionReassignmentsApi.createResponse({ errorCode: ErrorCode.NONE, errorMessage: null, topics: [] }))
+
+/**
+ * ElectLeaders. Preferred (type 0): the first replica leads if it is alive and in sync
+ * (PREFERRED_LEADER_NOT_AVAILABLE if not), ELECTION_NOT_NEEDED if it already does. Unclean
+ * (type 1): only a partition without a leader gets one, the first alive replica, in sync or not
+ * (ELIGIBLE_LEADERS_NOT_AVAILABLE if none). With no partitions named (null) every partition is
+ * considered and, as Kafka answers, only those not answered ELECTION_NOT_NEEDED are listed.
+ */
+handle(ElectLeadersApi, (request, ctx, { model }) => {
+  const unclean = ctx.version >= 1 && request.electionType === 1
+  const wanted = request.topicPartitions ?? [...model.topics.values()].map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((p) => p.index) }))
+  const results = wanted.map((t) => ({
+    topic: t.topic,
+    partitionResult: t.partitions.map((partitionId) => {
+      const result = (errorCode: number, errorMessage: string | null = null) => ({ partitionId, errorCode, errorMessage })
+      const partition = model.topics.get(t.topic)?.partitions[partitionId]
+      if (partition === undefined) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.topic}-${partitionId} does not exist`)
+      if (unclean) {
+        if (partition.leader >= 0) return result(ErrorCode.ELECTION_NOT_NEEDED, 'the partition has a leader')
+        const alive = partition.replicas.find((id) => model.broker(id)?.alive === true)
+        if (alive === undefined) return result(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, 'no replica is alive')
+        model.electLeader(partition, alive)
+        return result(ErrorCode.NONE)
+      }
+      const preferred = partition.replicas[0]!
+      if (partition.leader === preferred) return result(ErrorCode.ELECTION_NOT_NEEDED, 'the preferred replica leads already')
+      if (!model.isr(partition).includes(preferred)) return result(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `the preferred replica ${preferred} is not alive and in sync`)
+      model.electLeader(partition, preferred)
+      return result(ErrorCode.NONE)
+    }),
+  }))
+  const listed = request.topicPartitions !== null ? results : results.map((t) => ({ ...t, partitionResult: t.partitionResult.filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED) })).filter((t) => t.partitionResult.length > 0)
+  return ElectLeadersApi.createResponse({ errorCode: ErrorCode.NONE, replicaElectionResults: listed })
+})
+
+// ---------------------------------------------------------------------------------------------
 // fetch (sessions, KIP-392)
 
 /**
@@ -1215,15 +1301,19 @@ handle(OffsetFetchApi, (request, ctx, services) => {
   return OffsetFetchApi.createResponse({ errorCode: result.errorCode, topics: result.topics.map((t) => ({ name: t.name, partitions: t.partitions })) })
 })
 
-handle(ListGroupsApi, (request, _ctx, { groups }) =>
-  ListGroupsApi.createResponse({
+// Each broker lists the groups it coordinates, as on Kafka (whose brokers list the groups of the
+// __consumer_offsets partitions they lead): a client asks every broker and learns the coordinators.
+handle(ListGroupsApi, (request, ctx, services) => {
+  const groups = services.groups
+  return ListGroupsApi.createResponse({
     groups: [...groups.groups.values()]
+      .filter((g) => !notCoordinator(services, ctx, g.groupId))
       .filter((g) => g.type === 'consumer' || g.members.size > 0 || g.offsets.size > 0)
       .map((g) => ({ groupId: g.groupId, protocolType: g.type === 'consumer' ? 'consumer' : (g.protocolType ?? ''), groupState: groups.groupStateName(g), groupType: g.type }))
       .filter((g) => request.statesFilter.length === 0 || request.statesFilter.some((s) => s.toLowerCase() === g.groupState.toLowerCase()))
       .filter((g) => request.typesFilter.length === 0 || request.typesFilter.some((s) => s.toLowerCase() === g.groupType)),
-  }),
-)
+  })
+})
 
 handle(DescribeGroupsApi, (request, ctx, services) =>
   DescribeGroupsApi.createResponse({
@@ -1303,3 +1393,34 @@ handle(DeleteGroupsApi, (request, ctx, services) =>
     }),
   }),
 )
+
+/**
+ * OffsetDelete, as Kafka 4.3.1 answers it: no group, GROUP_ID_NOT_FOUND; a classic group with
+ * members that is not a consumer group, NON_EMPTY_GROUP; per partition UNKNOWN_TOPIC_OR_PARTITION
+ * for a topic or partition the cluster does not have, GROUP_SUBSCRIBED_TO_TOPIC while a member
+ * subscribes to the topic, else the committed offset (if any) is gone and the answer is NONE.
+ */
+handle(OffsetDeleteApi, (request, ctx, services) => {
+  const refuse = (errorCode: number) => OffsetDeleteApi.createResponse({ errorCode, topics: [] })
+  if (notCoordinator(services, ctx, request.groupId)) return refuse(ErrorCode.NOT_COORDINATOR)
+  const groups = services.groups
+  const group = groups.group(request.groupId, false)
+  if (group === undefined) return refuse(ErrorCode.GROUP_ID_NOT_FOUND)
+  if (group.type === 'classic' && !groups.isEmpty(group) && group.protocolType !== 'consumer') return refuse(ErrorCode.NON_EMPTY_GROUP)
+  return OffsetDeleteApi.createResponse({
+    errorCode: ErrorCode.NONE,
+    topics: request.topics.map((t) => {
+      const topic = services.model.topics.get(t.name)
+      const subscribed = topic !== undefined && groups.isSubscribedToTopic(group, t.name)
+      return {
+        name: t.name,
+        partitions: t.partitions.map(({ partitionIndex }) => {
+          if (topic?.partitions[partitionIndex] === undefined) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+          if (subscribed) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC }
+          group.offsets.delete(`${t.name}:${partitionIndex}`)
+          return { partitionIndex, errorCode: ErrorCode.NONE }
+        }),
+      }
+    }),
+  })
+})
