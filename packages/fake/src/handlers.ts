@@ -858,14 +858,7 @@ handle(AlterPartitionReassignmentsApi, (request, _ctx, { model }) =>
         if (!request.allowReplicationFactorChange && replicas.length !== partition.replicas.length) {
           return result(ErrorCode.INVALID_REPLICATION_FACTOR, `the reassignment changes the replication factor of ${t.name}-${partitionIndex} from ${partition.replicas.length} to ${replicas.length}`)
         }
-        partition.replicas = [...replicas]
-        for (const id of partition.followerLag.keys()) if (!replicas.includes(id)) partition.followerLag.delete(id)
-        if (replicas.includes(partition.leader)) {
-          model.metadataVersion++
-          wake(partition)
-        } else {
-          model.electLeader(partition, replicas.find((id) => model.broker(id)?.alive === true) ?? -1)
-        }
+        model.reassign(partition, replicas)
         return result(ErrorCode.NONE)
       }),
     })),

@@ -114,6 +114,19 @@ export class ClusterModel {
     this.metadataVersion++
   }
 
+  /**
+   * Gives the partition a new replica list at once (the replicas share one log: a new one is caught
+   * up). The leader stays if it is among them (a reorder changes only the preferred replica);
+   * otherwise the first alive new replica leads, with a new leader epoch.
+   */
+  reassign(partition: PartitionState, replicas: readonly number[]): void {
+    partition.replicas = [...replicas]
+    for (const id of partition.followerLag.keys()) if (!replicas.includes(id)) partition.followerLag.delete(id)
+    if (!replicas.includes(partition.leader)) return this.electLeader(partition, replicas.find((id) => this.broker(id)?.alive === true) ?? -1)
+    wake(partition)
+    this.metadataVersion++
+  }
+
   /** In-sync replicas: alive replicas that are not lagging. */
   isr(partition: PartitionState): number[] {
     return partition.replicas.filter((id) => this.broker(id)?.alive === true && (id === partition.leader || (partition.followerLag.get(id) ?? 0) === 0))
