@@ -1,5 +1,5 @@
 import { Admin } from '@kafkats/admin'
-import { ConnectionPool } from '@kafkats/connection'
+import { ConnectionPool, type SocketFactory } from '@kafkats/connection'
 import { DirectConsumer } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerRecord } from '@kafkats/producer-sink'
@@ -19,10 +19,11 @@ export interface RoundTripTimes {
  * What a user's test does with a cluster (fake.bench.ts and fake-memory.bench.ts): create a topic
  * (3 partitions, replication factor 3), `sendBatch` `records` records (100-byte values, keys
  * `key-0`..`key-999`) in awaited chunks of CHUNK with the default producer, read them back with
- * a direct consumer from the earliest offsets, then delete the topic.
+ * a direct consumer from the earliest offsets, then delete the topic. `socketFactory`: the
+ * client's connections (a fake cluster's `socketFactory`: in memory); default TCP.
  */
-export async function roundTripRecords(brokers: string[], records: number): Promise<RoundTripTimes> {
-  const pool = new ConnectionPool({ clientId: 'bench-fake' })
+export async function roundTripRecords(brokers: string[], records: number, socketFactory?: SocketFactory): Promise<RoundTripTimes> {
+  const pool = new ConnectionPool({ clientId: 'bench-fake', ...(socketFactory !== undefined ? { socketFactory } : {}) })
   const metadata = new ClusterMetadata({ bootstrapBrokers: brokers, pool, logger: quiet })
   const admin = new Admin({ metadata, pool, logger: quiet })
   const topic = `bench-fake-${Date.now()}-${Math.floor(Math.random() * 1e6)}`

@@ -11,9 +11,10 @@
  *    (deleting the topic, flushing, replicating), and on 2 cores a fake run started then measured
  *    that work more than the fake. The JVMs' CPU during each fake run is recorded beside it.
  *
- * Backends: `fake` (the fake brokers in this process, sharing the client's event loop and heap),
- * `fake-thread` (`FakeCluster.start({ thread: true })`: the brokers in a worker thread) and `real`
- * (the running test cluster, when it is up).
+ * Backends: `fake` (the fake brokers in this process, sharing the client's event loop and heap,
+ * the client connected over loopback TCP), `fake-memory` (the same, the client connected through
+ * `cluster.socketFactory`: in memory, no kernel), `fake-thread` (`FakeCluster.start({ thread: true })`:
+ * the brokers in a worker thread, over TCP) and `real` (the running test cluster, when it is up).
  *
  *   npm run -w @kafkats/bench bench:fake            (writes results/fake.md)
  *   BENCH_RECORDS=20000 BENCH_ROUNDS=2 npm run -w @kafkats/bench bench:fake -- --no-write --fake-only
@@ -27,6 +28,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
+import type { SocketFactory } from '@kafkats/connection'
 import { FakeCluster } from '@kafkats/fake'
 import { clusterInfo, clusterStatus } from '@kafkats/testkit'
 import { IDLE_JVM_SHARE, SETTLE_MAX_MS, SETTLE_WINDOW_MS, brokerCpuSeconds, settleBrokers as settle } from './live-support.js'
@@ -47,7 +49,7 @@ const noWrite = process.argv.includes('--no-write')
 const fakeOnly = process.argv.includes('--fake-only')
 const profile = process.argv.includes('--profile')
 
-type Backend = 'fake' | 'fake-thread' | 'real'
+type Backend = 'fake' | 'fake-memory' | 'fake-thread' | 'real'
 
 /** Whether the real cluster is up (set once in main): the real backend runs, and every run waits for its JVMs to be idle. */
 let realReady = false
@@ -87,11 +89,11 @@ async function startTimes(thread: boolean, count: number): Promise<number[]> {
   return times
 }
 
-async function roundTrip(backend: Backend, round: number, brokers: string[], settleMs: number): Promise<Run> {
+async function roundTrip(backend: Backend, round: number, brokers: string[], settleMs: number, socketFactory?: SocketFactory): Promise<Run> {
   const load1 = loadavg()[0]!
   const cpu0 = process.cpuUsage()
   const broker0 = realReady ? brokerCpuSeconds() : 0
-  const times = await roundTripRecords(brokers, RECORDS)
+  const times = await roundTripRecords(brokers, RECORDS, socketFactory)
   const cpu = process.cpuUsage(cpu0)
   const jvmCpuMs = realReady ? (brokerCpuSeconds() - broker0) * 1000 : 0
   return {
@@ -131,7 +133,7 @@ async function run(backend: Backend, round: number): Promise<Run> {
   // What a test does: a fresh cluster per test file (its start is part of neither timing: see the start times).
   const fake = await FakeCluster.start({ brokers: 3, racks: ['rack-1', 'rack-2', 'rack-3'], thread: backend === 'fake-thread' })
   try {
-    return await roundTrip(backend, round, fake.bootstrap, settleMs)
+    return await roundTrip(backend, round, fake.bootstrap, settleMs, backend === 'fake-memory' ? fake.socketFactory : undefined)
   } finally {
     await fake.close()
   }
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
   process.stdout.write(`fake 3-broker start: median ${median(starts).toFixed(1)} ms, max ${Math.max(...starts).toFixed(1)} ms (${STARTS} starts); in a worker thread from sources: median ${median(threadStarts).toFixed(1)} ms\n`)
   realReady = !fakeOnly && (await clusterStatus()).ready
   // A profile sees only this thread: the worker's brokers would show up as idle time.
-  const all: Backend[] = realReady ? ['fake', 'fake-thread', 'real'] : ['fake', 'fake-thread']
+  const all: Backend[] = realReady ? ['fake', 'fake-memory', 'fake-thread', 'real'] : ['fake', 'fake-memory', 'fake-thread']
   const backends = all.filter((b) => !profile || b !== 'fake-thread')
   const runs: Run[] = []
   const session = profile ? new Session() : null
@@ -199,7 +201,8 @@ async function main(): Promise<void> {
     '',
     '| backend | create ms | produce ms | consume ms | total ms | total range | process CPU ms | JVM CPU ms | all CPU ms | idle JVMs meanwhile, CPU ms | wait for idle JVMs before, ms | load before |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    row('fake', '@kafkats/fake, in-process'),
+    row('fake', '@kafkats/fake, in-process, TCP'),
+    row('fake-memory', '@kafkats/fake, in-process, `socketFactory` (in memory)'),
   ]
   if (!profile) lines.push(row('fake-thread', '@kafkats/fake, `thread: true`'))
   if (realReady) {
@@ -210,14 +213,18 @@ async function main(): Promise<void> {
     const cpuRatio = (b: Backend) => (allCpu('real') / allCpu(b)).toFixed(1)
     const sum = (b: Backend) => of(b).reduce((total, r) => total + r.totalMs, 0)
     const sumRatio = (b: Backend) => (sum('real') / sum(b)).toFixed(1)
+    const fastReal = of('real').filter((r) => r.totalMs <= SLOW_REAL_MS)
+    const fastMedian = fastReal.length > 0 ? median(fastReal.map((r) => r.totalMs)) : Number.NaN
+    const fastRatio = (b: Backend) => (fastMedian / median(of(b).map((r) => r.totalMs))).toFixed(1)
     lines.push(
       '',
-      `Median wall-clock total, real ÷ fake: **${ratio('fake')}×** in-process${profile ? '' : `, **${ratio('fake-thread')}×** with \`thread: true\``} (target ≥ 5×).`,
-      `Median CPU of the round trip (client + brokers), real ÷ fake: ${cpuRatio('fake')}× in-process${profile ? '' : `, ${cpuRatio('fake-thread')}× with \`thread: true\``} — the load-independent part of the comparison.`,
+      `Median wall-clock total, real ÷ fake: **${ratio('fake')}×** in-process over TCP, **${ratio('fake-memory')}×** in memory${profile ? '' : `, **${ratio('fake-thread')}×** with \`thread: true\``} (target ≥ 5×).`,
+      `Against the real cluster's fast mode alone (its ${fastReal.length} rounds up to ${SLOW_REAL_MS.toLocaleString('en')} ms, median ${fastMedian.toFixed(0)} ms; fake.md's readings): ${fastRatio('fake')}× over TCP, ${fastRatio('fake-memory')}× in memory${profile ? '' : `, ${fastRatio('fake-thread')}× with \`thread: true\``}.`,
+      `Median CPU of the round trip (client + brokers), real ÷ fake: ${cpuRatio('fake')}× in-process over TCP, ${cpuRatio('fake-memory')}× in memory${profile ? '' : `, ${cpuRatio('fake-thread')}× with \`thread: true\``} — the load-independent part of the comparison.`,
       // The real cluster's round trips are not spread around one value: some take over a second
       // (fake.md's readings). A median then tells the typical round trip, and the sum what a suite
       // of them run back to back spends; both are printed, the median stays the headline.
-      `All ${ROUNDS} rounds back to back (the sum of the totals): real ${(sum('real') / 1000).toFixed(1)} s, in-process fake ${(sum('fake') / 1000).toFixed(1)} s: ${sumRatio('fake')}×${profile ? '' : `; \`thread: true\` ${(sum('fake-thread') / 1000).toFixed(1)} s: ${sumRatio('fake-thread')}×`}. Real round trips over ${SLOW_REAL_MS.toLocaleString('en')} ms: ${of('real').filter((r) => r.totalMs > SLOW_REAL_MS).length} of ${of('real').length}.`,
+      `All ${ROUNDS} rounds back to back (the sum of the totals): real ${(sum('real') / 1000).toFixed(1)} s, in-process fake ${(sum('fake') / 1000).toFixed(1)} s over TCP: ${sumRatio('fake')}×, in memory ${(sum('fake-memory') / 1000).toFixed(1)} s: ${sumRatio('fake-memory')}×${profile ? '' : `; \`thread: true\` ${(sum('fake-thread') / 1000).toFixed(1)} s: ${sumRatio('fake-thread')}×`}. Real round trips over ${SLOW_REAL_MS.toLocaleString('en')} ms: ${of('real').filter((r) => r.totalMs > SLOW_REAL_MS).length} of ${of('real').length}.`,
     )
   } else {
     lines.push('', 'The real cluster was not running: no comparison in this run.')

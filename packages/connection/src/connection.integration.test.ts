@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+import * as net from 'node:net'
+import * as tls from 'node:tls'
 import { ApiVersionsApi, MetadataApi, ZERO_UUID } from '@kafkats/protocol'
 import { clusterInfo } from '@kafkats/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -104,9 +106,33 @@ describe('BrokerConnection against the real cluster', () => {
     await readsLargeResponsesWhole(cluster.bootstrap.plaintext[0]!, {})
   })
 
+  it("reads large responses whole from a socket factory's stream (its data events, not onread)", async () => {
+    const target = parseAddress(cluster.bootstrap.plaintext[0]!)
+    // The address is made up: only the factory knows where the broker is.
+    await readsLargeResponsesWhole('broker-1.invalid:9092', { socketFactory: () => net.connect(target) })
+  })
+
   describe('TLS', () => {
     it('reads responses much larger than one socket read whole (TLS decrypts them into their frame)', async () => {
       await readsLargeResponsesWhole(cluster.bootstrap.ssl[0]!, { tls: { ca: readFileSync(cluster.caPath) } })
+    })
+
+    it("runs TLS over a socket factory's stream", async () => {
+      const target = parseAddress(cluster.bootstrap.ssl[0]!)
+      const ca = readFileSync(cluster.caPath)
+      await readsLargeResponsesWhole('broker-1.invalid:9093', { tls: { ca, servername: 'localhost' }, socketFactory: () => net.connect(target) })
+      // and verifies the certificate over it as over TCP
+      const error = await connect('broker-1.invalid:9093', { tls: { ca: [] as Buffer[], servername: 'localhost' }, socketFactory: () => net.connect(target) }).catch((caught: unknown) => caught)
+      expect(AuthenticationError.isInstance(error), String(error)).toBe(true)
+    })
+
+    it('waits for the handshake of a TLS socket the factory opened itself (as KafkaJS socket factories do)', async () => {
+      const target = parseAddress(cluster.bootstrap.ssl[0]!)
+      const ca = readFileSync(cluster.caPath)
+      let socket: tls.TLSSocket | undefined
+      const connection = await connect('broker-1.invalid:9093', { socketFactory: () => (socket = tls.connect({ ...target, ca, servername: 'localhost' })) })
+      expect(socket!.authorized).toBe(true)
+      expect((await connection.request(MetadataApi, MetadataApi.createRequest({ topics: [] }))).brokers).toHaveLength(3)
     })
 
     it('connects with the test CA', async () => {

@@ -1,4 +1,5 @@
 import * as net from 'node:net'
+import { Duplex } from 'node:stream'
 import * as tls from 'node:tls'
 import {
   type ApiDefinition,
@@ -28,6 +29,7 @@ import { type Logger, silentLogger } from './logger.js'
 import type { RequestCounters } from './request-metrics.js'
 import { RequestTimeoutError } from './request-timeout-error.js'
 import { authenticate, type SaslOptions } from './sasl/authenticate.js'
+import type { SocketFactory } from './socket-factory.js'
 import { UnsupportedVersionError } from './unsupported-version-error.js'
 
 /** kafkats' own name and version, sent in ApiVersions v3+ (KIP-511). */
@@ -63,6 +65,8 @@ export interface ConnectionOptions {
   requestCounters?: RequestCounters
   /** Copied into every diagnostics message of this connection as `owner` (see RequestStartMessage). Default none. */
   owner?: object
+  /** Opens the stream to a broker instead of TCP (see `SocketFactory`): in-process brokers, tunnels. Default none: TCP. */
+  socketFactory?: SocketFactory
 }
 
 export const connectionDefaults = {
@@ -128,7 +132,7 @@ export class BrokerConnection {
   private readonly options: ConnectionOptions
   private readonly counters: RequestCounters | undefined
   private readonly owner: object | null
-  private readonly socket: net.Socket
+  private readonly socket: Duplex
   private readonly frames: FrameDecoder
   private readonly logger: Logger
   private readonly requestTimeoutMs: number
@@ -146,7 +150,7 @@ export class BrokerConnection {
   private reauthenticationTimer: ReturnType<typeof setTimeout> | undefined
   private drainWaiters: Array<() => void> = []
 
-  private constructor(options: ConnectionOptions, socket: net.Socket, frames: FrameDecoder) {
+  private constructor(options: ConnectionOptions, socket: Duplex, frames: FrameDecoder) {
     this.options = options
     this.host = options.host
     this.port = options.port
@@ -194,7 +198,16 @@ export class BrokerConnection {
           return true
         },
       }
-      const socket = await openSocket(options, onread)
+      // A socket factory's stream (not TLS over it, which reads with `onread`) delivers chunks:
+      // they are the stream's own, so whole frames in them are used as they are (FrameDecoder.push).
+      const onChunk = (chunk: unknown): void => {
+        if (opened === undefined) {
+          spokeFirst = true
+          return
+        }
+        opened.onChunk(chunk)
+      }
+      const socket = await openSocket(options, onread, onChunk)
       connection = opened = new BrokerConnection(options, socket, frames)
       if (spokeFirst) throw new ConnectionError('the broker sent bytes before any request', connection.address)
       await connection.negotiateVersions()
@@ -413,6 +426,20 @@ export class BrokerConnection {
     }
   }
 
+  /** A chunk from a socket factory's stream. */
+  private onChunk(chunk: unknown): void {
+    if (!(chunk instanceof Uint8Array)) {
+      this.fail(new ConnectionError(`the socket factory's stream delivered ${typeof chunk === 'string' ? 'a string' : describeChunk(chunk)}, not bytes (Buffer or Uint8Array chunks; no setEncoding)`, this.address, { retriable: false }))
+      return
+    }
+    try {
+      // Frames are handed on as views of the chunk: make them Buffers, as socket reads are (see FrameDecoder).
+      this.frames.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), (frame) => this.onFrame(frame))
+    } catch (error) {
+      this.fail(KafkaError.isInstance(error) ? error : new ConnectionError(String(error), this.address, { cause: error }))
+    }
+  }
+
 
   private onFrame(frame: Uint8Array): void {
     const entry = this.inFlight[this.inFlightHead]
@@ -618,23 +645,45 @@ interface OnRead {
   callback: (nread: number, buffer: Uint8Array) => boolean
 }
 
-function openSocket(options: ConnectionOptions, onread: OnRead): Promise<net.Socket> {
+function openSocket(options: ConnectionOptions, onread: OnRead, onChunk: (chunk: unknown) => void): Promise<Duplex> {
   const address = `${options.host}:${options.port}`
   const timeoutMs = options.connectTimeoutMs ?? connectionDefaults.connectTimeoutMs
-  return new Promise<net.Socket>((resolve, reject) => {
+  let stream: Duplex | undefined
+  if (options.socketFactory !== undefined) {
+    try {
+      stream = fromSocketFactory(options.socketFactory, options.host, options.port)
+    } catch (error) {
+      return Promise.reject(ConnectionError.isInstance(error) ? error : new ConnectionError(`the socket factory failed: ${error instanceof Error ? error.message : String(error)}`, address, { cause: error }))
+    }
+  }
+  return new Promise<Duplex>((resolve, reject) => {
     let settled = false
     const useTls = options.tls !== undefined && options.tls !== false
-    const socket = useTls
-      ? tls.connect({
-          host: options.host,
-          port: options.port,
-          servername: net.isIP(options.host) === 0 ? options.host : undefined,
-          ...(typeof options.tls === 'object' ? options.tls : {}),
-          // Node's tls.connect passes `onread` to the TLSSocket (decrypted bytes go into our memory); @types/node does not declare it
-          ...({ onread } as object),
-        })
-      : net.connect({ host: options.host, port: options.port, onread })
-    socket.setNoDelay(true)
+    const tlsOptions: tls.ConnectionOptions = {
+      servername: net.isIP(options.host) === 0 ? options.host : undefined,
+      ...(typeof options.tls === 'object' ? options.tls : {}),
+    }
+    let socket: Duplex
+    let connecting: boolean
+    if (stream === undefined) {
+      socket = useTls
+        ? // Node's tls.connect passes `onread` to the TLSSocket (decrypted bytes go into our memory); @types/node does not declare it
+          tls.connect({ host: options.host, port: options.port, ...tlsOptions, ...({ onread } as object) })
+        : net.connect({ host: options.host, port: options.port, onread })
+      connecting = true
+    } else if (useTls) {
+      // Over a stream it did not open, a TLSSocket ignores `onread`: decrypted bytes come as data events.
+      socket = tls.connect({ socket: stream, ...tlsOptions })
+      socket.on('data', onChunk)
+      connecting = true
+    } else {
+      socket = stream
+      socket.on('data', onChunk)
+      connecting = (stream as { connecting?: unknown }).connecting === true
+    }
+    // A TLS socket the factory opened itself is ready once its handshake is done.
+    const ready = stream !== undefined && !useTls && stream instanceof tls.TLSSocket ? 'secureConnect' : useTls ? 'secureConnect' : 'connect'
+    if (socket instanceof net.Socket) socket.setNoDelay(true)
     const finish = (error: Error | null): void => {
       if (settled) return
       settled = true
@@ -658,10 +707,34 @@ function openSocket(options: ConnectionOptions, onread: OnRead): Promise<net.Soc
     const onAbort = (): void => finish(new ConnectionError('connect aborted', address, { retriable: false }))
     const timer = setTimeout(() => finish(new ConnectionError(`connect timed out after ${timeoutMs} ms`, address)), timeoutMs)
     socket.once('error', onError)
-    socket.once(useTls ? 'secureConnect' : 'connect', () => finish(null))
+    if (connecting) socket.once(ready, () => finish(null))
     options.signal?.addEventListener('abort', onAbort, { once: true })
     if (options.signal?.aborted === true) onAbort()
+    // A factory's open stream: connected now, unless it already failed or closed.
+    else if (!connecting) {
+      if (socket.destroyed) finish(new ConnectionError('the socket factory returned a closed stream', address))
+      else finish(null)
+    }
   })
+}
+
+/** Asks the factory for a stream to `host:port`; undefined: connect over TCP. */
+function fromSocketFactory(factory: SocketFactory, host: string, port: number): Duplex | undefined {
+  const stream: unknown = factory({ host, port })
+  if (stream === undefined) return undefined
+  if (!(stream instanceof Duplex)) {
+    throw new ConnectionError(`the socket factory returned ${describeChunk(stream)}; expected a Duplex stream (net.Socket, stream.Duplex) or undefined for TCP`, `${host}:${port}`, {
+      retriable: false,
+    })
+  }
+  return stream
+}
+
+function describeChunk(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no constructor'})`
+  if (typeof value === 'function') return 'a function'
+  return `${typeof value} ${String(value)}`
 }
 
 function isTlsVerificationError(error: NodeJS.ErrnoException): boolean {

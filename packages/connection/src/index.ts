@@ -9,6 +9,7 @@ export {
 } from './connection.js'
 export { ConnectionPool, connectionPoolDefaults, parseAddress, type ConnectionPoolOptions, type ConnectionPurpose } from './pool.js'
 export { FrameDecoder } from './frame-decoder.js'
+export type { SocketFactory, SocketTarget } from './socket-factory.js'
 export { type Logger, type LoggerLike, silentLogger, toLogger } from './logger.js'
 export { ConnectionError } from './connection-error.js'
 export { RequestTimeoutError } from './request-timeout-error.js'

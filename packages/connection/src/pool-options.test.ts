@@ -25,6 +25,7 @@ describe('new ConnectionPool() options', () => {
     [{ clientId: 42 }, 'clientId', '42'],
     [{ tls: 'yes' }, 'tls', '"yes"'],
     [{ mapAddress: 'proxy:1' }, 'mapAddress', '"proxy:1"'],
+    [{ socketFactory: { connect: true } }, 'socketFactory', 'object'],
     [{ owner: 7 }, 'owner', '7'],
     [{ logger: {} }, 'logger', 'no debug, info, warn, error'],
     [{ sasl: 'PLAIN' }, 'sasl', '"PLAIN"'],
@@ -61,6 +62,7 @@ describe('new ConnectionPool() options', () => {
       reconnectBackoffMs: 0,
       reconnectBackoffMaxMs: 1000,
       mapAddress: (address: string) => address,
+      socketFactory: () => undefined,
       // undefined sets nothing, as a spread of optional values produces it
       ...{ rack: undefined },
     } as unknown as ConnectionPoolOptions)

@@ -19,6 +19,7 @@ const optionNames = {
   reconnectBackoffMs: true,
   reconnectBackoffMaxMs: true,
   mapAddress: true,
+  socketFactory: true,
 } as const satisfies Record<keyof ConnectionPoolOptions, true>
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER', 'custom']
@@ -52,6 +53,9 @@ export function resolveConnectionPoolOptions(options: ConnectionPoolOptions): Co
   if (options.owner !== undefined && (typeof options.owner !== 'object' || options.owner === null)) throw new ConfigError('owner', `expected an object, got ${describeValue(options.owner)}`)
   if (options.mapAddress !== undefined && typeof options.mapAddress !== 'function') {
     throw new ConfigError('mapAddress', `expected a function (address) => address, got ${describeValue(options.mapAddress)}`)
+  }
+  if (options.socketFactory !== undefined && typeof options.socketFactory !== 'function') {
+    throw new ConfigError('socketFactory', `expected a function ({ host, port }) => Duplex stream or undefined, got ${describeValue(options.socketFactory)}`)
   }
   if (options.sasl !== undefined) checkSasl(options.sasl)
   return options.logger === undefined ? options : { ...options, logger: toLogger(options.logger) }

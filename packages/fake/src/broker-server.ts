@@ -1,7 +1,9 @@
 // One fake broker's TCP side: a listener on 127.0.0.1, Kafka framing, request decoding with the
 // generated codecs, in-order answers per connection (as a real broker: one request at a time per
 // connection), the request log and the fault rules (injected errors, dropped or delayed answers).
-import { createServer, type Server, type Socket } from 'node:net'
+import { createServer, type Server } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { memoryConnection } from './memory-connection.js'
 import { ApiVersionsApi, ErrorCode, Reader, apiByKey, decodeRequestHeader, encodeResponseHeader, type ApiDefinition } from '@kafkats/protocol'
 import { errorResponse } from './error-response.js'
 import { ResponseWriter } from './fetch-records.js'
@@ -58,7 +60,7 @@ export class BrokerServer {
   readonly state: BrokerState
   readonly sessions = new Map<number, FetchSession>()
   private server: Server | null = null
-  private readonly sockets = new Set<Socket>()
+  private readonly sockets = new Set<Duplex>()
   private readonly services: Services
   private readonly hooks: ServerHooks
 
@@ -98,7 +100,19 @@ export class BrokerServer {
     for (const socket of this.sockets) socket.destroy()
   }
 
-  private accept(socket: Socket): void {
+  /** Listening: a client can connect (not killed, not closed). */
+  get isListening(): boolean {
+    return this.server !== null
+  }
+
+  /** A connection held in memory (FakeCluster.socketFactory): the client's end of it. */
+  connectInMemory(): Duplex {
+    const { client, broker } = memoryConnection()
+    this.accept(broker)
+    return client
+  }
+
+  private accept(socket: Duplex): void {
     this.sockets.add(socket)
     socket.on('close', () => this.sockets.delete(socket))
     socket.on('error', () => socket.destroy())
@@ -137,7 +151,7 @@ export class BrokerServer {
     })
   }
 
-  private async handle(socket: Socket, frame: Uint8Array): Promise<void> {
+  private async handle(socket: Duplex, frame: Uint8Array): Promise<void> {
     if (socket.destroyed || !this.state.alive) return
     const apiKey = (frame[0]! << 8) | frame[1]!
     const version = (frame[2]! << 8) | frame[3]!
@@ -199,7 +213,7 @@ export class BrokerServer {
     return undefined
   }
 
-  private write(socket: Socket, api: ApiDefinition<unknown, unknown>, version: number, correlationId: number, response: unknown): void {
+  private write(socket: Duplex, api: ApiDefinition<unknown, unknown>, version: number, correlationId: number, response: unknown): void {
     if (socket.destroyed) return
     // Fetch responses carry the stored batches: written from their own arrays (one corked writev),
     // not copied into a response buffer that doubles its way up to the response's size. Stored

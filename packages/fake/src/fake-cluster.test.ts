@@ -1,3 +1,5 @@
+import { Socket } from 'node:net'
+import { Duplex } from 'node:stream'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import {
@@ -597,6 +599,87 @@ describe('FakeCluster', () => {
   it('rejects bad options with a typed error', async () => {
     await expect(FakeCluster.start({ brokers: 0 })).rejects.toThrow(FakeClusterError)
     await expect(FakeCluster.start({ brokers: 1, racks: ['a', 'b'] })).rejects.toThrow(/racks/)
+  })
+})
+
+describe('FakeCluster socketFactory (in-memory connections)', () => {
+  function memoryClient(cluster: FakeCluster, broker: number, clientId?: string): RawClient {
+    const [host, port] = cluster.bootstrap[broker - 1]!.split(':')
+    const stream = cluster.socketFactory({ host: host!, port: Number(port) })
+    if (stream === undefined) throw new Error(`no in-memory connection to broker ${broker}`)
+    const c = RawClient.over(stream, clientId)
+    clients.push(c)
+    return c
+  }
+
+  it('answers over an in-memory connection as over TCP and logs the requests', async () => {
+    const cluster = await start()
+    const [host, port] = cluster.bootstrap[1]!.split(':')
+    const stream = cluster.socketFactory({ host: host!, port: Number(port) })
+    expect(stream).toBeInstanceOf(Duplex)
+    expect(stream).not.toBeInstanceOf(Socket)
+    stream!.destroy()
+    const c = memoryClient(cluster, 2, 'in-memory')
+    await c.send(CreateTopicsApi, 7, { topics: [{ name: 'mem', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000 })
+    const metadata = await c.send(MetadataApi, 12, { topics: [{ name: 'mem', topicId: ZERO_UUID }] })
+    expect(metadata.brokers.map((b) => b.rack).sort()).toEqual(['a', 'b', 'c'])
+    const leader = metadata.topics[0]!.partitions[0]!.leaderId
+    const onLeader = memoryClient(cluster, leader)
+    expect((await produce(onLeader, 'mem', 0, batch(['one', 'two']))).errorCode).toBe(0)
+    expect(values(await onLeader.send(FetchApi, 12, fetchRequest('mem', 0, 0n)))).toEqual(['one', 'two'])
+    expect(cluster.requests.filter((r) => r.clientId === 'in-memory').map((r) => `${r.api}@${r.broker}`)).toEqual(['CreateTopics@2', 'Metadata@2'])
+  })
+
+  it('copies what a client writes: reusing the memory of a written request does not change the stored records', async () => {
+    const cluster = await start()
+    const setup = memoryClient(cluster, 1)
+    await setup.send(CreateTopicsApi, 7, { topics: [{ name: 'copied', numPartitions: 1, replicationFactor: 1, assignments: [{ partitionIndex: 0, brokerIds: [1] }], configs: [] }], timeoutMs: 5000 })
+    const c = memoryClient(cluster, 1)
+    const records = batch(Array.from({ length: 1000 }, (_, i) => `value-${i}`))
+    // Once written, the client's memory is its own again (as with a socket): it scribbles over the
+    // last record's bytes before the broker reads (without the copy: CORRUPT_MESSAGE, or records changed).
+    const response = await c.send(ProduceApi, 11, { acks: -1, timeoutMs: 5000, topicData: [{ name: 'copied', topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] }, (frame) =>
+      frame.fill(0x55, frame.length - 12),
+    )
+    expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(0)
+    const fetched = values(await c.send(FetchApi, 12, fetchRequest('copied', 0, 0n)))
+    expect(fetched).toHaveLength(1000)
+    expect(fetched[999]).toBe('value-999')
+    // (without the copy the fake refuses the scribbled batch and closes the connection: no answer, so a short timeout)
+  }, 10_000)
+
+  it('gives undefined (the client dials TCP and is refused) for a killed broker or another address, cuts in-memory connections on kill, and serves again after restart', async () => {
+    const cluster = await start()
+    const [host, port] = cluster.bootstrap[2]!.split(':')
+    const target = { host: host!, port: Number(port) }
+    const c = memoryClient(cluster, 3)
+    await c.send(MetadataApi, 12, { topics: [] })
+    await cluster.kill(3)
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(c.closed).toBe(true)
+    expect(cluster.socketFactory(target)).toBeUndefined()
+    expect(cluster.socketFactory({ host: host!, port: 1 })).toBeUndefined()
+    expect(cluster.socketFactory({ host: '10.1.2.3', port: Number(port) })).toBeUndefined()
+    // plain JavaScript passing nonsense gets undefined too, not an exception
+    expect((cluster.socketFactory as (target: unknown) => unknown)(null)).toBeUndefined()
+    await cluster.restart(3)
+    const again = memoryClient(cluster, 3)
+    expect((await again.send(MetadataApi, 12, { topics: [] })).brokers).toHaveLength(3)
+    // 'localhost' names the same listener
+    expect(cluster.socketFactory({ host: 'localhost', port: Number(port) })).toBeDefined()
+  })
+
+  it('applies injected errors and dropped connections to in-memory connections as to TCP ones', async () => {
+    const cluster = await start()
+    const c = memoryClient(cluster, 1)
+    cluster.injectError({ api: 'Metadata', error: 'NOT_CONTROLLER', times: 1 })
+    const metadata = await c.send(MetadataApi, 12, { topics: [{ name: 'x', topicId: ZERO_UUID }] })
+    expect(metadata.topics[0]!.errorCode).toBe(ErrorCode.NOT_CONTROLLER)
+    cluster.dropConnections(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(c.closed).toBe(true)
   })
 })
 

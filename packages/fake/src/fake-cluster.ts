@@ -9,6 +9,7 @@ import { TransactionCoordinator } from './transactions.js'
 import { REQUEST_LOG_MAX_BYTES, RequestLog } from './request-log.js'
 import { loadCluster, saveCluster, storedClusterId } from './storage.js'
 import { WorkerLink } from './worker-link.js'
+import type { Duplex } from 'node:stream'
 
 export interface FakeClusterOptions {
   /** Number of brokers (ids 1..n). Default 3. */
@@ -233,6 +234,29 @@ export class FakeCluster {
   /** `bootstrap` joined with commas (for bootstrap.servers). */
   get bootstrapServers(): string {
     return this.bootstrap.join(',')
+  }
+
+  /**
+   * Connects a client in this process to the brokers in memory instead of over loopback TCP: pass
+   * it as kafkats's `socketFactory` option (`new Kafka({ bootstrapBrokers: cluster.bootstrap,
+   * socketFactory: cluster.socketFactory })`). Same requests, answers, request log and controls; a
+   * killed broker cuts its in-memory connections as it cuts TCP ones. Addresses that are not a
+   * listening broker of this cluster (a killed one, or another cluster's) get `undefined`, so the
+   * client dials TCP and is refused as it would be. Only for brokers in this thread: a cluster
+   * started with `thread: true` is reached over TCP.
+   */
+  get socketFactory(): (target: { host: string; port: number }) => Duplex | undefined {
+    if (this.remote !== null) throw new FakeClusterError('socketFactory connects clients to brokers in the same thread; a cluster started with thread: true is reached over TCP (cluster.bootstrap)')
+    return this.connectInMemory
+  }
+
+  private readonly connectInMemory = (target: { host: string; port: number }): Duplex | undefined => {
+    if (this.closed || typeof target !== 'object' || target === null) return undefined
+    for (const server of this.servers) {
+      const { host, port } = server.state
+      if (target.port === port && (target.host === host || target.host === 'localhost') && server.isListening) return server.connectInMemory()
+    }
+    return undefined
   }
 
   get clusterId(): string {

@@ -1,16 +1,17 @@
-// A minimal Kafka client for the fake cluster's own tests: real TCP, requests encoded and
-// responses decoded with the generated codecs (no kafkats client layers, so a test sees exactly
-// what the fake broker answers).
+// A minimal Kafka client for the fake cluster's own tests: real TCP (or a stream from the cluster's
+// socketFactory), requests encoded and responses decoded with the generated codecs (no kafkats
+// client layers, so a test sees exactly what the fake broker answers).
 import { connect, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { Reader, Writer, decodeResponseHeader, encodeRequestHeader, type ApiDefinition } from '@kafkats/protocol'
 
 export class RawClient {
-  private readonly socket: Socket
+  private readonly socket: Duplex
   private correlationId = 0
   private buffer: Buffer = Buffer.alloc(0)
   private readonly waiting = new Map<number, (frame: Buffer) => void>()
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Duplex) {
     this.socket = socket
     socket.on('data', (chunk: Buffer) => {
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
@@ -37,10 +38,18 @@ export class RawClient {
     return client
   }
 
+  /** A client over a stream already open (FakeCluster.socketFactory). */
+  static over(stream: Duplex, clientId = 'raw-test-client'): RawClient {
+    const client = new RawClient(stream)
+    client.clientId = clientId
+    return client
+  }
+
   clientId = 'raw-test-client'
 
   /** Sends a request; resolves with the decoded response (or never, if the broker does not answer). */
-  send<Req, Res>(api: ApiDefinition<Req, Res>, version: number, request: Partial<Req>): Promise<Res> {
+  /** `afterWrite`: called with the frame's memory once the stream has taken it (a test may then overwrite it). */
+  send<Req, Res>(api: ApiDefinition<Req, Res>, version: number, request: Partial<Req>, afterWrite?: (frame: Uint8Array) => void): Promise<Res> {
     const correlationId = ++this.correlationId
     const writer = new Writer()
     const size = writer.reserveInt32()
@@ -54,7 +63,8 @@ export class RawClient {
         resolve(api.decodeResponse(reader, version))
       })
     })
-    this.socket.write(writer.finish().slice())
+    const frame = writer.finish().slice()
+    this.socket.write(frame, () => afterWrite?.(frame))
     return response
   }
 

@@ -39,6 +39,8 @@ describe('FakeCluster in a worker thread', () => {
     // Errors of a control come back as the typed error.
     expect(() => cluster.partition('nope', 0)).toThrow(FakeClusterError)
     expect(() => cluster.injectError({ api: 'Produce', error: 'NOT_ENOUGH_REPLICAS', match: () => true })).toThrow(FakeClusterError)
+    // In-memory connections need the brokers in this thread: over TCP only, said so.
+    expect(() => cluster.socketFactory).toThrow(/thread: true is reached over TCP/)
     await cluster.kill(1)
     expect(cluster.brokers.map((b) => b.alive)).toEqual([false, true, true])
     expect(cluster.partition('orders', 0)).toMatchObject({ leader: 2, leaderEpoch: 1 })

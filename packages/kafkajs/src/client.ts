@@ -1,8 +1,8 @@
-import { Kafka as KafkatsKafka, type KafkaOptions, type SaslOptions } from 'kafkats'
+import { Kafka as KafkatsKafka, type KafkaOptions, type SaslOptions, type SocketFactory } from 'kafkats'
 import { KafkaJSNonRetriableError, kafkaJSErrors } from './errors.js'
 import type { InstrumentationEmitter } from './instrumentation.js'
 import { type Logger, toKafkatsLogger } from './logger.js'
-import type { KafkaConfig, Mechanism, SASLOptions } from './types.js'
+import type { ISocketFactory, KafkaConfig, Mechanism, SASLOptions } from './types.js'
 
 /** What every KafkaJS client (producer, consumer, admin) needs from the `Kafka` that made it. */
 export interface ClientFactory {
@@ -73,7 +73,8 @@ export function createClientFactory(config: KafkaConfig, logger: Logger): Client
           clientId: config.clientId ?? DEFAULT_CLIENT_ID,
           logger: toKafkatsLogger(logger.namespace(options.component)),
           allowAutoTopicCreation: options.allowAutoTopicCreation ?? true,
-          ...(config.ssl !== undefined ? { tls: config.ssl } : {}),
+          // A KafkaJS socket factory opens the TLS socket itself (it is given `ssl`): kafkats then runs no TLS of its own over it.
+          ...(config.socketFactory !== undefined ? { socketFactory: fromKafkaJSSocketFactory(config.socketFactory, config.ssl) } : config.ssl !== undefined ? { tls: config.ssl } : {}),
           ...(sasl !== undefined ? { sasl } : {}),
           ...(config.connectionTimeout !== undefined ? { connectTimeoutMs: config.connectionTimeout } : {}),
           ...(config.requestTimeout !== undefined ? { requestTimeoutMs: config.requestTimeout } : {}),
@@ -92,6 +93,18 @@ export function createClientFactory(config: KafkaConfig, logger: Logger): Client
         return client
       }),
   }
+}
+
+/**
+ * KafkaJS's `socketFactory({ host, port, ssl, onConnect })` returns a socket that is connecting
+ * (TLS included when `ssl` is set, as KafkaJS's default factory does); kafkats waits for its
+ * `connect` (`secureConnect` for a TLS socket) event, so `onConnect` has nothing left to do. A
+ * value that is not a function goes to kafkats as it is, which refuses it with a ConfigError.
+ */
+function fromKafkaJSSocketFactory(factory: ISocketFactory, ssl: KafkaConfig['ssl']): SocketFactory {
+  if (typeof factory !== 'function') return factory as unknown as SocketFactory
+  const tlsOptions = ssl === undefined || ssl === false ? undefined : ssl === true ? {} : ssl
+  return ({ host, port }) => factory({ host, port, ssl: tlsOptions as never, onConnect: () => {} })
 }
 
 function isMechanism(sasl: SASLOptions | Mechanism): sasl is Mechanism {

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs'
+import * as net from 'node:net'
+import * as tls from 'node:tls'
 import { clusterInfo, startFaultProxy } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Kafka, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSSASLAuthenticationError, logLevel, type RequestEvent } from './index.js'
+import { type ISocketFactory, Kafka, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSSASLAuthenticationError, logLevel, type RequestEvent } from './index.js'
 
 const cluster = clusterInfo()
 // Both clients share one clientId: only the connection's owner tells their requests apart.
@@ -134,5 +137,46 @@ describe('producer network events and KafkaJS-shaped results through the KafkaJS
     expect(() => kafka.producer({ idempotent: true, retry: { retries: 0 } })).toThrow('Idempotent producer must allow retries to protect against transient errors')
     // Idempotence by default only: KafkaJS code that turned retries off for a plain producer still works.
     expect(kafka.producer({ retry: { retries: 0 } }).isIdempotent()).toBe(true)
+  })
+})
+
+describe("KafkaJS's socketFactory", () => {
+  it('opens every connection through it with KafkaJS arguments, over TLS when ssl is set (the factory opens the TLS socket)', async () => {
+    const ssl = { ca: [readFileSync(cluster.caPath, 'utf8')], servername: 'localhost' }
+    const asked: Array<{ host: string; port: number; ssl: unknown }> = []
+    const socketFactory: ISocketFactory = ({ host, port, ssl: tlsOptions, onConnect }) => {
+      asked.push({ host, port, ssl: tlsOptions })
+      // KafkaJS's own default factory, as its docs show it
+      return tlsOptions ? tls.connect({ host, port, ...tlsOptions }, onConnect) : net.connect({ host, port }, onConnect)
+    }
+    const secured = new Kafka({ clientId: 'kafkajs-socket-factory', brokers: cluster.bootstrap.ssl, ssl, socketFactory, logLevel: logLevel.NOTHING })
+    const topic = unique('socket-factory')
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] })
+    const producer = secured.producer()
+    await producer.connect()
+    try {
+      expect(await producer.send({ topic, messages: [{ value: 'through the factory' }] })).toMatchObject([{ topicName: topic, baseOffset: '0' }])
+    } finally {
+      await producer.disconnect()
+    }
+    expect(asked.length).toBeGreaterThan(0)
+    expect(asked.every((call) => cluster.bootstrap.ssl.includes(`${call.host}:${call.port}`) && call.ssl === ssl)).toBe(true)
+
+    // Without ssl it gets no TLS options and opens plain sockets.
+    const plainAsked: unknown[] = []
+    const plain = new Kafka({
+      clientId: 'kafkajs-socket-factory',
+      brokers: cluster.bootstrap.plaintext,
+      socketFactory: (args) => (plainAsked.push(args.ssl), net.connect({ host: args.host, port: args.port }, args.onConnect)),
+      logLevel: logLevel.NOTHING,
+    }).producer()
+    await plain.connect()
+    try {
+      expect(await plain.send({ topic, messages: [{ value: 'plain' }] })).toMatchObject([{ topicName: topic, baseOffset: '1' }])
+    } finally {
+      await plain.disconnect()
+    }
+    expect(plainAsked.length).toBeGreaterThan(0)
+    expect(plainAsked.every((value) => value === undefined)).toBe(true)
   })
 })

@@ -33,6 +33,8 @@ export {
   type SaslMechanism,
   type OAuthBearerToken,
   type OAuthBearerTokenProvider,
+  type SocketFactory,
+  type SocketTarget,
 } from '@kafkats/connection'
 export type { BrokerInfo, PartitionInfo, TopicInfo } from '@kafkats/metadata'
 export {

@@ -1,6 +1,6 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { Admin, type AdminOptions } from '@kafkats/admin'
-import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, ConnectionPool, type Logger, type LoggerLike, type SaslOptions, toLogger } from '@kafkats/connection'
+import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION, ConnectionPool, type Logger, type LoggerLike, type SaslOptions, type SocketFactory, toLogger } from '@kafkats/connection'
 import { type Assignment, DirectConsumer, type DirectConsumerOptions, type FetchedRecord, GroupConsumer, type GroupConsumerOptions } from '@kafkats/consumer'
 import { ClusterMetadata } from '@kafkats/metadata'
 import { Producer, type ProducerOptions } from '@kafkats/producer-sink'
@@ -42,6 +42,12 @@ export interface KafkaOptions {
    * Java: enable.metrics.push
    */
   enableMetricsPush?: boolean
+  /**
+   * Opens the stream to a broker instead of a TCP socket; `undefined` from it: TCP for that
+   * address. For brokers in this process (`@kafkats/fake`: `socketFactory: cluster.socketFactory`
+   * connects in memory), tunnels, proxies. Default none: TCP. KafkaJS: socketFactory
+   */
+  socketFactory?: SocketFactory
 }
 
 /** Options of `kafka.connect()`. */
@@ -100,6 +106,7 @@ export class Kafka {
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
       ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.socketFactory !== undefined ? { socketFactory: options.socketFactory } : {}),
       logger: this.logger,
       // Diagnostics messages carry this client as `owner`: a subscriber can pick its own client's
       // requests out of the process-wide channels (clientIds need not be unique).
@@ -317,6 +324,9 @@ function checkKafkaOptions(options: KafkaOptions): void {
     const value = options[name]
     if (value !== undefined && typeof value !== 'boolean') throw new ConfigError(name, `expected true or false, got ${String(value)}`)
   }
+  if (options.socketFactory !== undefined && typeof options.socketFactory !== 'function') {
+    throw new ConfigError('socketFactory', `expected a function ({ host, port }) => Duplex stream or undefined (e.g. a fake cluster's socketFactory), got ${String(options.socketFactory)}`)
+  }
 }
 
 // The option names of each public entry point, checked against its options type by `satisfies`
@@ -335,6 +345,7 @@ const kafkaOptionNames = {
   metadataMaxAgeMs: true,
   allowAutoTopicCreation: true,
   enableMetricsPush: true,
+  socketFactory: true,
 } as const satisfies Record<keyof KafkaOptions, true>
 
 const producerOptionNames = {
