@@ -3,7 +3,7 @@ import * as net from 'node:net'
 import * as tls from 'node:tls'
 import { clusterInfo, startFaultProxy } from '@kafkats/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ISocketFactory, Kafka, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSSASLAuthenticationError, logLevel, type RequestEvent } from './index.js'
+import { type ISocketFactory, Kafka, type KafkaConfig, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSSASLAuthenticationError, logLevel, type RecordMetadata, type RequestEvent } from './index.js'
 
 const cluster = clusterInfo()
 // Both clients share one clientId: only the connection's owner tells their requests apart.
@@ -142,41 +142,33 @@ describe('producer network events and KafkaJS-shaped results through the KafkaJS
 
 describe("KafkaJS's socketFactory", () => {
   it('opens every connection through it with KafkaJS arguments, over TLS when ssl is set (the factory opens the TLS socket)', async () => {
-    const ssl = { ca: [readFileSync(cluster.caPath, 'utf8')], servername: 'localhost' }
-    const asked: Array<{ host: string; port: number; ssl: unknown }> = []
-    const socketFactory: ISocketFactory = ({ host, port, ssl: tlsOptions, onConnect }) => {
-      asked.push({ host, port, ssl: tlsOptions })
-      // KafkaJS's own default factory, as its docs show it
-      return tlsOptions ? tls.connect({ host, port, ...tlsOptions }, onConnect) : net.connect({ host, port }, onConnect)
+    const asked: Array<{ address: string; ssl: unknown }> = []
+    // KafkaJS's own default factory, as its docs show it, noting what it was asked for
+    const socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+      asked.push({ address: `${host}:${port}`, ssl })
+      return ssl ? tls.connect({ host, port, ...ssl }, onConnect) : net.connect({ host, port }, onConnect)
     }
-    const secured = new Kafka({ clientId: 'kafkajs-socket-factory', brokers: cluster.bootstrap.ssl, ssl, socketFactory, logLevel: logLevel.NOTHING })
+    const sendThrough = async (config: Omit<KafkaConfig, 'socketFactory'>, topic: string, value: string): Promise<RecordMetadata[]> => {
+      asked.length = 0
+      const producer = new Kafka({ ...config, clientId: 'kafkajs-socket-factory', socketFactory, logLevel: logLevel.NOTHING }).producer()
+      await producer.connect()
+      try {
+        return await producer.send({ topic, messages: [{ value }] })
+      } finally {
+        await producer.disconnect()
+      }
+    }
     const topic = unique('socket-factory')
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] })
-    const producer = secured.producer()
-    await producer.connect()
-    try {
-      expect(await producer.send({ topic, messages: [{ value: 'through the factory' }] })).toMatchObject([{ topicName: topic, baseOffset: '0' }])
-    } finally {
-      await producer.disconnect()
-    }
+
+    const ssl = { ca: [readFileSync(cluster.caPath, 'utf8')], servername: 'localhost' }
+    expect(await sendThrough({ brokers: cluster.bootstrap.ssl, ssl }, topic, 'over TLS')).toMatchObject([{ topicName: topic, baseOffset: '0' }])
     expect(asked.length).toBeGreaterThan(0)
-    expect(asked.every((call) => cluster.bootstrap.ssl.includes(`${call.host}:${call.port}`) && call.ssl === ssl)).toBe(true)
+    expect(asked.every((call) => cluster.bootstrap.ssl.includes(call.address) && call.ssl === ssl)).toBe(true)
 
     // Without ssl it gets no TLS options and opens plain sockets.
-    const plainAsked: unknown[] = []
-    const plain = new Kafka({
-      clientId: 'kafkajs-socket-factory',
-      brokers: cluster.bootstrap.plaintext,
-      socketFactory: (args) => (plainAsked.push(args.ssl), net.connect({ host: args.host, port: args.port }, args.onConnect)),
-      logLevel: logLevel.NOTHING,
-    }).producer()
-    await plain.connect()
-    try {
-      expect(await plain.send({ topic, messages: [{ value: 'plain' }] })).toMatchObject([{ topicName: topic, baseOffset: '1' }])
-    } finally {
-      await plain.disconnect()
-    }
-    expect(plainAsked.length).toBeGreaterThan(0)
-    expect(plainAsked.every((value) => value === undefined)).toBe(true)
+    expect(await sendThrough({ brokers: cluster.bootstrap.plaintext }, topic, 'plain')).toMatchObject([{ topicName: topic, baseOffset: '1' }])
+    expect(asked.length).toBeGreaterThan(0)
+    expect(asked.every((call) => cluster.bootstrap.plaintext.includes(call.address) && call.ssl === undefined)).toBe(true)
   })
 })
