@@ -429,7 +429,7 @@ export class BrokerConnection {
   /** A chunk from a socket factory's stream. */
   private onChunk(chunk: unknown): void {
     if (!(chunk instanceof Uint8Array)) {
-      this.fail(new ConnectionError(`the socket factory's stream delivered ${typeof chunk === 'string' ? 'a string' : describeChunk(chunk)}, not bytes (Buffer or Uint8Array chunks; no setEncoding)`, this.address, { retriable: false }))
+      this.fail(new ConnectionError(`the socket factory's stream delivered ${typeof chunk === 'string' ? 'a string' : describeUnexpected(chunk)}, not bytes (Buffer or Uint8Array chunks; no setEncoding)`, this.address, { retriable: false }))
       return
     }
     try {
@@ -723,14 +723,15 @@ function fromSocketFactory(factory: SocketFactory, host: string, port: number): 
   const stream: unknown = factory({ host, port })
   if (stream === undefined) return undefined
   if (!(stream instanceof Duplex)) {
-    throw new ConnectionError(`the socket factory returned ${describeChunk(stream)}; expected a Duplex stream (net.Socket, stream.Duplex) or undefined for TCP`, `${host}:${port}`, {
+    throw new ConnectionError(`the socket factory returned ${describeUnexpected(stream)}; expected a Duplex stream (net.Socket, stream.Duplex) or undefined for TCP`, `${host}:${port}`, {
       retriable: false,
     })
   }
   return stream
 }
 
-function describeChunk(value: unknown): string {
+/** What a factory returned, or a stream delivered, that was not what it should be. */
+function describeUnexpected(value: unknown): string {
   if (value === null) return 'null'
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no constructor'})`
   if (typeof value === 'function') return 'a function'
