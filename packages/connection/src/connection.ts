@@ -681,8 +681,8 @@ function openSocket(options: ConnectionOptions, onread: OnRead, onChunk: (chunk:
       socket.on('data', onChunk)
       connecting = (stream as { connecting?: unknown }).connecting === true
     }
-    // A TLS socket the factory opened itself is ready once its handshake is done.
-    const ready = stream !== undefined && !useTls && stream instanceof tls.TLSSocket ? 'secureConnect' : useTls ? 'secureConnect' : 'connect'
+    // Ours or one the factory opened itself, a TLS socket is ready once its handshake is done.
+    const ready = socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect'
     if (socket instanceof net.Socket) socket.setNoDelay(true)
     const finish = (error: Error | null): void => {
       if (settled) return

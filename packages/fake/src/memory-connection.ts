@@ -23,18 +23,12 @@ class MemoryEnd extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.deliver([chunk], chunk.length)
+    this.deliver([chunk])
     callback()
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    let bytes = 0
-    const buffers: Buffer[] = new Array<Buffer>(chunks.length)
-    for (let i = 0; i < chunks.length; i++) {
-      buffers[i] = chunks[i]!.chunk
-      bytes += buffers[i]!.length
-    }
-    this.deliver(buffers, bytes)
+    this.deliver(chunks.map((entry) => entry.chunk))
     callback()
   }
 
@@ -53,15 +47,10 @@ class MemoryEnd extends Duplex {
     callback(error)
   }
 
-  private deliver(chunks: Buffer[], bytes: number): void {
+  private deliver(chunks: readonly Buffer[]): void {
     const peer = this.peer
     if (peer === null) return
-    const copy = Buffer.allocUnsafe(bytes)
-    let at = 0
-    for (const chunk of chunks) {
-      copy.set(chunk, at)
-      at += chunk.length
-    }
+    const copy = Buffer.concat(chunks)
     setImmediate(() => {
       if (!peer.destroyed) peer.push(copy)
     })
